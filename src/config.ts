@@ -108,7 +108,10 @@ export const AllowListSchema = z.object({
 /** One watched project. */
 export const ProjectSchema = z.object({
   /** PyPI project name. */
-  name: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$/, "expected a PyPI name"),
+  name: z.string().regex(
+    /^[A-Za-z0-9]([A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$/,
+    "expected a PyPI name",
+  ),
   /** GitHub owner/repo holding the source. */
   github: ownerRepo.optional(),
   default_branch: z.string().min(1).max(255).default("main"),
@@ -279,7 +282,10 @@ export interface Secrets {
  * Read the secrets the config refers to from the environment. Missing values are undefined;
  * a variable the process may not read (`--allow-env` list) is treated as missing.
  */
-export function readSecrets(config: Config, env: (name: string) => string | undefined = safeEnv): Secrets {
+export function readSecrets(
+  config: Config,
+  env: (name: string) => string | undefined = safeEnv,
+): Secrets {
   const webhookSecrets: Record<string, string> = {};
   for (const hook of config.status.webhook) {
     if (hook.secret_env) {
