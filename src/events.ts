@@ -1,0 +1,87 @@
+/**
+ * Ledger event kinds and their bodies. Every producer builds bodies through these schemas,
+ * and every reader (state projection, web app, feeds) parses them back with them.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { EvidenceSchema, JobNameSchema, SeveritySchema } from "../rules/types.ts";
+
+/** `finding.opened`: a rule started firing (or a waiver expired). */
+export const FindingOpenedSchema = z.object({
+  project: z.string(),
+  job: JobNameSchema,
+  id: z.string(),
+  rule: z.string(),
+  severity: SeveritySchema,
+  subject: z.string(),
+  scope: z.string(),
+  message: z.string(),
+  evidence: EvidenceSchema.optional(),
+});
+
+/** `finding.resolved`: a rule stopped firing on an observed scope. */
+export const FindingResolvedSchema = z.object({
+  project: z.string(),
+  job: JobNameSchema,
+  id: z.string(),
+  rule: z.string(),
+  subject: z.string(),
+  reason: z.string(),
+});
+
+/** `finding.waived`: a firing rule is covered by a configured waiver. */
+export const FindingWaivedSchema = FindingOpenedSchema.extend({
+  waiver: z.object({ reason: z.string(), expires: z.string() }),
+});
+
+/** `coverage.changed`: a scope became (not) observable. */
+export const CoverageChangedSchema = z.object({
+  project: z.string(),
+  job: JobNameSchema,
+  scope: z.string(),
+  observable: z.boolean(),
+  reason: z.string(),
+});
+
+/** `sweep.completed` / `sweep.incomplete`: the record of one run of a job. */
+export const SweepSchema = z.object({
+  job: JobNameSchema,
+  sweep: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number().int(),
+  projects: z.number().int(),
+  projectsTotal: z.number().int(),
+  requests: z.number().int(),
+  notModified: z.number().int(),
+  errors: z.number().int(),
+  opened: z.number().int(),
+  resolved: z.number().int(),
+  unobservable: z.number().int(),
+});
+
+/** `release.observed`: a release's files seen for the first time (digests pinned). */
+export const ReleaseObservedSchema = z.object({
+  project: z.string(),
+  version: z.string(),
+  files: z.array(z.object({
+    filename: z.string(),
+    sha256: z.string(),
+    size: z.number().int(),
+    uploadTime: z.string().optional(),
+  })),
+});
+
+/** Every kind the auditor writes, with its body schema. */
+export const EVENT_SCHEMAS = {
+  "finding.opened": FindingOpenedSchema,
+  "finding.resolved": FindingResolvedSchema,
+  "finding.waived": FindingWaivedSchema,
+  "coverage.changed": CoverageChangedSchema,
+  "sweep.completed": SweepSchema,
+  "sweep.incomplete": SweepSchema,
+  "release.observed": ReleaseObservedSchema,
+} as const;
+
+/** Event kinds with a known schema. Others (posture.changed, access.changed, ...) are free-form. */
+export type KnownEventKind = keyof typeof EVENT_SCHEMAS;
