@@ -160,6 +160,8 @@ export const LedgerConfigSchema = z.object({
 export const StateConfigSchema = z.object({
   /** Path of the local KV file; `:memory:` for tests; omit on Deno Deploy. */
   path: z.string().min(1).optional().default("ledger/state.kv"),
+  /** Scratch folder for downloads being inspected (emptied after each file). */
+  work_dir: z.string().min(1).default("ledger/work"),
 }).strict();
 
 /** A webhook subscriber. */

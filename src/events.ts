@@ -64,6 +64,8 @@ export const SweepSchema = z.object({
 export const ReleaseObservedSchema = z.object({
   project: z.string(),
   version: z.string(),
+  /** The release had been observed before: these files were added to it later. */
+  late: z.boolean().default(false),
   files: z.array(z.object({
     filename: z.string(),
     sha256: z.string(),

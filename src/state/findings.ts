@@ -11,6 +11,7 @@
  * - `["coverage", project, job, scope]` → {@link CoverageGap}
  * - `["sweep", job]` → last sweep record (body of `sweep.completed` / `sweep.incomplete` + index)
  * - `["sweep-ok", job]` → last successful sweep record
+ * - `["pin", project, filename]` → the digest pinned when the file was first seen
  * - `["meta", "applied"]` → number of ledger entries applied
  *
  * @module
@@ -22,6 +23,7 @@ import {
   FindingOpenedSchema,
   FindingResolvedSchema,
   FindingWaivedSchema,
+  ReleaseObservedSchema,
   SweepSchema,
 } from "../events.ts";
 import type { JobName } from "../../rules/types.ts";
@@ -95,6 +97,19 @@ export async function applyEntry(kv: Deno.Kv, stored: StoredEntry): Promise<void
           sinceTime: entry.time,
         };
         op.set(key, gap);
+      }
+      break;
+    }
+    case "release.observed": {
+      const body = ReleaseObservedSchema.parse(entry.body);
+      for (const f of body.files) {
+        op.set(["pin", body.project, f.filename], {
+          version: body.version,
+          filename: f.filename,
+          sha256: f.sha256,
+          index: entry.index,
+          late: body.late,
+        });
       }
       break;
     }

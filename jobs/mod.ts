@@ -1,0 +1,14 @@
+/**
+ * The registry of jobs, by name. A job missing here is reported as not available, never as
+ * compliant.
+ *
+ * @module
+ */
+import type { JobName } from "../rules/types.ts";
+import type { Job } from "./types.ts";
+import { pypiJob } from "./pypi.ts";
+
+/** Jobs that exist, by name. */
+export const JOB_REGISTRY: Partial<Record<JobName, Job<unknown>>> = {
+  pypi: pypiJob as Job<unknown>,
+};

@@ -1,0 +1,199 @@
+/**
+ * The PyPI job: for one project, list every file of every release (Simple API), read
+ * ownership and maintainer emails (JSON API), inspect every file's contents once per digest,
+ * and load the digests pinned by earlier sweeps. Collection only; judgement is in
+ * `rules/release.ts` and `rules/content.ts`.
+ *
+ * @module
+ */
+import type { Project } from "../src/config.ts";
+import type { Finding } from "../rules/types.ts";
+import type { LedgerEventInput } from "../src/ledger/types.ts";
+import type { Job, JobContext, Observation } from "./types.ts";
+import type { ContentResult, Pin, PypiData, PypiFile, PypiPeople } from "./pypi_types.ts";
+import { PypiClient } from "../src/pypi/client.ts";
+import type { ProjectJson, SimpleProject } from "../src/pypi/schemas.ts";
+import { evaluateRelease } from "../rules/release.ts";
+import { inspectFile } from "./pypi_content.ts";
+import { getJson, setJson } from "../src/state/blob.ts";
+import { safeText } from "../src/http.ts";
+import type { Unobservable } from "../rules/types.ts";
+
+/** Version from a distribution filename (wheel or sdist). */
+export function versionOf(filename: string, project: string): string | undefined {
+  if (filename.endsWith(".whl")) return filename.split("-")[1];
+  const base = filename.replace(/\.(tar\.gz|tar\.bz2|tar\.xz|zip|tgz)$/i, "");
+  const norm = project.toLowerCase().replace(/[-_.]+/g, "[-_.]+");
+  const m = base.match(new RegExp(`^${norm}-(.+)$`, "i"));
+  if (m) return m[1];
+  const dash = base.lastIndexOf("-");
+  return dash > 0 ? base.slice(dash + 1) : undefined;
+}
+
+function packagetype(filename: string): PypiFile["packagetype"] {
+  if (filename.endsWith(".whl")) return "wheel";
+  if (/\.(tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/i.test(filename)) return "sdist";
+  return "other";
+}
+
+/** Files from a Simple API page, with versions from the JSON API where it knows them. */
+export function filesFromSimple(page: SimpleProject, json: ProjectJson | undefined, name: string): PypiFile[] {
+  const versionByFile = new Map<string, string>();
+  for (const [version, files] of Object.entries(json?.releases ?? {})) {
+    for (const f of files) versionByFile.set(f.filename, version);
+  }
+  const out: PypiFile[] = [];
+  for (const f of page.files) {
+    const sha256 = f.hashes.sha256?.toLowerCase();
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) continue;
+    const version = versionByFile.get(f.filename) ?? versionOf(f.filename, name) ?? "unknown";
+    out.push({
+      version,
+      filename: f.filename,
+      packagetype: packagetype(f.filename),
+      size: f.size,
+      sha256,
+      url: f.url,
+      uploadTime: f["upload-time"] ?? undefined,
+      yanked: f.yanked !== false,
+      yankedReason: typeof f.yanked === "string" ? f.yanked : undefined,
+      requiresPython: f["requires-python"] ?? undefined,
+      provenanceUrl: f.provenance ?? undefined,
+    });
+  }
+  return out;
+}
+
+/** Ownership roles and emails from the JSON API. */
+export function peopleFrom(json: ProjectJson): PypiPeople {
+  const emails = [json.info.author_email, json.info.maintainer_email]
+    .flatMap((v) => (v ?? "").split(","))
+    .map((e) => e.replace(/^.*</, "").replace(/>.*$/, "").trim().toLowerCase())
+    .filter((e) => e.includes("@"))
+    .slice(0, 50);
+  return {
+    organization: json.ownership?.organization ?? null,
+    roles: json.ownership?.roles ?? [],
+    emails: [...new Set(emails)].sort(),
+  };
+}
+
+async function loadPins(kv: Deno.Kv, project: string): Promise<Record<string, Pin>> {
+  const pins: Record<string, Pin> = {};
+  for await (const item of kv.list<Pin>({ prefix: ["pin", project] })) {
+    pins[item.value.filename] = item.value;
+  }
+  return pins;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function collect(project: Project, ctx: JobContext): Promise<Observation<PypiData>> {
+  const upstream = ctx.config.upstream;
+  const pypi = new PypiClient({
+    baseUrl: upstream.pypi,
+    kv: ctx.kv,
+    timeoutMs: upstream.timeout_ms,
+    maxBytes: upstream.max_response_bytes,
+    signal: ctx.signal,
+  });
+  const unobservable: Unobservable[] = [];
+  const observedAt = ctx.now().toISOString();
+  const data: PypiData = { name: project.name, files: [], pins: {}, content: {} };
+  const done = () => ({
+    job: "pypi" as const,
+    project: project.name,
+    observedAt,
+    data,
+    unobservable,
+    stats: pypi.stats,
+  });
+
+  const [simple, json] = await Promise.all([pypi.simple(project.name), pypi.project(project.name)]);
+  if (!simple.ok) {
+    unobservable.push({ scope: "*", reason: `PyPI index not readable: ${simple.message}` });
+    return done();
+  }
+  if (json.ok) {
+    data.people = peopleFrom(json.data);
+    const baselineKey = ["people-baseline", project.name];
+    data.previousPeople = await getJson<PypiPeople>(ctx.kv, baselineKey);
+    if (!data.previousPeople) await setJson(ctx.kv, baselineKey, data.people);
+  } else {
+    unobservable.push({ scope: "people", reason: `PyPI JSON API not readable: ${json.message}` });
+  }
+  data.files = filesFromSimple(simple.data, json.ok ? json.data : undefined, project.name);
+  data.pins = await loadPins(ctx.kv, project.name);
+
+  const unique = [...new Map(data.files.map((f) => [f.sha256, f])).values()];
+  const results = await mapLimit(
+    unique,
+    Math.min(4, upstream.concurrency),
+    (f) => inspectFile(f, project.policy, ctx),
+  );
+  unique.forEach((f, i) => {
+    const result: ContentResult = results[i];
+    data.content[f.sha256] = result;
+    if (!result.ok && result.reason !== "digest-mismatch") {
+      unobservable.push({
+        scope: `file:${f.sha256}`,
+        reason: `${safeText(f.filename, 120)} not inspected: ${result.reason}`,
+      });
+    }
+  });
+  return done();
+}
+
+function evaluate(observation: Observation<PypiData>, project: Project): Finding[] {
+  const data = observation.data;
+  if (observation.unobservable.some((u) => u.scope === "*")) return [];
+  const content = Object.values(data.content).flatMap((r) => r.ok ? r.findings : []);
+  return [...content, ...evaluateRelease(data, project.policy)];
+}
+
+/** Files not pinned yet become `release.observed` events, one per release (chunked). */
+function changes(
+  _previous: Observation<PypiData> | undefined,
+  next: Observation<PypiData>,
+): LedgerEventInput[] {
+  const known = new Set(Object.values(next.data.pins).map((p) => p.version));
+  const fresh = new Map<string, PypiFile[]>();
+  for (const f of next.data.files) {
+    if (next.data.pins[f.filename]) continue;
+    fresh.set(f.version, [...(fresh.get(f.version) ?? []), f]);
+  }
+  const events: LedgerEventInput[] = [];
+  for (const [version, files] of fresh) {
+    for (let i = 0; i < files.length; i += 200) {
+      events.push({
+        kind: "release.observed",
+        body: {
+          project: next.project,
+          version,
+          late: known.has(version),
+          files: files.slice(i, i + 200).map((f) => ({
+            filename: f.filename,
+            sha256: f.sha256,
+            size: f.size ?? 0,
+            ...(f.uploadTime ? { uploadTime: f.uploadTime } : {}),
+          })),
+        },
+      });
+    }
+  }
+  return events;
+}
+
+/** The PyPI release sweep. */
+export const pypiJob: Job<PypiData> = { name: "pypi", collect, evaluate, changes };

@@ -1,0 +1,96 @@
+/**
+ * Content inspection of one PyPI file, memoized per digest: download (allowed hosts only,
+ * digest checked while streaming), inspect the archive, run the content rules, and keep the
+ * result in KV so that a digest is inspected once, ever (per content policy).
+ *
+ * @module
+ */
+import type { Policy } from "../src/config.ts";
+import type { JobContext } from "./types.ts";
+import type { ContentResult, PypiFile } from "./pypi_types.ts";
+import { ContentResultSchema } from "./pypi_types.ts";
+import { getJson, setJson } from "../src/state/blob.ts";
+import { downloadArtifact } from "../src/download.ts";
+import { inspectArtifact } from "../src/inspect/mod.ts";
+import { evaluateContent } from "../rules/content.ts";
+import { USER_AGENT } from "../src/http.ts";
+
+/** The policy fields that change what content rules report; part of the cache key. */
+export function contentPolicyKey(policy: Policy): string {
+  return [
+    policy.artifacts,
+    policy.max_uncompressed_bytes,
+    policy.max_compression_ratio,
+    policy.max_entries,
+  ].join("|");
+}
+
+/** Allowed download hosts: the configured file hosts. */
+function allowedHosts(ctx: JobContext): string[] {
+  return ctx.config.upstream.file_hosts;
+}
+
+/**
+ * Inspect one file (or return the cached result for its digest).
+ *
+ * @example
+ * ```ts
+ * const result = await inspectFile(file, project.policy, ctx);
+ * if (result.ok) console.log(result.findings.length);
+ * ```
+ */
+export async function inspectFile(
+  file: PypiFile,
+  policy: Policy,
+  ctx: JobContext,
+): Promise<ContentResult> {
+  const key = ["inspect", file.sha256, contentPolicyKey(policy)];
+  const cached = await getJson<ContentResult>(ctx.kv, key);
+  if (cached && ContentResultSchema.safeParse(cached).success) return cached;
+
+  await Deno.mkdir(ctx.config.state.work_dir, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ctx.config.state.work_dir, prefix: "dl-" });
+  try {
+    const dest = `${dir}/artifact`;
+    const download = await downloadArtifact(file.url, {
+      allowedHosts: allowedHosts(ctx),
+      expectedSha256: file.sha256,
+      maxBytes: ctx.config.upstream.max_download_bytes,
+      timeoutMs: ctx.config.upstream.timeout_ms * 4,
+      userAgent: USER_AGENT,
+      dest,
+      signal: ctx.signal,
+    });
+    if (!download.ok) {
+      const result: ContentResult = {
+        ok: false,
+        filename: file.filename,
+        reason: download.reason,
+        detail: download.reason === "digest-mismatch"
+          ? String(download.actual ?? "")
+          : String(download.detail ?? download.reason).slice(0, 300),
+      };
+      // A digest mismatch is a fact about these bytes: remember it. Transient failures are not.
+      if (download.reason === "digest-mismatch") await setJson(ctx.kv, key, result);
+      return result;
+    }
+    const inspection = await inspectArtifact(dest, file.filename, {
+      maxUncompressedBytes: policy.max_uncompressed_bytes,
+      maxCompressionRatio: policy.max_compression_ratio,
+      maxEntries: policy.max_entries,
+      timeBudgetMs: 120_000,
+    });
+    const findings = evaluateContent(inspection, policy, file.sha256);
+    const result: ContentResult = {
+      ok: true,
+      filename: file.filename,
+      findings,
+      entries: inspection.totals.entries,
+      bytes: inspection.totals.uncompressedBytes,
+    };
+    await setJson(ctx.kv, key, result);
+    return result;
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Render sweep results for people and machines: text, JSON and SARIF 2.1.0 (accepted by
+ * GitHub code scanning: rule metadata, levels, stable fingerprints).
+ *
+ * @module
+ */
+import type { SweepSummary } from "../audit.ts";
+import type { Finding, RuleMeta, Severity } from "../../rules/types.ts";
+import { severityRank } from "../../rules/types.ts";
+import { safeText } from "../http.ts";
+
+/** A finding as reported, with its project, job, identity and waiver state. */
+export interface ReportedFinding extends Finding {
+  project: string;
+  job: string;
+  id: string;
+  waived: boolean;
+}
+
+/** What the CLI reports after `audit`. */
+export interface AuditReport {
+  version: 1;
+  generatedAt: string;
+  sweeps: Omit<SweepSummary, "projects">[];
+  findings: ReportedFinding[];
+  unobservable: { project: string; job: string; scope: string; reason: string }[];
+  ledger: { size: number; checkpoint: string | null };
+}
+
+const LABEL: Record<Severity, string> = {
+  critical: "CRITICAL",
+  high: "HIGH",
+  medium: "MEDIUM",
+  low: "LOW",
+  info: "INFO",
+};
+
+/** Plain text for a terminal: one block per project. Upstream text is sanitized. */
+export function renderText(report: AuditReport): string {
+  const lines: string[] = [];
+  for (const s of report.sweeps) {
+    lines.push(
+      `sweep ${s.job}: ${s.status}, ${s.stats.requests} requests (${s.stats.notModified} not modified), ${s.opened} opened, ${s.resolved} resolved, ${s.durationMs} ms`,
+    );
+  }
+  const byProject = new Map<string, ReportedFinding[]>();
+  for (const f of report.findings) byProject.set(f.project, [...(byProject.get(f.project) ?? []), f]);
+  const sorted = [...report.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+  const projects = [...new Set(sorted.map((f) => f.project))];
+  for (const project of projects) {
+    const list = sorted.filter((f) => f.project === project);
+    lines.push("", `${safeText(project, 100)}: ${list.length} finding${list.length === 1 ? "" : "s"}`);
+    for (const f of list) {
+      lines.push(
+        `  ${LABEL[f.severity].padEnd(8)} ${f.rule}${f.waived ? " (waived)" : ""}  ${safeText(f.subject, 160)}`,
+        `           ${safeText(f.message, 300)}`,
+      );
+    }
+  }
+  for (const u of report.unobservable) {
+    lines.push(`NOT OBSERVABLE ${safeText(u.project, 100)} ${u.job} ${safeText(u.scope, 100)}: ${safeText(u.reason, 200)}`);
+  }
+  if (report.findings.length === 0 && report.unobservable.length === 0) lines.push("", "no findings");
+  lines.push("", `ledger: ${report.ledger.size} entries`);
+  return lines.join("\n");
+}
+
+function sarifLevel(severity: Severity): "error" | "warning" | "note" {
+  if (severity === "critical" || severity === "high") return "error";
+  if (severity === "medium") return "warning";
+  return "note";
+}
+
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "3.0",
+  info: "0.0",
+};
+
+/**
+ * SARIF 2.1.0 log. Each result points at the config file (GitHub code scanning needs a
+ * location) and carries a stable fingerprint (the finding id).
+ */
+export function renderSarif(report: AuditReport, rules: readonly RuleMeta[], configPath: string): unknown {
+  const used = new Set(report.findings.map((f) => f.rule));
+  const ruleList = rules.filter((r) => used.has(r.id));
+  const index = new Map(ruleList.map((r, i) => [r.id, i]));
+  return {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [{
+      tool: {
+        driver: {
+          name: "release-auditor",
+          informationUri: "https://github.com/release-auditor/release-auditor",
+          version: "0.1.0",
+          rules: ruleList.map((r) => ({
+            id: r.id,
+            name: r.id.replace(/[^A-Za-z0-9]+/g, "_"),
+            shortDescription: { text: r.title },
+            fullDescription: { text: r.control },
+            help: { text: r.remediation, markdown: `**Control:** ${r.control}\n\n**Fix:** ${r.remediation}` },
+            defaultConfiguration: { level: sarifLevel(r.severity) },
+            properties: { "security-severity": SECURITY_SEVERITY[r.severity], tags: ["security", r.job] },
+          })),
+        },
+      },
+      results: report.findings.filter((f) => !f.waived).map((f) => ({
+        ruleId: f.rule,
+        ...(index.has(f.rule) ? { ruleIndex: index.get(f.rule) } : {}),
+        level: sarifLevel(f.severity),
+        message: { text: `${f.project}: ${f.message}` },
+        locations: [{
+          physicalLocation: {
+            artifactLocation: { uri: configPath.replace(/^\.\//, "") },
+            region: { startLine: 1 },
+          },
+          logicalLocations: [{ name: f.subject.slice(0, 500), kind: "object" }],
+        }],
+        partialFingerprints: { "releaseAuditorFinding/v1": f.id },
+        properties: { project: f.project, job: f.job, subject: f.subject, severity: f.severity },
+      })),
+    }],
+  };
+}

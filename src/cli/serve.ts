@@ -1,0 +1,76 @@
+/**
+ * `main.ts serve`: the long-running service. Registers one Deno.cron per job with the
+ * configured schedules and serves the status page (Hono) on the configured address.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { loadConfig, readSecrets } from "../config.ts";
+import { openRuntime, type Runtime, UsageError } from "../runtime.ts";
+import { createApp } from "../web/app.tsx";
+import { RULES } from "../../rules/catalog.ts";
+import { registerCrons } from "../scheduler.ts";
+
+const HELP = `Usage: main.ts serve [--config FILE] [--port N] [--no-cron]
+
+Run the scheduled sweeps (Deno.cron) and serve the status page.
+
+Options:
+  --config FILE  config file (default: auditor.toml)
+  --port N       port (default: [status] port)
+  --no-cron      serve the page only, no scheduled sweeps`;
+
+/** Serve the status page for an opened runtime until the process is stopped. */
+export async function serveStatusPage(
+  rt: Runtime,
+  opts: { port: number; hostname: string; announce: string; onSweep?: () => Promise<unknown> },
+): Promise<void> {
+  const app = createApp({
+    config: rt.config,
+    kv: rt.kv,
+    ledger: rt.ledger,
+    rules: [...RULES],
+    sweepToken: rt.secrets.sweepToken,
+    onSweep: opts.onSweep,
+  });
+  const server = Deno.serve({
+    port: opts.port,
+    hostname: opts.hostname,
+    onListen: ({ hostname, port }) => console.log(`${opts.announce} http://${hostname}:${port}/`),
+  }, app.fetch);
+  await server.finished;
+}
+
+/** Entry point of `main.ts serve`. */
+export async function runServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string", default: "auditor.toml" },
+      port: { type: "string" },
+      "no-cron": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const config = await loadConfig(values.config);
+  const port = values.port === undefined ? config.status.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port: expected 0-65535");
+  const rt = await openRuntime(config, readSecrets(config));
+  try {
+    const sweepAll = values["no-cron"] ? undefined : registerCrons(rt);
+    await serveStatusPage(rt, {
+      port,
+      hostname: config.status.hostname,
+      announce: "status page at",
+      onSweep: sweepAll,
+    });
+    return 0;
+  } finally {
+    await rt.close();
+  }
+}

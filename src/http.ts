@@ -1,0 +1,192 @@
+/**
+ * Bounded HTTP for upstream APIs: time-outs, response-size caps, a descriptive User-Agent,
+ * and conditional requests whose validators (ETag / Last-Modified) and bodies live in KV, so
+ * that an unchanged resource costs a 304.
+ *
+ * Failures are values ({@link HttpFailure}), never exceptions, so that a job can turn them
+ * into "not observable" scopes.
+ *
+ * @module
+ */
+import { getJson, setJson } from "./state/blob.ts";
+
+/** Identifies the auditor to upstream operators. */
+export const USER_AGENT = "release-auditor/0.1 (+https://github.com/release-auditor; security audit)";
+
+/** Options common to every request. */
+export interface HttpOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+/** A successful response, fully read (within the cap). */
+export interface HttpSuccess {
+  ok: true;
+  status: number;
+  url: string;
+  headers: Headers;
+  body: Uint8Array;
+  /** Served from the KV cache after a 304. */
+  notModified: boolean;
+}
+
+/** Why a request failed. `status` is set for HTTP errors. */
+export interface HttpFailure {
+  ok: false;
+  reason: "timeout" | "too-large" | "network" | "http-status" | "refused";
+  status?: number;
+  /** One line, safe to show (no secrets, no upstream-controlled control characters). */
+  message: string;
+}
+
+/** Result of a request. */
+export type HttpResult = HttpSuccess | HttpFailure;
+
+/** Strip control characters and bound the length of text that came from upstream. */
+export function safeText(text: string, max = 200): string {
+  // deno-lint-ignore no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/** Host part of a URL, for error messages (never the query, which could hold a token). */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(invalid url)";
+  }
+}
+
+/**
+ * GET a URL with a time-out and a size cap.
+ *
+ * @example
+ * ```ts
+ * const r = await fetchBounded("https://pypi.org/simple/pip/", { timeoutMs: 10_000, maxBytes: 1 << 20 });
+ * if (r.ok) console.log(r.body.length);
+ * ```
+ */
+export async function fetchBounded(url: string, opts: HttpOptions): Promise<HttpResult> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const doFetch = opts.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      headers: { "user-agent": USER_AGENT, ...opts.headers },
+      signal,
+      redirect: "follow",
+    });
+  } catch (e) {
+    return failure(e, url, timeout);
+  }
+  if (response.status === 304) {
+    await response.body?.cancel();
+    return { ok: true, status: 304, url, headers: response.headers, body: new Uint8Array(), notModified: true };
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    return {
+      ok: false,
+      reason: "http-status",
+      status: response.status,
+      message: `${hostOf(url)} answered HTTP ${response.status}`,
+    };
+  }
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > opts.maxBytes) {
+    await response.body?.cancel();
+    return tooLarge(url, opts.maxBytes);
+  }
+  try {
+    const body = await readCapped(response, opts.maxBytes);
+    if (!body) return tooLarge(url, opts.maxBytes);
+    return { ok: true, status: response.status, url, headers: response.headers, body, notModified: false };
+  } catch (e) {
+    return failure(e, url, timeout);
+  }
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | null> {
+  if (!response.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+function tooLarge(url: string, max: number): HttpFailure {
+  return { ok: false, reason: "too-large", message: `${hostOf(url)}: response larger than ${max} bytes` };
+}
+
+function failure(e: unknown, url: string, timeout: AbortSignal): HttpFailure {
+  if (timeout.aborted) {
+    return { ok: false, reason: "timeout", message: `${hostOf(url)} did not answer in time` };
+  }
+  const name = e instanceof Error ? e.name : "Error";
+  return { ok: false, reason: "network", message: `${hostOf(url)} unreachable (${name})` };
+}
+
+interface CachedResponse {
+  etag?: string;
+  lastModified?: string;
+  contentType?: string;
+  body: string;
+}
+
+/**
+ * GET with conditional-request validators kept in KV under `["http", url]`. A 304 returns the
+ * cached body with `notModified: true`.
+ */
+export async function conditionalGet(
+  kv: Deno.Kv,
+  url: string,
+  opts: HttpOptions,
+): Promise<HttpResult> {
+  const key = ["http", url];
+  const cached = await getJson<CachedResponse>(kv, key);
+  const headers: Record<string, string> = { ...opts.headers };
+  if (cached?.etag) headers["if-none-match"] = cached.etag;
+  if (cached?.lastModified) headers["if-modified-since"] = cached.lastModified;
+  const result = await fetchBounded(url, { ...opts, headers });
+  if (!result.ok) return result;
+  if (result.notModified) {
+    if (!cached) {
+      return { ok: false, reason: "http-status", status: 304, message: `${hostOf(url)}: unexpected 304` };
+    }
+    const h = new Headers();
+    if (cached.contentType) h.set("content-type", cached.contentType);
+    return { ...result, headers: h, body: new TextEncoder().encode(cached.body) };
+  }
+  const etag = result.headers.get("etag") ?? undefined;
+  const lastModified = result.headers.get("last-modified") ?? undefined;
+  if (etag || lastModified) {
+    await setJson(kv, key, {
+      etag,
+      lastModified,
+      contentType: result.headers.get("content-type") ?? undefined,
+      body: new TextDecoder().decode(result.body),
+    });
+  }
+  return result;
+}

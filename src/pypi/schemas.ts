@@ -1,0 +1,71 @@
+/**
+ * zod schemas for the PyPI responses the auditor reads: the JSON API
+ * (`/pypi/<name>/json`) and the Simple API (PEP 691 JSON). Only the fields used are
+ * validated; the rest passes through untouched. Strings are bounded.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+const text = (max: number) => z.string().max(max);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** One file in the JSON API's `urls` / `releases` lists. */
+export const JsonFileSchema = z.object({
+  filename: text(500),
+  size: z.number().int().min(0),
+  digests: z.object({ sha256 }).passthrough(),
+  packagetype: text(50),
+  upload_time_iso_8601: text(64).nullish(),
+  url: text(2000),
+  yanked: z.boolean().default(false),
+  yanked_reason: text(2000).nullish(),
+  requires_python: text(500).nullish(),
+}).passthrough();
+
+/** `ownership` in the JSON API: PyPI organization and user roles. */
+export const OwnershipSchema = z.object({
+  organization: text(200).nullish(),
+  roles: z.array(z.object({ role: text(50), user: text(200) })).max(1000).default([]),
+});
+
+/** `/pypi/<name>/json`. */
+export const ProjectJsonSchema = z.object({
+  info: z.object({
+    name: text(200),
+    version: text(200),
+    summary: text(2000).nullish(),
+    author_email: text(2000).nullish(),
+    maintainer_email: text(2000).nullish(),
+    requires_python: text(500).nullish(),
+  }).passthrough(),
+  releases: z.record(text(200), z.array(JsonFileSchema).max(10_000)).optional(),
+  urls: z.array(JsonFileSchema).max(10_000).default([]),
+  ownership: OwnershipSchema.optional(),
+}).passthrough();
+/** See {@link ProjectJsonSchema}. */
+export type ProjectJson = z.infer<typeof ProjectJsonSchema>;
+
+/** One file in a PEP 691 Simple API project page. */
+export const SimpleFileSchema = z.object({
+  filename: text(500),
+  url: text(2000),
+  hashes: z.record(z.string(), z.string()),
+  "requires-python": text(500).nullish(),
+  yanked: z.union([z.boolean(), z.string().max(2000)]).default(false),
+  size: z.number().int().min(0).optional(),
+  "upload-time": text(64).nullish(),
+  provenance: text(2000).nullish(),
+}).passthrough();
+/** See {@link SimpleFileSchema}. */
+export type SimpleFile = z.infer<typeof SimpleFileSchema>;
+
+/** A PEP 691 Simple API project page. */
+export const SimpleProjectSchema = z.object({
+  meta: z.object({ "api-version": text(20) }).passthrough().optional(),
+  name: text(200),
+  files: z.array(SimpleFileSchema).max(100_000),
+  versions: z.array(text(200)).max(100_000).optional(),
+}).passthrough();
+/** See {@link SimpleProjectSchema}. */
+export type SimpleProject = z.infer<typeof SimpleProjectSchema>;

@@ -1,0 +1,88 @@
+/**
+ * Open what a command needs: the config, the KV state and the ledger, with secrets from the
+ * environment. One place decides where files live, so permission flags can stay narrow.
+ *
+ * @module
+ */
+import { type Config, loadConfig, readSecrets, type Secrets } from "./config.ts";
+import type { LedgerStore } from "./ledger/types.ts";
+import { openLedger } from "./ledger/mod.ts";
+
+/** A usage problem: one line, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The opened pieces of a running auditor. */
+export interface Runtime {
+  config: Config;
+  secrets: Secrets;
+  kv: Deno.Kv;
+  ledger: LedgerStore;
+  close(): Promise<void>;
+}
+
+function parentOf(path: string): string | undefined {
+  const i = path.lastIndexOf("/");
+  return i > 0 ? path.slice(0, i) : undefined;
+}
+
+/** Open the KV state at the configured path (`:memory:` allowed; no path = Deno Deploy's KV). */
+export async function openState(config: Config): Promise<Deno.Kv> {
+  const path = config.state.path;
+  if (path && path !== ":memory:") {
+    const dir = parentOf(path);
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+  }
+  return await Deno.openKv(path);
+}
+
+/**
+ * Open config, state and ledger for writing. The ledger signing key must be in
+ * `LEDGER_SIGNING_KEY`.
+ *
+ * @example
+ * ```ts
+ * const rt = await openRuntime(await loadConfig("auditor.toml"));
+ * try { console.log(await rt.ledger.size()); } finally { await rt.close(); }
+ * ```
+ */
+export async function openRuntime(
+  config: Config,
+  secrets: Secrets = readSecrets(config),
+): Promise<Runtime> {
+  if (!secrets.ledgerSigningKey) {
+    throw new UsageError(
+      "LEDGER_SIGNING_KEY is not set: create one with `deno task ledger keygen` and export it",
+    );
+  }
+  const kv = await openState(config);
+  let ledger: LedgerStore;
+  try {
+    ledger = await openLedger({
+      store: config.ledger.store,
+      path: config.ledger.path,
+      kv: config.ledger.store === "kv" ? kv : undefined,
+      origin: config.ledger.origin,
+      signingKey: secrets.ledgerSigningKey,
+    });
+  } catch (e) {
+    kv.close();
+    throw e;
+  }
+  return {
+    config,
+    secrets,
+    kv,
+    ledger,
+    async close() {
+      await ledger.close();
+      kv.close();
+    },
+  };
+}
+
+/** Load the config and open the runtime. */
+export async function openFromConfigFile(path: string): Promise<Runtime> {
+  return await openRuntime(await loadConfig(path));
+}
