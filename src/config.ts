@@ -33,7 +33,7 @@ const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), "expected
 const hostName = z.string().regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, "expected a host name");
 /** A date in a TOML file arrives as a TomlDate (a Date); a string is accepted too. */
 const dateLike = z.union([z.date(), z.string()]).transform((v, ctx) => {
-  const d = v instanceof Date ? v : new Date(v);
+  const d = v instanceof Date ? new Date(v.getTime()) : new Date(v);
   if (Number.isNaN(d.getTime())) {
     ctx.addIssue({ code: "custom", message: "expected a date (YYYY-MM-DD)" });
     return z.NEVER;
