@@ -1,0 +1,214 @@
+/**
+ * Shared bookkeeping of one inspection: the entry listing (capped), anomalies, totals, the
+ * deadline, and per-member hashing (SHA-256, git blob SHA-1, CRC-32, first bytes, bounded
+ * text capture). Readers (ZIP, tar) feed it chunk by chunk; nothing is held beyond the caps.
+ *
+ * @example
+ * ```ts
+ * const c = new Collector(limits);
+ * const sink = c.beginMember("a/b.py", 3, "pyprojectToml");
+ * sink.update(new TextEncoder().encode("abc"));
+ * c.addEntry({ path: "a/b.py", type: "file", ...sink.finish(true) });
+ * ```
+ * @module
+ */
+import { createHash, type Hash } from "node:crypto";
+import zlib from "node:zlib";
+import { detectMagic, MAGIC_WINDOW } from "./magic.ts";
+import type { Anomaly, AnomalyKind, EntryInfo, InspectLimits, Members, Totals } from "./types.ts";
+
+const HEAD_BYTES = 64;
+const MAX_DETAIL = 300;
+
+/** Thrown inside readers to stop reading; caught by the inspector, never escapes. */
+export class StopInspection extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "StopInspection";
+  }
+}
+
+const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
+
+/** Hashes and captures one member's content while it streams by. */
+export class MemberSink {
+  #sha256: Hash = createHash("sha256");
+  #sha1: Hash = createHash("sha1");
+  #head: Uint8Array | undefined = new Uint8Array(MAGIC_WINDOW);
+  #headLength = 0;
+  #text: Uint8Array[] | undefined;
+  #textBytes = 0;
+  #textTruncated = false;
+  /** Bytes seen so far. */
+  size = 0;
+  /** Running CRC-32 of the content. */
+  crc = 0;
+
+  constructor(readonly declaredSize: number, readonly captureLimit: number | undefined) {
+    this.#sha1.update(`blob ${declaredSize}\0`);
+    if (captureLimit !== undefined) this.#text = [];
+  }
+
+  /** Feed the next chunk of content. */
+  update(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#sha256.update(chunk);
+    this.#sha1.update(chunk);
+    this.crc = crc32(chunk, this.crc);
+    if (this.#head && this.#headLength < MAGIC_WINDOW) {
+      const take = Math.min(MAGIC_WINDOW - this.#headLength, chunk.length);
+      this.#head.set(chunk.subarray(0, take), this.#headLength);
+      this.#headLength += take;
+    }
+    if (this.#text && this.captureLimit !== undefined) {
+      const room = this.captureLimit - this.#textBytes;
+      if (room > 0) {
+        const part = chunk.subarray(0, room);
+        this.#text.push(part.slice());
+        this.#textBytes += part.length;
+      }
+      if (chunk.length > room) this.#textTruncated = true;
+    }
+    this.size += chunk.length;
+  }
+
+  /** First bytes, hex. */
+  headHex(): string {
+    return toHex(
+      this.#head?.subarray(0, Math.min(HEAD_BYTES, this.#headLength)) ?? new Uint8Array(),
+    );
+  }
+
+  /** Captured text (UTF-8, replacement characters for bad bytes). */
+  text(): { text: string; truncated: boolean } | undefined {
+    if (!this.#text) return undefined;
+    const all = new Uint8Array(this.#textBytes);
+    let at = 0;
+    for (const part of this.#text) {
+      all.set(part, at);
+      at += part.length;
+    }
+    return { text: new TextDecoder().decode(all), truncated: this.#textTruncated };
+  }
+
+  /**
+   * Digests. `complete` says the whole content was read; otherwise no digest is returned.
+   * The git blob id is only valid when the size matched the declared size.
+   */
+  finish(complete: boolean): Pick<EntryInfo, "size" | "head" | "magic" | "sha256" | "gitSha1"> {
+    const sha256 = this.#sha256.digest("hex");
+    const sha1 = this.#sha1.digest("hex");
+    const head = this.headHex();
+    const magic = this.#head ? detectMagic(this.#head.subarray(0, this.#headLength)) : undefined;
+    this.#head = undefined;
+    return {
+      size: this.size,
+      head,
+      magic,
+      sha256: complete ? sha256 : undefined,
+      gitSha1: complete && this.size === this.declaredSize ? sha1 : undefined,
+    };
+  }
+}
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** Entry listing, anomalies and totals of one inspection. */
+export class Collector {
+  readonly entries: EntryInfo[] = [];
+  readonly anomalies: Anomaly[] = [];
+  readonly members: Members = {};
+  readonly started = Date.now();
+  readonly deadline: number;
+  entriesSeen = 0;
+  files = 0;
+  uncompressedBytes = 0;
+  truncated = false;
+  #anomalyKeys = new Set<string>();
+
+  constructor(readonly limits: InspectLimits) {
+    this.deadline = this.started + limits.timeBudgetMs;
+  }
+
+  /** Record an anomaly (deduplicated, at most 1,000 kept). */
+  anomaly(kind: AnomalyKind, detail: string, path?: string): void {
+    const key = `${kind}\0${path ?? ""}\0${detail}`;
+    if (this.#anomalyKeys.has(key) || this.anomalies.length >= 1000) return;
+    this.#anomalyKeys.add(key);
+    this.anomalies.push({ kind, detail: detail.slice(0, MAX_DETAIL), path: path?.slice(0, 4096) });
+  }
+
+  /** Stop reading: record why, mark the listing truncated, and throw {@link StopInspection}. */
+  stop(kind: AnomalyKind, detail: string, path?: string): never {
+    this.anomaly(kind, detail, path);
+    this.truncated = true;
+    throw new StopInspection(kind);
+  }
+
+  /** Throw when the time budget is spent. */
+  checkTime(): void {
+    if (Date.now() > this.deadline) {
+      this.stop("time-budget", `inspection exceeded ${this.limits.timeBudgetMs} ms`);
+    }
+  }
+
+  /** Count an entry before reading it; stops at the entry cap. */
+  countEntry(): void {
+    this.entriesSeen++;
+    if (this.entriesSeen > this.limits.maxEntries) {
+      this.stop("too-many-entries", `more than ${this.limits.maxEntries} entries`);
+    }
+  }
+
+  /** Account uncompressed bytes; stops past the absolute limit. */
+  addBytes(n: number, path?: string): void {
+    this.uncompressedBytes += n;
+    if (this.uncompressedBytes > this.limits.maxUncompressedBytes) {
+      this.stop(
+        "decompression-bomb",
+        `more than ${this.limits.maxUncompressedBytes} uncompressed bytes`,
+        path,
+      );
+    }
+  }
+
+  /**
+   * Start hashing a member; `role` names the text member to capture, `captureBytes` asks for a
+   * capture without a role (a symlink's target).
+   */
+  beginMember(declaredSize: number, role?: keyof Members, captureBytes?: number): MemberSink {
+    return new MemberSink(
+      declaredSize,
+      role && !this.members[role] ? this.limits.maxTextMemberBytes : captureBytes,
+    );
+  }
+
+  /** Keep a captured text member. */
+  keepText(role: keyof Members, path: string, sink: MemberSink): void {
+    const text = sink.text();
+    if (text && !this.members[role]) this.members[role] = { path, ...text };
+  }
+
+  /** Add a listed entry. */
+  addEntry(entry: EntryInfo): void {
+    if (entry.type === "file") this.files++;
+    this.entries.push(entry);
+  }
+
+  /** Totals for the result. */
+  totals(archiveBytes: number): Totals {
+    return {
+      entries: this.entriesSeen,
+      files: this.files,
+      uncompressedBytes: this.uncompressedBytes,
+      archiveBytes,
+      truncated: this.truncated,
+      elapsedMs: Date.now() - this.started,
+    };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * File type by magic bytes: native code (ELF, Mach-O thin and fat, PE) and archives
+ * (ZIP, gzip), from the first bytes of a member.
+ *
+ * @example
+ * ```ts
+ * detectMagic(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1])); // "elf"
+ * ```
+ * @module
+ */
+
+/** Magic classes the rules care about. */
+export const MAGIC_KINDS = [
+  "elf",
+  "macho",
+  "macho-fat",
+  "pe-dll",
+  "pe-exe",
+  "zip",
+  "gzip",
+] as const;
+/** One of {@link MAGIC_KINDS}. */
+export type MagicKind = typeof MAGIC_KINDS[number];
+
+/** How many leading bytes {@link detectMagic} looks at (a PE header usually sits below 0x200). */
+export const MAGIC_WINDOW = 4096;
+
+const be32 = (b: Uint8Array, o: number) =>
+  ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
+const le32 = (b: Uint8Array, o: number) =>
+  (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
+const le16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);
+
+/**
+ * Classify the first bytes of a file; undefined when nothing of interest.
+ *
+ * @example
+ * ```ts
+ * detectMagic(new TextEncoder().encode("PK\x03\x04")); // "zip"
+ * ```
+ */
+export function detectMagic(head: Uint8Array): MagicKind | undefined {
+  if (head.length < 4) return undefined;
+  const m = be32(head, 0);
+  if (m === 0x7f454c46) return "elf";
+  if (m === 0xfeedface || m === 0xfeedfacf || m === 0xcefaedfe || m === 0xcffaedfe) return "macho";
+  if (m === 0xcafebabe || m === 0xcafebabf) {
+    // Java class files share 0xCAFEBABE; a fat Mach-O header holds a small architecture count.
+    const count = head.length >= 8 ? be32(head, 4) : 0;
+    return count > 0 && count < 45 ? "macho-fat" : undefined;
+  }
+  if (m === 0xbebafeca && head.length >= 8 && le32(head, 4) > 0 && le32(head, 4) < 45) {
+    return "macho-fat";
+  }
+  if (head[0] === 0x4d && head[1] === 0x5a) return peKind(head);
+  if (m === 0x504b0304 || m === 0x504b0506 || m === 0x504b0708) return "zip";
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  return undefined;
+}
+
+/** "MZ" is only native code when `e_lfanew` leads to a "PE\0\0" signature. */
+function peKind(head: Uint8Array): MagicKind | undefined {
+  if (head.length < 0x40) return undefined;
+  const at = le32(head, 0x3c);
+  if (at + 24 > head.length || be32(head, at) !== 0x50450000) return undefined;
+  const characteristics = le16(head, at + 4 + 18);
+  return characteristics & 0x2000 ? "pe-dll" : "pe-exe";
+}

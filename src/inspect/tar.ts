@@ -1,0 +1,131 @@
+/**
+ * Streaming `.tar.gz` reader: the file streams through node:zlib's gunzip into tar-stream;
+ * each member is hashed chunk by chunk. Limits (entries, bytes, ratio, time) stop the stream.
+ *
+ * @example
+ * ```ts
+ * await readTarGz("dist/pkg-1.0.tar.gz", collector, () => undefined);
+ * ```
+ * @module
+ */
+import { createReadStream } from "node:fs";
+import { Transform, type TransformCallback } from "node:stream";
+import { createGunzip } from "node:zlib";
+import tar from "tar-stream";
+import { type Collector, StopInspection } from "./collector.ts";
+import { type EntryType, type Members, RATIO_FLOOR_BYTES } from "./types.ts";
+
+const TAR_TYPES: Record<string, EntryType> = {
+  "file": "file",
+  "contiguous-file": "file",
+  "directory": "dir",
+  "symlink": "symlink",
+  "link": "hardlink",
+  "character-device": "device",
+  "block-device": "device",
+  "fifo": "fifo",
+};
+
+/**
+ * Read every member of a gzip-compressed tar archive into `collector`.
+ * Never throws for archive content: problems become anomalies.
+ */
+export async function readTarGz(
+  path: string,
+  collector: Collector,
+  roleOf: (path: string) => keyof Members | undefined,
+): Promise<void> {
+  const limits = collector.limits;
+  let compressedRead = 0;
+  let rawBytes = 0;
+  const rawLimit = limits.maxUncompressedBytes + 1024 * limits.maxEntries + 1024 * 1024;
+  let stopError: StopInspection | undefined;
+  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const gunzip = createGunzip({ chunkSize: 128 * 1024 });
+  const guard = new Transform({
+    transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback) {
+      rawBytes += chunk.length;
+      try {
+        if (rawBytes > rawLimit) {
+          collector.stop("decompression-bomb", `tar stream exceeded ${rawLimit} bytes`);
+        }
+        if (
+          rawBytes > RATIO_FLOOR_BYTES && rawBytes > limits.maxCompressionRatio * compressedRead
+        ) {
+          collector.stop(
+            "decompression-bomb",
+            `compression ratio above ${limits.maxCompressionRatio}`,
+          );
+        }
+      } catch (e) {
+        stopError = e as StopInspection;
+        done(e as Error);
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  const extract = tar.extract();
+  let failure: unknown;
+  const fail = (e: unknown) => {
+    failure ??= e;
+    extract.destroy(e as Error);
+  };
+  input.on("data", (c: string | Uint8Array) => compressedRead += c.length);
+  input.on("error", fail);
+  gunzip.on("error", fail);
+  guard.on("error", fail);
+  extract.on("error", (e: unknown) => failure ??= e);
+  input.pipe(gunzip).pipe(guard).pipe(extract);
+  try {
+    for await (const entry of extract) {
+      await readEntry(entry, collector, roleOf);
+    }
+  } catch (e) {
+    failure ??= e;
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+    guard.destroy();
+    extract.destroy();
+  }
+  if (stopError) return;
+  if (failure instanceof StopInspection) return;
+  if (failure) {
+    collector.anomaly("corrupt", `tar.gz unreadable: ${message(failure)}`);
+    collector.truncated = true;
+  }
+}
+
+async function readEntry(
+  entry: tar.Extract extends AsyncIterable<infer S> ? S : never,
+  collector: Collector,
+  roleOf: (path: string) => keyof Members | undefined,
+): Promise<void> {
+  collector.checkTime();
+  collector.countEntry();
+  const header = entry.header;
+  const type = TAR_TYPES[header.type] ?? "other";
+  const path = header.name;
+  const declaredSize = Math.max(0, header.size ?? 0);
+  const role = type === "file" ? roleOf(path) : undefined;
+  const sink = collector.beginMember(declaredSize, role);
+  for await (const chunk of entry as AsyncIterable<Uint8Array>) {
+    collector.addBytes(chunk.length, path);
+    sink.update(chunk);
+  }
+  if (role) collector.keepText(role, path, sink);
+  const digests = sink.finish(true);
+  collector.addEntry({
+    path,
+    type,
+    declaredSize,
+    mode: header.mode === undefined ? undefined : header.mode & 0o7777,
+    linkTarget: type === "symlink" || type === "hardlink" ? header.linkname ?? "" : undefined,
+    ...(type === "file" ? digests : { size: digests.size }),
+  });
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 200);
+}

@@ -1,0 +1,655 @@
+/**
+ * ZIP reader for wheels and `.zip` sdists, with the structural checks PyPI applies against
+ * ZIP confusion: every local header is compared with its central-directory record, the
+ * end-of-central-directory (EOCD) records, zip64 records, data descriptors, and the bytes
+ * between them are accounted for. Content is inflated with node:zlib one chunk at a time from
+ * positional reads of the file (`Deno.FsFile` seek/read), so memory stays bounded.
+ *
+ * @example
+ * ```ts
+ * await readZip("dist/pkg-1.0-py3-none-any.whl", collector, () => undefined);
+ * ```
+ * @module
+ */
+import { createInflateRaw } from "node:zlib";
+import { type Collector, type MemberSink, StopInspection } from "./collector.ts";
+import { zipJsWarnings } from "./zipjs.ts";
+import { type EntryType, type Members, RATIO_FLOOR_BYTES } from "./types.ts";
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const SIG_DESCRIPTOR = 0x08074b50;
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+const EOCD_SIZE = 22;
+const CHUNK = 256 * 1024;
+/** A central directory larger than this is not read (no honest wheel comes close). */
+const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
+
+/** Positional reads over an open file. */
+class FileView {
+  constructor(readonly file: Deno.FsFile, readonly size: number) {}
+
+  /** Read up to `length` bytes at `offset` (fewer at end of file). */
+  read(offset: number, length: number): Uint8Array {
+    const len = Math.max(0, Math.min(length, this.size - offset));
+    const out = new Uint8Array(len);
+    if (len === 0) return out;
+    this.file.seekSync(offset, Deno.SeekMode.Start);
+    let at = 0;
+    while (at < len) {
+      const n = this.file.readSync(out.subarray(at));
+      if (n === null || n === 0) break;
+      at += n;
+    }
+    return at === len ? out : out.subarray(0, at);
+  }
+}
+
+/** A central directory record. */
+interface CentralRecord {
+  index: number;
+  rawName: Uint8Array;
+  name: string;
+  madeBy: number;
+  flags: number;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  externalAttrs: number;
+  localOffset: number;
+  zip64: boolean;
+}
+
+/** Where the archive's directory is, after EOCD and zip64 checks. */
+interface Directory {
+  cdOffset: number;
+  cdSize: number;
+  entries: number;
+  /** Offset of the first byte of the end records (zip64 EOCD, or the EOCD). */
+  endRecords: number;
+}
+
+const u16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);
+const u32 = (b: Uint8Array, o: number) =>
+  (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
+const u64 = (b: Uint8Array, o: number) => u32(b, o) + u32(b, o + 4) * 0x100000000;
+const decoder = new TextDecoder();
+
+/**
+ * Read a ZIP archive into `collector`. Never throws for archive content.
+ */
+export async function readZip(
+  path: string,
+  collector: Collector,
+  roleOf: (path: string) => keyof Members | undefined,
+): Promise<void> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const view = new FileView(file, (await file.stat()).size);
+    await readZipFrom(view, collector, roleOf);
+  } catch (e) {
+    if (!(e instanceof StopInspection)) {
+      collector.anomaly("corrupt", `zip unreadable: ${message(e)}`);
+      collector.truncated = true;
+    }
+  } finally {
+    file.close();
+  }
+}
+
+async function readZipFrom(
+  view: FileView,
+  collector: Collector,
+  roleOf: (path: string) => keyof Members | undefined,
+): Promise<void> {
+  const dir = locateDirectory(view, collector);
+  const base = dir.endRecords - dir.cdSize - dir.cdOffset;
+  if (base < 0) {
+    collector.stop("corrupt", "central directory extends past the end records");
+  }
+  if (base > 0) {
+    collector.anomaly(
+      "prefix-bytes",
+      `${base} bytes before the archive (offsets shifted, as in a self-extracting archive)`,
+    );
+  }
+  if (dir.entries > collector.limits.maxEntries) {
+    collector.entriesSeen = dir.entries;
+    collector.stop("too-many-entries", `central directory declares ${dir.entries} entries`);
+  }
+  const records = readCentralDirectory(view, dir, base, collector);
+  if (records.length !== dir.entries) {
+    collector.anomaly(
+      "entry-count-mismatch",
+      `end record declares ${dir.entries} entries, central directory holds ${records.length}`,
+    );
+  }
+  const zipJs = await zipJsWarnings(view.file, view.size, records.length <= 20_000);
+  for (const w of zipJs) collector.anomaly("zipjs-warning", w);
+
+  const ordered = [...records].sort((a, b) => a.localOffset - b.localOffset);
+  if (ordered.length > 0 && ordered[0].localOffset > base) {
+    collector.anomaly(
+      "prefix-bytes",
+      `${ordered[0].localOffset - base} bytes before the first entry`,
+    );
+  }
+  let declaredTotal = 0;
+  for (const r of records) declaredTotal += r.size;
+  if (declaredTotal > collector.limits.maxUncompressedBytes) {
+    collector.stop(
+      "decompression-bomb",
+      `entries declare ${declaredTotal} uncompressed bytes (limit ${collector.limits.maxUncompressedBytes})`,
+    );
+  }
+  let previousEnd = base;
+  for (const record of ordered) {
+    collector.checkTime();
+    collector.countEntry();
+    if (record.localOffset < previousEnd) {
+      collector.anomaly(
+        "overlapping-entries",
+        "local header overlaps the previous entry",
+        record.name,
+      );
+    } else if (record.localOffset > previousEnd) {
+      collector.anomaly(
+        "gap-bytes",
+        `${record.localOffset - previousEnd} unaccounted bytes before entry`,
+        record.name,
+      );
+    }
+    previousEnd = await readEntry(view, record, collector, roleOf);
+  }
+  const cdStart = dir.cdOffset + base;
+  if (ordered.length > 0 && previousEnd < cdStart) {
+    collector.anomaly(
+      "gap-bytes",
+      `${cdStart - previousEnd} unaccounted bytes before the central directory`,
+    );
+  } else if (previousEnd > cdStart) {
+    collector.anomaly("overlapping-entries", "entry data overlaps the central directory");
+  }
+}
+
+/** Find and check the EOCD, its comment, the zip64 records and what surrounds them. */
+function locateDirectory(view: FileView, collector: Collector): Directory {
+  if (view.size < EOCD_SIZE) collector.stop("not-an-archive", "file too small for a ZIP archive");
+  const tailStart = Math.max(0, view.size - (EOCD_SIZE + U16_MAX + 1024));
+  const tail = view.read(tailStart, view.size - tailStart);
+  const candidates: number[] = [];
+  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
+    if (tail[i] === 0x50 && u32(tail, i) === SIG_EOCD) candidates.push(i);
+  }
+  if (candidates.length === 0) {
+    collector.stop("not-an-archive", "no end of central directory record");
+  }
+  const exact = candidates.find((i) => i + EOCD_SIZE + u16(tail, i + 20) === tail.length);
+  const fitting = exact ?? candidates.find((i) => i + EOCD_SIZE + u16(tail, i + 20) <= tail.length);
+  if (fitting === undefined) {
+    collector.stop("corrupt", "end of central directory comment runs past the file");
+  }
+  const at = fitting;
+  const eocd = tail.subarray(at, at + EOCD_SIZE);
+  const commentEnd = at + EOCD_SIZE + u16(eocd, 20);
+  if (commentEnd < tail.length) {
+    collector.anomaly(
+      "trailing-bytes",
+      `${tail.length - commentEnd} bytes after the end of central directory record`,
+    );
+  }
+  if (u16(eocd, 4) !== 0 || u16(eocd, 6) !== 0) {
+    collector.stop("corrupt", "multi-disk archives are not supported");
+  }
+  let dir: Directory = {
+    cdOffset: u32(eocd, 16),
+    cdSize: u32(eocd, 12),
+    entries: u16(eocd, 10),
+    endRecords: tailStart + at,
+  };
+  if (u16(eocd, 8) !== u16(eocd, 10)) {
+    collector.anomaly("entry-count-mismatch", "end record disk and total entry counts differ");
+  }
+  const locatorAt = tailStart + at - 20;
+  const locator = locatorAt >= 0 ? view.read(locatorAt, 20) : new Uint8Array();
+  if (locator.length === 20 && u32(locator, 0) === SIG_ZIP64_LOCATOR) {
+    dir = readZip64(view, collector, eocd, u64(locator, 8), locatorAt);
+  } else if (dir.cdOffset === U32_MAX || dir.cdSize === U32_MAX) {
+    collector.anomaly(
+      "zip64-inconsistent",
+      "end record uses zip64 markers but no zip64 locator is present",
+    );
+  }
+  const cdEndCandidates = candidates.filter((i) =>
+    i !== at && tailStart + i >= dir.cdOffset + dir.cdSize
+  );
+  if (cdEndCandidates.length > 0) {
+    collector.anomaly(
+      "multiple-eocd",
+      `${cdEndCandidates.length + 1} end of central directory records`,
+    );
+  }
+  return dir;
+}
+
+function readZip64(
+  view: FileView,
+  collector: Collector,
+  eocd: Uint8Array,
+  recordAt: number,
+  locatorAt: number,
+): Directory {
+  const rec = view.read(recordAt, 56);
+  if (rec.length < 56 || u32(rec, 0) !== SIG_ZIP64_EOCD) {
+    collector.stop("zip64-inconsistent", "zip64 locator does not point to a zip64 end record");
+  }
+  const recordEnd = recordAt + 12 + u64(rec, 4);
+  if (recordEnd !== locatorAt) {
+    collector.anomaly("zip64-inconsistent", "zip64 end record does not end at its locator");
+  }
+  const dir: Directory = {
+    entries: u64(rec, 32),
+    cdSize: u64(rec, 40),
+    cdOffset: u64(rec, 48),
+    endRecords: recordAt,
+  };
+  if (u64(rec, 24) !== dir.entries) {
+    collector.anomaly(
+      "entry-count-mismatch",
+      "zip64 end record disk and total entry counts differ",
+    );
+  }
+  const pairs: Array<[number, number, number, string]> = [
+    [u16(eocd, 10), U16_MAX, dir.entries, "entry count"],
+    [u32(eocd, 12), U32_MAX, dir.cdSize, "directory size"],
+    [u32(eocd, 16), U32_MAX, dir.cdOffset, "directory offset"],
+  ];
+  for (const [small, marker, big, what] of pairs) {
+    if (small !== marker && small !== big) {
+      collector.anomaly(
+        "zip64-inconsistent",
+        `${what}: end record says ${small}, zip64 record says ${big}`,
+      );
+    }
+  }
+  return dir;
+}
+
+function readCentralDirectory(
+  view: FileView,
+  dir: Directory,
+  base: number,
+  collector: Collector,
+): CentralRecord[] {
+  if (dir.cdSize > MAX_CENTRAL_DIRECTORY) {
+    collector.stop("corrupt", `central directory of ${dir.cdSize} bytes`);
+  }
+  const cd = view.read(dir.cdOffset + base, dir.cdSize);
+  if (cd.length < dir.cdSize) {
+    collector.stop("corrupt", "central directory runs past the end of file");
+  }
+  const records: CentralRecord[] = [];
+  let p = 0;
+  while (p + 46 <= cd.length && u32(cd, p) === SIG_CENTRAL) {
+    if (records.length >= collector.limits.maxEntries) {
+      collector.entriesSeen = records.length + 1;
+      collector.stop("too-many-entries", `more than ${collector.limits.maxEntries} entries`);
+    }
+    const nameLen = u16(cd, p + 28);
+    const extraLen = u16(cd, p + 30);
+    const commentLen = u16(cd, p + 32);
+    const end = p + 46 + nameLen + extraLen + commentLen;
+    if (end > cd.length) {
+      collector.stop("corrupt", "central directory record runs past the directory");
+    }
+    const rawName = cd.slice(p + 46, p + 46 + nameLen);
+    const record: CentralRecord = {
+      index: records.length,
+      rawName,
+      name: decoder.decode(rawName),
+      madeBy: u16(cd, p + 4),
+      flags: u16(cd, p + 8),
+      method: u16(cd, p + 10),
+      crc: u32(cd, p + 16),
+      compressedSize: u32(cd, p + 20),
+      size: u32(cd, p + 24),
+      externalAttrs: u32(cd, p + 38),
+      localOffset: u32(cd, p + 42),
+      zip64: false,
+    };
+    applyZip64Extra(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), record, collector);
+    record.localOffset += base;
+    records.push(record);
+    p = end;
+  }
+  if (p !== cd.length) {
+    collector.anomaly("trailing-bytes", `${cd.length - p} unparsed bytes in the central directory`);
+  }
+  return records;
+}
+
+/** Replace 0xFFFFFFFF markers with the zip64 extra field's values, in the order of the spec. */
+function applyZip64Extra(extra: Uint8Array, record: CentralRecord, collector: Collector): void {
+  const needs = {
+    size: record.size === U32_MAX,
+    compressed: record.compressedSize === U32_MAX,
+    offset: record.localOffset === U32_MAX,
+  };
+  let field: Uint8Array | undefined;
+  for (let i = 0; i + 4 <= extra.length;) {
+    const id = u16(extra, i);
+    const len = u16(extra, i + 2);
+    if (id === 0x0001) field = extra.subarray(i + 4, Math.min(extra.length, i + 4 + len));
+    i += 4 + len;
+  }
+  if (!field) {
+    if (needs.size || needs.compressed || needs.offset) {
+      collector.anomaly(
+        "zip64-inconsistent",
+        "zip64 markers without a zip64 extra field",
+        record.name,
+      );
+    }
+    return;
+  }
+  record.zip64 = true;
+  let at = 0;
+  const take = (): number | undefined => {
+    if (at + 8 > field!.length) return undefined;
+    const v = u64(field!, at);
+    at += 8;
+    return v;
+  };
+  for (const key of ["size", "compressed", "offset"] as const) {
+    if (!needs[key]) continue;
+    const v = take();
+    if (v === undefined) {
+      collector.anomaly("zip64-inconsistent", `zip64 extra field lacks the ${key}`, record.name);
+      continue;
+    }
+    if (key === "size") record.size = v;
+    else if (key === "compressed") record.compressedSize = v;
+    else record.localOffset = v;
+  }
+}
+
+function entryType(record: CentralRecord): { type: EntryType; mode?: number } {
+  const host = record.madeBy >> 8;
+  const unixMode = host === 3 ? record.externalAttrs >>> 16 : 0;
+  const fmt = unixMode & 0o170000;
+  const mode = unixMode ? unixMode & 0o7777 : undefined;
+  if (record.name.endsWith("/") || fmt === 0o040000) return { type: "dir", mode };
+  if (fmt === 0o120000) return { type: "symlink", mode };
+  if (fmt === 0o020000 || fmt === 0o060000) return { type: "device", mode };
+  if (fmt === 0o010000) return { type: "fifo", mode };
+  if (fmt === 0o140000) return { type: "other", mode };
+  return { type: "file", mode };
+}
+
+/** Check the local header, read the content, check the descriptor. Returns the entry's end. */
+async function readEntry(
+  view: FileView,
+  record: CentralRecord,
+  collector: Collector,
+  roleOf: (path: string) => keyof Members | undefined,
+): Promise<number> {
+  const path = record.name;
+  const header = view.read(record.localOffset, 30);
+  const { type, mode } = entryType(record);
+  const listed = {
+    path,
+    type,
+    mode,
+    declaredSize: record.size,
+    compressedSize: record.compressedSize,
+  };
+  if (header.length < 30 || u32(header, 0) !== SIG_LOCAL) {
+    collector.anomaly("local-header-mismatch", "no local file header at the recorded offset", path);
+    collector.addEntry({ ...listed, size: 0 });
+    return record.localOffset;
+  }
+  const nameLen = u16(header, 26);
+  const extraLen = u16(header, 28);
+  const variable = view.read(record.localOffset + 30, nameLen + extraLen);
+  const localName = variable.subarray(0, nameLen);
+  const dataOffset = record.localOffset + 30 + nameLen + extraLen;
+  compareLocalHeader(header, localName, variable.subarray(nameLen), record, collector);
+  if (record.flags & 1) {
+    collector.anomaly("encrypted", "entry is encrypted", path);
+    collector.addEntry({ ...listed, size: 0 });
+    return dataOffset + record.compressedSize;
+  }
+  if (record.method !== 0 && record.method !== 8) {
+    collector.anomaly("unsupported-method", `compression method ${record.method}`, path);
+    collector.addEntry({ ...listed, size: 0 });
+    return dataOffset + record.compressedSize;
+  }
+  if (dataOffset + record.compressedSize > view.size) {
+    collector.anomaly("corrupt", "entry data runs past the end of file", path);
+    collector.addEntry({ ...listed, size: 0 });
+    return dataOffset;
+  }
+  const limits = collector.limits;
+  if (
+    record.size > RATIO_FLOOR_BYTES &&
+    record.size > limits.maxCompressionRatio * Math.max(1, record.compressedSize)
+  ) {
+    collector.stop(
+      "decompression-bomb",
+      `declared ratio ${Math.round(record.size / Math.max(1, record.compressedSize))}:1`,
+      path,
+    );
+  }
+  const role = type === "file" ? roleOf(path) : undefined;
+  const sink = collector.beginMember(record.size, role, type === "symlink" ? 4096 : undefined);
+  const complete = await readContent(view, dataOffset, record, sink, collector);
+  if (complete) {
+    if (sink.size !== record.size) {
+      collector.anomaly(
+        "size-mismatch",
+        `central directory says ${record.size} bytes, content has ${sink.size}`,
+        path,
+      );
+    }
+    if ((sink.crc >>> 0) !== record.crc) {
+      collector.anomaly(
+        "crc-mismatch",
+        "CRC-32 of the content differs from the central directory",
+        path,
+      );
+    }
+  }
+  if (role && complete) collector.keepText(role, path, sink);
+  const digests = sink.finish(complete);
+  const linkTarget = type === "symlink" ? sink.text()?.text ?? "" : undefined;
+  collector.addEntry({
+    ...listed,
+    ...(type === "dir" ? { size: digests.size } : digests),
+    linkTarget,
+  });
+  let end = dataOffset + record.compressedSize;
+  if (record.flags & 8) end = checkDescriptor(view, end, record, collector);
+  return end;
+}
+
+function compareLocalHeader(
+  header: Uint8Array,
+  localName: Uint8Array,
+  localExtra: Uint8Array,
+  record: CentralRecord,
+  collector: Collector,
+): void {
+  const path = record.name;
+  const mismatch = (what: string) => collector.anomaly("local-header-mismatch", what, path);
+  if (!sameBytes(localName, record.rawName)) {
+    mismatch(
+      `local header names the entry ${JSON.stringify(decoder.decode(localName).slice(0, 200))}`,
+    );
+  }
+  const flags = u16(header, 6);
+  if ((flags & 0x0809) !== (record.flags & 0x0809)) mismatch("general purpose flags differ");
+  if (u16(header, 8) !== record.method) mismatch("compression method differs");
+  const crc = u32(header, 14);
+  let csize = u32(header, 18);
+  let usize = u32(header, 22);
+  if (usize === U32_MAX || csize === U32_MAX) {
+    const z = zip64Sizes(localExtra);
+    if (z) [usize, csize] = z;
+    else mismatch("local header uses zip64 markers without a zip64 extra field");
+  }
+  if (flags & 8) {
+    if (
+      (crc !== 0 && crc !== record.crc) || (csize !== 0 && csize !== record.compressedSize) ||
+      (usize !== 0 && usize !== record.size)
+    ) {
+      mismatch("local header values contradict the central directory (data descriptor entry)");
+    }
+    return;
+  }
+  if (crc !== record.crc) mismatch("CRC-32 differs between local header and central directory");
+  if (csize !== record.compressedSize) {
+    mismatch("compressed size differs between local header and central directory");
+  }
+  if (usize !== record.size) {
+    mismatch("uncompressed size differs between local header and central directory");
+  }
+}
+
+function zip64Sizes(extra: Uint8Array): [number, number] | undefined {
+  for (let i = 0; i + 4 <= extra.length;) {
+    const id = u16(extra, i);
+    const len = u16(extra, i + 2);
+    if (id === 0x0001 && len >= 16 && i + 20 <= extra.length) {
+      return [u64(extra, i + 4), u64(extra, i + 12)];
+    }
+    i += 4 + len;
+  }
+  return undefined;
+}
+
+/** Compare a data descriptor with the central directory; returns the descriptor's end. */
+function checkDescriptor(
+  view: FileView,
+  at: number,
+  record: CentralRecord,
+  collector: Collector,
+): number {
+  const d = view.read(at, 24);
+  let p = 0;
+  if (d.length >= 4 && u32(d, 0) === SIG_DESCRIPTOR) p = 4;
+  const wide = record.zip64;
+  const need = p + (wide ? 20 : 12);
+  if (d.length < need) {
+    collector.anomaly("data-descriptor-mismatch", "data descriptor missing", record.name);
+    return at;
+  }
+  const crc = u32(d, p);
+  const csize = wide ? u64(d, p + 4) : u32(d, p + 4);
+  const usize = wide ? u64(d, p + 12) : u32(d, p + 8);
+  if (crc !== record.crc || csize !== record.compressedSize || usize !== record.size) {
+    collector.anomaly(
+      "data-descriptor-mismatch",
+      "data descriptor differs from the central directory",
+      record.name,
+    );
+  }
+  return at + need;
+}
+
+/** Stream the content into `sink`; false when it could not be read completely. */
+async function readContent(
+  view: FileView,
+  offset: number,
+  record: CentralRecord,
+  sink: MemberSink,
+  collector: Collector,
+): Promise<boolean> {
+  const limits = collector.limits;
+  const ratioLimit = limits.maxCompressionRatio * Math.max(1, record.compressedSize);
+  const accept = (chunk: Uint8Array): boolean => {
+    collector.addBytes(chunk.length, record.name);
+    sink.update(chunk);
+    if (sink.size > RATIO_FLOOR_BYTES && sink.size > ratioLimit) {
+      collector.stop(
+        "decompression-bomb",
+        `compression ratio above ${limits.maxCompressionRatio}`,
+        record.name,
+      );
+    }
+    if (sink.size > record.size) {
+      collector.anomaly(
+        "size-mismatch",
+        `content exceeds the declared ${record.size} bytes`,
+        record.name,
+      );
+      return false;
+    }
+    return true;
+  };
+  if (record.method === 0) {
+    for (let done = 0; done < record.compressedSize;) {
+      const chunk = view.read(offset + done, Math.min(CHUNK, record.compressedSize - done));
+      if (chunk.length === 0) return false;
+      done += chunk.length;
+      if (!accept(chunk)) return false;
+    }
+    return true;
+  }
+  return await inflate(view, offset, record, accept, collector);
+}
+
+async function inflate(
+  view: FileView,
+  offset: number,
+  record: CentralRecord,
+  accept: (chunk: Uint8Array) => boolean,
+  collector: Collector,
+): Promise<boolean> {
+  const inflater = createInflateRaw({ chunkSize: 128 * 1024 });
+  let fed = 0;
+  const feed = () => {
+    while (fed < record.compressedSize) {
+      const chunk = view.read(offset + fed, Math.min(CHUNK, record.compressedSize - fed));
+      if (chunk.length === 0) break;
+      fed += chunk.length;
+      if (!inflater.write(chunk)) {
+        inflater.once("drain", feed);
+        return;
+      }
+    }
+    inflater.end();
+  };
+  let ok = true;
+  try {
+    queueMicrotask(feed);
+    for await (const out of inflater as AsyncIterable<Uint8Array>) {
+      if (!accept(out)) {
+        ok = false;
+        break;
+      }
+    }
+  } catch (e) {
+    if (e instanceof StopInspection) throw e;
+    collector.anomaly("corrupt", `deflate stream: ${message(e)}`, record.name);
+    ok = false;
+  } finally {
+    inflater.removeAllListeners("drain");
+    inflater.destroy();
+  }
+  return ok;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 200);
+}

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { archiveFindings } from "../../rules/archive.ts";
+import { contentFindings } from "../../rules/content.ts";
+import { buildTarGz, type TarMember } from "./_tar_writer.ts";
+import { text } from "./_zip_writer.ts";
+import { inspectBytes, kinds, POLICY } from "./_helpers.ts";
+
+const SDIST = "evil-1.0.tar.gz";
+const base: TarMember[] = [
+  { name: "evil-1.0/", type: "directory", mode: 0o755 },
+  { name: "evil-1.0/PKG-INFO", data: text("Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n") },
+  { name: "evil-1.0/pyproject.toml", data: text('[project]\nname = "evil"\nversion = "1.0"\n') },
+  { name: "evil-1.0/evil/__init__.py", data: text("x = 1\n") },
+];
+
+function rulesOf(inspection: Awaited<ReturnType<typeof inspectBytes>>): string[] {
+  return [
+    ...new Set(
+      [...archiveFindings(inspection, POLICY), ...contentFindings(inspection, POLICY)].map((f) =>
+        f.rule
+      ),
+    ),
+  ].sort();
+}
+
+Deno.test("tar.gz: a plain sdist lists entries and captures PKG-INFO and pyproject.toml", async () => {
+  const inspection = await inspectBytes(await buildTarGz(base), SDIST);
+  assert.equal(inspection.kind, "sdist-tar");
+  assert.deepEqual(inspection.anomalies, []);
+  assert.deepEqual(inspection.entries.map((e) => e.type), ["dir", "file", "file", "file"]);
+  assert.match(inspection.members.pkgInfo?.text ?? "", /^Metadata-Version: 2.1/);
+  assert.match(inspection.members.pyprojectToml?.text ?? "", /\[project\]/);
+  assert.deepEqual(rulesOf(inspection), []);
+});
+
+Deno.test("tar.gz: symlink escaping the tree, hard link, device file, FIFO", async () => {
+  const inspection = await inspectBytes(
+    await buildTarGz([
+      ...base,
+      { name: "evil-1.0/inside", type: "symlink", linkname: "evil/__init__.py" },
+      { name: "evil-1.0/escape", type: "symlink", linkname: "../../../../etc/passwd" },
+      { name: "evil-1.0/abs", type: "symlink", linkname: "/etc/shadow" },
+      { name: "evil-1.0/hard", type: "link", linkname: "evil-1.0/PKG-INFO" },
+      { name: "evil-1.0/null", type: "character-device" },
+      { name: "evil-1.0/pipe", type: "fifo" },
+    ]),
+    SDIST,
+  );
+  const links = contentFindings(inspection, POLICY).filter((f) => f.rule === "content/unsafe-link");
+  assert.deepEqual(links.map((f) => f.subject.split("!")[1]).sort(), [
+    "evil-1.0/abs",
+    "evil-1.0/escape",
+    "evil-1.0/hard",
+    "evil-1.0/null",
+    "evil-1.0/pipe",
+  ]);
+});
+
+Deno.test("tar.gz: path traversal and absolute names", async () => {
+  const inspection = await inspectBytes(
+    await buildTarGz([...base, { name: "../evil.py", data: text("x") }, {
+      name: "/tmp/x.py",
+      data: text("x"),
+    }]),
+    SDIST,
+  );
+  const unsafe = contentFindings(inspection, POLICY).filter((f) =>
+    f.rule === "content/unsafe-path"
+  );
+  assert.equal(unsafe.length, 2);
+});
+
+Deno.test("tar.gz bomb: 100 MB of zeros stops at the ratio limit, fast", async () => {
+  const bomb = await buildTarGz([...base, { name: "evil-1.0/zeros", zeros: 100 * 1024 * 1024 }]);
+  assert.ok(bomb.length < 1024 * 1024);
+  const started = performance.now();
+  const inspection = await inspectBytes(bomb, SDIST);
+  assert.ok(kinds(inspection).includes("decompression-bomb"), JSON.stringify(inspection.anomalies));
+  assert.ok(rulesOf(inspection).includes("archive/decompression-bomb"));
+  assert.ok(inspection.totals.uncompressedBytes < 40 * 1024 * 1024);
+  assert.ok(performance.now() - started < 3000);
+});
+
+Deno.test("tar.gz bomb: absolute limit on moderately compressible data", async () => {
+  const noisy: TarMember[] = [];
+  for (let i = 0; i < 4; i++) {
+    noisy.push({
+      name: `evil-1.0/n${i}`,
+      data: new Uint8Array(512 * 1024).map((_, j) => (j * 2654435761 + i) % 253),
+    });
+  }
+  const inspection = await inspectBytes(await buildTarGz(noisy), SDIST, {
+    maxUncompressedBytes: 1024 * 1024,
+  });
+  assert.ok(kinds(inspection).includes("decompression-bomb"));
+  assert.ok(inspection.entries.length < 4);
+});
+
+Deno.test("tar.gz: entry cap", async () => {
+  const many: TarMember[] = [];
+  for (let i = 0; i < 50; i++) many.push({ name: `evil-1.0/f${i}`, data: text("x") });
+  const inspection = await inspectBytes(await buildTarGz(many), SDIST, { maxEntries: 10 });
+  assert.ok(kinds(inspection).includes("too-many-entries"));
+  assert.equal(inspection.entries.length, 10);
+  assert.ok(inspection.totals.truncated);
+});
+
+Deno.test("tar.gz: truncated, not gzip, gzip of garbage: anomalies, never throws", async () => {
+  const whole = await buildTarGz(base);
+  const truncated = await inspectBytes(whole.subarray(0, whole.length - 20), SDIST);
+  assert.ok(kinds(truncated).includes("corrupt"), JSON.stringify(truncated.anomalies));
+  const notGzip = await inspectBytes(text("definitely not gzip"), SDIST);
+  assert.ok(kinds(notGzip).includes("corrupt"));
+  const { gzipSync } = await import("node:zlib");
+  const garbage = await inspectBytes(
+    new Uint8Array(gzipSync(crypto.getRandomValues(new Uint8Array(5000)))),
+    SDIST,
+  );
+  assert.ok(kinds(garbage).includes("corrupt"), JSON.stringify(garbage.anomalies));
+});
+
+Deno.test("tar.gz: time budget", async () => {
+  const inspection = await inspectBytes(await buildTarGz(base), SDIST, { timeBudgetMs: -1 });
+  assert.ok(kinds(inspection).includes("time-budget"));
+});
