@@ -168,6 +168,11 @@ export interface Pep740Options {
   roots?: readonly TrustRoot[];
   /** Cache signature outcomes here (key prefix `provenance`). */
   kv?: Deno.Kv;
+  /**
+   * The artifact's bytes: only needed for a message-signature bundle (accepted from the CLI,
+   * where the signature itself binds the artifact's digest; PyPI only serves DSSE statements).
+   */
+  artifact?: Uint8Array;
 }
 
 /** The check of one attestation. */
@@ -180,6 +185,7 @@ export interface AttestationCheck {
   /** The signature outcome came from the KV cache. */
   cached: boolean;
   problems: Problem[];
+  notes: string[];
 }
 
 /** The provenance verdict for one file. */
@@ -296,8 +302,9 @@ async function signatureOutcome(
   target: ProvenanceTarget,
   roots: readonly TrustRoot[],
   kv: Deno.Kv | undefined,
+  artifact: Uint8Array | undefined,
 ): Promise<{ outcome: SignatureOutcome; cached: boolean }> {
-  const compute = () => verifyBundleSignature(bundle, roots);
+  const compute = () => verifyBundleSignature(bundle, roots, artifact);
   if (!kv) return { outcome: compute(), cached: false };
   return await cachedVerification(
     kv,
@@ -325,13 +332,20 @@ export async function checkAttestationBundle(
 ): Promise<AttestationCheck> {
   const roots = options.roots ?? [publicGoodTrustRoot()];
   const problems: Problem[] = [];
-  const { outcome, cached } = await signatureOutcome(bundle, target, roots, options.kv);
+  const { outcome, cached } = await signatureOutcome(
+    bundle,
+    target,
+    roots,
+    options.kv,
+    options.artifact,
+  );
   const check: AttestationCheck = {
     identity: outcome.identity,
     trustRoot: outcome.ok ? outcome.trustRoot : undefined,
     signatureVerified: outcome.ok,
     cached,
     problems,
+    notes: [],
   };
   if (!outcome.ok) {
     problems.push({
@@ -348,9 +362,31 @@ export async function checkAttestationBundle(
     return check;
   }
   if (!statement) {
-    problems.push({ kind: "unsupported", detail: "the bundle carries no in-toto statement" });
-    return check;
+    if (isMessageSignature(bundle) && options.artifact) {
+      // The verifier compared the signed digest with the artifact's: the subject is bound.
+      check.notes.push("message signature over the artifact's digest (no in-toto statement)");
+    } else {
+      problems.push({ kind: "unsupported", detail: "the bundle carries no in-toto statement" });
+      return check;
+    }
   }
+  if (statement) checkStatement(statement, target, check);
+  problems.push(
+    ...checkGithubIdentity(outcome.identity, {
+      repository: options.publisher.repository,
+      workflow: options.publisher.workflow,
+      refPattern: options.refPattern,
+    }),
+  );
+  return check;
+}
+
+function isMessageSignature(bundle: unknown): boolean {
+  return typeof bundle === "object" && bundle !== null && "messageSignature" in bundle;
+}
+
+function checkStatement(statement: Statement, target: ProvenanceTarget, check: AttestationCheck) {
+  const problems = check.problems;
   check.predicateType = statement.predicateType.slice(0, 200);
   if (!PEP740_PREDICATES.includes(statement.predicateType)) {
     problems.push({
@@ -369,14 +405,6 @@ export async function checkAttestationBundle(
       expected: { name: target.filename, sha256: target.sha256.toLowerCase() },
     });
   }
-  problems.push(
-    ...checkGithubIdentity(outcome.identity, {
-      repository: options.publisher.repository,
-      workflow: options.publisher.workflow,
-      refPattern: options.refPattern,
-    }),
-  );
-  return check;
 }
 
 /** Bundles to verify, each with the publisher object it came with. */
@@ -489,6 +517,7 @@ export async function verifyPep740(
       check = {
         signatureVerified: false,
         cached: false,
+        notes: [],
         problems: [{
           kind: "error",
           detail: `verification failed: ${(e as Error).message}`.slice(0, 300),
@@ -497,6 +526,7 @@ export async function verifyPep740(
     }
     checks.push(check);
     problems.push(...check.problems);
+    for (const note of check.notes) if (!notes.includes(note)) notes.push(note);
   }
   return result(dedupe(problems), checks, units[0].publisher);
 }

@@ -24,8 +24,8 @@ export const DEFAULT_REF_PATTERN: RegExp = /^refs\/tags\/[^\s]+$/;
 export interface IdentityPolicy {
   /** `owner/repo`. */
   repository: string;
-  /** Caller workflow file name, e.g. `release.yml`. */
-  workflow: string;
+  /** Caller workflow file name, e.g. `release.yml` (omit: any workflow of the repository). */
+  workflow?: string;
   /** Accepted Source Repository Ref; {@link DEFAULT_REF_PATTERN} when omitted. */
   refPattern?: RegExp;
 }
@@ -76,7 +76,7 @@ export function checkGithubIdentity(
     });
     return problems;
   }
-  const expectedPath = `.github/workflows/${policy.workflow}`;
+  const expectedPath = `.github/workflows/${policy.workflow ?? caller.file}`;
   if (
     caller.path !== expectedPath ||
     caller.repository.toLowerCase() !== policy.repository.toLowerCase()

@@ -50,7 +50,7 @@ export interface TrustRoot {
   /** `public-good`, `github`, or the name given by the caller. */
   readonly name: string;
   readonly material: TrustMaterial;
-  /** DER subjects of the certificates that issue leaf certificates (first of each chain). */
+  /** DER subjects of every CA certificate (a leaf's issuer is one of them). */
   readonly issuerSubjects: readonly Uint8Array[];
   /** Verifier thresholds: a root without Rekor logs (GitHub's) relies on TSA timestamps alone. */
   readonly verifierOptions: VerifierOptions;
@@ -84,8 +84,8 @@ export function trustRootFromJson(json: unknown, name: string): TrustRoot {
     const proto = TrustedRoot.fromJSON(parsed.data);
     const material = toTrustMaterial(proto);
     const issuerSubjects = material.certificateAuthorities
-      .filter((ca) => ca.certChain.length > 0)
-      .map((ca) => new Uint8Array(ca.certChain[0].subject));
+      .flatMap((ca) => ca.certChain)
+      .map((cert) => new Uint8Array(cert.subject));
     const hasTlogs = material.tlogs.length > 0;
     const hasCtlogs = material.ctlogs.length > 0;
     const verifierOptions: VerifierOptions = {
