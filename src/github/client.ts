@@ -1,0 +1,426 @@
+/**
+ * A small, typed GitHub REST client on octokit (core + retry + throttling + paginate).
+ *
+ * - Conditional requests: ETag / Last-Modified validators are kept in Deno KV
+ *   (`["http", url]`, see {@link ./http_cache.ts}); a `304 Not Modified` is answered from the
+ *   cache and counted apart (GitHub does not count conditional 304s against the rate limit).
+ * - Rate-limit budget per client (one client per sweep): `x-ratelimit-remaining` / `reset` are
+ *   tracked and the client slows down, then waits (bounded) before exhausting the budget.
+ * - Bounded: every request has a timeout and a maximum response size.
+ * - The token is never logged and never part of an error message.
+ *
+ * @example
+ * ```ts
+ * const gh = createGitHubClient({ baseUrl: "https://api.github.com", kv, userAgent: "auditor/0.1",
+ *   timeoutMs: 30_000, maxResponseBytes: 32 << 20, token });
+ * const repo = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, RepositorySchema);
+ * if (repo.ok) console.log(repo.data.default_branch);
+ * ```
+ * @module
+ */
+import { Octokit } from "@octokit/core";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { paginateRest } from "@octokit/plugin-paginate-rest";
+import type { z } from "zod";
+import type { RequestStats } from "../../jobs/types.ts";
+import { forget, readCached, writeCached } from "./http_cache.ts";
+
+/** Why a read failed. */
+export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "error";
+
+/** The outcome of one read: data, or a classified failure with a one-line message. */
+export type GitHubResult<T> =
+  | { ok: true; status: number; data: T; notModified: boolean }
+  | { ok: false; status: number; reason: GitHubFailure; message: string };
+
+/** Path and query parameters of a route. */
+export type RouteParams = Record<string, string | number | boolean | undefined>;
+
+/** What the client knows of the rate limit, as of the last response. */
+export interface RateLimitState {
+  limit?: number;
+  remaining?: number;
+  /** Epoch milliseconds. */
+  resetAt?: number;
+  /** Time spent waiting for the budget in this sweep. */
+  waitedMs: number;
+}
+
+/** Options of {@link createGitHubClient}. */
+export interface GitHubClientOptions {
+  /** `config.upstream.github_api`. */
+  baseUrl: string;
+  /** `Secrets.githubToken`; anonymous when absent. */
+  token?: string;
+  kv: Deno.Kv;
+  /** Descriptive User-Agent (GitHub requires one). */
+  userAgent: string;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  fetch?: typeof fetch;
+  /** Aborts every request (the job's signal). */
+  signal?: AbortSignal;
+  /** Keep this many requests of the budget untouched (default 50). */
+  reserve?: number;
+  /** Start spreading requests out below this many remaining (default 500). */
+  slowBelow?: number;
+  /** Total time this client may wait for the budget (default 60 s). */
+  maxWaitMs?: number;
+  /** Retries on 5xx and network errors (default 2) and their base delay (default 1000 ms). */
+  retries?: number;
+  retryBaseMs?: number;
+  /** Largest number of items `paginate` collects (default 1000). */
+  maxItems?: number;
+}
+
+/** The client. */
+export interface GitHubClient {
+  /** One GET, validated by `schema`; `route` is an octokit route such as `GET /repos/{owner}/{repo}`. */
+  get<T>(route: string, params: RouteParams, schema: z.ZodType<T>): Promise<GitHubResult<T>>;
+  /** Every page of a list (bounded by `maxItems`), each item validated by `itemSchema`. */
+  paginate<T>(
+    route: string,
+    params: RouteParams,
+    itemSchema: z.ZodType<T>,
+    opts?: { maxItems?: number },
+  ): Promise<GitHubResult<T[]>>;
+  /** Requests, 304s and errors so far. */
+  stats(): RequestStats;
+  rateLimit(): RateLimitState;
+}
+
+/** Marker header on a response served from the cache after a 304. */
+const NOT_MODIFIED_HEADER = "x-auditor-not-modified";
+/** Status used for a response larger than `maxResponseBytes` (never retried). */
+const TOO_LARGE_STATUS = 413;
+
+class BudgetExhausted extends Error {
+  constructor(readonly resetAt: number) {
+    super(`rate-limit budget exhausted until ${new Date(resetAt).toISOString()}`);
+    this.name = "BudgetExhausted";
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Read at most `max` bytes of a body; undefined when it is larger. */
+async function readBounded(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<Uint8Array | undefined> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) {
+        await reader.cancel().catch(() => {});
+        return undefined;
+      }
+      parts.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
+}
+
+function headerNumber(headers: Headers, name: string): number | undefined {
+  const raw = headers.get(name);
+  if (raw === null || !/^\d{1,16}$/.test(raw.trim())) return undefined;
+  return Number(raw.trim());
+}
+
+/** One line, bounded, with the token scrubbed (defence in depth: it is never put there). */
+export function safeMessage(text: unknown, token?: string): string {
+  let s = typeof text === "string" ? text : String(text);
+  if (token) s = s.split(token).join("[redacted]");
+  s = s.replace(/[\r\n\t]+/g, " ").replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?");
+  return s.length > 300 ? `${s.slice(0, 297)}...` : s;
+}
+
+interface Counters {
+  requests: number;
+  notModified: number;
+  errors: number;
+}
+
+/**
+ * The fetch octokit uses: validators from KV, bounded bodies, timeouts, rate-limit tracking.
+ */
+function conditionalFetch(
+  opts: GitHubClientOptions,
+  counters: Counters,
+  rate: RateLimitState,
+): typeof fetch {
+  const inner = opts.fetch ?? fetch;
+  const reserve = opts.reserve ?? 50;
+  const slowBelow = opts.slowBelow ?? 500;
+  const maxWaitMs = opts.maxWaitMs ?? 60_000;
+
+  async function respectBudget(): Promise<void> {
+    const { remaining, resetAt } = rate;
+    if (remaining === undefined || resetAt === undefined) return;
+    const untilReset = resetAt - Date.now();
+    if (untilReset <= 0) return;
+    let wait = 0;
+    if (remaining <= reserve) wait = untilReset;
+    else if (remaining <= slowBelow) {
+      wait = Math.min(2_000, Math.ceil(untilReset / Math.max(1, remaining - reserve)));
+    }
+    if (wait <= 0) return;
+    if (rate.waitedMs + wait > maxWaitMs) {
+      if (remaining <= reserve) throw new BudgetExhausted(resetAt);
+      wait = Math.max(0, maxWaitMs - rate.waitedMs);
+      if (wait === 0) return;
+    }
+    rate.waitedMs += wait;
+    await sleep(wait, opts.signal);
+    if (remaining <= reserve) rate.remaining = undefined; // a new window: learn it again
+  }
+
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const method = (init?.method ?? "GET").toUpperCase();
+    await respectBudget();
+    const headers = new Headers(init?.headers);
+    const cached = method === "GET" ? await readCached(opts.kv, url) : undefined;
+    if (cached?.etag) headers.set("if-none-match", cached.etag);
+    else if (cached?.lastModified) headers.set("if-modified-since", cached.lastModified);
+    const signals = [AbortSignal.timeout(opts.timeoutMs)];
+    if (opts.signal) signals.push(opts.signal);
+    if (init?.signal) signals.push(init.signal);
+    counters.requests++;
+    let response: Response;
+    try {
+      response = await inner(url, {
+        ...init,
+        headers,
+        redirect: "follow",
+        signal: AbortSignal.any(signals),
+      });
+    } catch (e) {
+      counters.errors++;
+      throw e;
+    }
+    const limit = headerNumber(response.headers, "x-ratelimit-limit");
+    const remaining = headerNumber(response.headers, "x-ratelimit-remaining");
+    const reset = headerNumber(response.headers, "x-ratelimit-reset");
+    if (limit !== undefined) rate.limit = limit;
+    if (remaining !== undefined) rate.remaining = remaining;
+    // Seconds since the epoch; some recorded fixtures carry milliseconds.
+    if (reset !== undefined) rate.resetAt = reset > 1e11 ? reset : reset * 1000;
+
+    if (response.status === 304 && cached) {
+      await response.body?.cancel().catch(() => {});
+      counters.notModified++;
+      const replay = new Headers(response.headers);
+      replay.set("content-type", cached.contentType);
+      replay.set(NOT_MODIFIED_HEADER, "1");
+      if (cached.link && !replay.has("link")) replay.set("link", cached.link);
+      replay.delete("content-length");
+      return new Response(cached.body as Uint8Array<ArrayBuffer>, { status: 200, headers: replay });
+    }
+    let body: Uint8Array | undefined;
+    try {
+      body = await readBounded(response.body, opts.maxResponseBytes);
+    } catch (e) {
+      counters.errors++;
+      throw e;
+    }
+    if (body === undefined) {
+      counters.errors++;
+      return Response.json(
+        { message: `response larger than ${opts.maxResponseBytes} bytes` },
+        { status: TOO_LARGE_STATUS },
+      );
+    }
+    if (response.status >= 400) counters.errors++;
+    if (method === "GET" && response.status === 200) {
+      const etag = response.headers.get("etag") ?? undefined;
+      const lastModified = response.headers.get("last-modified") ?? undefined;
+      if (etag || lastModified) {
+        await writeCached(opts.kv, url, {
+          etag,
+          lastModified,
+          contentType: response.headers.get("content-type") ?? "application/json",
+          link: response.headers.get("link") ?? undefined,
+          body,
+        });
+      } else if (cached) await forget(opts.kv, url);
+    }
+    const out = new Headers(response.headers);
+    out.delete("content-length");
+    const nullBody = response.status === 204 || response.status === 205 ||
+      response.status === 304;
+    return new Response(nullBody ? null : body as Uint8Array<ArrayBuffer>, {
+      status: response.status,
+      headers: out,
+    });
+  };
+}
+
+const OctokitWithPlugins = Octokit.plugin(retry, throttling, paginateRest);
+type OctokitInstance = InstanceType<typeof OctokitWithPlugins>;
+
+interface ErrorLike {
+  name?: string;
+  status?: number;
+  message?: string;
+  response?: { headers?: Record<string, string | undefined>; data?: unknown };
+}
+
+function classify(e: unknown, token?: string): Extract<GitHubResult<never>, { ok: false }> {
+  if (e instanceof BudgetExhausted) {
+    return { ok: false, status: 0, reason: "not-observable", message: e.message };
+  }
+  const err = (e ?? {}) as ErrorLike;
+  const cause = (e as { cause?: unknown })?.cause;
+  if (cause instanceof BudgetExhausted) {
+    return { ok: false, status: 0, reason: "not-observable", message: cause.message };
+  }
+  const status = typeof err.status === "number" ? err.status : 0;
+  const message = safeMessage(err.message ?? "request failed", token);
+  const remaining = err.response?.headers?.["x-ratelimit-remaining"];
+  if ((status === 403 || status === 429) && remaining === "0") {
+    return { ok: false, status, reason: "not-observable", message: `rate limited: ${message}` };
+  }
+  if (status === 404) return { ok: false, status, reason: "not-found", message };
+  if (status === 401 || status === 403) return { ok: false, status, reason: "forbidden", message };
+  if (err.name === "AbortError" || err.name === "TimeoutError") {
+    return { ok: false, status, reason: "error", message: `timeout or aborted: ${message}` };
+  }
+  return { ok: false, status, reason: "error", message };
+}
+
+function schemaMessage(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join(".") || "(root)";
+  return `unexpected response shape at ${path}: ${issue?.message ?? "invalid"}`;
+}
+
+/**
+ * Create a client. One client per sweep: its counters and rate-limit budget are the sweep's.
+ *
+ * @example
+ * ```ts
+ * const gh = createGitHubClient({ baseUrl: config.upstream.github_api, token: secrets.githubToken,
+ *   kv, userAgent: "release-auditor/0.1 (+https://example.org)", timeoutMs: 30_000,
+ *   maxResponseBytes: 32 << 20 });
+ * ```
+ */
+export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
+  const counters: Counters = { requests: 0, notModified: 0, errors: 0 };
+  const rate: RateLimitState = { waitedMs: 0 };
+  const octokit: OctokitInstance = new OctokitWithPlugins({
+    baseUrl: opts.baseUrl.replace(/\/+$/, ""),
+    auth: opts.token,
+    userAgent: opts.userAgent,
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    request: { fetch: conditionalFetch(opts, counters, rate), signal: opts.signal },
+    retry: {
+      retries: opts.retries ?? 2,
+      retryAfterBaseValue: opts.retryBaseMs ?? 1000,
+      doNotRetry: [400, 401, 403, 404, 410, 413, 422, 451],
+    },
+    throttle: {
+      // Retry once on a primary or secondary limit when the wait is short; else give up.
+      onRateLimit: (after: number, _o: unknown, _k: unknown, count: number) =>
+        count < 1 && after <= 60,
+      onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, count: number) =>
+        count < 1 && after <= 60,
+    },
+  });
+  const maxItemsDefault = opts.maxItems ?? 1000;
+
+  async function get<T>(
+    route: string,
+    params: RouteParams,
+    schema: z.ZodType<T>,
+  ): Promise<GitHubResult<T>> {
+    try {
+      const res = await octokit.request(route, params);
+      const notModified = (res.headers as Record<string, string>)[NOT_MODIFIED_HEADER] === "1";
+      const parsed = schema.safeParse(res.status === 204 ? null : res.data);
+      if (!parsed.success) {
+        return {
+          ok: false,
+          status: res.status,
+          reason: "error",
+          message: schemaMessage(parsed.error),
+        };
+      }
+      return { ok: true, status: res.status, data: parsed.data, notModified };
+    } catch (e) {
+      return classify(e, opts.token);
+    }
+  }
+
+  async function paginate<T>(
+    route: string,
+    params: RouteParams,
+    itemSchema: z.ZodType<T>,
+    popts?: { maxItems?: number },
+  ): Promise<GitHubResult<T[]>> {
+    const maxItems = popts?.maxItems ?? maxItemsDefault;
+    const items: T[] = [];
+    let allNotModified = true;
+    let status = 200;
+    try {
+      const iterator = octokit.paginate.iterator(route, { per_page: 100, ...params });
+      for await (const page of iterator) {
+        status = page.status;
+        if ((page.headers as Record<string, string>)[NOT_MODIFIED_HEADER] !== "1") {
+          allNotModified = false;
+        }
+        const data: unknown = page.data;
+        if (!Array.isArray(data)) {
+          return { ok: false, status, reason: "error", message: "expected a list" };
+        }
+        for (const raw of data) {
+          const parsed = itemSchema.safeParse(raw);
+          if (!parsed.success) {
+            return { ok: false, status, reason: "error", message: schemaMessage(parsed.error) };
+          }
+          items.push(parsed.data);
+          if (items.length >= maxItems) break;
+        }
+        if (items.length >= maxItems) break;
+      }
+    } catch (e) {
+      return classify(e, opts.token);
+    }
+    return { ok: true, status, data: items, notModified: allNotModified };
+  }
+
+  return {
+    get,
+    paginate,
+    stats: () => ({ ...counters }),
+    rateLimit: () => ({ ...rate }),
+  };
+}
