@@ -11,8 +11,9 @@ import type { ContentResult, PypiFile } from "./pypi_types.ts";
 import { ContentResultSchema } from "./pypi_types.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact } from "../src/download.ts";
-import { inspectArtifact } from "../src/inspect/mod.ts";
-import { evaluateContent } from "../rules/content.ts";
+import { inspectArtifact, limitsFromPolicy } from "../src/inspect/mod.ts";
+import { contentFindings } from "../rules/content.ts";
+import { archiveFindings } from "../rules/archive.ts";
 import { USER_AGENT } from "../src/http.ts";
 
 /** The policy fields that change what content rules report; part of the cache key. */
@@ -74,13 +75,11 @@ export async function inspectFile(
       if (download.reason === "digest-mismatch") await setJson(ctx.kv, key, result);
       return result;
     }
-    const inspection = await inspectArtifact(dest, file.filename, {
-      maxUncompressedBytes: policy.max_uncompressed_bytes,
-      maxCompressionRatio: policy.max_compression_ratio,
-      maxEntries: policy.max_entries,
-      timeBudgetMs: 120_000,
-    });
-    const findings = evaluateContent(inspection, policy, file.sha256);
+    const inspection = await inspectArtifact(dest, file.filename, limitsFromPolicy(policy));
+    const findings = [
+      ...contentFindings(inspection, policy),
+      ...archiveFindings(inspection, policy),
+    ];
     const result: ContentResult = {
       ok: true,
       filename: file.filename,

@@ -17,7 +17,12 @@ import { defaultScenario } from "../sandbox/scenarios.ts";
 import type { Scenario } from "../sandbox/scenario.ts";
 import { openRuntime, UsageError } from "../runtime.ts";
 import { auditOnce, printReport } from "./audit.ts";
-import { generateSigningKey, verifyLedgerFolder } from "../ledger/mod.ts";
+import {
+  folderSource,
+  generateSigningKey,
+  parseSigningKey,
+  verifyLedger,
+} from "../ledger/mod.ts";
 import { serveStatusPage } from "./serve.ts";
 
 const HELP = `Usage: main.ts demo [--once] [--port N] [--scenario NAME]
@@ -95,12 +100,15 @@ export async function runDemo(args: string[]): Promise<number> {
       secrets.ledgerSigningKey = key.privateKey;
       console.log(`demo: signing with a fresh key; verifier key: ${key.verifierKey}`);
     }
+    const { verifierKey } = await parseSigningKey(secrets.ledgerSigningKey);
     console.log(`demo: sandbox upstream at ${sandbox.pypiUrl} (scenario ${scenario.name}: ${scenario.description})`);
     const rt = await openRuntime(config, secrets);
     try {
       const report = await auditOnce(rt, [...JOBS], []);
       printReport(report, "text", `${dir}/auditor.toml`);
-      const verdict = await verifyLedgerFolder(config.ledger.path);
+      const verdict = await verifyLedger(folderSource(config.ledger.path), {
+        verifierKey,
+      });
       if (!verdict.ok) {
         console.error(`demo: ledger verification FAILED at index ${verdict.index}: ${verdict.reason}`);
         return 1;
