@@ -1,0 +1,94 @@
+/**
+ * The CLI contract, through a real child process: exit codes and one-line errors.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { generateSigningKey } from "../../src/ledger/mod.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+async function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  const dir = cwd ?? await Deno.makeTempDir({ prefix: "cli-test-" });
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      `--allow-read`,
+      `--allow-write=${dir}`,
+      "--allow-env=LEDGER_SIGNING_KEY,LEDGER_VERIFIER_KEY,GITHUB_TOKEN,AUDITOR_SWEEP_TOKEN",
+      MAIN,
+      ...args,
+    ],
+    cwd: dir,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+    dir,
+  };
+}
+
+Deno.test("a malformed config exits 2 with the key path and no stack trace", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  await Deno.writeTextFile(
+    `${dir}/auditor.toml`,
+    '[[project]]\nname = "a"\n[[project]]\nname = "b"\n[[project]]\nname = "c"\n[project.publisher]\nrepository = "o/r"\nworkflow = 3\n',
+  );
+  const r = await run(["audit", "--config", "auditor.toml"], {}, dir);
+  assertEquals(r.code, 2);
+  assertStringIncludes(r.stderr, "project[2].publisher.workflow: ");
+  assert(!r.stderr.includes("    at "), r.stderr);
+  const missing = await run(["audit", "--config", "nope.toml"], {}, dir);
+  assertEquals(missing.code, 2);
+  assertEquals(missing.stderr.trim(), "config: nope.toml: cannot read config: file not found");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("unknown commands and flags are usage errors (exit 2)", async () => {
+  const a = await run(["frobnicate"]);
+  assertEquals(a.code, 2);
+  const b = await run(["audit", "--bogus"]);
+  assertEquals(b.code, 2);
+  assertEquals(b.stderr.split("\n").filter(Boolean).length, 1, b.stderr);
+  const c = await run(["audit", "--fail-on", "severe"]);
+  assertEquals(c.code, 2);
+  const help = await run(["audit", "--help"]);
+  assertEquals(help.code, 0);
+  assertStringIncludes(help.stdout, "--fail-on");
+});
+
+Deno.test("an upstream that does not answer exits 3, one line per upstream, nothing resolved", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  // A port nothing listens on.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  await Deno.writeTextFile(
+    `${dir}/auditor.toml`,
+    `[upstream]\npypi = "http://127.0.0.1:${port}"\ngithub_api = "http://127.0.0.1:${port}"\ntimeout_ms = 3000\n` +
+      `[ledger]\npath = "ledger"\n[state]\npath = "state.kv"\nwork_dir = "work"\n` +
+      `[[project]]\nname = "one"\n[[project]]\nname = "two"\n`,
+  );
+  const key = await generateSigningKey("cli.test/ledger");
+  const r = await run(["audit", "--job", "pypi"], { LEDGER_SIGNING_KEY: key.privateKey }, dir);
+  assertEquals(r.code, 3, r.stderr);
+  const lines = r.stderr.split("\n").filter((l) => l.startsWith("incomplete:"));
+  assertEquals(lines.length, 1, r.stderr);
+  assertStringIncludes(lines[0], `127.0.0.1:${port} unreachable`);
+  assertStringIncludes(lines[0], "(2 projects)");
+  assert(!r.stderr.includes("    at "), r.stderr);
+  assert(!r.stdout.includes("finding.resolved"));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("audit without a signing key says how to make one (exit 2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  await Deno.writeTextFile(`${dir}/auditor.toml`, '[[project]]\nname = "a"\n');
+  const r = await run(["audit"], {}, dir);
+  assertEquals(r.code, 2);
+  assertStringIncludes(r.stderr, "LEDGER_SIGNING_KEY is not set");
+  await Deno.remove(dir, { recursive: true });
+});
