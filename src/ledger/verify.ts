@@ -10,7 +10,7 @@ import { EntryError, parseLine, ZERO_HASH } from "./entry.ts";
 import { bytesEqual, toHex } from "./hash.ts";
 import { CompactRange } from "./merkle.ts";
 import { type Checkpoint, openCheckpoint } from "./checkpoint.ts";
-import { parseVerifierKey } from "./note.ts";
+import { type NoteVerifier, parseVerifierKey } from "./note.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
 import type { LinePiece } from "./lines.ts";
 
@@ -26,8 +26,11 @@ export interface VerifySource {
 
 /** Options of {@link verifyLedger}. */
 export interface VerifyOptions {
-  /** Verifier-key string of the log's signing key. */
-  verifierKey: string;
+  /**
+   * Verifier-key string of the log's signing key. Without one, only an exported file with no
+   * checkpoints can be checked, and only for its chain.
+   */
+  verifierKey?: string;
   /** Expected origin; default: the first checkpoint's. */
   origin?: string;
   /** A checkpoint note pinned earlier: the ledger must extend it. */
@@ -87,17 +90,21 @@ export async function verifyLedger(
 }
 
 async function run(source: VerifySource, opts: VerifyOptions, warnings: string[]) {
-  let verifier;
-  try {
-    verifier = parseVerifierKey(opts.verifierKey);
-  } catch (e) {
-    throw new VerifyFailure(null, `verifier key: ${(e as Error).message}`);
+  let verifier: NoteVerifier | null = null;
+  if (opts.verifierKey !== undefined) {
+    try {
+      verifier = parseVerifierKey(opts.verifierKey);
+    } catch (e) {
+      throw new VerifyFailure(null, `verifier key: ${(e as Error).message}`);
+    }
+  } else if (source.hasCheckpoints || opts.trusted !== undefined) {
+    throw new VerifyFailure(null, "a verifier key is needed to check signed checkpoints");
   }
   let origin = opts.origin;
   let trusted: Checkpoint | null = null;
   if (opts.trusted !== undefined) {
     try {
-      trusted = await openCheckpoint(opts.trusted, verifier, origin);
+      trusted = await openCheckpoint(opts.trusted, verifier!, origin);
     } catch (e) {
       throw new VerifyFailure(null, `trusted checkpoint: ${(e as Error).message}`);
     }
@@ -113,7 +120,7 @@ async function run(source: VerifySource, opts: VerifyOptions, warnings: string[]
     if (r.done) return null;
     let cp: Checkpoint;
     try {
-      cp = await openCheckpoint(r.value, verifier, origin);
+      cp = await openCheckpoint(r.value, verifier!, origin);
     } catch (e) {
       throw new VerifyFailure(null, `checkpoint #${checked + 1}: ${(e as Error).message}`);
     }
