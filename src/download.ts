@@ -1,0 +1,247 @@
+/**
+ * Bounded artifact download: only from allowed hosts, redirects followed by hand (each hop
+ * checked, at most 5), streamed to a temporary file with SHA-256 computed on the way, a size
+ * cap and a timeout. Failures are result values, never exceptions; a file whose digest does
+ * not match is deleted before anyone can inspect it.
+ *
+ * @example
+ * ```ts
+ * const result = await downloadArtifact(file.url, {
+ *   allowedHosts: ["files.pythonhosted.org"],
+ *   expectedSha256: file.digests.sha256,
+ *   maxBytes: 1024 ** 3,
+ *   timeoutMs: 30_000,
+ *   userAgent: "release-auditor/0.1",
+ *   dest: "/tmp/x/pip-24.2-py3-none-any.whl",
+ * });
+ * if (result.ok) await inspectArtifact(result.path, "pip-24.2-py3-none-any.whl", limits);
+ * ```
+ * @module
+ */
+import { createHash } from "node:crypto";
+
+/** Options of {@link downloadArtifact}. */
+export interface DownloadOptions {
+  /**
+   * Hosts that may serve the file or a redirect: `files.pythonhosted.org` (https, default
+   * port) or `host:port`. Plain http is allowed only for `127.0.0.1`, `localhost` and `[::1]`
+   * listed with their port (test servers).
+   */
+  allowedHosts: string[];
+  /** Expected SHA-256, hex. */
+  expectedSha256: string;
+  /** Size cap in bytes. */
+  maxBytes: number;
+  /** Whole-download timeout (headers and body), in milliseconds. */
+  timeoutMs: number;
+  userAgent: string;
+  /** Final path of the file; written only when the digest matches. */
+  dest: string;
+  signal?: AbortSignal;
+}
+
+/** Why a download failed. */
+export type DownloadFailure =
+  | { ok: false; reason: "digest-mismatch"; actual: string; detail: string }
+  | {
+    ok: false;
+    reason: "refused-host" | "too-large" | "timeout" | "http-status" | "network";
+    detail: string;
+  };
+
+/** Outcome of {@link downloadArtifact}. */
+export type DownloadResult =
+  | {
+    ok: true;
+    /** Where the verified file is (`opts.dest`). */
+    path: string;
+    sha256: string;
+    size: number;
+    /** The URL the bytes came from, after redirects. */
+    finalUrl: string;
+    redirects: number;
+  }
+  | DownloadFailure;
+
+const MAX_REDIRECTS = 5;
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Why `url` may not be fetched under `allowedHosts`, or undefined when it may.
+ *
+ * @example
+ * ```ts
+ * refusalReason(new URL("http://evil.example/x"), ["files.pythonhosted.org"]); // "…"
+ * ```
+ */
+export function refusalReason(url: URL, allowedHosts: string[]): string | undefined {
+  if (url.username || url.password) return "URL carries credentials";
+  const hostPort = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+  const allowed = allowedHosts.some((h) => h.toLowerCase() === hostPort.toLowerCase());
+  if (url.protocol === "https:") {
+    return allowed ? undefined : `host ${JSON.stringify(hostPort.slice(0, 300))} is not allowed`;
+  }
+  if (url.protocol === "http:") {
+    if (!LOOPBACK.has(url.hostname) || !url.port) return "plain http is refused";
+    return allowed ? undefined : `host ${JSON.stringify(hostPort)} is not allowed`;
+  }
+  return `scheme ${JSON.stringify(url.protocol.slice(0, 20))} is refused`;
+}
+
+/**
+ * Download `url` to `opts.dest` if and only if its SHA-256 matches.
+ * Never throws for network, server or content problems.
+ */
+export async function downloadArtifact(
+  url: string,
+  opts: DownloadOptions,
+): Promise<DownloadResult> {
+  const expected = opts.expectedSha256.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(expected)) {
+    return {
+      ok: false,
+      reason: "digest-mismatch",
+      actual: "",
+      detail: "expected digest is not SHA-256 hex",
+    };
+  }
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout.signal, opts.signal]) : timeout.signal;
+  const temp = `${opts.dest}.part-${crypto.randomUUID()}`;
+  try {
+    const response = await fetchFollowing(url, opts, signal);
+    if (!response.ok) return response.failure;
+    const streamed = await streamToFile(response.value, temp, opts.maxBytes, signal);
+    if (!streamed.ok) return streamed;
+    if (streamed.sha256 !== expected) {
+      return {
+        ok: false,
+        reason: "digest-mismatch",
+        actual: streamed.sha256,
+        detail: `expected sha256 ${expected}, got ${streamed.sha256}`,
+      };
+    }
+    await Deno.rename(temp, opts.dest);
+    return {
+      ok: true,
+      path: opts.dest,
+      sha256: streamed.sha256,
+      size: streamed.size,
+      finalUrl: response.finalUrl,
+      redirects: response.redirects,
+    };
+  } catch (e) {
+    if (timeout.signal.aborted) {
+      return {
+        ok: false,
+        reason: "timeout",
+        detail: `no complete response within ${opts.timeoutMs} ms`,
+      };
+    }
+    if (opts.signal?.aborted) return { ok: false, reason: "network", detail: "aborted by caller" };
+    return { ok: false, reason: "network", detail: oneLine(e) };
+  } finally {
+    clearTimeout(timer);
+    await Deno.remove(temp).catch(() => undefined);
+  }
+}
+
+type Fetched =
+  | { ok: true; value: Response; finalUrl: string; redirects: number }
+  | { ok: false; failure: DownloadFailure };
+
+async function fetchFollowing(
+  start: string,
+  opts: DownloadOptions,
+  signal: AbortSignal,
+): Promise<Fetched> {
+  let current: URL;
+  try {
+    current = new URL(start);
+  } catch {
+    return { ok: false, failure: { ok: false, reason: "refused-host", detail: "invalid URL" } };
+  }
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const refusal = refusalReason(current, opts.allowedHosts);
+    if (refusal) {
+      return { ok: false, failure: { ok: false, reason: "refused-host", detail: refusal } };
+    }
+    const response = await fetch(current, {
+      redirect: "manual",
+      signal,
+      headers: { "user-agent": opts.userAgent, "accept-encoding": "identity" },
+    });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get("location");
+      if (!location) {
+        return fail("http-status", `HTTP ${response.status} without a Location header`);
+      }
+      try {
+        current = new URL(location, current);
+      } catch {
+        return fail("refused-host", "redirect to an invalid URL");
+      }
+      continue;
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      return fail("http-status", `HTTP ${response.status}`);
+    }
+    const length = Number(response.headers.get("content-length") ?? "NaN");
+    if (Number.isFinite(length) && length > opts.maxBytes) {
+      await response.body?.cancel();
+      return fail("too-large", `Content-Length ${length} exceeds ${opts.maxBytes} bytes`);
+    }
+    return { ok: true, value: response, finalUrl: current.href, redirects: hop };
+  }
+  return fail("http-status", `more than ${MAX_REDIRECTS} redirects`);
+}
+
+function fail(
+  reason: Exclude<DownloadFailure["reason"], "digest-mismatch">,
+  detail: string,
+): Fetched {
+  return { ok: false, failure: { ok: false, reason, detail } };
+}
+
+type Streamed = { ok: true; sha256: string; size: number } | DownloadFailure;
+
+async function streamToFile(
+  response: Response,
+  path: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Streamed> {
+  const hash = createHash("sha256");
+  let size = 0;
+  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    if (!response.body) return { ok: true, sha256: hash.digest("hex"), size: 0 };
+    const reader = response.body.getReader();
+    try {
+      while (true) {
+        signal.throwIfAborted();
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.length;
+        if (size > maxBytes) {
+          await reader.cancel();
+          return { ok: false, reason: "too-large", detail: `body exceeds ${maxBytes} bytes` };
+        }
+        hash.update(value);
+        for (let at = 0; at < value.length;) at += await file.write(value.subarray(at));
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } finally {
+    file.close();
+  }
+  return { ok: true, sha256: hash.digest("hex"), size };
+}
+
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split("\n")[0].slice(0, 300);
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { PolicySchema } from "../../src/config.ts";
+import {
+  ARCHIVE_RULES,
+  impureWheels,
+  parseRecord,
+  recordHash,
+  recordMismatches,
+  wheelMetadataMissing,
+} from "../../rules/archive.ts";
+import { buildZip, text, type ZipMember } from "../inspect/_zip_writer.ts";
+import { inspectBytes } from "../inspect/_helpers.ts";
+import { createHash } from "node:crypto";
+
+const pure = PolicySchema.parse({});
+const native = PolicySchema.parse({ artifacts: "native" });
+
+function sha(data: Uint8Array): string {
+  return recordHash(createHash("sha256").update(data).digest("hex"));
+}
+
+function wheel(
+  name: string,
+  files: ZipMember[],
+  record?: string,
+  wheelText = "Root-Is-Purelib: true\n",
+) {
+  const dist = `${name.split("-").slice(0, 2).join("-")}.dist-info`;
+  const meta: ZipMember[] = [
+    { name: `${dist}/METADATA`, data: text("Metadata-Version: 2.1\nName: demo\n") },
+    { name: `${dist}/WHEEL`, data: text(`Wheel-Version: 1.0\n${wheelText}`) },
+  ];
+  const all = [...files, ...meta];
+  const rows = record ??
+    all.map((m) => `${m.name},${sha(m.data)},${m.data.length}`).join("\n") + `\n${dist}/RECORD,,\n`;
+  return buildZip([...all, { name: `${dist}/RECORD`, data: text(rows) }]);
+}
+
+const A: ZipMember = { name: "demo/a.py", data: text("a = 1\n") };
+const B: ZipMember = { name: "demo/b,c.py", data: text("b = 2\n") };
+
+Deno.test("RECORD: a consistent wheel passes (quoted names too)", async () => {
+  const rows = [
+    `demo/a.py,${sha(A.data)},${A.data.length}`,
+    `"demo/b,c.py",${sha(B.data)},${B.data.length}`,
+  ];
+  const name = "demo-1.0-py3-none-any.whl";
+  const dist = "demo-1.0.dist-info";
+  const meta = [
+    text("Metadata-Version: 2.1\nName: demo\n"),
+    text("Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"),
+  ];
+  rows.push(`${dist}/METADATA,${sha(meta[0])},${meta[0].length}`);
+  rows.push(`${dist}/WHEEL,${sha(meta[1])},${meta[1].length}`, `${dist}/RECORD,,`);
+  const inspection = await inspectBytes(wheel(name, [A, B], rows.join("\r\n") + "\r\n"), name);
+  assert.deepEqual(recordMismatches(inspection, pure), []);
+  assert.deepEqual(wheelMetadataMissing(inspection, pure), []);
+});
+
+Deno.test("RECORD: missing file, wrong hash, wrong size, phantom row, weak algorithm", async () => {
+  const name = "demo-1.0-py3-none-any.whl";
+  const dist = "demo-1.0.dist-info";
+  const C: ZipMember = { name: "demo/c.py", data: text("c = 3\n") };
+  const D: ZipMember = { name: "demo/d.py", data: text("d = 4\n") };
+  const rows = [
+    `demo/a.py,${sha(text("tampered"))},${A.data.length}`,
+    `demo/c.py,${sha(C.data)},999`,
+    `demo/d.py,md5=abc,${D.data.length}`,
+    `demo/ghost.py,${sha(A.data)},6`,
+    `${dist}/RECORD,,`,
+  ].join("\n");
+  const inspection = await inspectBytes(wheel(name, [A, B, C, D], rows), name);
+  const subjects = recordMismatches(inspection, pure).map((f) => f.subject.split("!")[1]).sort();
+  assert.deepEqual(subjects, [
+    "demo-1.0.dist-info/METADATA",
+    "demo-1.0.dist-info/WHEEL",
+    "demo/a.py",
+    "demo/b,c.py",
+    "demo/c.py",
+    "demo/d.py",
+    "demo/ghost.py",
+  ]);
+});
+
+Deno.test("wheel without dist-info metadata", async () => {
+  const inspection = await inspectBytes(buildZip([A]), "demo-1.0-py3-none-any.whl");
+  const f = wheelMetadataMissing(inspection, pure);
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /METADATA, WHEEL, RECORD/);
+});
+
+Deno.test("impure wheels: platform tags or Root-Is-Purelib false, only under the pure policy", async () => {
+  const tagged = "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl";
+  const a = await inspectBytes(wheel(tagged, [A]), tagged);
+  assert.equal(impureWheels(a, pure).length, 1);
+  assert.deepEqual(impureWheels(a, native), []);
+  const b = await inspectBytes(
+    wheel("demo-1.0-py3-none-any.whl", [A], undefined, "Root-Is-Purelib: false\n"),
+    "demo-1.0-py3-none-any.whl",
+  );
+  assert.match(impureWheels(b, pure)[0].message, /Root-Is-Purelib/);
+  const c = await inspectBytes(
+    wheel("demo-1.0-py3-none-any.whl", [A]),
+    "demo-1.0-py3-none-any.whl",
+  );
+  assert.deepEqual(impureWheels(c, pure), []);
+});
+
+Deno.test("RECORD parser and hash form", () => {
+  assert.deepEqual(parseRecord('a,sha256=x,1\n"b ""q"", c",,\n\n'), [
+    { path: "a", hash: "sha256=x", size: "1" },
+    { path: 'b "q", c', hash: "", size: "" },
+  ]);
+  // sha256("") in RECORD form.
+  assert.equal(
+    recordHash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+  );
+});
+
+Deno.test("archive rule metadata: unique ids", () => {
+  assert.equal(new Set(ARCHIVE_RULES.map((r) => r.id)).size, ARCHIVE_RULES.length);
+  assert.ok(ARCHIVE_RULES.every((r) => r.job === "pypi" && r.id.startsWith("archive/")));
+});
