@@ -86,6 +86,8 @@ export const PolicySchema = z.object({
   codeowners_paths: z.array(z.string().max(500)).default([]),
   min_code_owners: z.number().int().min(1).default(1),
   self_hosted_runners_allowed: z.boolean().default(false),
+  /** Allow merge commits on the default branch (otherwise squash / rebase or linear history). */
+  allow_merge_commits: z.boolean().default(false),
   /** Access. */
   max_admins: z.number().int().min(0).default(3),
   pypi_owner_must_be_organization: z.boolean().default(false),

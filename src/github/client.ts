@@ -163,6 +163,12 @@ export function safeMessage(text: unknown, token?: string): string {
   return s.length > 300 ? `${s.slice(0, 297)}...` : s;
 }
 
+/** A constructed Response has an empty `url`; octokit's paginate parses it. */
+function withUrl(response: Response, url: string): Response {
+  Object.defineProperty(response, "url", { value: url });
+  return response;
+}
+
 interface Counters {
   requests: number;
   notModified: number;
@@ -243,7 +249,10 @@ function conditionalFetch(
       replay.set(NOT_MODIFIED_HEADER, "1");
       if (cached.link && !replay.has("link")) replay.set("link", cached.link);
       replay.delete("content-length");
-      return new Response(cached.body as Uint8Array<ArrayBuffer>, { status: 200, headers: replay });
+      return withUrl(
+        new Response(cached.body as Uint8Array<ArrayBuffer>, { status: 200, headers: replay }),
+        url,
+      );
     }
     let body: Uint8Array | undefined;
     try {
@@ -254,9 +263,12 @@ function conditionalFetch(
     }
     if (body === undefined) {
       counters.errors++;
-      return Response.json(
-        { message: `response larger than ${opts.maxResponseBytes} bytes` },
-        { status: TOO_LARGE_STATUS },
+      return withUrl(
+        Response.json(
+          { message: `response larger than ${opts.maxResponseBytes} bytes` },
+          { status: TOO_LARGE_STATUS },
+        ),
+        url,
       );
     }
     if (response.status >= 400) counters.errors++;
@@ -277,10 +289,13 @@ function conditionalFetch(
     out.delete("content-length");
     const nullBody = response.status === 204 || response.status === 205 ||
       response.status === 304;
-    return new Response(nullBody ? null : body as Uint8Array<ArrayBuffer>, {
-      status: response.status,
-      headers: out,
-    });
+    return withUrl(
+      new Response(nullBody ? null : body as Uint8Array<ArrayBuffer>, {
+        status: response.status,
+        headers: out,
+      }),
+      response.url || url,
+    );
   };
 }
 
