@@ -1,0 +1,208 @@
+/**
+ * Ledger entry lines: building (RFC 8785 canonical JSON via the `canonicalize` package), body
+ * validation (integers only, bounded size) and strict parsing of a stored line.
+ *
+ * @module
+ */
+import canonicalize from "canonicalize";
+import {
+  LEDGER_FORMAT_VERSION,
+  type LedgerEntry,
+  type LedgerEventInput,
+  MAX_ENTRY_BYTES,
+  type StoredEntry,
+} from "./types.ts";
+import { hashLeaf, toHex } from "./hash.ts";
+
+/** prev of entry 0. */
+export const ZERO_HASH = "0".repeat(64);
+/** Allowed event kinds: `[a-z]+(\.[a-z_]+)+`. */
+export const KIND_PATTERN = /^[a-z]+(\.[a-z_]+)+$/;
+const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+const MAX_DEPTH = 32;
+const ENTRY_KEYS = ["body", "index", "kind", "origin", "prev", "time", "v"];
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A line that is not a valid entry. */
+export class EntryError extends Error {}
+
+/**
+ * Throws an {@link EntryError} unless `value` is JSON made of objects, arrays, strings (well
+ * formed UTF-16), booleans, null and safe integers, nested at most 32 deep.
+ *
+ * @example
+ * ```ts
+ * assertJsonValue({ project: "x", count: 3 }); // ok
+ * assertJsonValue({ ratio: 0.5 }); // throws: floats are not allowed
+ * ```
+ */
+export function assertJsonValue(value: unknown, path = "body", depth = 0): void {
+  if (depth > MAX_DEPTH) throw new EntryError(`${path}: nested too deeply`);
+  if (value === null || typeof value === "boolean") return;
+  if (typeof value === "string") {
+    if (!value.isWellFormed()) throw new EntryError(`${path}: string is not well-formed UTF-16`);
+    return;
+  }
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) {
+      throw new EntryError(`${path}: only safe integers are allowed, got ${value}`);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => assertJsonValue(v, `${path}[${i}]`, depth + 1));
+    return;
+  }
+  if (typeof value === "object") {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new EntryError(`${path}: only plain objects are allowed`);
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (!k.isWellFormed()) throw new EntryError(`${path}: key is not well-formed UTF-16`);
+      assertJsonValue(v, `${path}.${k}`, depth + 1);
+    }
+    return;
+  }
+  throw new EntryError(`${path}: ${typeof value} is not a JSON value`);
+}
+
+/** Current time as RFC 3339 UTC with milliseconds. @example `formatTime(new Date(0))` */
+export function formatTime(date: Date): string {
+  const text = date.toISOString();
+  if (!TIME_PATTERN.test(text)) throw new EntryError(`time out of range: ${text}`);
+  return text;
+}
+
+/** Fields the store fills in around an event. */
+export interface EntryPosition {
+  origin: string;
+  index: number;
+  time: Date;
+  /** Hex leaf hash of the previous entry ({@link ZERO_HASH} for index 0). */
+  prev: string;
+}
+
+/** A built entry: line bytes (without LF) plus the parsed view. */
+export interface BuiltEntry extends StoredEntry {
+  bytes: Uint8Array;
+  leaf: Uint8Array;
+}
+
+/**
+ * Build the canonical line of an event at a position; validates the kind, the body and the size.
+ *
+ * @example
+ * ```ts
+ * const e = buildEntry({ kind: "finding.opened", body: { project: "x" } },
+ *   { origin: "example.org/ledger", index: 0, time: new Date(), prev: ZERO_HASH });
+ * ```
+ */
+export function buildEntry(event: LedgerEventInput, at: EntryPosition): BuiltEntry {
+  if (typeof event?.kind !== "string" || !KIND_PATTERN.test(event.kind)) {
+    throw new EntryError(`invalid event kind ${JSON.stringify(String(event?.kind)).slice(0, 80)}`);
+  }
+  const body = event.body;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new EntryError("event body must be a JSON object");
+  }
+  assertJsonValue(body);
+  const entry: LedgerEntry = {
+    v: LEDGER_FORMAT_VERSION,
+    origin: at.origin,
+    index: at.index,
+    time: formatTime(at.time),
+    kind: event.kind,
+    prev: at.prev,
+    body: structuredClone(body),
+  };
+  const line = canonicalize(entry);
+  if (line === undefined) throw new EntryError("entry cannot be canonicalized");
+  const bytes = encoder.encode(line);
+  if (bytes.length > MAX_ENTRY_BYTES) {
+    throw new EntryError(`entry is ${bytes.length} bytes, above the ${MAX_ENTRY_BYTES} limit`);
+  }
+  const leaf = hashLeaf(bytes);
+  return { entry, line, bytes, leaf, leafHash: toHex(leaf) };
+}
+
+/** What a line must match to be accepted at its position. */
+export interface LineExpectation {
+  index: number;
+  prev: string;
+  origin?: string;
+}
+
+/**
+ * Parse and check one stored line (bytes without LF): UTF-8, size, canonical form (re-canonicalized
+ * bytes must be identical), fields, integers-only body, index, prev and origin.
+ *
+ * @example
+ * ```ts
+ * const e = parseLine(bytes, { index: 0, prev: ZERO_HASH, origin: "example.org/ledger" });
+ * ```
+ */
+export function parseLine(bytes: Uint8Array, expect: LineExpectation): BuiltEntry {
+  if (bytes.length > MAX_ENTRY_BYTES) {
+    throw new EntryError(`line is ${bytes.length} bytes, above the limit`);
+  }
+  let line: string;
+  try {
+    line = decoder.decode(bytes);
+  } catch {
+    throw new EntryError("line is not valid UTF-8");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new EntryError("line is not JSON");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new EntryError("line is not a JSON object");
+  }
+  const entry = value as LedgerEntry;
+  const keys = Object.keys(entry).sort();
+  if (keys.length !== ENTRY_KEYS.length || keys.some((k, i) => k !== ENTRY_KEYS[i])) {
+    throw new EntryError(`fields must be exactly ${ENTRY_KEYS.join(",")}`);
+  }
+  if (entry.v !== LEDGER_FORMAT_VERSION) {
+    throw new EntryError(`unsupported format version ${entry.v}`);
+  }
+  if (typeof entry.origin !== "string") throw new EntryError("origin is not a string");
+  if (expect.origin !== undefined && entry.origin !== expect.origin) {
+    throw new EntryError(
+      `origin ${JSON.stringify(entry.origin)} is not ${JSON.stringify(expect.origin)}`,
+    );
+  }
+  if (entry.index !== expect.index) {
+    throw new EntryError(`index ${entry.index} where ${expect.index} was expected`);
+  }
+  if (typeof entry.time !== "string" || !TIME_PATTERN.test(entry.time) || !validTime(entry.time)) {
+    throw new EntryError("time is not RFC 3339 UTC with milliseconds");
+  }
+  if (typeof entry.kind !== "string" || !KIND_PATTERN.test(entry.kind)) {
+    throw new EntryError("invalid kind");
+  }
+  if (typeof entry.prev !== "string" || !HASH_PATTERN.test(entry.prev)) {
+    throw new EntryError("invalid prev");
+  }
+  if (entry.prev !== expect.prev) {
+    throw new EntryError("prev does not match the previous entry's leaf hash");
+  }
+  if (entry.body === null || typeof entry.body !== "object" || Array.isArray(entry.body)) {
+    throw new EntryError("body is not an object");
+  }
+  assertJsonValue(entry.body);
+  if (canonicalize(entry) !== line) throw new EntryError("line is not in RFC 8785 canonical form");
+  const leaf = hashLeaf(bytes);
+  return { entry, line, bytes, leaf, leafHash: toHex(leaf) };
+}
+
+function validTime(text: string): boolean {
+  const d = new Date(text);
+  return !Number.isNaN(d.getTime()) && d.toISOString() === text;
+}

@@ -1,0 +1,743 @@
+/**
+ * The file store: a folder holding the ledger lines, the tree index and every signed checkpoint.
+ *
+ * Layout (see docs/ledger.md):
+ * - `entries.jsonl`   the ledger, one canonical line per entry;
+ * - `checkpoint`      the latest signed checkpoint (replaced atomically);
+ * - `checkpoints.log` every checkpoint ever signed, one JSON line `{"note":...,"size":N}` each;
+ * - `vkey`            the verifier key (convenience copy; verifiers should pin their own);
+ * - `index/offsets.bin` 8-byte big-endian start offset of each line (derived);
+ * - `tree/level-K.bin`  32-byte hashes of the complete subtrees of level K (derived);
+ * - `lock`            the writers' lock file; `torn-<time>.bin` repaired torn tails.
+ *
+ * @module
+ */
+import type { LedgerEventInput, LedgerStore, StoredEntry } from "./types.ts";
+import { MAX_ENTRY_BYTES } from "./types.ts";
+import { buildEntry, type BuiltEntry, EntryError, parseLine, ZERO_HASH } from "./entry.ts";
+import { bytesEqual, hashLeaf, sha256, toHex } from "./hash.ts";
+import {
+  CompactRange,
+  consistencyProof,
+  inclusionProof,
+  type NodeId,
+  peakIds,
+  rootAt,
+} from "./merkle.ts";
+import { formatCheckpoint, openCheckpoint, parseCheckpoint, peekCheckpoint } from "./checkpoint.ts";
+import { type NoteSigner, parseSigningKey, parseVerifierKey, signNote } from "./note.ts";
+import { readChunks, splitLines } from "./lines.ts";
+
+/** File names inside a ledger folder. */
+export const FILES = {
+  entries: "entries.jsonl",
+  checkpoint: "checkpoint",
+  checkpointLog: "checkpoints.log",
+  vkey: "vkey",
+  lock: "lock",
+  offsets: "index/offsets.bin",
+  level: (k: number) => `tree/level-${k}.bin`,
+} as const;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Options of {@link openFileLedger}. */
+export interface FileLedgerOptions {
+  path: string;
+  origin: string;
+  signingKey: string;
+  now?: () => Date;
+  /** How long an append waits for another process's lock (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+/** A ledger whose last complete line fails verification: appends are refused. */
+export class LedgerCorruptError extends Error {
+  constructor(readonly index: number, reason: string) {
+    super(`ledger entry ${index} fails verification: ${reason}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return 0;
+    throw e;
+  }
+}
+
+async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  await file.seek(position, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < length) {
+    const n = await file.read(buf.subarray(got));
+    if (n === null) throw new Error(`unexpected end of file at ${position + got}`);
+    got += n;
+  }
+  return buf;
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.length) done += await file.write(data.subarray(done));
+}
+
+/** Serializes async work within one process. */
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn, fn);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+}
+
+function offsetBytes(offsets: number[]): Uint8Array {
+  const out = new Uint8Array(offsets.length * 8);
+  const view = new DataView(out.buffer);
+  offsets.forEach((o, i) => {
+    view.setUint32(i * 8, Math.floor(o / 2 ** 32));
+    view.setUint32(i * 8 + 4, o % 2 ** 32);
+  });
+  return out;
+}
+
+function readOffset(bytes: Uint8Array, at = 0): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+}
+
+/**
+ * Read-only access to a ledger folder: no lock, no repair, no signing key. The visible size is
+ * the latest checkpoint's (entries beyond it are not yet acknowledged).
+ *
+ * @example
+ * ```ts
+ * const reader = new FileLedgerReader("ledger/data");
+ * for await (const e of reader.entries()) console.log(e.entry.kind);
+ * ```
+ */
+export class FileLedgerReader implements Omit<LedgerStore, "append"> {
+  readonly dir: string;
+  #origin: string | undefined;
+  protected readMutex = new Mutex();
+  protected handles = new Map<string, Deno.FsFile>();
+
+  constructor(dir: string, origin?: string) {
+    this.dir = dir;
+    this.#origin = origin;
+  }
+
+  /** Path of a file in the folder. */
+  file(name: string): string {
+    return `${this.dir}/${name}`;
+  }
+
+  get origin(): string {
+    return this.#origin ?? "";
+  }
+
+  protected set origin(value: string) {
+    this.#origin = value;
+  }
+
+  /** Load the origin from the latest checkpoint when none was given. */
+  async init(): Promise<this> {
+    if (this.#origin === undefined) {
+      const note = await this.checkpoint();
+      if (note) this.#origin = peekCheckpoint(note).origin;
+    }
+    return this;
+  }
+
+  /** The verifier key stored in the folder, if any. */
+  async storedVerifierKey(): Promise<string | null> {
+    try {
+      return (await Deno.readTextFile(this.file(FILES.vkey))).trim();
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+  }
+
+  async size(): Promise<number> {
+    const note = await this.checkpoint();
+    return note ? peekCheckpoint(note).size : 0;
+  }
+
+  async checkpoint(): Promise<string | null> {
+    try {
+      return await Deno.readTextFile(this.file(FILES.checkpoint));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+  }
+
+  /** Every checkpoint note ever signed, oldest first (streamed from checkpoints.log). */
+  async *checkpoints(): AsyncGenerator<string> {
+    if (!(await exists(this.file(FILES.checkpointLog)))) return;
+    for await (const piece of splitLines(readChunks(this.file(FILES.checkpointLog)), 1 << 20)) {
+      if (piece.kind !== "line") return;
+      const record = JSON.parse(decoder.decode(piece.bytes));
+      if (typeof record?.note !== "string") throw new Error("malformed checkpoints.log record");
+      yield record.note;
+    }
+  }
+
+  protected async handle(name: string): Promise<Deno.FsFile> {
+    let h = this.handles.get(name);
+    if (!h) {
+      h = await Deno.open(this.file(name), { read: true });
+      this.handles.set(name, h);
+    }
+    return h;
+  }
+
+  /** Fetch complete-subtree hashes from the level files. */
+  protected fetchNodes = (ids: NodeId[]): Promise<Uint8Array[]> =>
+    this.readMutex.run(async () => {
+      const out: Uint8Array[] = [];
+      for (const { level, index } of ids) {
+        const f = await this.handle(FILES.level(level));
+        out.push(await readAt(f, index * 32, 32));
+      }
+      return out;
+    });
+
+  /** Byte offset where line `index` starts, from the offsets index (null when not indexed). */
+  protected async lineOffset(index: number): Promise<number | null> {
+    const length = await fileSize(this.file(FILES.offsets));
+    if ((index + 1) * 8 > length) return null;
+    return await this.readMutex.run(async () =>
+      readOffset(await readAt(await this.handle(FILES.offsets), index * 8, 8))
+    );
+  }
+
+  async *entries(from = 0, to?: number): AsyncIterable<StoredEntry> {
+    const end = to ?? await this.size();
+    if (from >= end) return;
+    let index = from;
+    let start = await this.lineOffset(from);
+    if (start === null) {
+      start = 0;
+      index = 0;
+    }
+    for await (
+      const piece of splitLines(readChunks(this.file(FILES.entries), start), MAX_ENTRY_BYTES)
+    ) {
+      if (piece.kind !== "line") throw new Error(`ledger entry ${index} is incomplete or too long`);
+      if (index >= from) yield toStored(piece.bytes, index);
+      index++;
+      if (index >= end) return;
+    }
+    throw new Error(`ledger has fewer than ${end} entries`);
+  }
+
+  async inclusionProof(index: number, size?: number): Promise<string[]> {
+    const n = size ?? await this.size();
+    if (n > await this.size()) throw new RangeError(`tree size ${n} is beyond the ledger`);
+    return (await inclusionProof(index, n, this.fetchNodes)).map(toHex);
+  }
+
+  async consistencyProof(from: number, to?: number): Promise<string[]> {
+    const n = to ?? await this.size();
+    if (n > await this.size()) throw new RangeError(`tree size ${n} is beyond the ledger`);
+    return (await consistencyProof(from, n, this.fetchNodes)).map(toHex);
+  }
+
+  close(): Promise<void> {
+    for (const h of this.handles.values()) h.close();
+    this.handles.clear();
+    return Promise.resolve();
+  }
+}
+
+function toStored(bytes: Uint8Array, index: number): StoredEntry {
+  const line = decoder.decode(bytes);
+  let entry: StoredEntry["entry"];
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    throw new Error(`ledger entry ${index} is not JSON`);
+  }
+  return { entry, line, leafHash: toHex(hashLeaf(bytes)) };
+}
+
+/** A pending repair of a torn tail, recorded as a `ledger.repaired` event. */
+interface Repair {
+  bytes: number;
+  sha256: string;
+  file: string;
+}
+
+/**
+ * The writing side of the file store. Each append takes the folder's exclusive lock, catches up
+ * with other writers, writes all lines in one write, fdatasyncs, extends the tree index and signs
+ * and atomically writes the new checkpoint before resolving.
+ */
+export class FileLedger extends FileLedgerReader implements LedgerStore {
+  #signer: NoteSigner;
+  #now: () => Date;
+  #lockTimeout: number;
+  #lockFile!: Deno.FsFile;
+  #mutex = new Mutex();
+  // In-memory view of the durable state, valid while the lock is held.
+  #count = 0;
+  #bytes = 0;
+  #range = new CompactRange();
+  #lastLeaf = ZERO_HASH;
+  #checkpoint: string | null = null;
+  #broken: LedgerCorruptError | null = null;
+
+  constructor(opts: FileLedgerOptions, signer: NoteSigner) {
+    super(opts.path, opts.origin);
+    this.#signer = signer;
+    this.#now = opts.now ?? (() => new Date());
+    this.#lockTimeout = opts.lockTimeoutMs ?? 10_000;
+  }
+
+  /** Create the folder if needed, take the lock once to recover, and write the verifier key. */
+  async open(): Promise<this> {
+    await Deno.mkdir(this.file("index"), { recursive: true });
+    await Deno.mkdir(this.file("tree"), { recursive: true });
+    const stored = await this.storedVerifierKey();
+    if (stored !== null && stored !== this.#signer.verifierKey) {
+      throw new Error(
+        "the signing key does not match the verifier key stored in the ledger folder",
+      );
+    }
+    this.#lockFile = await Deno.open(this.file(FILES.lock), {
+      create: true,
+      read: true,
+      write: true,
+    });
+    await this.#locked(async () => {
+      if (stored === null) await atomicWrite(this.dir, FILES.vkey, this.#signer.verifierKey + "\n");
+    });
+    return this;
+  }
+
+  #checkpointSize(): number {
+    return this.#checkpoint ? peekCheckpoint(this.#checkpoint).size : 0;
+  }
+
+  /** Run `fn` holding the in-process mutex and the folder's exclusive lock, state synced. */
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#mutex.run(async () => {
+      await this.#acquire();
+      try {
+        const repair = await this.#sync();
+        if (repair) await this.#appendBuilt(this.#build([repairEvent(repair)]));
+        else if (!this.#broken && this.#count > this.#checkpointSize()) await this.#signHead();
+        return await fn();
+      } finally {
+        await this.#lockFile.unlock();
+      }
+    });
+  }
+
+  async #acquire(): Promise<void> {
+    const deadline = Date.now() + this.#lockTimeout;
+    let wait = 2;
+    while (!(await this.#lockFile.tryLock(true))) {
+      if (Date.now() > deadline) {
+        throw new Error(`ledger is locked by another process (waited ${this.#lockTimeout} ms)`);
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 50);
+    }
+  }
+
+  append(events: LedgerEventInput[]): Promise<StoredEntry[]> {
+    if (!Array.isArray(events)) return Promise.reject(new TypeError("append expects an array"));
+    if (events.length === 0) return Promise.resolve([]);
+    return this.#locked(async () => {
+      if (this.#broken) throw this.#broken;
+      const built = this.#build(events);
+      await this.#appendBuilt(built);
+      return built.map(({ entry, line, leafHash }) => ({ entry, line, leafHash }));
+    });
+  }
+
+  #build(events: LedgerEventInput[]): BuiltEntry[] {
+    const time = this.#now();
+    let prev = this.#lastLeaf;
+    return events.map((event, i) => {
+      const built = buildEntry(event, { origin: this.origin, index: this.#count + i, time, prev });
+      prev = built.leafHash;
+      return built;
+    });
+  }
+
+  async #appendBuilt(built: BuiltEntry[]): Promise<void> {
+    const total = built.reduce((n, b) => n + b.bytes.length + 1, 0);
+    const data = new Uint8Array(total);
+    const offsets: number[] = [];
+    let at = 0;
+    for (const b of built) {
+      offsets.push(this.#bytes + at);
+      data.set(b.bytes, at);
+      at += b.bytes.length;
+      data[at++] = 10;
+    }
+    {
+      using f = await Deno.open(this.file(FILES.entries), { append: true, create: true });
+      await writeAll(f, data);
+      await f.syncData();
+    }
+    const range = this.#range.clone();
+    const levels: Uint8Array[][] = [];
+    for (const b of built) {
+      range.append(b.leaf, (level, _i, hash) => (levels[level] ??= []).push(hash));
+    }
+    await this.#writeDerived(offsets, levels);
+    this.#range = range;
+    this.#count += built.length;
+    this.#bytes += total;
+    this.#lastLeaf = built[built.length - 1].leafHash;
+    await this.#signHead();
+  }
+
+  async #writeDerived(offsets: number[], levels: Uint8Array[][]): Promise<void> {
+    await appendFile(this.file(FILES.offsets), offsetBytes(offsets));
+    for (let k = 0; k < levels.length; k++) {
+      const hashes = levels[k];
+      const buf = new Uint8Array(hashes.length * 32);
+      hashes.forEach((h, i) => buf.set(h, i * 32));
+      await appendFile(this.file(FILES.level(k)), buf);
+    }
+  }
+
+  /** Sign a checkpoint for the current head; write it atomically and log it. */
+  async #signHead(): Promise<void> {
+    const body = formatCheckpoint({
+      origin: this.origin,
+      size: this.#count,
+      root: this.#range.root(),
+    });
+    const note = await signNote(body, this.#signer);
+    await atomicWrite(this.dir, FILES.checkpoint, note);
+    await this.#logCheckpoint(note);
+    this.#checkpoint = note;
+  }
+
+  async #logCheckpoint(note: string): Promise<void> {
+    const record = encoder.encode(JSON.stringify({ note, size: peekCheckpoint(note).size }) + "\n");
+    using f = await Deno.open(this.file(FILES.checkpointLog), { append: true, create: true });
+    await writeAll(f, record);
+    await f.syncData();
+  }
+
+  /**
+   * Bring the in-memory state up to date with the folder (another writer may have appended, a
+   * crash may have left a torn line or a stale index). Returns a repair to record, if any.
+   */
+  async #sync(): Promise<Repair | null> {
+    const entriesPath = this.file(FILES.entries);
+    const size = await fileSize(entriesPath);
+    const indexed = Math.floor((await fileSize(this.file(FILES.offsets))) / 8);
+    if (size === this.#bytes && indexed === this.#count && !this.#broken) {
+      if (await this.#checkpointUnchanged()) return null;
+    }
+    this.#broken = null;
+    const repair = size > 0 ? await this.#repairTornTail(size) : null;
+    const bytes = repair ? await fileSize(entriesPath) : size;
+    await this.#loadDerived(bytes);
+    await this.#indexNewLines(bytes);
+    await this.#checkCheckpoint();
+    return this.#broken ? null : repair;
+  }
+
+  async #checkpointUnchanged(): Promise<boolean> {
+    const note = await this.checkpoint();
+    return note === this.#checkpoint;
+  }
+
+  /** Move a torn last line (no final LF) aside and truncate it away. */
+  async #repairTornTail(size: number): Promise<Repair | null> {
+    using f = await Deno.open(this.file(FILES.entries), { read: true, write: true });
+    const last = await readAt(f, size - 1, 1);
+    if (last[0] === 10) return null;
+    let end = size;
+    let cut = 0;
+    while (end > 0) {
+      const start = Math.max(0, end - 65536);
+      const chunk = await readAt(f, start, end - start);
+      const nl = chunk.lastIndexOf(10);
+      if (nl >= 0) {
+        cut = start + nl + 1;
+        break;
+      }
+      end = start;
+    }
+    const torn = await readAt(f, cut, size - cut);
+    const name = `torn-${this.#now().toISOString().replace(/[:.]/g, "-")}-${cut}.bin`;
+    {
+      using out = await Deno.open(this.file(name), { write: true, createNew: true });
+      await writeAll(out, torn);
+      await out.sync();
+    }
+    await f.truncate(cut);
+    await f.sync();
+    await syncDir(this.dir);
+    return { bytes: torn.length, sha256: toHex(sha256(torn)), file: name };
+  }
+
+  /** Load the derived index; rebuild it from scratch when it disagrees with the lines. */
+  async #loadDerived(bytes: number): Promise<void> {
+    let count = Math.floor((await fileSize(this.file(FILES.offsets))) / 8);
+    let end = 0;
+    let lastLeaf = ZERO_HASH;
+    if (count > 0) {
+      const checked = await this.#checkIndexedTail(count, bytes);
+      if (checked) ({ end, lastLeaf } = checked);
+      else count = 0;
+    }
+    await Deno.truncate(this.file(FILES.offsets), count * 8).catch(ignoreNotFound);
+    for (let k = 0; k < 54; k++) {
+      const want = Math.floor(count / 2 ** k) * 32;
+      const path = this.file(FILES.level(k));
+      const have = await fileSize(path);
+      if (have < want) return this.#resetDerived(bytes);
+      if (have > want) await Deno.truncate(path, want);
+      if (have === 0 && want === 0) break;
+    }
+    this.#closeHandles();
+    const peaks = await this.fetchNodes(peakIds(count));
+    this.#range = new CompactRange(count, peaks);
+    this.#count = count;
+    this.#bytes = end;
+    this.#lastLeaf = lastLeaf;
+  }
+
+  async #resetDerived(_bytes: number): Promise<void> {
+    await Deno.truncate(this.file(FILES.offsets), 0).catch(ignoreNotFound);
+    for (let k = 0; k < 54; k++) {
+      await Deno.truncate(this.file(FILES.level(k)), 0).catch(ignoreNotFound);
+    }
+    this.#closeHandles();
+    this.#range = new CompactRange();
+    this.#count = 0;
+    this.#bytes = 0;
+    this.#lastLeaf = ZERO_HASH;
+  }
+
+  #closeHandles() {
+    for (const h of this.handles.values()) h.close();
+    this.handles.clear();
+  }
+
+  /** Check the last indexed line against the index; returns its end and leaf hash. */
+  async #checkIndexedTail(
+    count: number,
+    bytes: number,
+  ): Promise<{ end: number; lastLeaf: string } | null> {
+    using offsets = await Deno.open(this.file(FILES.offsets), { read: true });
+    const start = readOffset(await readAt(offsets, (count - 1) * 8, 8));
+    if (start >= bytes) return null;
+    let line: Uint8Array | null = null;
+    for await (
+      const piece of splitLines(readChunks(this.file(FILES.entries), start, bytes), MAX_ENTRY_BYTES)
+    ) {
+      if (piece.kind === "line") line = piece.bytes.slice();
+      break;
+    }
+    if (!line) return null;
+    const leafPath = this.file(FILES.level(0));
+    if ((await fileSize(leafPath)) < count * 32) return null;
+    using leaves = await Deno.open(leafPath, { read: true });
+    const stored = await readAt(leaves, (count - 1) * 32, 32);
+    const leaf = hashLeaf(line);
+    if (!bytesEqual(stored, leaf)) return null;
+    return { end: start + line.length + 1, lastLeaf: toHex(leaf) };
+  }
+
+  /** Verify and index the complete lines beyond the index (after a crash, another writer, a rebuild). */
+  async #indexNewLines(bytes: number): Promise<void> {
+    if (this.#bytes >= bytes) return;
+    let index = this.#count;
+    let prev = this.#lastLeaf;
+    let offsets: number[] = [];
+    let levels: Uint8Array[][] = [];
+    let pending = 0;
+    const flush = async () => {
+      await this.#writeDerived(offsets, levels);
+      offsets = [];
+      levels = [];
+      pending = 0;
+    };
+    for await (
+      const piece of splitLines(
+        readChunks(this.file(FILES.entries), this.#bytes, bytes),
+        MAX_ENTRY_BYTES,
+        this.#bytes,
+      )
+    ) {
+      if (piece.kind !== "line") {
+        this.#broken = new LedgerCorruptError(index, "line is longer than the limit");
+        break;
+      }
+      let built: BuiltEntry;
+      try {
+        built = parseLine(piece.bytes, { index, prev, origin: this.origin });
+      } catch (e) {
+        this.#broken = new LedgerCorruptError(
+          index,
+          e instanceof EntryError ? e.message : String(e),
+        );
+        break;
+      }
+      offsets.push(piece.offset);
+      this.#range.append(built.leaf, (level, _i, hash) => (levels[level] ??= []).push(hash));
+      prev = built.leafHash;
+      index++;
+      this.#bytes = piece.offset + piece.bytes.length + 1;
+      if (++pending >= 65536) await flush();
+    }
+    await flush();
+    this.#closeHandles();
+    this.#count = index;
+    this.#lastLeaf = prev;
+  }
+
+  /** Compare the latest checkpoint with the lines: refuse truncated or rewritten history. */
+  async #checkCheckpoint(): Promise<void> {
+    const note = await this.checkpoint();
+    this.#checkpoint = note;
+    if (note === null) {
+      if (this.#count > 0 && await fileSize(this.file(FILES.checkpointLog)) > 0) {
+        this.#broken ??= new LedgerCorruptError(
+          this.#count,
+          "the latest checkpoint file is missing",
+        );
+      }
+      return;
+    }
+    let cp;
+    try {
+      cp = await openCheckpoint(note, parseVerifierKey(this.#signer.verifierKey), this.origin);
+    } catch (e) {
+      this.#broken ??= new LedgerCorruptError(
+        this.#count,
+        `latest checkpoint: ${(e as Error).message}`,
+      );
+      return;
+    }
+    if (cp.size > this.#count) {
+      if (!this.#broken) {
+        this.#broken = new LedgerCorruptError(
+          this.#count,
+          `the ledger has ${this.#count} entries but its latest checkpoint covers ${cp.size}`,
+        );
+      }
+      return;
+    }
+    const root = await rootAt(cp.size, this.fetchNodes);
+    if (!bytesEqual(root, cp.root)) {
+      this.#broken ??= new LedgerCorruptError(
+        cp.size - 1,
+        "entries do not match the latest checkpoint's root",
+      );
+      return;
+    }
+    await this.#repairCheckpointLog(note);
+  }
+
+  /** The checkpoint file is written before the log: re-log it if a crash came in between. */
+  async #repairCheckpointLog(note: string): Promise<void> {
+    const path = this.file(FILES.checkpointLog);
+    const size = await fileSize(path);
+    let lastNote: string | null = null;
+    if (size > 0) {
+      using f = await Deno.open(path, { read: true, write: true });
+      const tailStart = Math.max(0, size - 65536);
+      const tail = await readAt(f, tailStart, size - tailStart);
+      let end = tail.length;
+      if (tail[end - 1] !== 10) {
+        const nl = tail.lastIndexOf(10);
+        await f.truncate(tailStart + nl + 1);
+        await f.sync();
+        end = nl + 1;
+      }
+      const prevNl = tail.lastIndexOf(10, end - 2);
+      if (end > 0) {
+        try {
+          lastNote = JSON.parse(decoder.decode(tail.subarray(prevNl + 1, end - 1))).note ?? null;
+        } catch {
+          lastNote = null;
+        }
+      }
+    }
+    if (lastNote !== note) await this.#logCheckpoint(note);
+  }
+
+  override async close(): Promise<void> {
+    await this.#mutex.run(() => Promise.resolve());
+    await super.close();
+    this.#lockFile?.close();
+  }
+}
+
+function repairEvent(r: Repair): LedgerEventInput {
+  return {
+    kind: "ledger.repaired",
+    body: { removed_bytes: r.bytes, removed_sha256: r.sha256, moved_to: r.file },
+  };
+}
+
+function ignoreNotFound(e: unknown): void {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+}
+
+async function appendFile(path: string, data: Uint8Array): Promise<void> {
+  if (data.length === 0) return;
+  using f = await Deno.open(path, { append: true, create: true });
+  await writeAll(f, data);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  using d = await Deno.open(dir, { read: true });
+  await d.sync();
+}
+
+/** Write a file atomically: temp file, fsync, rename, fsync of the folder. */
+export async function atomicWrite(dir: string, name: string, text: string): Promise<void> {
+  const tmp = `${dir}/.${name}.tmp`;
+  {
+    using f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    await writeAll(f, encoder.encode(text));
+    await f.sync();
+  }
+  await Deno.rename(tmp, `${dir}/${name}`);
+  await syncDir(dir);
+}
+
+/**
+ * Open (creating if needed) a file-store ledger for appending.
+ *
+ * @example
+ * ```ts
+ * const ledger = await openFileLedger({ path: "ledger/data", origin: "example.org/ledger", signingKey });
+ * ```
+ */
+export async function openFileLedger(opts: FileLedgerOptions): Promise<FileLedger> {
+  const signer = await parseSigningKey(opts.signingKey);
+  return await new FileLedger(opts, signer).open();
+}
+
+/** Re-export for callers that parse checkpoints from the folder. */
+export { parseCheckpoint };

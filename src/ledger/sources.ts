@@ -1,0 +1,154 @@
+/**
+ * Where `verify` reads a ledger from: a ledger folder, an exported `.jsonl` file, or the HTTP
+ * endpoints of a running status page (`/ledger/checkpoint`, `/ledger/entries?from=A&to=B`).
+ *
+ * @module
+ */
+import { FileLedgerReader, FILES } from "./file_store.ts";
+import { type LinePiece, readChunks, splitLines } from "./lines.ts";
+import { peekCheckpoint } from "./checkpoint.ts";
+import { MAX_ENTRY_BYTES } from "./types.ts";
+import type { VerifySource } from "./verify.ts";
+
+/** Largest checkpoint response accepted over HTTP. */
+const MAX_NOTE_BYTES = 64 * 1024;
+
+/**
+ * A ledger folder: all lines, every logged checkpoint, then the latest checkpoint file if the log
+ * does not end with it.
+ *
+ * @example
+ * ```ts
+ * const report = await verifyLedger(folderSource("ledger/data"), { verifierKey });
+ * ```
+ */
+export function folderSource(dir: string): VerifySource {
+  const reader = new FileLedgerReader(dir);
+  async function* checkpoints(): AsyncGenerator<string> {
+    let last: string | null = null;
+    for await (const note of reader.checkpoints()) {
+      last = note;
+      yield note;
+    }
+    const latest = await reader.checkpoint();
+    if (latest !== null && latest !== last) yield latest;
+  }
+  return {
+    lines: fileLines(`${dir}/${FILES.entries}`),
+    checkpoints: checkpoints(),
+    hasCheckpoints: true,
+  };
+}
+
+async function* fileLines(path: string): AsyncGenerator<LinePiece> {
+  try {
+    await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  yield* splitLines(readChunks(path), MAX_ENTRY_BYTES);
+}
+
+/**
+ * An exported `.jsonl` file: lines only (pin a checkpoint with `trusted` to authenticate them).
+ *
+ * @example
+ * ```ts
+ * const report = await verifyLedger(jsonlSource("export.jsonl"), { verifierKey, trusted });
+ * ```
+ */
+export function jsonlSource(path: string): VerifySource {
+  return { lines: fileLines(path), checkpoints: empty(), hasCheckpoints: false };
+}
+
+async function* empty(): AsyncGenerator<string> {}
+
+/** Options of {@link httpSource}. */
+export interface HttpSourceOptions {
+  /** Entries asked for per request (the server may return fewer). */
+  pageSize?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * A running status page: the latest checkpoint, then the entries it covers, paged.
+ *
+ * @example
+ * ```ts
+ * const report = await verifyLedger(await httpSource("https://status.example.org"), { verifierKey });
+ * ```
+ */
+export async function httpSource(
+  baseUrl: string,
+  opts: HttpSourceOptions = {},
+): Promise<VerifySource> {
+  const doFetch = opts.fetch ?? fetch;
+  const base = baseUrl.replace(/\/+$/, "");
+  const pageSize = opts.pageSize ?? 10_000;
+  const res = await doFetch(`${base}/ledger/checkpoint`);
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return { lines: emptyLines(), checkpoints: empty(), hasCheckpoints: true };
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Error(`GET ${base}/ledger/checkpoint: HTTP ${res.status}`);
+  }
+  const note = await boundedText(res, MAX_NOTE_BYTES);
+  const size = peekCheckpoint(note).size;
+  async function* lines(): AsyncGenerator<LinePiece> {
+    let from = 0;
+    while (from < size) {
+      const to = Math.min(size, from + pageSize);
+      const page = await doFetch(`${base}/ledger/entries?from=${from}&to=${to}`);
+      if (!page.ok || !page.body) {
+        await page.body?.cancel();
+        throw new Error(`GET ${base}/ledger/entries?from=${from}&to=${to}: HTTP ${page.status}`);
+      }
+      let got = 0;
+      for await (const piece of splitLines(page.body, MAX_ENTRY_BYTES)) {
+        if (piece.kind === "partial") {
+          yield piece;
+          return;
+        }
+        yield piece;
+        if (piece.kind !== "line") return;
+        got++;
+        if (from + got >= to) break;
+      }
+      if (got === 0) return; // the server has no more: verification reports the shortfall
+      from += got;
+    }
+  }
+  return { lines: lines(), checkpoints: one(note), hasCheckpoints: true };
+}
+
+async function* one(note: string): AsyncGenerator<string> {
+  yield note;
+}
+
+async function* emptyLines(): AsyncGenerator<LinePiece> {}
+
+async function boundedText(res: Response, max: number): Promise<string> {
+  const reader = res.body!.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw new Error("checkpoint response is too large");
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder("utf-8", { fatal: true }).decode(out);
+}
