@@ -1,8 +1,13 @@
-#!/usr/bin/env bash
-# Install Debian's Chromium for the browser tests, when it is missing. Needs root.
-set -euo pipefail
-if [ -x /usr/bin/chromium ]; then exit 0; fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
-/usr/bin/chromium --version
+#!/bin/sh
+# Install Debian's chromium for the browser tests (tests/web/xss_browser_test.ts) when missing.
+# Needs root (CI runs as root); without it the browser test skips with a message.
+set -eu
+if [ -x /usr/bin/chromium ]; then
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "install-chromium: /usr/bin/chromium is missing and this is not root: the browser test will be skipped" >&2
+  exit 0
+fi
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium

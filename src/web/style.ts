@@ -25,10 +25,12 @@ border-bottom:1px solid var(--line)}
 header nav a:first-child{font-weight:700;margin-right:auto}
 h1{font-size:1.5rem;margin:1rem 0 .5rem}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 .table{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
+table{border-collapse:collapse;width:100%;min-width:40rem;font-size:.9rem}
+thead th{white-space:nowrap}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);
 vertical-align:top;overflow-wrap:anywhere}
 th{font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td{min-width:4rem}tbody th{min-width:7rem}td.num{min-width:0}
 pre,code{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{background:var(--card);padding:.75rem;overflow-x:auto;white-space:pre-wrap;
 overflow-wrap:anywhere}
@@ -36,13 +38,15 @@ overflow-wrap:anywhere}
 .critical{color:var(--crit)}.high{color:var(--high)}.medium{color:var(--medium)}
 .low{color:var(--low)}.info{color:var(--info)}.ok{color:var(--ok)}.na,.stale{color:var(--na)}
 .muted{color:var(--muted)}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}
+dl{display:grid;grid-template-columns:fit-content(12rem) minmax(0,1fr);gap:.25rem 1rem}
+dt{font-weight:600;overflow-wrap:anywhere}
 dd{margin:0;overflow-wrap:anywhere}
 form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
 label{display:flex;flex-direction:column;font-size:.85rem}
 input,select,button{font:inherit;padding:.25rem}
 footer{margin-top:2rem;padding-bottom:2rem;color:var(--muted);font-size:.85rem}
-@media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}}
+@media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}
+dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.5rem}}
 `;
 
 async function sha256Hex(text: string): Promise<string> {

@@ -1,0 +1,270 @@
+import { assert, assertEquals, assertStringIncludes } from "./web/_assert.ts";
+import { ConfigSchema } from "../src/config.ts";
+import type { Config } from "../src/config.ts";
+import {
+  backoffMs,
+  deliverPending,
+  enqueueWebhooks,
+  type PendingDelivery,
+  signBody,
+} from "../src/webhooks.ts";
+import { appendAll, IDS, seedEvents, XSS } from "./web/_fixtures.ts";
+import { MemoryLedger } from "./web/_memory_ledger.ts";
+
+interface Received {
+  headers: Headers;
+  body: string;
+}
+
+/** A real subscriber on loopback that answers with the statuses given, then 200. */
+function subscriber(statuses: number[] = [], delayMs = 0) {
+  const received: Received[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push({ headers: req.headers, body: await req.text() });
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    return new Response("ok", { status: statuses.shift() ?? 200 });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    received,
+    close: () => server.shutdown(),
+  };
+}
+
+function config(hooks: Record<string, unknown>[]): Config {
+  return ConfigSchema.parse({
+    status: { base_url: "https://audit.example.org", webhook: hooks },
+    project: [{ name: "evilpkg" }, { name: "goodpkg" }],
+  });
+}
+
+async function seeded() {
+  const kv = await Deno.openKv(":memory:");
+  const ledger = new MemoryLedger();
+  const stored = await appendAll(kv, ledger, seedEvents());
+  return { kv, ledger, stored };
+}
+
+async function pending(kv: Deno.Kv): Promise<PendingDelivery[]> {
+  const out: PendingDelivery[] = [];
+  for await (const e of kv.list<PendingDelivery>({ prefix: ["webhook", "pending"] })) {
+    out.push(e.value);
+  }
+  return out;
+}
+
+Deno.test("signed JSON delivery of findings at or above the threshold, removed after 2xx", async () => {
+  const sub = subscriber();
+  const { kv, stored } = await seeded();
+  const cfg = config([{ url: sub.url, min_severity: "high", secret_env: "HOOK_SECRET" }]);
+  try {
+    // opened critical (5), opened high (6), resolved high (7); the waiver is not notified.
+    assertEquals(await enqueueWebhooks(kv, cfg, stored), 3);
+    assertEquals(await enqueueWebhooks(kv, cfg, stored), 0, "idempotent");
+    assertEquals((await pending(kv)).map((d) => d.ledgerIndex), [5, 6, 7]);
+    const result = await deliverPending(kv, cfg, { webhookSecrets: { HOOK_SECRET: "k3y" } });
+    assertEquals(result, { delivered: 3, retrying: 0, dead: 0, waiting: 0 });
+    assertEquals(await pending(kv), []);
+    assertEquals(sub.received.map((r) => r.headers.get("x-auditor-delivery")), ["5", "6", "7"]);
+    for (const r of sub.received) {
+      assertEquals(r.headers.get("x-auditor-signature"), await signBody("k3y", r.body));
+      assertEquals(r.headers.get("content-type"), "application/json");
+    }
+    const first = JSON.parse(sub.received[0].body);
+    assertEquals(first.event, "finding.opened");
+    assertEquals(first.finding.id, IDS.evil);
+    assertEquals(first.finding.severity, "critical");
+    assertEquals(first.finding.upstream, undefined, "javascript: URL is dropped");
+    assertEquals(first.ledger.leafHash, stored[5].leafHash);
+    assertEquals(first.links.finding, `https://audit.example.org/findings/${IDS.evil}`);
+    const resolved = JSON.parse(sub.received[2].body);
+    assertEquals([resolved.event, resolved.finding.severity], ["finding.resolved", "high"]);
+    // A tampered body does not match the signature.
+    assert(
+      sub.received[0].headers.get("x-auditor-signature") !==
+        await signBody("k3y", sub.received[0].body + " "),
+    );
+  } finally {
+    await sub.close();
+    kv.close();
+  }
+});
+
+Deno.test("thresholds: a critical-only hook gets only the critical finding", async () => {
+  const sub = subscriber();
+  const { kv, stored } = await seeded();
+  const cfg = config([{ url: sub.url, min_severity: "critical" }]);
+  try {
+    assertEquals(await enqueueWebhooks(kv, cfg, stored), 1);
+    await deliverPending(kv, cfg, { webhookSecrets: {} });
+    assertEquals(sub.received.length, 1);
+    assertEquals(sub.received[0].headers.get("x-auditor-signature"), null);
+  } finally {
+    await sub.close();
+    kv.close();
+  }
+});
+
+Deno.test("failures are retried with exponential backoff, then given up", async () => {
+  const sub = subscriber([500, 503, 200]);
+  const { kv, stored } = await seeded();
+  const cfg = config([{ url: sub.url, min_severity: "critical" }]);
+  let t = 1_000_000;
+  const opts = { now: () => t, baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 3 };
+  const warn = console.warn;
+  const logs: string[] = [];
+  console.warn = (...args: unknown[]) => logs.push(args.join(" "));
+  try {
+    await enqueueWebhooks(kv, cfg, stored);
+    assertEquals((await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts)).retrying, 1);
+    let [d] = await pending(kv);
+    assertEquals([d.attempts, d.nextAttemptAt, d.lastError], [1, t + 1000, "HTTP 500"]);
+    // Not due yet: nothing is sent.
+    assertEquals((await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts)).waiting, 1);
+    assertEquals(sub.received.length, 1);
+    t += 1000;
+    await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts);
+    [d] = await pending(kv);
+    assertEquals([d.attempts, d.nextAttemptAt], [2, t + 2000]);
+    t += 2000;
+    assertEquals((await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts)).delivered, 1);
+    assertEquals(sub.received.length, 3);
+    assertEquals(new Set(sub.received.map((r) => r.body)).size, 1, "same body each time");
+    assert(logs.every((l) => !l.includes(sub.url) && !l.includes("127.0.0.1")), "no URL logged");
+  } finally {
+    console.warn = warn;
+    await sub.close();
+    kv.close();
+  }
+  assertEquals(backoffMs(1, 30_000, 3_600_000), 30_000);
+  assertEquals(backoffMs(4, 30_000, 3_600_000), 240_000);
+  assertEquals(backoffMs(20, 30_000, 3_600_000), 3_600_000);
+});
+
+Deno.test("bounded attempts: a dead subscriber's delivery ends up dead, not lost", async () => {
+  const sub = subscriber([500, 500, 500, 500]);
+  const { kv, stored } = await seeded();
+  const cfg = config([{ url: sub.url, min_severity: "critical" }]);
+  let t = 0;
+  const opts = { now: () => t, baseDelayMs: 10, maxAttempts: 2 };
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    await enqueueWebhooks(kv, cfg, stored);
+    await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts);
+    t += 10;
+    assertEquals((await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts)).dead, 1);
+    assertEquals(await pending(kv), []);
+    const dead = await kv.get<PendingDelivery>(["webhook", "dead", 0, 5]);
+    assertEquals(dead.value?.attempts, 2);
+    assertEquals(sub.received.length, 2);
+  } finally {
+    console.warn = warn;
+    await sub.close();
+    kv.close();
+  }
+});
+
+Deno.test("time-outs and refused connections count as failures; a missing secret sends nothing", async () => {
+  const slow = subscriber([], 2000);
+  const { kv, stored } = await seeded();
+  const warn = console.warn;
+  const logs: string[] = [];
+  console.warn = (...args: unknown[]) => logs.push(args.join(" "));
+  try {
+    const cfg = config([
+      { url: slow.url, min_severity: "critical" },
+      { url: "http://127.0.0.1:9/closed", min_severity: "critical" },
+      { url: slow.url, min_severity: "critical", secret_env: "MISSING_SECRET" },
+    ]);
+    await enqueueWebhooks(kv, cfg, stored);
+    const r = await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, { timeoutMs: 200 });
+    assertEquals(r.retrying, 3);
+    const errors = (await pending(kv)).map((d) => d.lastError);
+    assertEquals(errors[0], "timed out");
+    assertStringIncludes(errors[1]!, "request failed");
+    assertEquals(errors[2], "secret MISSING_SECRET is not set");
+    assertEquals(slow.received.length, 1, "the unsigned request was not sent");
+  } finally {
+    console.warn = warn;
+    await slow.close();
+    kv.close();
+  }
+});
+
+Deno.test("redirects are not followed", async () => {
+  const target = subscriber();
+  const redirector = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(null, { status: 307, headers: { Location: target.url } }),
+  );
+  const { kv, stored } = await seeded();
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    const cfg = config([{
+      url: `http://127.0.0.1:${redirector.addr.port}/`,
+      min_severity: "critical",
+    }]);
+    await enqueueWebhooks(kv, cfg, stored);
+    const r = await deliverPending(kv, cfg, { webhookSecrets: {} });
+    assertEquals(r.retrying, 1);
+    assertEquals(target.received.length, 0);
+  } finally {
+    console.warn = warn;
+    await redirector.shutdown();
+    await target.close();
+    kv.close();
+  }
+});
+
+Deno.test("Slack format: {text, blocks}, escaped, with a link to the finding", async () => {
+  const sub = subscriber();
+  const { kv, stored } = await seeded();
+  const cfg = config([{ url: sub.url, min_severity: "critical", format: "slack" }]);
+  try {
+    await enqueueWebhooks(kv, cfg, stored);
+    await deliverPending(kv, cfg, { webhookSecrets: {} });
+    const body = JSON.parse(sub.received[0].body);
+    assertEquals(typeof body.text, "string");
+    assertStringIncludes(body.text, "[critical] finding opened in evilpkg: content/pth-file");
+    assertEquals(body.blocks[0].type, "section");
+    const md: string = body.blocks[0].text.text;
+    assertStringIncludes(md, `<https://audit.example.org/findings/${IDS.evil}|`);
+    assert(!md.includes("<script>") && md.includes("&lt;script&gt;"), "mrkdwn escaped");
+    assertStringIncludes(body.blocks[1].elements[0].text, "Ledger index 5");
+    void XSS;
+  } finally {
+    await sub.close();
+    kv.close();
+  }
+});
+
+Deno.test("a hook whose URL changed drops its old deliveries; new entries only are queued", async () => {
+  const sub = subscriber();
+  const { kv, ledger, stored } = await seeded();
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    await enqueueWebhooks(
+      kv,
+      config([{ url: "http://127.0.0.1:9/old", min_severity: "high" }]),
+      stored,
+    );
+    const cfg = config([{ url: sub.url, min_severity: "high" }]);
+    const r = await deliverPending(kv, cfg, { webhookSecrets: {} });
+    assertEquals(r.dead, 3);
+    assertEquals(sub.received.length, 0);
+    const more = await appendAll(kv, ledger, [{
+      kind: "finding.opened",
+      body: { ...stored[5].entry.body, id: "ffffffffffffffff" },
+    }]);
+    assertEquals(await enqueueWebhooks(kv, cfg, more), 1);
+    await deliverPending(kv, cfg, { webhookSecrets: {} });
+    assertEquals(sub.received.map((x) => x.headers.get("x-auditor-delivery")), ["11"]);
+  } finally {
+    console.warn = warn;
+    await sub.close();
+    kv.close();
+  }
+});
