@@ -21,8 +21,16 @@ const READ_WRITE = ["--allow-read", "--allow-write=out,/tmp", "--allow-env"];
 export const BENCHES: Bench[] = [
   { name: "ledger", script: "bench/ledger_bench.ts", flags: [...READ_WRITE, "--allow-run"] },
   { name: "inspect", script: "bench/inspect_bench.ts", flags: [...READ_WRITE, "--allow-run"] },
-  { name: "provenance", script: "bench/provenance_bench.ts", flags: [...READ_WRITE, "--allow-run"] },
-  { name: "posture", script: "bench/posture_bench.ts", flags: [...READ_WRITE, "--allow-net=127.0.0.1"] },
+  {
+    name: "provenance",
+    script: "bench/provenance_bench.ts",
+    flags: [...READ_WRITE, "--allow-run"],
+  },
+  {
+    name: "posture",
+    script: "bench/posture_bench.ts",
+    flags: [...READ_WRITE, "--allow-net=127.0.0.1"],
+  },
   {
     name: "web",
     script: "bench/web_bench.ts",
@@ -55,7 +63,7 @@ if (import.meta.main) {
       continue;
     }
     console.log(`== ${bench.name} (${bench.script})`);
-    const status = await new Deno.Command(Deno.execPath(), {
+    const status = await new Deno.Command("deno", {
       args: ["run", "--quiet", ...bench.flags, bench.script, ...(bench.args ?? []), ...passThrough],
       stdout: "inherit",
       stderr: "inherit",

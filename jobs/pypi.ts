@@ -37,7 +37,11 @@ function packagetype(filename: string): PypiFile["packagetype"] {
 }
 
 /** Files from a Simple API page, with versions from the JSON API where it knows them. */
-export function filesFromSimple(page: SimpleProject, json: ProjectJson | undefined, name: string): PypiFile[] {
+export function filesFromSimple(
+  page: SimpleProject,
+  json: ProjectJson | undefined,
+  name: string,
+): PypiFile[] {
   const versionByFile = new Map<string, string>();
   for (const [version, files] of Object.entries(json?.releases ?? {})) {
     for (const f of files) versionByFile.set(f.filename, version);
@@ -86,7 +90,11 @@ async function loadPins(kv: Deno.Kv, project: string): Promise<Record<string, Pi
   return pins;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -6,10 +6,22 @@
  */
 import type { RuleMeta } from "./types.ts";
 import { RELEASE_RULES } from "./release.ts";
+import { CONTENT_RULES } from "./content.ts";
+import { ARCHIVE_RULES } from "./archive.ts";
+import { METADATA_RULES } from "./metadata.ts";
+import { PROVENANCE_RULES } from "./provenance.ts";
+import { POSTURE_RULES } from "./posture.ts";
+import { WORKFLOW_RULES } from "./workflows.ts";
 
-/** Every rule, by id. */
+/** Every rule. Ids are unique (a test checks it). */
 export const RULES: readonly RuleMeta[] = [
+  ...CONTENT_RULES,
+  ...ARCHIVE_RULES,
+  ...METADATA_RULES,
   ...RELEASE_RULES,
+  ...PROVENANCE_RULES,
+  ...POSTURE_RULES,
+  ...WORKFLOW_RULES,
 ];
 
 /** Look up a rule's metadata. */

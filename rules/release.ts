@@ -161,7 +161,8 @@ export function pinRules(data: PypiData): Finding[] {
       out.push(finding(DIGEST_CHANGED, {
         subject: `${f.filename}`,
         scope: `release:${f.version}`,
-        message: `${f.filename} was pinned at sha256 ${pin.sha256} and is now listed as ${f.sha256}.`,
+        message:
+          `${f.filename} was pinned at sha256 ${pin.sha256} and is now listed as ${f.sha256}.`,
         evidence: { observed: f.sha256, expected: pin.sha256, pinnedAt: pin.index },
       }));
     }
@@ -169,7 +170,8 @@ export function pinRules(data: PypiData): Finding[] {
       out.push(finding(FILE_ADDED, {
         subject: f.filename,
         scope: `release:${f.version}`,
-        message: `${f.filename} was added to release ${f.version} after the release was first seen.`,
+        message:
+          `${f.filename} was added to release ${f.version} after the release was first seen.`,
         evidence: { observed: f.uploadTime ?? null, pinnedAt: pin.index },
       }));
     }
@@ -251,7 +253,11 @@ export function dormancyRules(data: PypiData, policy: Policy): Finding[] {
     scope: `release:${last.version}`,
     message:
       `Release ${last.version} came ${gapDays} days after ${before.version} (policy: ${policy.dormancy_days}).`,
-    evidence: { observed: gapDays, expected: `< ${policy.dormancy_days} days`, previous: before.version },
+    evidence: {
+      observed: gapDays,
+      expected: `< ${policy.dormancy_days} days`,
+      previous: before.version,
+    },
   })];
 }
 

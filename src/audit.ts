@@ -18,6 +18,7 @@ import type { LedgerEventInput, LedgerStore, StoredEntry } from "./ledger/types.
 import { applyEntry, catchUp, listCoverageGaps, listFindings } from "./state/findings.ts";
 import { applyOverrides, reconcile } from "./reconcile.ts";
 import { getJson, setJson } from "./state/blob.ts";
+import { toLedgerValue } from "./events.ts";
 
 /** What a sweep needs. */
 export interface SweepDeps {
@@ -77,7 +78,9 @@ export async function record(
   events: LedgerEventInput[],
 ): Promise<StoredEntry[]> {
   if (events.length === 0) return [];
-  const stored = await deps.ledger.append(events);
+  const stored = await deps.ledger.append(
+    events.map((e) => ({ kind: e.kind, body: toLedgerValue(e.body) as Record<string, unknown> })),
+  );
   for (const entry of stored) await applyEntry(deps.kv, entry);
   await deps.onAppended?.(stored);
   return stored;
@@ -98,7 +101,9 @@ async function sweepProject<T>(
     stats: { requests: 0, notModified: 0, errors: 1 },
   }));
   const whole = observation.unobservable.some((u) => u.scope === "*");
-  const findings = whole ? [] : applyOverrides(project, job.evaluate(observation, project, ctx.now()));
+  const findings = whole
+    ? []
+    : applyOverrides(project, job.evaluate(observation, project, ctx.now()));
   const open = (await listFindings(deps.kv, project.name)).filter((f) => f.job === job.name);
   const gaps = (await listCoverageGaps(deps.kv, project.name)).filter((g) => g.job === job.name);
   const events = await reconcile({

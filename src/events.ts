@@ -87,3 +87,34 @@ export const EVENT_SCHEMAS = {
 
 /** Event kinds with a known schema. Others (posture.changed, access.changed, ...) are free-form. */
 export type KnownEventKind = keyof typeof EVENT_SCHEMAS;
+
+/**
+ * Make a value fit the ledger's JSON profile: `undefined` members are dropped, numbers that
+ * are not safe integers become decimal strings, and nesting and string sizes are bounded.
+ * Producers pass event bodies through this, so an odd upstream value never makes an append fail.
+ *
+ * @example
+ * ```ts
+ * toLedgerValue({ ratio: 12.5, missing: undefined }); // { ratio: "12.5" }
+ * ```
+ */
+export function toLedgerValue(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value === "boolean") return value;
+  if (typeof value === "string") return value.length > 8192 ? `${value.slice(0, 8192)}…` : value;
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : String(value);
+  if (typeof value === "bigint") return value.toString();
+  if (depth > 16) return "[nested too deep]";
+  if (Array.isArray(value)) {
+    return value.slice(0, 1000).map((v) => v === undefined ? null : toLedgerValue(v, depth + 1));
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
+      out[k] = toLedgerValue(v, depth + 1);
+    }
+    return out;
+  }
+  return String(value);
+}

@@ -11,7 +11,8 @@
 import { getJson, setJson } from "./state/blob.ts";
 
 /** Identifies the auditor to upstream operators. */
-export const USER_AGENT = "release-auditor/0.1 (+https://github.com/release-auditor; security audit)";
+export const USER_AGENT =
+  "release-auditor/0.1 (+https://github.com/release-auditor; security audit)";
 
 /** Options common to every request. */
 export interface HttpOptions {
@@ -86,7 +87,14 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
   }
   if (response.status === 304) {
     await response.body?.cancel();
-    return { ok: true, status: 304, url, headers: response.headers, body: new Uint8Array(), notModified: true };
+    return {
+      ok: true,
+      status: 304,
+      url,
+      headers: response.headers,
+      body: new Uint8Array(),
+      notModified: true,
+    };
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -105,7 +113,14 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
   try {
     const body = await readCapped(response, opts.maxBytes);
     if (!body) return tooLarge(url, opts.maxBytes);
-    return { ok: true, status: response.status, url, headers: response.headers, body, notModified: false };
+    return {
+      ok: true,
+      status: response.status,
+      url,
+      headers: response.headers,
+      body,
+      notModified: false,
+    };
   } catch (e) {
     return failure(e, url, timeout);
   }
@@ -136,7 +151,11 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
 }
 
 function tooLarge(url: string, max: number): HttpFailure {
-  return { ok: false, reason: "too-large", message: `${hostOf(url)}: response larger than ${max} bytes` };
+  return {
+    ok: false,
+    reason: "too-large",
+    message: `${hostOf(url)}: response larger than ${max} bytes`,
+  };
 }
 
 function failure(e: unknown, url: string, timeout: AbortSignal): HttpFailure {
@@ -172,7 +191,12 @@ export async function conditionalGet(
   if (!result.ok) return result;
   if (result.notModified) {
     if (!cached) {
-      return { ok: false, reason: "http-status", status: 304, message: `${hostOf(url)}: unexpected 304` };
+      return {
+        ok: false,
+        reason: "http-status",
+        status: 304,
+        message: `${hostOf(url)}: unexpected 304`,
+      };
     }
     const h = new Headers();
     if (cached.contentType) h.set("content-type", cached.contentType);

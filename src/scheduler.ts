@@ -40,7 +40,10 @@ export async function acquireLease(
 }
 
 /** Release a lease if still held by `holder`. */
-export async function releaseLease(kv: Deno.Kv, lease: { job: JobName; holder: string }): Promise<void> {
+export async function releaseLease(
+  kv: Deno.Kv,
+  lease: { job: JobName; holder: string },
+): Promise<void> {
   const key = ["lease", lease.job];
   const current = await kv.get<{ holder: string }>(key);
   if (current.value?.holder !== lease.holder) return;

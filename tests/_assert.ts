@@ -24,23 +24,33 @@ function equal(a: unknown, b: unknown): boolean {
   if (a instanceof Map && b instanceof Map) {
     return a.size === b.size && [...a].every(([k, v]) => b.has(k) && equal(v, b.get(k)));
   }
-  if (a instanceof Set && b instanceof Set) return a.size === b.size && [...a].every((v) => b.has(v));
+  if (a instanceof Set && b instanceof Set) {
+    return a.size === b.size && [...a].every((v) => b.has(v));
+  }
   const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
   const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every((k) =>
+    equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+  );
 }
 
 /** Deep equality. */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
   if (!equal(actual, expected)) {
-    throw new Error(`${msg ? msg + ": " : ""}values differ\nactual:   ${show(actual)}\nexpected: ${show(expected)}`);
+    throw new Error(
+      `${msg ? msg + ": " : ""}values differ\nactual:   ${show(actual)}\nexpected: ${
+        show(expected)
+      }`,
+    );
   }
 }
 
 /** Deep inequality. */
 export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void {
-  if (equal(actual, expected)) throw new Error(`${msg ? msg + ": " : ""}values are equal: ${show(actual)}`);
+  if (equal(actual, expected)) {
+    throw new Error(`${msg ? msg + ": " : ""}values are equal: ${show(actual)}`);
+  }
 }
 
 /** Truthiness. */

@@ -17,11 +17,16 @@ async function setup() {
   const dir = await Deno.makeTempDir({ prefix: "audit-test-" });
   const scenario = await defaultScenario();
   const sandbox = await startSandbox(scenario);
-  const toml = demoConfigToml(scenario, {
-    pypi: sandbox.pypiUrl,
-    github: sandbox.githubUrl,
-    fileHost: sandbox.fileHost,
-  }, dir, 0);
+  const toml = demoConfigToml(
+    scenario,
+    {
+      pypi: sandbox.pypiUrl,
+      github: sandbox.githubUrl,
+      fileHost: sandbox.fileHost,
+    },
+    dir,
+    0,
+  );
   const config = parseConfig(toml);
   const key = await generateSigningKey("test.localhost/auditor");
   const secrets = { ...readSecrets(config, () => undefined), ledgerSigningKey: key.privateKey };
@@ -121,7 +126,9 @@ Deno.test("a fixed release resolves its finding; a changed digest under a pinned
     const wheel = project.releases[0].files.find((f) => f.filename.endsWith(".whl"))!;
     wheel.bytes = new Uint8Array([...wheel.bytes, 0]);
     const after = await runSweep(pypiJob, t.rt.config.project, t.rt);
-    const rules = after.projects.find((p) => p.project === "acme-compromised")!.findings.map((f) => f.rule);
+    const rules = after.projects.find((p) => p.project === "acme-compromised")!.findings.map((f) =>
+      f.rule
+    );
     assert(!rules.includes("content/pth-file"));
     assert(rules.includes("release/digest-changed"), rules.join(","));
     assert(rules.includes("release/file-removed"), rules.join(","));

@@ -30,7 +30,10 @@ Deno.test("every problem gets its own line", () => {
 });
 
 Deno.test("unknown keys are rejected, not ignored", () => {
-  const e = assertThrows(() => parseConfig('[[project]]\nname = "a"\npublisher_typo = 1\n'), ConfigError);
+  const e = assertThrows(
+    () => parseConfig('[[project]]\nname = "a"\npublisher_typo = 1\n'),
+    ConfigError,
+  );
   assertEquals(e.problems[0].startsWith("project[0]: "), true);
   assertEquals(e.problems[0].includes("publisher_typo"), true);
 });
@@ -77,6 +80,9 @@ Deno.test("secrets come only from the environment", () => {
 
 Deno.test("helpers: normalizeName and formatPath", () => {
   assertEquals(normalizeName("Foo__Bar.baz"), "foo-bar-baz");
-  assertEquals(formatPath(["project", 2, "publisher", "workflow"]), "project[2].publisher.workflow");
+  assertEquals(
+    formatPath(["project", 2, "publisher", "workflow"]),
+    "project[2].publisher.workflow",
+  );
   assertEquals(formatPath([]), "(root)");
 });

@@ -85,14 +85,25 @@ Deno.test("coverage gaps are recorded once and closed when observed again", asyn
     since: 1,
     sinceTime: "x",
   };
-  const same = await reconcile({ ...base, findings: [], unobservable: [{ scope: "*", reason: "HTTP 503" }], gaps: [gap] });
+  const same = await reconcile({
+    ...base,
+    findings: [],
+    unobservable: [{ scope: "*", reason: "HTTP 503" }],
+    gaps: [gap],
+  });
   assertEquals(same, []);
   const back = await reconcile({ ...base, findings: [], gaps: [gap] });
   assertEquals(back.map((e) => [e.kind, e.body.observable]), [["coverage.changed", true]]);
 });
 
 Deno.test("waivers: a live waiver waives, an expired one does not", async () => {
-  const wheel: Finding = { ...pth, rule: "release/missing-wheel", subject: "acme==1", scope: "release:1", severity: "low" };
+  const wheel: Finding = {
+    ...pth,
+    rule: "release/missing-wheel",
+    subject: "acme==1",
+    scope: "release:1",
+    severity: "low",
+  };
   const events = await reconcile({ ...base, findings: [wheel] });
   assertEquals(events.map((e) => e.kind), ["finding.waived"]);
   assertEquals((events[0].body.waiver as { reason: string }).reason, "sdist-only project");
@@ -103,10 +114,20 @@ Deno.test("waivers: a live waiver waives, an expired one does not", async () => 
 });
 
 Deno.test("an open finding that becomes waived emits finding.waived, then nothing", async () => {
-  const wheel: Finding = { ...pth, rule: "release/missing-wheel", subject: "acme==1", scope: "release:1", severity: "low" };
+  const wheel: Finding = {
+    ...pth,
+    rule: "release/missing-wheel",
+    subject: "acme==1",
+    scope: "release:1",
+    severity: "low",
+  };
   const events = await reconcile({ ...base, findings: [wheel], open: [await open(wheel)] });
   assertEquals(events.map((e) => e.kind), ["finding.waived"]);
-  const steady = await reconcile({ ...base, findings: [wheel], open: [await open(wheel, "waived")] });
+  const steady = await reconcile({
+    ...base,
+    findings: [wheel],
+    open: [await open(wheel, "waived")],
+  });
   assertEquals(steady, []);
 });
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Config, loadConfig, normalizeName, readSecrets } from "../config.ts";
-import { JOBS, type JobName, SEVERITIES, type Severity, atLeast } from "../../rules/types.ts";
+import { atLeast, type JobName, JOBS, SEVERITIES, type Severity } from "../../rules/types.ts";
 import { JOB_REGISTRY } from "../../jobs/mod.ts";
 import { openRuntime, type Runtime, UsageError } from "../runtime.ts";
 import { runSweep, type SweepDeps, type SweepSummary } from "../audit.ts";
@@ -59,7 +59,9 @@ export function parseAuditArgs(args: string[]): AuditOptions | "help" {
   if (values.help) return "help";
   const job = values.job;
   if (job !== "all" && !(JOBS as readonly string[]).includes(job)) {
-    throw new UsageError(`--job: expected one of ${JOBS.join(", ")}, all; got ${JSON.stringify(job)}`);
+    throw new UsageError(
+      `--job: expected one of ${JOBS.join(", ")}, all; got ${JSON.stringify(job)}`,
+    );
   }
   if (!["text", "json", "sarif"].includes(values.format)) {
     throw new UsageError(`--format: expected text, json or sarif`);
@@ -81,7 +83,9 @@ export function selectProjects(config: Config, names: string[]) {
   if (names.length === 0) return config.project;
   const wanted = new Set(names.map(normalizeName));
   const selected = config.project.filter((p) => wanted.has(normalizeName(p.name)));
-  const missing = names.filter((n) => !config.project.some((p) => normalizeName(p.name) === normalizeName(n)));
+  const missing = names.filter((n) =>
+    !config.project.some((p) => normalizeName(p.name) === normalizeName(n))
+  );
   if (missing.length) throw new UsageError(`--project: not in the config: ${missing.join(", ")}`);
   return selected;
 }
@@ -100,11 +104,24 @@ export async function auditOnce(
     const job = JOB_REGISTRY[name];
     if (!job) {
       for (const p of projects) {
-        unavailable.push({ project: p.name, job: name, scope: "*", reason: "job not available in this build" });
+        unavailable.push({
+          project: p.name,
+          job: name,
+          scope: "*",
+          reason: "job not available in this build",
+        });
       }
       continue;
     }
-    sweeps.push(await runSweep(job, projects, { ...extra, config: rt.config, secrets: rt.secrets, kv: rt.kv, ledger: rt.ledger }));
+    sweeps.push(
+      await runSweep(job, projects, {
+        ...extra,
+        config: rt.config,
+        secrets: rt.secrets,
+        kv: rt.kv,
+        ledger: rt.ledger,
+      }),
+    );
   }
   const now = new Date();
   const findings: ReportedFinding[] = [];
@@ -123,7 +140,11 @@ export async function auditOnce(
     }
   }
   const unobservable = [
-    ...sweeps.flatMap((s) => s.projects.flatMap((o) => o.unobservable.map((u) => ({ project: o.project, job: s.job, ...u })))),
+    ...sweeps.flatMap((s) =>
+      s.projects.flatMap((o) =>
+        o.unobservable.map((u) => ({ project: o.project, job: s.job, ...u }))
+      )
+    ),
     ...unavailable,
   ];
   return {
@@ -139,7 +160,9 @@ export async function auditOnce(
 /** Exit code for a report. Jobs missing from this build do not make a run incomplete. */
 export function exitCodeFor(report: AuditReport, failOn: Severity): number {
   if (report.findings.some((f) => !f.waived && atLeast(f.severity, failOn))) return EXIT.findings;
-  if (report.unobservable.some((u) => u.reason !== "job not available in this build")) return EXIT.incomplete;
+  if (report.unobservable.some((u) => u.reason !== "job not available in this build")) {
+    return EXIT.incomplete;
+  }
   return EXIT.ok;
 }
 
@@ -157,10 +180,15 @@ export function incompleteLines(report: AuditReport): string[] {
 }
 
 /** Print a report in the chosen format. */
-export function printReport(report: AuditReport, format: AuditOptions["format"], configPath: string): void {
+export function printReport(
+  report: AuditReport,
+  format: AuditOptions["format"],
+  configPath: string,
+): void {
   if (format === "json") console.log(JSON.stringify(report, null, 2));
-  else if (format === "sarif") console.log(JSON.stringify(renderSarif(report, RULES, configPath), null, 2));
-  else console.log(renderText(report));
+  else if (format === "sarif") {
+    console.log(JSON.stringify(renderSarif(report, RULES, configPath), null, 2));
+  } else console.log(renderText(report));
 }
 
 /** Entry point of `main.ts audit`. */

@@ -17,12 +17,7 @@ import { defaultScenario } from "../sandbox/scenarios.ts";
 import type { Scenario } from "../sandbox/scenario.ts";
 import { openRuntime, UsageError } from "../runtime.ts";
 import { auditOnce, printReport } from "./audit.ts";
-import {
-  folderSource,
-  generateSigningKey,
-  parseSigningKey,
-  verifyLedger,
-} from "../ledger/mod.ts";
+import { folderSource, generateSigningKey, parseSigningKey, verifyLedger } from "../ledger/mod.ts";
 import { serveStatusPage } from "./serve.ts";
 
 const HELP = `Usage: main.ts demo [--once] [--port N] [--scenario NAME]
@@ -49,7 +44,12 @@ export function demoConfigToml(
   port: number,
 ): string {
   return stringify({
-    upstream: { pypi: urls.pypi, github_api: urls.github, file_hosts: [urls.fileHost], timeout_ms: 10_000 },
+    upstream: {
+      pypi: urls.pypi,
+      github_api: urls.github,
+      file_hosts: [urls.fileHost],
+      timeout_ms: 10_000,
+    },
     ledger: { store: "file", path: `${dir}/ledger`, origin: "demo.localhost/release-auditor" },
     state: { path: `${dir}/state.kv`, work_dir: `${dir}/work` },
     status: { title: "Release auditor (demo)", port, hostname: "127.0.0.1" },
@@ -75,7 +75,9 @@ export async function runDemo(args: string[]): Promise<number> {
     return 0;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port: expected 0-65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError("--port: expected 0-65535");
+  }
   const makeScenario = DEMO_SCENARIOS[values.scenario];
   if (!makeScenario) {
     throw new UsageError(`--scenario: expected one of ${Object.keys(DEMO_SCENARIOS).join(", ")}`);
@@ -87,11 +89,16 @@ export async function runDemo(args: string[]): Promise<number> {
   const scenario = await makeScenario();
   const sandbox = await startSandbox(scenario);
   try {
-    const toml = demoConfigToml(scenario, {
-      pypi: sandbox.pypiUrl,
-      github: sandbox.githubUrl,
-      fileHost: sandbox.fileHost,
-    }, dir, port);
+    const toml = demoConfigToml(
+      scenario,
+      {
+        pypi: sandbox.pypiUrl,
+        github: sandbox.githubUrl,
+        fileHost: sandbox.fileHost,
+      },
+      dir,
+      port,
+    );
     await Deno.writeTextFile(`${dir}/auditor.toml`, toml);
     const config: Config = parseConfig(toml, `${dir}/auditor.toml`);
     const secrets = readSecrets(config);
@@ -101,7 +108,9 @@ export async function runDemo(args: string[]): Promise<number> {
       console.log(`demo: signing with a fresh key; verifier key: ${key.verifierKey}`);
     }
     const { verifierKey } = await parseSigningKey(secrets.ledgerSigningKey);
-    console.log(`demo: sandbox upstream at ${sandbox.pypiUrl} (scenario ${scenario.name}: ${scenario.description})`);
+    console.log(
+      `demo: sandbox upstream at ${sandbox.pypiUrl} (scenario ${scenario.name}: ${scenario.description})`,
+    );
     const rt = await openRuntime(config, secrets);
     try {
       const report = await auditOnce(rt, [...JOBS], []);
@@ -110,7 +119,9 @@ export async function runDemo(args: string[]): Promise<number> {
         verifierKey,
       });
       if (!verdict.ok) {
-        console.error(`demo: ledger verification FAILED at index ${verdict.index}: ${verdict.reason}`);
+        console.error(
+          `demo: ledger verification FAILED at index ${verdict.index}: ${verdict.reason}`,
+        );
         return 1;
       }
       console.log(`demo: ledger verified: ${verdict.size} entries, root ${verdict.root}`);

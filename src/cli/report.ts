@@ -44,23 +44,46 @@ export function renderText(report: AuditReport): string {
     );
   }
   const byProject = new Map<string, ReportedFinding[]>();
-  for (const f of report.findings) byProject.set(f.project, [...(byProject.get(f.project) ?? []), f]);
-  const sorted = [...report.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+  for (const f of report.findings) {
+    byProject.set(f.project, [...(byProject.get(f.project) ?? []), f]);
+  }
+  const sorted = [...report.findings].sort((a, b) =>
+    severityRank(b.severity) - severityRank(a.severity)
+  );
   const projects = [...new Set(sorted.map((f) => f.project))];
   for (const project of projects) {
     const list = sorted.filter((f) => f.project === project);
-    lines.push("", `${safeText(project, 100)}: ${list.length} finding${list.length === 1 ? "" : "s"}`);
+    lines.push(
+      "",
+      `${safeText(project, 100)}: ${list.length} finding${list.length === 1 ? "" : "s"}`,
+    );
     for (const f of list) {
       lines.push(
-        `  ${LABEL[f.severity].padEnd(8)} ${f.rule}${f.waived ? " (waived)" : ""}  ${safeText(f.subject, 160)}`,
+        `  ${LABEL[f.severity].padEnd(8)} ${f.rule}${f.waived ? " (waived)" : ""}  ${
+          safeText(f.subject, 160)
+        }`,
         `           ${safeText(f.message, 300)}`,
       );
     }
   }
+  const gaps = new Map<string, AuditReport["unobservable"]>();
   for (const u of report.unobservable) {
-    lines.push(`NOT OBSERVABLE ${safeText(u.project, 100)} ${u.job} ${safeText(u.scope, 100)}: ${safeText(u.reason, 200)}`);
+    const key = `${safeText(u.project, 100)} (${u.job})`;
+    gaps.set(key, [...(gaps.get(key) ?? []), u]);
   }
-  if (report.findings.length === 0 && report.unobservable.length === 0) lines.push("", "no findings");
+  if (gaps.size) lines.push("", "not observable:");
+  for (const [key, list] of gaps) {
+    const shown = list.slice(0, 3).map((u) =>
+      u.scope === "*"
+        ? safeText(u.reason, 200)
+        : `${safeText(u.scope, 60)}: ${safeText(u.reason, 120)}`
+    );
+    const more = list.length > 3 ? `; and ${list.length - 3} more` : "";
+    lines.push(`  ${key}: ${shown.join("; ")}${more}`);
+  }
+  if (report.findings.length === 0 && report.unobservable.length === 0) {
+    lines.push("", "no findings");
+  }
   lines.push("", `ledger: ${report.ledger.size} entries`);
   return lines.join("\n");
 }
@@ -83,7 +106,11 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
  * SARIF 2.1.0 log. Each result points at the config file (GitHub code scanning needs a
  * location) and carries a stable fingerprint (the finding id).
  */
-export function renderSarif(report: AuditReport, rules: readonly RuleMeta[], configPath: string): unknown {
+export function renderSarif(
+  report: AuditReport,
+  rules: readonly RuleMeta[],
+  configPath: string,
+): unknown {
   const used = new Set(report.findings.map((f) => f.rule));
   const ruleList = rules.filter((r) => used.has(r.id));
   const index = new Map(ruleList.map((r, i) => [r.id, i]));
@@ -101,9 +128,15 @@ export function renderSarif(report: AuditReport, rules: readonly RuleMeta[], con
             name: r.id.replace(/[^A-Za-z0-9]+/g, "_"),
             shortDescription: { text: r.title },
             fullDescription: { text: r.control },
-            help: { text: r.remediation, markdown: `**Control:** ${r.control}\n\n**Fix:** ${r.remediation}` },
+            help: {
+              text: r.remediation,
+              markdown: `**Control:** ${r.control}\n\n**Fix:** ${r.remediation}`,
+            },
             defaultConfiguration: { level: sarifLevel(r.severity) },
-            properties: { "security-severity": SECURITY_SEVERITY[r.severity], tags: ["security", r.job] },
+            properties: {
+              "security-severity": SECURITY_SEVERITY[r.severity],
+              tags: ["security", r.job],
+            },
           })),
         },
       },

@@ -29,10 +29,19 @@ export function rulesMarkdown(rules: readonly RuleMeta[]): string {
   ];
   const jobs = [...new Set(rules.map((r) => r.job))];
   for (const job of jobs) {
-    lines.push(`## ${job}`, "", "| id | severity | title | control | remediation |", "| --- | --- | --- | --- | --- |");
+    lines.push(
+      `## ${job}`,
+      "",
+      "| id | severity | title | control | remediation |",
+      "| --- | --- | --- | --- | --- |",
+    );
     for (const r of rules.filter((r) => r.job === job)) {
       const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-      lines.push(`| \`${r.id}\` | ${r.severity} | ${cell(r.title)} | ${cell(r.control)} | ${cell(r.remediation)} |`);
+      lines.push(
+        `| \`${r.id}\` | ${r.severity} | ${cell(r.title)} | ${cell(r.control)} | ${
+          cell(r.remediation)
+        } |`,
+      );
     }
     lines.push("");
   }
@@ -43,7 +52,10 @@ export function rulesMarkdown(rules: readonly RuleMeta[]): string {
 export function runRules(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { format: { type: "string", default: "text" }, help: { type: "boolean", default: false } },
+    options: {
+      format: { type: "string", default: "text" },
+      help: { type: "boolean", default: false },
+    },
     strict: true,
   });
   if (values.help) {

@@ -59,7 +59,9 @@ export async function runServe(args: string[]): Promise<number> {
   }
   const config = await loadConfig(values.config);
   const port = values.port === undefined ? config.status.port : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port: expected 0-65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError("--port: expected 0-65535");
+  }
   const rt = await openRuntime(config, readSecrets(config));
   try {
     const sweepAll = values["no-cron"] ? undefined : registerCrons(rt);

@@ -65,7 +65,9 @@ export class PypiClient {
 
   /** A PEP 740 provenance document (Integrity API), as raw JSON for the verifier. */
   async provenance(url: string): Promise<PypiResult<unknown>> {
-    const r = await this.#get(url, { accept: "application/vnd.pypi.integrity.v1+json, application/json" });
+    const r = await this.#get(url, {
+      accept: "application/vnd.pypi.integrity.v1+json, application/json",
+    });
     if (!r.ok) return r;
     try {
       return { ok: true, data: JSON.parse(r.text), notModified: r.notModified };
@@ -96,7 +98,11 @@ export class PypiClient {
       raw = JSON.parse(text);
     } catch {
       this.stats.errors++;
-      return { ok: false, reason: "http-status", message: `${new URL(url).host}: response is not JSON` };
+      return {
+        ok: false,
+        reason: "http-status",
+        message: `${new URL(url).host}: response is not JSON`,
+      };
     }
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {

@@ -13,7 +13,9 @@ const ATTR = /([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+
 function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|#39|apos);/gi, (_, e: string) => {
     const lower = e.toLowerCase();
-    if (lower.startsWith("#x")) return String.fromCodePoint(parseInt(lower.slice(2), 16) % 0x110000);
+    if (lower.startsWith("#x")) {
+      return String.fromCodePoint(parseInt(lower.slice(2), 16) % 0x110000);
+    }
     if (lower.startsWith("#")) return String.fromCodePoint(parseInt(lower.slice(1), 10) % 0x110000);
     return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[lower] ?? "&";
   });

@@ -94,7 +94,11 @@ export async function buildWheel(spec: ArtifactSpec): Promise<Uint8Array> {
     0o644,
   ]);
   if (spec.entryPoints) {
-    members.push([`${distInfo}/entry_points.txt`, new TextEncoder().encode(spec.entryPoints), 0o644]);
+    members.push([
+      `${distInfo}/entry_points.txt`,
+      new TextEncoder().encode(spec.entryPoints),
+      0o644,
+    ]);
   }
   const skip = new Set(spec.unrecorded ?? []);
   const record = members
@@ -132,11 +136,13 @@ export async function buildSdist(spec: ArtifactSpec): Promise<Uint8Array> {
   });
   const entries: [string, Uint8Array, number][] = [
     [`${top}/PKG-INFO`, new TextEncoder().encode(metadataText(spec)), 0o644],
-    ...Object.entries(spec.files).map(([p, c]) => [`${top}/${p}`, bytesOf(c), modeOf(c)] as [
-      string,
-      Uint8Array,
-      number,
-    ]),
+    ...Object.entries(spec.files).map(([p, c]) =>
+      [`${top}/${p}`, bytesOf(c), modeOf(c)] as [
+        string,
+        Uint8Array,
+        number,
+      ]
+    ),
   ];
   for (const [name, bytes, mode] of entries) {
     await new Promise<void>((resolve, reject) => {

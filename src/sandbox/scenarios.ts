@@ -8,7 +8,7 @@
  */
 import { buildSdist, buildWheel } from "./artifacts.ts";
 import type { ArtifactSpec } from "./artifacts.ts";
-import type { Scenario, SandboxFile, SandboxProject } from "./scenario.ts";
+import type { SandboxFile, SandboxProject, Scenario } from "./scenario.ts";
 import { sdistName, wheelName } from "./artifacts.ts";
 
 const INERT_PTH = "# inert stand-in for a start-up hook: does nothing\n";

@@ -136,16 +136,25 @@ export function simpleHtml(base: string, project: SandboxProject): string {
   const links = project.releases.flatMap((r) =>
     r.files.map((f) => {
       const href = `${fileUrl(base, f)}#sha256=${listedDigest(f)}`;
-      const yanked = f.yanked ? ` data-yanked="${escapeHtml(String(f.yanked === true ? "" : f.yanked))}"` : "";
+      const yanked = f.yanked
+        ? ` data-yanked="${escapeHtml(String(f.yanked === true ? "" : f.yanked))}"`
+        : "";
       return `<a href="${escapeHtml(href)}" data-requires-python="&gt;=3.9"${yanked}>${
         escapeHtml(f.filename)
       }</a><br/>`;
     })
   );
-  return `<!DOCTYPE html><html><body><h1>Links for ${escapeHtml(project.name)}</h1>${links.join("\n")}</body></html>`;
+  return `<!DOCTYPE html><html><body><h1>Links for ${escapeHtml(project.name)}</h1>${
+    links.join("\n")
+  }</body></html>`;
 }
 
-function conditional(c: Context, body: string, contentType: string, counter: { notModified: number }) {
+function conditional(
+  c: Context,
+  body: string,
+  contentType: string,
+  counter: { notModified: number },
+) {
   const etag = `"${sha256Hex(new TextEncoder().encode(body)).slice(0, 32)}"`;
   if (c.req.header("if-none-match") === etag) {
     counter.notModified++;
@@ -155,7 +164,9 @@ function conditional(c: Context, body: string, contentType: string, counter: { n
 }
 
 /** The sandbox's Hono app (exported for in-process tests). */
-export function sandboxApp(state: { scenario: Scenario; base: string; latencyMs: number; requests: Sandbox["requests"] }) {
+export function sandboxApp(
+  state: { scenario: Scenario; base: string; latencyMs: number; requests: Sandbox["requests"] },
+) {
   const app = new Hono();
   app.use("*", async (c, next) => {
     state.requests.total++;
@@ -166,7 +177,12 @@ export function sandboxApp(state: { scenario: Scenario; base: string; latencyMs:
   app.get("/pypi/:name/json", (c) => {
     const project = findProject(state.scenario, c.req.param("name"));
     if (!project) return c.json({ message: "Not Found" }, 404);
-    return conditional(c, JSON.stringify(projectJson(state.base, project)), "application/json", state.requests);
+    return conditional(
+      c,
+      JSON.stringify(projectJson(state.base, project)),
+      "application/json",
+      state.requests,
+    );
   });
 
   app.get("/simple/:name/", (c) => {
@@ -181,7 +197,12 @@ export function sandboxApp(state: { scenario: Scenario; base: string; latencyMs:
         state.requests,
       );
     }
-    return conditional(c, simpleHtml(state.base, project), "text/html; charset=utf-8", state.requests);
+    return conditional(
+      c,
+      simpleHtml(state.base, project),
+      "text/html; charset=utf-8",
+      state.requests,
+    );
   });
 
   app.get("/integrity/:name/:version/:filename/provenance", (c) => {
@@ -196,7 +217,10 @@ export function sandboxApp(state: { scenario: Scenario; base: string; latencyMs:
     for (const project of state.scenario.projects) {
       for (const release of project.releases) {
         for (const file of release.files) {
-          if (listedDigest(file) === c.req.param("sha256") && file.filename === c.req.param("filename")) {
+          if (
+            listedDigest(file) === c.req.param("sha256") &&
+            file.filename === c.req.param("filename")
+          ) {
             return c.body(file.bytes.slice(), 200, {
               "content-type": "application/octet-stream",
               "content-length": String(file.bytes.byteLength),
@@ -211,7 +235,10 @@ export function sandboxApp(state: { scenario: Scenario; base: string; latencyMs:
   app.get("/github/*", (c) => {
     const path = c.req.path.slice("/github".length);
     if (!state.scenario.github.has(path)) {
-      return c.json({ message: "Not Found", documentation_url: "https://docs.github.com/rest" }, 404);
+      return c.json(
+        { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
+        404,
+      );
     }
     const body = state.scenario.github.get(path);
     if (body && typeof body === "object" && "__status" in body) {

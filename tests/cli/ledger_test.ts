@@ -1,3 +1,4 @@
+import { DENO } from "../_deno.ts";
 import { assert, assertEquals, assertStringIncludes } from "../ledger/_assert.ts";
 import { KEYS, ORIGIN } from "../ledger/_conformance.ts";
 import {
@@ -11,7 +12,7 @@ const CLI = new URL("../../src/cli/ledger.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 async function cli(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
+  const out = await new Deno.Command(DENO, {
     args: [
       "run",
       "--quiet",

@@ -1,3 +1,4 @@
+import { DENO } from "../_deno.ts";
 /**
  * The CLI contract, through a real child process: exit codes and one-line errors.
  */
@@ -8,7 +9,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 async function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
   const dir = cwd ?? await Deno.makeTempDir({ prefix: "cli-test-" });
-  const out = await new Deno.Command(Deno.execPath(), {
+  const out = await new Deno.Command(DENO, {
     args: [
       "run",
       "--quiet",

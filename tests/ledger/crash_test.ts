@@ -1,3 +1,4 @@
+import { DENO } from "../_deno.ts";
 import { KEYS } from "./_conformance.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { folderSource, openLedger, openLedgerReader, verifyLedger } from "../../src/ledger/mod.ts";
@@ -6,7 +7,7 @@ const CHILD = new URL("./_append_child.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 function spawnChild(dir: string, writer: string, count: number, batch = 1): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(DENO, {
     args: [
       "run",
       "--quiet",

@@ -11,17 +11,37 @@ function serve(routes: Record<string, { body: string; type: string; status?: num
     const route = routes[path];
     if (!route) return new Response("nope", { status: 404 });
     const etag = `"${route.body.length}"`;
-    if (req.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers: { etag } });
-    return new Response(route.body, { status: route.status ?? 200, headers: { "content-type": route.type, etag } });
+    if (req.headers.get("if-none-match") === etag) {
+      return new Response(null, { status: 304, headers: { etag } });
+    }
+    return new Response(route.body, {
+      status: route.status ?? 200,
+      headers: { "content-type": route.type, etag },
+    });
   });
-  return { url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`, seen, close: () => server.shutdown() };
+  return {
+    url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
+    seen,
+    close: () => server.shutdown(),
+  };
 }
 
 Deno.test("real PEP 691 and JSON API responses parse; a repeat costs a 304", async () => {
-  const simple = await Deno.readTextFile(realdata("pypi-json/poetry-fixtures/json/poetry-core.json"));
-  const json = await Deno.readTextFile(realdata("pypi-json/poetry-fixtures/json/poetry-core/1.5.0.json"));
+  const simple = await Deno.readTextFile(
+    realdata("pypi-json/poetry-fixtures/json/poetry-core.json"),
+  );
+  const json = await Deno.readTextFile(
+    realdata("pypi-json/poetry-fixtures/json/poetry-core/1.5.0.json"),
+  );
   const srv = serve({
-    "/simple/poetry-core/": { body: JSON.stringify({ name: "poetry-core", files: JSON.parse(simple).files, meta: { "api-version": "1.1" } }), type: "application/vnd.pypi.simple.v1+json" },
+    "/simple/poetry-core/": {
+      body: JSON.stringify({
+        name: "poetry-core",
+        files: JSON.parse(simple).files,
+        meta: { "api-version": "1.1" },
+      }),
+      type: "application/vnd.pypi.simple.v1+json",
+    },
     "/pypi/poetry-core/json": { body: json, type: "application/json" },
   });
   const kv = await Deno.openKv(":memory:");
@@ -30,7 +50,10 @@ Deno.test("real PEP 691 and JSON API responses parse; a repeat costs a 304", asy
     const page = await client.simple("Poetry_Core");
     assert(page.ok);
     const wheel = page.data.files.find((f) => f.filename === "poetry_core-1.5.0-py3-none-any.whl");
-    assertEquals(wheel?.hashes.sha256, "e216b70f013c47b82a72540d34347632c5bfe59fd54f5fe5d51f6a68b19aaf84");
+    assertEquals(
+      wheel?.hashes.sha256,
+      "e216b70f013c47b82a72540d34347632c5bfe59fd54f5fe5d51f6a68b19aaf84",
+    );
     const project = await client.project("poetry-core");
     assert(project.ok);
     assertEquals(project.data.ownership?.organization, "poetry");
@@ -45,7 +68,9 @@ Deno.test("real PEP 691 and JSON API responses parse; a repeat costs a 304", asy
 });
 
 Deno.test("yanked releases and ownership roles from real JSON", async () => {
-  const json = await Deno.readTextFile(realdata("pypi-json/poetry-fixtures/json/black/21.11b0.json"));
+  const json = await Deno.readTextFile(
+    realdata("pypi-json/poetry-fixtures/json/black/21.11b0.json"),
+  );
   const srv = serve({ "/pypi/black/json": { body: json, type: "application/json" } });
   const kv = await Deno.openKv(":memory:");
   try {
@@ -94,19 +119,31 @@ Deno.test("failures are values: 404, bad JSON, wrong shape, too large, unreachab
 
 Deno.test("a private index speaking PEP 503 HTML is read too", async () => {
   const html = `<!DOCTYPE html><html><body>
-<a href="../../packages/acme-1.0.tar.gz#sha256=${"ab".repeat(32)}" data-requires-python="&gt;=3.9">acme-1.0.tar.gz</a>
-<a href="https://files.example/acme-1.1-py3-none-any.whl#sha256=${"cd".repeat(32)}" data-yanked="bad build">acme-1.1-py3-none-any.whl</a>
+<a href="../../packages/acme-1.0.tar.gz#sha256=${
+    "ab".repeat(32)
+  }" data-requires-python="&gt;=3.9">acme-1.0.tar.gz</a>
+<a href="https://files.example/acme-1.1-py3-none-any.whl#sha256=${
+    "cd".repeat(32)
+  }" data-yanked="bad build">acme-1.1-py3-none-any.whl</a>
 </body></html>`;
   const srv = serve({ "/simple/acme/": { body: html, type: "text/html" } });
   const kv = await Deno.openKv(":memory:");
   try {
-    const client = new PypiClient({ baseUrl: `${srv.url}/`, kv, timeoutMs: 5000, maxBytes: 1 << 20 });
+    const client = new PypiClient({
+      baseUrl: `${srv.url}/`,
+      kv,
+      timeoutMs: 5000,
+      maxBytes: 1 << 20,
+    });
     const r = await client.simple("acme");
     assert(r.ok);
-    assertEquals(r.data.files.map((f) => [f.filename, f.hashes.sha256, f.yanked, f["requires-python"]]), [
-      ["acme-1.0.tar.gz", "ab".repeat(32), false, ">=3.9"],
-      ["acme-1.1-py3-none-any.whl", "cd".repeat(32), "bad build", null],
-    ]);
+    assertEquals(
+      r.data.files.map((f) => [f.filename, f.hashes.sha256, f.yanked, f["requires-python"]]),
+      [
+        ["acme-1.0.tar.gz", "ab".repeat(32), false, ">=3.9"],
+        ["acme-1.1-py3-none-any.whl", "cd".repeat(32), "bad build", null],
+      ],
+    );
     assertEquals(r.data.files[0].url, `${srv.url}/packages/acme-1.0.tar.gz`);
   } finally {
     kv.close();

@@ -1,11 +1,23 @@
 import { assertEquals } from "../_assert.ts";
-import { dormancyRules, emailRules, evaluateRelease, pinRules, shapeRules } from "../../rules/release.ts";
+import {
+  dormancyRules,
+  emailRules,
+  evaluateRelease,
+  pinRules,
+  shapeRules,
+} from "../../rules/release.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { PypiData, PypiFile } from "../../jobs/pypi_types.ts";
 
 const policy = parseConfig('[[project]]\nname = "x"\n').project[0].policy;
 
-function file(version: string, filename: string, sha: string, uploadTime: string, extra: Partial<PypiFile> = {}): PypiFile {
+function file(
+  version: string,
+  filename: string,
+  sha: string,
+  uploadTime: string,
+  extra: Partial<PypiFile> = {},
+): PypiFile {
   return {
     version,
     filename,
@@ -27,13 +39,26 @@ const data: PypiData = { name: "ctx", files, pins: {}, content: {} };
 
 Deno.test("a release after years of dormancy is flagged (ctx 0.1.2 -> 0.2.6)", () => {
   const out = dormancyRules(data, policy);
-  assertEquals(out.map((f) => [f.rule, f.severity, f.subject]), [["release/after-dormancy", "high", "ctx==0.2.6"]]);
+  assertEquals(out.map((f) => [f.rule, f.severity, f.subject]), [[
+    "release/after-dormancy",
+    "high",
+    "ctx==0.2.6",
+  ]]);
   assertEquals(out[0].evidence?.observed, 2728);
   assertEquals(dormancyRules(data, { ...policy, dormancy_days: 3000 }), []);
 });
 
 Deno.test("missing wheel and yanked releases follow the policy", () => {
-  const yanked = { ...data, files: [...files, file("0.2.7", "ctx-0.2.7.tar.gz", "d", "2022-05-22T00:00:00Z", { yanked: true, yankedReason: "oops" })] };
+  const yanked = {
+    ...data,
+    files: [
+      ...files,
+      file("0.2.7", "ctx-0.2.7.tar.gz", "d", "2022-05-22T00:00:00Z", {
+        yanked: true,
+        yankedReason: "oops",
+      }),
+    ],
+  };
   const out = shapeRules(yanked, policy).map((f) => `${f.rule} ${f.subject}`);
   assertEquals(out, [
     "release/missing-wheel ctx==0.2.6",
@@ -45,9 +70,27 @@ Deno.test("missing wheel and yanked releases follow the policy", () => {
 
 Deno.test("pins: changed digest is critical, removals and late files are reported", () => {
   const pins = {
-    "ctx-0.1.2.tar.gz": { version: "0.1.2", filename: "ctx-0.1.2.tar.gz", sha256: "f".repeat(64), index: 1, late: false },
-    "ctx-0.1.1.tar.gz": { version: "0.1.1", filename: "ctx-0.1.1.tar.gz", sha256: "e".repeat(64), index: 0, late: false },
-    "ctx-0.2.6.tar.gz": { version: "0.2.6", filename: "ctx-0.2.6.tar.gz", sha256: "c".repeat(64), index: 2, late: true },
+    "ctx-0.1.2.tar.gz": {
+      version: "0.1.2",
+      filename: "ctx-0.1.2.tar.gz",
+      sha256: "f".repeat(64),
+      index: 1,
+      late: false,
+    },
+    "ctx-0.1.1.tar.gz": {
+      version: "0.1.1",
+      filename: "ctx-0.1.1.tar.gz",
+      sha256: "e".repeat(64),
+      index: 0,
+      late: false,
+    },
+    "ctx-0.2.6.tar.gz": {
+      version: "0.2.6",
+      filename: "ctx-0.2.6.tar.gz",
+      sha256: "c".repeat(64),
+      index: 2,
+      late: true,
+    },
   };
   const out = pinRules({ ...data, pins }).map((f) => [f.rule, f.severity, f.subject]);
   assertEquals(out, [
@@ -59,11 +102,25 @@ Deno.test("pins: changed digest is critical, removals and late files are reporte
 
 Deno.test("an email moving to a new domain is high, a local change medium", () => {
   const people = (emails: string[]) => ({ organization: null, roles: [], emails });
-  const domain = emailRules({ ...data, people: people(["dev@new-domain.example"]), previousPeople: people(["dev@figlief.com"]) });
-  assertEquals(domain.map((f) => [f.rule, f.severity]), [["release/maintainer-email-domain-changed", "high"]]);
-  const local = emailRules({ ...data, people: people(["b@x.org"]), previousPeople: people(["a@x.org"]) });
+  const domain = emailRules({
+    ...data,
+    people: people(["dev@new-domain.example"]),
+    previousPeople: people(["dev@figlief.com"]),
+  });
+  assertEquals(domain.map((f) => [f.rule, f.severity]), [[
+    "release/maintainer-email-domain-changed",
+    "high",
+  ]]);
+  const local = emailRules({
+    ...data,
+    people: people(["b@x.org"]),
+    previousPeople: people(["a@x.org"]),
+  });
   assertEquals(local.map((f) => f.rule), ["release/maintainer-email-changed"]);
-  assertEquals(emailRules({ ...data, people: people(["a@x.org"]), previousPeople: people(["a@x.org"]) }), []);
+  assertEquals(
+    emailRules({ ...data, people: people(["a@x.org"]), previousPeople: people(["a@x.org"]) }),
+    [],
+  );
   assertEquals(emailRules({ ...data, people: people(["a@x.org"]) }), []);
 });
 

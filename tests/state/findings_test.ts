@@ -1,7 +1,7 @@
 import { assertEquals } from "../_assert.ts";
 import {
-  applyEntry,
   appliedCount,
+  applyEntry,
   listCoverageGaps,
   listFindings,
   listSweeps,
@@ -42,7 +42,10 @@ Deno.test("the projection follows opened, waived and resolved events", async () 
     assertEquals(list.map((f) => [f.id, f.status, f.since]), [["0123456789abcdef", "open", 0]]);
     await applyEntry(
       kv,
-      stored("finding.waived", { ...opened, waiver: { reason: "r", expires: "2030-01-01T00:00:00.000Z" } }),
+      stored("finding.waived", {
+        ...opened,
+        waiver: { reason: "r", expires: "2030-01-01T00:00:00.000Z" },
+      }),
     );
     list = await listFindings(kv);
     assertEquals(list.map((f) => f.status), ["waived"]);
@@ -64,13 +67,22 @@ Deno.test("coverage gaps, pins and sweeps are projected", async () => {
     await applyEntry(kv, stored("coverage.changed", { ...gap, observable: true }));
     assertEquals(await listCoverageGaps(kv), []);
 
-    await applyEntry(kv, stored("release.observed", {
-      project: "acme",
-      version: "1.0",
-      files: [{ filename: "a-1.0.tar.gz", sha256: "ab".repeat(32), size: 3 }],
-    }));
+    await applyEntry(
+      kv,
+      stored("release.observed", {
+        project: "acme",
+        version: "1.0",
+        files: [{ filename: "a-1.0.tar.gz", sha256: "ab".repeat(32), size: 3 }],
+      }),
+    );
     const pin = await kv.get(["pin", "acme", "a-1.0.tar.gz"]);
-    assertEquals(pin.value, { version: "1.0", filename: "a-1.0.tar.gz", sha256: "ab".repeat(32), index: 2, late: false });
+    assertEquals(pin.value, {
+      version: "1.0",
+      filename: "a-1.0.tar.gz",
+      sha256: "ab".repeat(32),
+      index: 2,
+      late: false,
+    });
 
     const sweep = {
       job: "pypi",
