@@ -24,7 +24,6 @@ export class ConfigError extends Error {
   }
 }
 
-const name = z.string().min(1).max(200);
 const ownerRepo = z.string().regex(
   /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/,
   "expected owner/repo",

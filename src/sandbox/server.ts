@@ -168,7 +168,7 @@ export function sandboxApp(
   state: { scenario: Scenario; base: string; latencyMs: number; requests: Sandbox["requests"] },
 ) {
   const app = new Hono();
-  app.use("*", async (c, next) => {
+  app.use("*", async (_c, next) => {
     state.requests.total++;
     if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
     await next();
