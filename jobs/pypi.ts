@@ -9,12 +9,16 @@
 import type { Project } from "../src/config.ts";
 import type { Finding } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
-import type { Job, JobContext, Observation } from "./types.ts";
+import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
 import type { ContentResult, Pin, PypiData, PypiFile, PypiPeople } from "./pypi_types.ts";
 import { PypiClient } from "../src/pypi/client.ts";
 import type { ProjectJson, SimpleProject } from "../src/pypi/schemas.ts";
 import { evaluateRelease } from "../rules/release.ts";
 import { inspectFile } from "./pypi_content.ts";
+import { reviewedPyprojects } from "./pypi_source.ts";
+import { createGitHubClient } from "../src/github/client.ts";
+import { metadataDrift } from "../rules/metadata.ts";
+import { parseCoreMetadata, parseEntryPoints } from "../src/inspect/core_metadata.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { safeText } from "../src/http.ts";
 import type { Unobservable } from "../rules/types.ts";
@@ -82,6 +86,32 @@ export function peopleFrom(json: ProjectJson): PypiPeople {
   };
 }
 
+function sumStats(...all: RequestStats[]): RequestStats {
+  return all.reduce((a, b) => ({
+    requests: a.requests + b.requests,
+    notModified: a.notModified + b.notModified,
+    errors: a.errors + b.errors,
+  }), { requests: 0, notModified: 0, errors: 0 });
+}
+
+/** Metadata drift of each wheel against the reviewed pyproject.toml at its release's tag. */
+function driftFindings(data: PypiData, project: Project): Finding[] {
+  const out: Finding[] = [];
+  for (const f of data.files) {
+    const text = data.pyproject[f.version];
+    const result = data.content[f.sha256];
+    if (text === undefined || !result?.ok || !result.metadata) continue;
+    const wheel = {
+      filename: f.filename,
+      sha256: f.sha256,
+      metadata: parseCoreMetadata(result.metadata.text),
+      entryPoints: parseEntryPoints(result.metadata.entryPoints),
+    };
+    out.push(...metadataDrift(wheel, text, project.policy));
+  }
+  return out;
+}
+
 async function loadPins(kv: Deno.Kv, project: string): Promise<Record<string, Pin>> {
   const pins: Record<string, Pin> = {};
   for await (const item of kv.list<Pin>({ prefix: ["pin", project] })) {
@@ -118,14 +148,23 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<P
   });
   const unobservable: Unobservable[] = [];
   const observedAt = ctx.now().toISOString();
-  const data: PypiData = { name: project.name, files: [], pins: {}, content: {} };
+  const data: PypiData = { name: project.name, files: [], pins: {}, content: {}, pyproject: {} };
+  const github = createGitHubClient({
+    baseUrl: upstream.github_api,
+    token: ctx.secrets.githubToken,
+    kv: ctx.kv,
+    userAgent: "release-auditor/0.1 (PyPI release sweep)",
+    timeoutMs: upstream.timeout_ms,
+    maxResponseBytes: upstream.max_response_bytes,
+    signal: ctx.signal,
+  });
   const done = () => ({
     job: "pypi" as const,
     project: project.name,
     observedAt,
     data,
     unobservable,
-    stats: pypi.stats,
+    stats: sumStats(pypi.stats, github.stats()),
   });
 
   const [simple, json] = await Promise.all([pypi.simple(project.name), pypi.project(project.name)]);
@@ -150,6 +189,9 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<P
     Math.min(4, upstream.concurrency),
     (f) => inspectFile(f, project.policy, ctx),
   );
+  const reviewed = await reviewedPyprojects(github, project, data.files);
+  data.pyproject = reviewed.texts;
+  unobservable.push(...reviewed.unobservable);
   unique.forEach((f, i) => {
     const result: ContentResult = results[i];
     data.content[f.sha256] = result;
@@ -167,7 +209,7 @@ function evaluate(observation: Observation<PypiData>, project: Project): Finding
   const data = observation.data;
   if (observation.unobservable.some((u) => u.scope === "*")) return [];
   const content = Object.values(data.content).flatMap((r) => r.ok ? r.findings : []);
-  return [...content, ...evaluateRelease(data, project.policy)];
+  return [...content, ...driftFindings(data, project), ...evaluateRelease(data, project.policy)];
 }
 
 /** Files not pinned yet become `release.observed` events, one per release (chunked). */

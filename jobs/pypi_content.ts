@@ -86,6 +86,12 @@ export async function inspectFile(
       findings,
       entries: inspection.totals.entries,
       bytes: inspection.totals.uncompressedBytes,
+      metadata: inspection.kind === "wheel" && inspection.members.metadata
+        ? {
+          text: inspection.members.metadata.text.slice(0, 256 * 1024),
+          entryPoints: (inspection.members.entryPoints?.text ?? "").slice(0, 64 * 1024),
+        }
+        : undefined,
     };
     await setJson(ctx.kv, key, result);
     return result;

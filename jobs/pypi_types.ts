@@ -44,6 +44,8 @@ export const ContentResultSchema = z.union([
     findings: z.array(FindingSchema),
     entries: z.number().int(),
     bytes: z.number().int(),
+    /** A wheel's METADATA and entry_points.txt texts (bounded), for the drift rules. */
+    metadata: z.object({ text: z.string(), entryPoints: z.string() }).optional(),
   }),
   z.object({
     ok: z.literal(false),
@@ -76,4 +78,6 @@ export interface PypiData {
   people?: PypiPeople;
   /** Ownership and emails at the previous sweep. */
   previousPeople?: PypiPeople;
+  /** The reviewed `pyproject.toml` at each checked release's tag (text), by version. */
+  pyproject: Record<string, string>;
 }

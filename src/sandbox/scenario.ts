@@ -37,6 +37,11 @@ export interface SandboxProject {
   releases: SandboxRelease[];
   /** `owner/repo` on the sandbox GitHub. */
   github?: string;
+  /**
+   * The tagged source of each release (version → path → text): served by the contents API at
+   * the release's tag. A release with no entry has no tag.
+   */
+  sources?: Record<string, Record<string, string>>;
   /** Auditor config for this project (TOML-able values), merged into the demo config. */
   config: Record<string, unknown>;
 }
@@ -48,6 +53,12 @@ export interface Scenario {
   projects: SandboxProject[];
   /** GitHub API responses by path (no query string), e.g. `/repos/o/r/rulesets`. */
   github: Map<string, unknown>;
+}
+
+/** The tag of a sandbox release (the project's `tag_pattern`, default `v{version}`). */
+export function sandboxTag(project: SandboxProject, version: string): string {
+  const policy = project.config.policy as { tag_pattern?: string } | undefined;
+  return (policy?.tag_pattern ?? "v{version}").replaceAll("{version}", version);
 }
 
 /** sha256 the index lists for a sandbox file. */

@@ -4,67 +4,85 @@
  * token-uploaded release carrying a `.pth` start-up hook (as litellm 1.82.8 did), with inert
  * content in place of any payload.
  *
+ * Releases are built from a source tree: the sdist holds the tree, the wheel the package, and
+ * the tree is what the sandbox GitHub serves at the release's tag.
+ *
  * @module
  */
-import { buildSdist, buildWheel } from "./artifacts.ts";
-import type { ArtifactSpec } from "./artifacts.ts";
+import { type ArtifactSpec, buildSdist, buildWheel, sdistName, wheelName } from "./artifacts.ts";
 import type { SandboxFile, SandboxProject, Scenario } from "./scenario.ts";
-import { sdistName, wheelName } from "./artifacts.ts";
 
 const INERT_PTH = "# inert stand-in for a start-up hook: does nothing\n";
 
-async function release(spec: ArtifactSpec, uploadTime: string): Promise<SandboxFile[]> {
-  return [
-    { filename: sdistName(spec), bytes: await buildSdist(spec), uploadTime },
-    { filename: wheelName(spec), bytes: await buildWheel(spec), uploadTime },
-  ];
-}
-
-function pyproject(name: string, version: string): string {
-  return [
-    "[project]",
-    `name = "${name}"`,
-    `version = "${version}"`,
-    'requires-python = ">=3.9"',
-    "dependencies = []",
-    "",
-  ].join("\n");
-}
-
-/** A well-hardened project: clean artifacts, regular releases. */
-export async function hardenedProject(name = "acme-hardened"): Promise<SandboxProject> {
+/** The standard source tree of a small pure-Python project. */
+export function sourceTree(name: string, version: string): Record<string, string> {
   const pkg = name.replace(/-/g, "_");
-  const spec = (version: string): ArtifactSpec => ({
+  return {
+    "pyproject.toml": [
+      "[build-system]",
+      'requires = ["setuptools>=68"]',
+      'build-backend = "setuptools.build_meta"',
+      "",
+      "[project]",
+      `name = "${name}"`,
+      `version = "${version}"`,
+      'requires-python = ">=3.9"',
+      "dependencies = []",
+      "",
+    ].join("\n"),
+    [`${pkg}/__init__.py`]: `__version__ = "${version}"\n`,
+  };
+}
+
+/** Package files of a tree (what a wheel holds): everything but the build files. */
+function packageFiles(tree: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(tree).filter(([path]) => path.includes("/") && !path.startsWith(".github/")),
+  );
+}
+
+/** Build an sdist and a wheel from a source tree. */
+export async function releaseFromTree(
+  name: string,
+  version: string,
+  tree: Record<string, string>,
+  uploadTime: string,
+  extra: Partial<ArtifactSpec> = {},
+): Promise<SandboxFile[]> {
+  const spec: ArtifactSpec = {
     name,
     version,
-    files: {
-      [`${pkg}/__init__.py`]: `__version__ = "${version}"\n`,
-      "pyproject.toml": pyproject(name, version),
-    },
+    files: tree,
     metadata: ["Requires-Python: >=3.9"],
-  });
-  const wheelSpec = (version: string): ArtifactSpec => ({
-    ...spec(version),
-    files: { [`${pkg}/__init__.py`]: `__version__ = "${version}"\n` },
-  });
-  const files = async (version: string, at: string) => [
-    { filename: sdistName(spec(version)), bytes: await buildSdist(spec(version)), uploadTime: at },
-    {
-      filename: wheelName(wheelSpec(version)),
-      bytes: await buildWheel(wheelSpec(version)),
-      uploadTime: at,
-    },
+    ...extra,
+  };
+  const wheelSpec: ArtifactSpec = { ...spec, files: { ...packageFiles(tree), ...extra.files } };
+  return [
+    { filename: sdistName(spec), bytes: await buildSdist({ ...spec, files: tree }), uploadTime },
+    { filename: wheelName(wheelSpec), bytes: await buildWheel(wheelSpec), uploadTime },
   ];
+}
+
+/** A well-hardened project: clean artifacts built from the tagged source, regular releases. */
+export async function hardenedProject(name = "acme-hardened"): Promise<SandboxProject> {
+  const versions: [string, string][] = [
+    ["1.0.0", "2026-06-01T10:00:00Z"],
+    ["1.1.0", "2026-09-01T10:00:00Z"],
+  ];
+  const sources: Record<string, Record<string, string>> = {};
+  const releases = [];
+  for (const [version, at] of versions) {
+    sources[version] = sourceTree(name, version);
+    releases.push({ version, files: await releaseFromTree(name, version, sources[version], at) });
+  }
   return {
     name,
     summary: "A project that follows the hardening plan",
     authorEmail: "Release Team <release@acme.example>",
     ownership: { organization: "acme", roles: [{ role: "Owner", user: "acme-release" }] },
     github: `acme/${name}`,
-    releases: [
-      { version: "1.0.0", files: await files("1.0.0", "2026-06-01T10:00:00Z") },
-      { version: "1.1.0", files: await files("1.1.0", "2026-09-01T10:00:00Z") },
-    ],
+    sources,
+    releases,
     config: {
       github: `acme/${name}`,
       publisher: { repository: `acme/${name}`, workflow: "release.yml", environment: "pypi" },
@@ -73,14 +91,13 @@ export async function hardenedProject(name = "acme-hardened"): Promise<SandboxPr
   };
 }
 
-/** A compromised project: the newest release was uploaded with a token and carries a `.pth`. */
+/**
+ * A compromised project: 2.0.0 is clean; 2.0.1 was uploaded with a stolen token (a wheel
+ * only, no tag, no provenance) and carries a `.pth` start-up hook listed in RECORD.
+ */
 export async function compromisedProject(name = "acme-compromised"): Promise<SandboxProject> {
   const pkg = name.replace(/-/g, "_");
-  const clean: ArtifactSpec = {
-    name,
-    version: "2.0.0",
-    files: { [`${pkg}/__init__.py`]: '__version__ = "2.0.0"\n' },
-  };
+  const clean = sourceTree(name, "2.0.0");
   const hooked: ArtifactSpec = {
     name,
     version: "2.0.1",
@@ -95,9 +112,12 @@ export async function compromisedProject(name = "acme-compromised"): Promise<San
     authorEmail: "maintainer@acme.example",
     ownership: { organization: null, roles: [{ role: "Owner", user: "acme-maintainer" }] },
     github: `acme/${name}`,
+    sources: { "2.0.0": clean },
     releases: [
-      { version: "2.0.0", files: await release(clean, "2026-08-01T10:00:00Z") },
-      // Token upload: a wheel only, no sdist, no provenance.
+      {
+        version: "2.0.0",
+        files: await releaseFromTree(name, "2.0.0", clean, "2026-08-01T10:00:00Z"),
+      },
       {
         version: "2.0.1",
         files: [{

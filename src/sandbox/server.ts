@@ -15,8 +15,20 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { normalizeName } from "../config.ts";
-import { listedDigest, type SandboxFile, type SandboxProject, type Scenario } from "./scenario.ts";
+import {
+  listedDigest,
+  type SandboxFile,
+  type SandboxProject,
+  sandboxTag,
+  type Scenario,
+} from "./scenario.ts";
 import { sha256Hex } from "./artifacts.ts";
+import { createHash } from "node:crypto";
+
+/** Git blob id of some bytes: SHA-1 of `blob <size>\0` followed by the bytes. */
+export function gitBlobSha1(bytes: Uint8Array): string {
+  return createHash("sha1").update(`blob ${bytes.byteLength}\0`).update(bytes).digest("hex");
+}
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -230,6 +242,27 @@ export function sandboxApp(
       }
     }
     return c.text("Not Found", 404);
+  });
+
+  app.get("/github/repos/:owner/:repo/contents/:path{.+}", (c, next) => {
+    const full = `${c.req.param("owner")}/${c.req.param("repo")}`;
+    const project = state.scenario.projects.find((p) => p.github === full);
+    const ref = c.req.query("ref");
+    if (!project?.sources || !ref) return next();
+    const release = project.releases.find((r) => sandboxTag(project, r.version) === ref);
+    const text = release && project.sources[release.version]?.[c.req.param("path")];
+    if (text === undefined) return next();
+    const bytes = new TextEncoder().encode(text);
+    const body = {
+      type: "file",
+      encoding: "base64",
+      size: bytes.byteLength,
+      name: c.req.param("path").split("/").pop(),
+      path: c.req.param("path"),
+      content: btoa(String.fromCharCode(...bytes)),
+      sha: gitBlobSha1(bytes),
+    };
+    return conditional(c, JSON.stringify(body), "application/json; charset=utf-8", state.requests);
   });
 
   app.get("/github/*", (c) => {
