@@ -24,7 +24,7 @@ const MAX_DEPTH = 32;
 const ENTRY_KEYS = ["body", "index", "kind", "origin", "prev", "time", "v"];
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** A line that is not a valid entry. */
 export class EntryError extends Error {}
@@ -39,35 +39,67 @@ export class EntryError extends Error {}
  * assertJsonValue({ ratio: 0.5 }); // throws: floats are not allowed
  * ```
  */
-export function assertJsonValue(value: unknown, path = "body", depth = 0): void {
+export function assertJsonValue(value: unknown, path = "body"): void {
+  walkJson(value, path, 0);
+}
+
+/**
+ * Validate a JSON value (see {@link assertJsonValue}); returns whether every object's keys are
+ * in RFC 8785 order (ascending UTF-16 code units), as they appear in iteration order.
+ */
+function walkJson(value: unknown, path: string, depth: number): boolean {
   if (depth > MAX_DEPTH) throw new EntryError(`${path}: nested too deeply`);
-  if (value === null || typeof value === "boolean") return;
+  if (value === null || typeof value === "boolean") return true;
   if (typeof value === "string") {
     if (!value.isWellFormed()) throw new EntryError(`${path}: string is not well-formed UTF-16`);
-    return;
+    return true;
   }
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value)) {
       throw new EntryError(`${path}: only safe integers are allowed, got ${value}`);
     }
-    return;
+    return true;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => assertJsonValue(v, `${path}[${i}]`, depth + 1));
-    return;
+    let sorted = true;
+    for (let i = 0; i < value.length; i++) {
+      if (!walkJson(value[i], `${path}[${i}]`, depth + 1)) sorted = false;
+    }
+    return sorted;
   }
   if (typeof value === "object") {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       throw new EntryError(`${path}: only plain objects are allowed`);
     }
-    for (const [k, v] of Object.entries(value)) {
+    let sorted = true;
+    let prev: string | null = null;
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
       if (!k.isWellFormed()) throw new EntryError(`${path}: key is not well-formed UTF-16`);
-      assertJsonValue(v, `${path}.${k}`, depth + 1);
+      if (prev !== null && !(prev < k)) sorted = false;
+      prev = k;
+      if (!walkJson((value as Record<string, unknown>)[k], `${path}.${k}`, depth + 1)) {
+        sorted = false;
+      }
     }
-    return;
+    return sorted;
   }
   throw new EntryError(`${path}: ${typeof value} is not a JSON value`);
+}
+
+/**
+ * True when `line` is the RFC 8785 canonical form of `value` (parsed from `line`).
+ *
+ * Fast path: RFC 8785 serializes strings, numbers and literals exactly as ECMAScript's
+ * JSON.stringify does and differs only in sorting object keys by UTF-16 code units. So when
+ * JSON.stringify reproduces the line byte for byte and every object's keys are already in that
+ * order, the line is canonical. Otherwise (for example integer-like keys, which JavaScript
+ * objects reorder) the `canonicalize` package decides.
+ */
+function isCanonical(value: unknown, line: string, keysSorted: boolean): boolean {
+  if (keysSorted && JSON.stringify(value) === line) return true;
+  return canonicalize(value) === line;
 }
 
 /** Current time as RFC 3339 UTC with milliseconds. @example `formatTime(new Date(0))` */
@@ -132,28 +164,37 @@ export function buildEntry(event: LedgerEventInput, at: EntryPosition): BuiltEnt
 /** What a line must match to be accepted at its position. */
 export interface LineExpectation {
   index: number;
-  prev: string;
+  /** Expected prev; undefined skips the check (the caller compares the chain itself). */
+  prev?: string;
   origin?: string;
 }
 
 /**
  * Parse and check one stored line (bytes without LF): UTF-8, size, canonical form (re-canonicalized
- * bytes must be identical), fields, integers-only body, index, prev and origin.
+ * bytes must be identical), fields, integers-only body, index, prev and origin. `decoded` is the
+ * line's text when the caller already decoded it (strictly) from `bytes`.
  *
  * @example
  * ```ts
  * const e = parseLine(bytes, { index: 0, prev: ZERO_HASH, origin: "example.org/ledger" });
  * ```
  */
-export function parseLine(bytes: Uint8Array, expect: LineExpectation): BuiltEntry {
+export function parseLine(
+  bytes: Uint8Array,
+  expect: LineExpectation,
+  decoded?: string,
+): BuiltEntry {
   if (bytes.length > MAX_ENTRY_BYTES) {
     throw new EntryError(`line is ${bytes.length} bytes, above the limit`);
   }
   let line: string;
-  try {
-    line = decoder.decode(bytes);
-  } catch {
-    throw new EntryError("line is not valid UTF-8");
+  if (decoded !== undefined) line = decoded;
+  else {
+    try {
+      line = decoder.decode(bytes);
+    } catch {
+      throw new EntryError("line is not valid UTF-8");
+    }
   }
   let value: unknown;
   try {
@@ -190,14 +231,17 @@ export function parseLine(bytes: Uint8Array, expect: LineExpectation): BuiltEntr
   if (typeof entry.prev !== "string" || !HASH_PATTERN.test(entry.prev)) {
     throw new EntryError("invalid prev");
   }
-  if (entry.prev !== expect.prev) {
+  if (expect.prev !== undefined && entry.prev !== expect.prev) {
     throw new EntryError("prev does not match the previous entry's leaf hash");
   }
   if (entry.body === null || typeof entry.body !== "object" || Array.isArray(entry.body)) {
     throw new EntryError("body is not an object");
   }
-  assertJsonValue(entry.body);
-  if (canonicalize(entry) !== line) throw new EntryError("line is not in RFC 8785 canonical form");
+  const keysSorted = walkJson(entry.body, "body", 0) &&
+    keys.every((k, i) => Object.keys(entry)[i] === k);
+  if (!isCanonical(entry, line, keysSorted)) {
+    throw new EntryError("line is not in RFC 8785 canonical form");
+  }
   const leaf = hashLeaf(bytes);
   return { entry, line, bytes, leaf, leafHash: toHex(leaf) };
 }

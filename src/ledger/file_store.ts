@@ -279,9 +279,11 @@ function toStored(bytes: Uint8Array, index: number): StoredEntry {
 
 /** A pending repair of a torn tail, recorded as a `ledger.repaired` event. */
 interface Repair {
+  reason: string;
   bytes: number;
   sha256: string;
   file: string;
+  entries?: number;
 }
 
 /**
@@ -340,9 +342,8 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
     return this.#mutex.run(async () => {
       await this.#acquire();
       try {
-        const repair = await this.#sync();
-        if (repair) await this.#appendBuilt(this.#build([repairEvent(repair)]));
-        else if (!this.#broken && this.#count > this.#checkpointSize()) await this.#signHead();
+        const repairs = await this.#sync();
+        if (repairs.length > 0) await this.#appendBuilt(this.#build(repairs.map(repairEvent)));
         return await fn();
       } finally {
         await this.#lockFile.unlock();
@@ -446,20 +447,24 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
    * Bring the in-memory state up to date with the folder (another writer may have appended, a
    * crash may have left a torn line or a stale index). Returns a repair to record, if any.
    */
-  async #sync(): Promise<Repair | null> {
+  async #sync(): Promise<Repair[]> {
     const entriesPath = this.file(FILES.entries);
     const size = await fileSize(entriesPath);
     const indexed = Math.floor((await fileSize(this.file(FILES.offsets))) / 8);
     if (size === this.#bytes && indexed === this.#count && !this.#broken) {
-      if (await this.#checkpointUnchanged()) return null;
+      if (await this.#checkpointUnchanged()) return [];
     }
     this.#broken = null;
-    const repair = size > 0 ? await this.#repairTornTail(size) : null;
-    const bytes = repair ? await fileSize(entriesPath) : size;
+    const repairs: Repair[] = [];
+    const torn = size > 0 ? await this.#repairTornTail(size) : null;
+    if (torn) repairs.push(torn);
+    const bytes = torn ? await fileSize(entriesPath) : size;
     await this.#loadDerived(bytes);
     await this.#indexNewLines(bytes);
-    await this.#checkCheckpoint();
-    return this.#broken ? null : repair;
+    const signed = await this.#checkCheckpoint();
+    if (this.#broken) return [];
+    if (signed < this.#count) repairs.push(await this.#setAsideUnsigned(signed));
+    return repairs;
   }
 
   async #checkpointUnchanged(): Promise<boolean> {
@@ -467,34 +472,66 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
     return note === this.#checkpoint;
   }
 
-  /** Move a torn last line (no final LF) aside and truncate it away. */
-  async #repairTornTail(size: number): Promise<Repair | null> {
-    using f = await Deno.open(this.file(FILES.entries), { read: true, write: true });
-    const last = await readAt(f, size - 1, 1);
-    if (last[0] === 10) return null;
-    let end = size;
-    let cut = 0;
-    while (end > 0) {
-      const start = Math.max(0, end - 65536);
-      const chunk = await readAt(f, start, end - start);
-      const nl = chunk.lastIndexOf(10);
-      if (nl >= 0) {
-        cut = start + nl + 1;
-        break;
-      }
-      end = start;
+  /**
+   * Complete, valid lines beyond the latest signed checkpoint were never acknowledged (a crash
+   * came between their fdatasync and the checkpoint) or were forged without the key: never sign
+   * them after the fact. Move them aside and truncate them away.
+   */
+  async #setAsideUnsigned(signed: number): Promise<Repair> {
+    let start: number;
+    {
+      using offsets = await Deno.open(this.file(FILES.offsets), { read: true });
+      start = readOffset(await readAt(offsets, signed * 8, 8));
     }
-    const torn = await readAt(f, cut, size - cut);
-    const name = `torn-${this.#now().toISOString().replace(/[:.]/g, "-")}-${cut}.bin`;
+    const removed = this.#count - signed;
+    const repair = await this.#moveAside(
+      start,
+      this.#bytes,
+      `unsigned-${this.#stamp(start)}.jsonl`,
+    );
+    await this.#truncateDerived(signed);
+    await this.#loadPeaks(signed, start);
+    return { ...repair, entries: removed, reason: "entries not covered by a signed checkpoint" };
+  }
+
+  #stamp(at: number): string {
+    return `${this.#now().toISOString().replace(/[:.]/g, "-")}-${at}`;
+  }
+
+  /** Copy bytes [from, to) of the entries file to `name` (fsynced), then truncate at `from`. */
+  async #moveAside(from: number, to: number, name: string): Promise<Repair> {
+    using f = await Deno.open(this.file(FILES.entries), { read: true, write: true });
+    const data = await readAt(f, from, to - from);
     {
       using out = await Deno.open(this.file(name), { write: true, createNew: true });
-      await writeAll(out, torn);
+      await writeAll(out, data);
       await out.sync();
     }
-    await f.truncate(cut);
+    await f.truncate(from);
     await f.sync();
     await syncDir(this.dir);
-    return { bytes: torn.length, sha256: toHex(sha256(torn)), file: name };
+    return { bytes: data.length, sha256: toHex(sha256(data)), file: name, reason: "" };
+  }
+
+  /** Move a torn last line (no final LF) aside and truncate it away. */
+  async #repairTornTail(size: number): Promise<Repair | null> {
+    let cut = 0;
+    {
+      using f = await Deno.open(this.file(FILES.entries), { read: true });
+      if ((await readAt(f, size - 1, 1))[0] === 10) return null;
+      let end = size;
+      while (end > 0) {
+        const start = Math.max(0, end - 65536);
+        const nl = (await readAt(f, start, end - start)).lastIndexOf(10);
+        if (nl >= 0) {
+          cut = start + nl + 1;
+          break;
+        }
+        end = start;
+      }
+    }
+    const repair = await this.#moveAside(cut, size, `torn-${this.#stamp(cut)}.bin`);
+    return { ...repair, reason: "torn last line (no final LF)" };
   }
 
   /** Load the derived index; rebuild it from scratch when it disagrees with the lines. */
@@ -507,21 +544,36 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
       if (checked) ({ end, lastLeaf } = checked);
       else count = 0;
     }
+    if (!(await this.#truncateDerived(count))) return this.#resetDerived(bytes);
+    await this.#loadPeaks(count, end, lastLeaf);
+  }
+
+  /** Cut the index down to `count` entries; false when it is shorter than that. */
+  async #truncateDerived(count: number): Promise<boolean> {
+    this.#closeHandles();
+    if ((await fileSize(this.file(FILES.offsets))) < count * 8) return false;
     await Deno.truncate(this.file(FILES.offsets), count * 8).catch(ignoreNotFound);
     for (let k = 0; k < 54; k++) {
       const want = Math.floor(count / 2 ** k) * 32;
       const path = this.file(FILES.level(k));
       const have = await fileSize(path);
-      if (have < want) return this.#resetDerived(bytes);
+      if (have < want) return false;
       if (have > want) await Deno.truncate(path, want);
       if (have === 0 && want === 0) break;
     }
+    return true;
+  }
+
+  /** Set the in-memory head to `count` entries ending at byte `end`, from the tree files. */
+  async #loadPeaks(count: number, end: number, lastLeaf?: string): Promise<void> {
     this.#closeHandles();
-    const peaks = await this.fetchNodes(peakIds(count));
-    this.#range = new CompactRange(count, peaks);
+    this.#range = new CompactRange(count, await this.fetchNodes(peakIds(count)));
     this.#count = count;
     this.#bytes = end;
-    this.#lastLeaf = lastLeaf;
+    this.#lastLeaf = lastLeaf ??
+      (count === 0
+        ? ZERO_HASH
+        : toHex((await this.fetchNodes([{ level: 0, index: count - 1 }]))[0]));
   }
 
   async #resetDerived(_bytes: number): Promise<void> {
@@ -615,18 +667,15 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
   }
 
   /** Compare the latest checkpoint with the lines: refuse truncated or rewritten history. */
-  async #checkCheckpoint(): Promise<void> {
-    const note = await this.checkpoint();
+  async #checkCheckpoint(): Promise<number> {
+    const file = await this.checkpoint();
+    const logged = await this.#lastLoggedNote();
+    // The newest signed checkpoint wins: the file is replaced before the log is appended to, and
+    // a crash may come in between (or someone may roll one of them back).
+    let note = file;
+    if (logged !== null && (file === null || sizeOf(logged) > sizeOf(file))) note = logged;
     this.#checkpoint = note;
-    if (note === null) {
-      if (this.#count > 0 && await fileSize(this.file(FILES.checkpointLog)) > 0) {
-        this.#broken ??= new LedgerCorruptError(
-          this.#count,
-          "the latest checkpoint file is missing",
-        );
-      }
-      return;
-    }
+    if (note === null) return 0;
     let cp;
     try {
       cp = await openCheckpoint(note, parseVerifierKey(this.#signer.verifierKey), this.origin);
@@ -635,16 +684,14 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
         this.#count,
         `latest checkpoint: ${(e as Error).message}`,
       );
-      return;
+      return 0;
     }
     if (cp.size > this.#count) {
-      if (!this.#broken) {
-        this.#broken = new LedgerCorruptError(
-          this.#count,
-          `the ledger has ${this.#count} entries but its latest checkpoint covers ${cp.size}`,
-        );
-      }
-      return;
+      this.#broken ??= new LedgerCorruptError(
+        this.#count,
+        `the ledger has ${this.#count} entries but its latest checkpoint covers ${cp.size}`,
+      );
+      return 0;
     }
     const root = await rootAt(cp.size, this.fetchNodes);
     if (!bytesEqual(root, cp.root)) {
@@ -652,37 +699,36 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
         cp.size - 1,
         "entries do not match the latest checkpoint's root",
       );
-      return;
+      return 0;
     }
-    await this.#repairCheckpointLog(note);
+    if (note !== file) await atomicWrite(this.dir, FILES.checkpoint, note);
+    if (note !== logged) await this.#logCheckpoint(note);
+    return cp.size;
   }
 
-  /** The checkpoint file is written before the log: re-log it if a crash came in between. */
-  async #repairCheckpointLog(note: string): Promise<void> {
+  /** The last note of checkpoints.log (a torn last record is cut away). */
+  async #lastLoggedNote(): Promise<string | null> {
     const path = this.file(FILES.checkpointLog);
     const size = await fileSize(path);
-    let lastNote: string | null = null;
-    if (size > 0) {
-      using f = await Deno.open(path, { read: true, write: true });
-      const tailStart = Math.max(0, size - 65536);
-      const tail = await readAt(f, tailStart, size - tailStart);
-      let end = tail.length;
-      if (tail[end - 1] !== 10) {
-        const nl = tail.lastIndexOf(10);
-        await f.truncate(tailStart + nl + 1);
-        await f.sync();
-        end = nl + 1;
-      }
-      const prevNl = tail.lastIndexOf(10, end - 2);
-      if (end > 0) {
-        try {
-          lastNote = JSON.parse(decoder.decode(tail.subarray(prevNl + 1, end - 1))).note ?? null;
-        } catch {
-          lastNote = null;
-        }
-      }
+    if (size === 0) return null;
+    using f = await Deno.open(path, { read: true, write: true });
+    const tailStart = Math.max(0, size - 65536);
+    const tail = await readAt(f, tailStart, size - tailStart);
+    let end = tail.length;
+    if (tail[end - 1] !== 10) {
+      const nl = tail.lastIndexOf(10);
+      await f.truncate(tailStart + nl + 1);
+      await f.sync();
+      end = nl + 1;
     }
-    if (lastNote !== note) await this.#logCheckpoint(note);
+    if (end <= 0) return null;
+    const prevNl = tail.lastIndexOf(10, end - 2);
+    try {
+      const note = JSON.parse(decoder.decode(tail.subarray(prevNl + 1, end - 1))).note;
+      return typeof note === "string" ? note : null;
+    } catch {
+      return null;
+    }
   }
 
   override async close(): Promise<void> {
@@ -693,10 +739,22 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
 }
 
 function repairEvent(r: Repair): LedgerEventInput {
-  return {
-    kind: "ledger.repaired",
-    body: { removed_bytes: r.bytes, removed_sha256: r.sha256, moved_to: r.file },
+  const body: Record<string, unknown> = {
+    reason: r.reason,
+    removed_bytes: r.bytes,
+    removed_sha256: r.sha256,
+    moved_to: r.file,
   };
+  if (r.entries !== undefined) body.removed_entries = r.entries;
+  return { kind: "ledger.repaired", body };
+}
+
+function sizeOf(note: string): number {
+  try {
+    return peekCheckpoint(note).size;
+  } catch {
+    return -1;
+  }
 }
 
 function ignoreNotFound(e: unknown): void {

@@ -1,11 +1,13 @@
 /**
  * SHA-256 helpers for the ledger: RFC 6962 leaf and interior hashes, hex and base64 codecs.
- * Synchronous node:crypto hashing is used because WebCrypto's async digest costs several times
- * more per small leaf (measured in bench/ledger_bench.ts).
+ * Hashing is synchronous: WebCrypto's async digest costs several times more per small leaf, and
+ * node:crypto's per-call overhead dominates for small inputs, so leaves and interior nodes use
+ * the in-process SHA-256 of sha256.ts (measured in bench/ledger_bench.ts).
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { sha256Small } from "./sha256.ts";
 
 /** Length of a SHA-256 hash in bytes. */
 export const HASH_SIZE = 32;
@@ -36,8 +38,11 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
  * ```
  */
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  return sha256(LEAF_PREFIX, data);
+  return data.length <= SMALL_LEAF ? sha256Small([LEAF_PREFIX, data]) : sha256(LEAF_PREFIX, data);
 }
+
+/** Up to this size the in-process SHA-256 beats node:crypto's per-call overhead (measured). */
+const SMALL_LEAF = 2048;
 
 /**
  * RFC 6962 interior node hash: SHA-256(0x01 || left || right).
@@ -48,7 +53,7 @@ export function hashLeaf(data: Uint8Array): Uint8Array {
  * ```
  */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(NODE_PREFIX, left, right);
+  return sha256Small([NODE_PREFIX, left, right]);
 }
 
 /** Lowercase hex encoding. @example `toHex(new Uint8Array([1, 255])) === "01ff"` */

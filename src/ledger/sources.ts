@@ -5,7 +5,7 @@
  * @module
  */
 import { FileLedgerReader, FILES } from "./file_store.ts";
-import { type LinePiece, readChunks, splitLines } from "./lines.ts";
+import { readChunks } from "./lines.ts";
 import { peekCheckpoint } from "./checkpoint.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
 import type { VerifySource } from "./verify.ts";
@@ -33,21 +33,31 @@ export function folderSource(dir: string): VerifySource {
     const latest = await reader.checkpoint();
     if (latest !== null && latest !== last) yield latest;
   }
+  const path = `${dir}/${FILES.entries}`;
   return {
-    lines: fileLines(`${dir}/${FILES.entries}`),
+    bytes: fileBytes(path),
     checkpoints: checkpoints(),
     hasCheckpoints: true,
+    sizeHint: sizeOf(path),
   };
 }
 
-async function* fileLines(path: string): AsyncGenerator<LinePiece> {
+function sizeOf(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
   try {
     await Deno.stat(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  yield* splitLines(readChunks(path), MAX_ENTRY_BYTES);
+  yield* readChunks(path);
 }
 
 /**
@@ -59,7 +69,12 @@ async function* fileLines(path: string): AsyncGenerator<LinePiece> {
  * ```
  */
 export function jsonlSource(path: string): VerifySource {
-  return { lines: fileLines(path), checkpoints: empty(), hasCheckpoints: false };
+  return {
+    bytes: fileBytes(path),
+    checkpoints: empty(),
+    hasCheckpoints: false,
+    sizeHint: sizeOf(path),
+  };
 }
 
 async function* empty(): AsyncGenerator<string> {}
@@ -89,7 +104,7 @@ export async function httpSource(
   const res = await doFetch(`${base}/ledger/checkpoint`);
   if (res.status === 404) {
     await res.body?.cancel();
-    return { lines: emptyLines(), checkpoints: empty(), hasCheckpoints: true };
+    return { bytes: emptyBytes(), checkpoints: empty(), hasCheckpoints: true };
   }
   if (!res.ok) {
     await res.body?.cancel();
@@ -97,38 +112,41 @@ export async function httpSource(
   }
   const note = await boundedText(res, MAX_NOTE_BYTES);
   const size = peekCheckpoint(note).size;
-  async function* lines(): AsyncGenerator<LinePiece> {
+  /** Page through the entries; each page is streamed and its complete lines counted. */
+  async function* bytes(): AsyncGenerator<Uint8Array> {
     let from = 0;
     while (from < size) {
       const to = Math.min(size, from + pageSize);
-      const page = await doFetch(`${base}/ledger/entries?from=${from}&to=${to}`);
+      const url = `${base}/ledger/entries?from=${from}&to=${to}`;
+      const page = await doFetch(url);
       if (!page.ok || !page.body) {
         await page.body?.cancel();
-        throw new Error(`GET ${base}/ledger/entries?from=${from}&to=${to}: HTTP ${page.status}`);
+        throw new Error(`GET ${url}: HTTP ${page.status}`);
       }
       let got = 0;
-      for await (const piece of splitLines(page.body, MAX_ENTRY_BYTES)) {
-        if (piece.kind === "partial") {
-          yield piece;
+      let tail = 0; // bytes after the page's last LF
+      for await (const chunk of page.body) {
+        for (let p = chunk.indexOf(10); p >= 0; p = chunk.indexOf(10, p + 1)) got++;
+        const last = chunk.lastIndexOf(10);
+        tail = last < 0 ? tail + chunk.length : chunk.length - last - 1;
+        if (tail > MAX_ENTRY_BYTES + 1) {
+          yield chunk;
           return;
         }
-        yield piece;
-        if (piece.kind !== "line") return;
-        got++;
-        if (from + got >= to) break;
+        yield chunk;
       }
-      if (got === 0) return; // the server has no more: verification reports the shortfall
+      if (tail > 0 || got === 0) return; // torn page or no more entries: verify reports it
       from += got;
     }
   }
-  return { lines: lines(), checkpoints: one(note), hasCheckpoints: true };
+  return { bytes: bytes(), checkpoints: one(note), hasCheckpoints: true, sizeHint: size * 512 };
 }
 
 async function* one(note: string): AsyncGenerator<string> {
   yield note;
 }
 
-async function* emptyLines(): AsyncGenerator<LinePiece> {}
+async function* emptyBytes(): AsyncGenerator<Uint8Array> {}
 
 async function boundedText(res: Response, max: number): Promise<string> {
   const reader = res.body!.getReader();

@@ -1,27 +1,30 @@
 /**
  * Streaming verification of a whole ledger: canonical form, index continuity, origin, prev chain,
  * every stored checkpoint (signature, monotonic size, root recomputed from the entries) and
- * consistency with a pinned (trusted) checkpoint. Memory use is bounded by one line and the
- * compact range, whatever the ledger's size.
+ * consistency with a pinned (trusted) checkpoint. Memory use is bounded by a few blocks of lines
+ * and the compact range, whatever the ledger's size. Large ledgers are checked on worker threads
+ * in blocks of about 1 MiB; the chain and the tree are assembled in order on the calling thread.
  *
  * @module
  */
-import { EntryError, parseLine, ZERO_HASH } from "./entry.ts";
 import { bytesEqual, toHex } from "./hash.ts";
 import { CompactRange } from "./merkle.ts";
 import { type Checkpoint, openCheckpoint } from "./checkpoint.ts";
 import { type NoteVerifier, parseVerifierKey } from "./note.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
-import type { LinePiece } from "./lines.ts";
+import { type BlockResult, checkBlock } from "./verify_block.ts";
+import type { BlockRequest } from "./verify_worker.ts";
 
 /** What verification reads. */
 export interface VerifySource {
-  /** The ledger's lines in order (see {@link splitLines}). */
-  lines: AsyncIterable<LinePiece>;
+  /** The ledger's raw bytes in order: LF-terminated lines (a final partial line is torn). */
+  bytes: AsyncIterable<Uint8Array>;
   /** Signed checkpoint notes in the order they were signed (may be empty). */
   checkpoints: AsyncIterable<string>;
   /** Whether the source carries the log's own checkpoints (then every entry must be covered). */
   hasCheckpoints: boolean;
+  /** Expected byte size, when known (decides whether worker threads pay off). */
+  sizeHint?: number;
 }
 
 /** Options of {@link verifyLedger}. */
@@ -35,6 +38,10 @@ export interface VerifyOptions {
   origin?: string;
   /** A checkpoint note pinned earlier: the ledger must extend it. */
   trusted?: string;
+  /** Worker threads (default: the CPU count for sources above 8 MiB, else none). */
+  workers?: number;
+  /** Bytes per block of lines handed to a worker (default 1 MiB). */
+  blockBytes?: number;
 }
 
 /** Outcome of {@link verifyLedger}. */
@@ -65,6 +72,9 @@ class VerifyFailure extends Error {
   }
 }
 
+const BLOCK_BYTES = 1 << 20;
+const WORKER_THRESHOLD = 8 << 20;
+
 /**
  * Verify a ledger from a streaming source.
  *
@@ -79,17 +89,132 @@ export async function verifyLedger(
   opts: VerifyOptions,
 ): Promise<VerifyReport> {
   const warnings: string[] = [];
+  const workers = opts.workers ??
+    ((source.sizeHint ?? 0) >= WORKER_THRESHOLD
+      ? Math.min(4, navigator.hardwareConcurrency || 1)
+      : 0);
+  const pool = workers > 0 ? BlockPool.create(workers) : null;
   try {
-    return { ...(await run(source, opts, warnings)), warnings };
+    return { ...(await run(source, opts, warnings, pool)), warnings };
   } catch (e) {
     if (e instanceof VerifyFailure) {
       return { ok: false, index: e.index, reason: e.message, warnings };
     }
     return { ok: false, index: null, reason: e instanceof Error ? e.message : String(e), warnings };
+  } finally {
+    pool?.close();
   }
 }
 
-async function run(source: VerifySource, opts: VerifyOptions, warnings: string[]) {
+/** A piece of the byte stream: complete lines, a torn tail, or an over-long line. */
+type Block =
+  | { kind: "lines"; data: Uint8Array; lines: number }
+  | { kind: "partial"; length: number }
+  | { kind: "too-long" };
+
+function countLines(data: Uint8Array): number {
+  let n = 0;
+  for (let p = data.indexOf(10); p >= 0; p = data.indexOf(10, p + 1)) n++;
+  return n;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Cut a byte stream into blocks of whole lines of about {@link BLOCK_BYTES}. */
+async function* blocks(
+  chunks: AsyncIterable<Uint8Array>,
+  blockBytes: number,
+): AsyncGenerator<Block> {
+  let pending: Uint8Array = new Uint8Array(0);
+  for await (const chunk of chunks) {
+    pending = pending.length === 0 ? chunk.slice() : concat(pending, chunk);
+    if (pending.length < blockBytes) {
+      if (pending.indexOf(10) < 0 && pending.length > MAX_ENTRY_BYTES + 1) {
+        yield { kind: "too-long" };
+        return;
+      }
+      continue;
+    }
+    const last = pending.lastIndexOf(10);
+    if (last < 0) {
+      yield { kind: "too-long" };
+      return;
+    }
+    const data = pending.slice(0, last + 1);
+    pending = pending.slice(last + 1);
+    yield { kind: "lines", data, lines: countLines(data) };
+  }
+  const last = pending.lastIndexOf(10);
+  if (last >= 0) {
+    const data = pending.slice(0, last + 1);
+    yield { kind: "lines", data, lines: countLines(data) };
+  }
+  const rest = pending.length - (last + 1);
+  if (rest > MAX_ENTRY_BYTES + 1) yield { kind: "too-long" };
+  else if (rest > 0) yield { kind: "partial", length: rest };
+}
+
+/** Worker threads that run {@link checkBlock}. */
+class BlockPool {
+  #workers: Worker[];
+  #next = 0;
+  #id = 0;
+  #pending = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
+
+  private constructor(workers: Worker[]) {
+    this.#workers = workers;
+    for (const w of workers) {
+      w.onmessage = (e: MessageEvent<{ id: number; result: BlockResult }>) => {
+        const p = this.#pending.get(e.data.id);
+        this.#pending.delete(e.data.id);
+        p?.resolve(e.data.result);
+      };
+      w.onerror = (e) => {
+        e.preventDefault();
+        for (const p of this.#pending.values()) {
+          p.reject(new Error(`verify worker failed: ${e.message}`));
+        }
+        this.#pending.clear();
+      };
+    }
+  }
+
+  /** Start `n` workers; null when workers are unavailable. */
+  static create(n: number): BlockPool | null {
+    try {
+      const url = new URL("./verify_worker.ts", import.meta.url).href;
+      return new BlockPool(Array.from({ length: n }, () => new Worker(url, { type: "module" })));
+    } catch {
+      return null;
+    }
+  }
+
+  run(data: Uint8Array, start: number, origin?: string): Promise<BlockResult> {
+    const id = this.#id++;
+    const worker = this.#workers[this.#next++ % this.#workers.length];
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      const msg: BlockRequest = { id, data, start, origin };
+      worker.postMessage(msg, [data.buffer as ArrayBuffer]);
+    });
+  }
+
+  close(): void {
+    for (const w of this.#workers) w.terminate();
+  }
+}
+
+async function run(
+  source: VerifySource,
+  opts: VerifyOptions,
+  warnings: string[],
+  pool: BlockPool | null,
+) {
   let verifier: NoteVerifier | null = null;
   if (opts.verifierKey !== undefined) {
     try {
@@ -114,7 +239,6 @@ async function run(source: VerifySource, opts: VerifyOptions, warnings: string[]
   let checked = 0;
   let lastSize = -1;
   let latest: Checkpoint | null = null;
-  let pending: Checkpoint | null = null;
   const nextCheckpoint = async (): Promise<Checkpoint | null> => {
     const r = await cps.next();
     if (r.done) return null;
@@ -135,11 +259,11 @@ async function run(source: VerifySource, opts: VerifyOptions, warnings: string[]
     latest = cp;
     return cp;
   };
-  pending = await nextCheckpoint();
+  let pending = await nextCheckpoint();
   const range = new CompactRange();
   let count = 0;
   let bytes = 0;
-  let prev = ZERO_HASH;
+  let prevLeaf: Uint8Array = new Uint8Array(32);
   let trustedChecked = false;
   const atBoundary = async () => {
     while (pending && pending.size === count) {
@@ -162,33 +286,58 @@ async function run(source: VerifySource, opts: VerifyOptions, warnings: string[]
       trustedChecked = true;
     }
   };
+  /** Fold a checked block into the chain and the tree, in order. */
+  const absorb = async (r: BlockResult) => {
+    if (r.origin !== null) {
+      if (origin === undefined) origin = r.origin;
+      else if (r.origin !== origin && r.count > 0) {
+        throw new VerifyFailure(
+          count,
+          `origin ${JSON.stringify(r.origin)} is not ${JSON.stringify(origin)}`,
+        );
+      }
+    }
+    for (let k = 0; k < r.count; k++) {
+      const prev = r.prevs.subarray(k * 32, k * 32 + 32);
+      if (!bytesEqual(prev, prevLeaf)) {
+        throw new VerifyFailure(count, "prev does not match the previous entry's leaf hash");
+      }
+      prevLeaf = r.leaves.subarray(k * 32, k * 32 + 32);
+      range.append(prevLeaf);
+      count++;
+      if ((pending && pending.size === count) || (trusted && trusted.size === count)) {
+        await atBoundary();
+      }
+    }
+    bytes += r.bytes;
+    if (r.error) throw new VerifyFailure(r.error.index, r.error.reason);
+  };
   await atBoundary();
-  for await (const piece of source.lines) {
-    if (piece.kind === "partial") {
+  const queue: Promise<BlockResult>[] = [];
+  const depth = pool ? 4 : 0;
+  let dispatched = 0;
+  for await (const block of blocks(source.bytes, opts.blockBytes ?? BLOCK_BYTES)) {
+    if (block.kind === "too-long") {
+      while (queue.length) await absorb(await queue.shift()!);
+      throw new VerifyFailure(count, `line is longer than ${MAX_ENTRY_BYTES} bytes`);
+    }
+    if (block.kind === "partial") {
+      while (queue.length) await absorb(await queue.shift()!);
       warnings.push(
-        `ignored a torn last line at entry ${count} (${piece.bytes.length} bytes without a final LF): an interrupted append, moved aside on the next writer open`,
+        `ignored a torn last line at entry ${count} (${block.length} bytes without a final LF): an interrupted append, moved aside on the next writer open`,
       );
       break;
     }
-    if (piece.kind === "too-long") {
-      throw new VerifyFailure(count, `line is longer than ${MAX_ENTRY_BYTES} bytes`);
+    if (pool && origin !== undefined) {
+      queue.push(pool.run(block.data, dispatched, origin));
+      while (queue.length > depth) await absorb(await queue.shift()!);
+    } else {
+      while (queue.length) await absorb(await queue.shift()!);
+      await absorb(checkBlock(block.data, dispatched, origin));
     }
-    let leaf;
-    try {
-      const parsed = parseLine(piece.bytes, { index: count, prev, origin });
-      origin ??= parsed.entry.origin;
-      leaf = parsed.leaf;
-      prev = parsed.leafHash;
-    } catch (e) {
-      throw new VerifyFailure(count, e instanceof EntryError ? e.message : String(e));
-    }
-    range.append(leaf);
-    count++;
-    bytes += piece.bytes.length + 1;
-    if ((pending && pending.size === count) || (trusted && trusted.size === count)) {
-      await atBoundary();
-    }
+    dispatched += block.lines;
   }
+  while (queue.length) await absorb(await queue.shift()!);
   if (pending) {
     throw new VerifyFailure(
       count,
@@ -222,11 +371,10 @@ async function run(source: VerifySource, opts: VerifyOptions, warnings: string[]
       } are beyond the pinned checkpoint and not covered by a signature`,
     );
   }
-  const root = toHex(range.root());
   return {
     ok: true as const,
     size: count,
-    root,
+    root: toHex(range.root()),
     bytes,
     checkpointsChecked: checked,
     latest: last ? { size: last.size, root: toHex(last.root) } : null,

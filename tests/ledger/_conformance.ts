@@ -22,7 +22,6 @@ import {
   verifyLedger,
 } from "../../src/ledger/mod.ts";
 import { CompactRange } from "../../src/ledger/merkle.ts";
-import type { LinePiece } from "../../src/ledger/lines.ts";
 import canonicalize from "canonicalize";
 
 /** A store under test. */
@@ -56,10 +55,8 @@ async function collect(it: AsyncIterable<StoredEntry>): Promise<StoredEntry[]> {
   return out;
 }
 
-async function* linesOf(entries: AsyncIterable<StoredEntry>): AsyncGenerator<LinePiece> {
-  for await (const e of entries) {
-    yield { kind: "line", bytes: new TextEncoder().encode(e.line), offset: 0 };
-  }
+async function* linesOf(entries: AsyncIterable<StoredEntry>): AsyncGenerator<Uint8Array> {
+  for await (const e of entries) yield new TextEncoder().encode(e.line + "\n");
 }
 
 async function* notesOf(notes: AsyncIterable<string>): AsyncGenerator<string> {
@@ -196,7 +193,7 @@ export function conformance(name: string, makeHarness: () => Promise<StoreHarnes
     all.forEach((e, i) => assertEquals(e.entry.index, i));
     const report = await verifyLedger(
       {
-        lines: linesOf(s.entries()),
+        bytes: linesOf(s.entries()),
         checkpoints: notesOf((await h.reader()).checkpoints()),
         hasCheckpoints: true,
       },
@@ -242,7 +239,7 @@ export function conformance(name: string, makeHarness: () => Promise<StoreHarnes
     assertEquals(indexes, Array.from({ length: 40 }, (_, i) => i));
     const report = await verifyLedger(
       {
-        lines: linesOf(s.entries()),
+        bytes: linesOf(s.entries()),
         checkpoints: notesOf((await h.reader()).checkpoints()),
         hasCheckpoints: true,
       },

@@ -2,6 +2,7 @@ import { conformance, finding, KEYS, ORIGIN } from "./_conformance.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { folderSource, openLedger, openLedgerReader, verifyLedger } from "../../src/ledger/mod.ts";
 import { sha256, toHex } from "../../src/ledger/hash.ts";
+import { buildEntry } from "../../src/ledger/entry.ts";
 
 conformance("file store", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ledger-file-" });
@@ -144,4 +145,56 @@ Deno.test("file store: the origin of an existing ledger must match", () =>
     });
     await assertRejects(() => other.append([finding(1)]), "origin");
     await other.close();
+  }));
+
+Deno.test("file store: valid lines beyond the latest signed checkpoint are never signed after the fact", () =>
+  withDir(async (dir) => {
+    const s = await open(dir);
+    const stored = await s.append([finding(0), finding(1)]);
+    await s.close();
+    // What a crash between fdatasync and the checkpoint leaves behind (or a forger without the key).
+    const extra = buildEntry(finding(2), {
+      origin: ORIGIN,
+      index: 2,
+      time: new Date(),
+      prev: stored[1].leafHash,
+    });
+    await Deno.writeTextFile(`${dir}/entries.jsonl`, extra.line + "\n", { append: true });
+    const again = await open(dir);
+    const entries = [];
+    for await (const e of again.entries()) entries.push(e);
+    assertEquals(entries.length, 3);
+    assertEquals(entries[2].entry.kind, "ledger.repaired");
+    assertEquals(entries[2].entry.body.removed_entries, 1);
+    assertEquals(
+      entries[2].entry.body.removed_sha256,
+      toHex(sha256(new TextEncoder().encode(extra.line + "\n"))),
+    );
+    const moved = [...Deno.readDirSync(dir)].filter((f) => f.name.startsWith("unsigned-"));
+    assertEquals(moved.length, 1);
+    assertEquals(await Deno.readTextFile(`${dir}/${moved[0].name}`), extra.line + "\n");
+    await again.close();
+    const report = await verifyLedger(folderSource(dir), { verifierKey: KEYS.verifierKey });
+    assert(report.ok, JSON.stringify(report));
+  }));
+
+Deno.test("file store: a checkpoint file rolled back behind checkpoints.log is restored from the log", () =>
+  withDir(async (dir) => {
+    const s = await open(dir);
+    await s.append([finding(0)]);
+    const old = await s.checkpoint();
+    await s.append([finding(1)]);
+    const latest = await s.checkpoint();
+    await s.close();
+    await Deno.writeTextFile(`${dir}/checkpoint`, old!);
+    const again = await open(dir);
+    await again.append([finding(2)]);
+    assertEquals(await again.size(), 3);
+    await again.close();
+    const log = (await Deno.readTextFile(`${dir}/checkpoints.log`)).trim().split("\n").map((l) =>
+      JSON.parse(l).note
+    );
+    assertEquals(log.slice(0, 2), [old, latest]);
+    const report = await verifyLedger(folderSource(dir), { verifierKey: KEYS.verifierKey });
+    assert(report.ok, JSON.stringify(report));
   }));

@@ -113,6 +113,13 @@ async function replaceLedger(dir: string, from: string) {
   }
 }
 
+const PARALLEL_CHECKED = [
+  "modify one field",
+  "delete a middle entry",
+  "truncate the tail",
+  "fork with the signing key",
+];
+
 /** Caught without / with a checkpoint pinned at size 9. This table is in docs/ledger.md. */
 const EXPECTED: Record<string, [boolean, boolean]> = {
   "modify one field": [true, true],
@@ -153,6 +160,16 @@ Deno.test("tamper matrix: what verify catches with and without a pinned checkpoi
           trusted: pinned,
         });
         table[name] = [!without.ok, !withPin.ok];
+        // Worker threads with small blocks must reach exactly the same verdicts.
+        if (PARALLEL_CHECKED.includes(name)) {
+          const parallel = { workers: 2, blockBytes: 1500 };
+          const pp = await verifyLedger(folderSource(dir), {
+            verifierKey: KEYS.verifierKey,
+            trusted: pinned,
+            ...parallel,
+          });
+          assertEquals(pp, withPin, `${name} with workers`);
+        }
         for (const r of [without, withPin]) {
           if (!r.ok) reasons.push(`${name}: entry ${r.index}: ${r.reason}`);
         }
