@@ -882,7 +882,9 @@ export function evaluatePosture(
   const policy = project.policy;
   const { workflows, invalid } = parsedWorkflows(data);
   const out: Finding[] = [];
-  if (!blind.has(SCOPES.branch)) out.push(...branchFindings(data, policy));
+  // The branch is judged only when both sources were observed (never by omission).
+  const branchSeen = data.branchRules !== undefined && data.branchProtection !== undefined;
+  if (!blind.has(SCOPES.branch) && branchSeen) out.push(...branchFindings(data, policy));
   if (!blind.has(SCOPES.tags) && data.rulesets) out.push(...tagFindings(data, policy));
   if (!blind.has(SCOPES.codeowners)) out.push(...codeownersFindings(data, policy));
   out.push(...securityFindings(data));

@@ -67,11 +67,12 @@ function flatten(value: unknown, path: string, out: Map<string, string>, depth =
     return;
   }
   if (Array.isArray(value)) {
+    // An empty list has no leaves: items appearing or going show as their own fields.
+    if (value.length === 0) return;
     if (value.every((v) => v === null || typeof v !== "object")) {
       out.set(path, canonicalize(value) ?? "[]");
       return;
     }
-    if (value.length === 0) out.set(path, "[]");
     const seen = new Map<string, number>();
     value.forEach((item, i) => {
       let k = keyOf(item, i);
