@@ -71,7 +71,15 @@ export interface RepoJobOptions {
 
 type Failure = Extract<GitHubResult<unknown>, { ok: false }>;
 
-/** The `unobservable` reason of a failed read. */
+/**
+ * The `unobservable` reason of a failed read.
+ *
+ * @example
+ * ```ts
+ * unobservableReason({ ok: false, status: 403, reason: "forbidden", message: "" });
+ * // "not observable with this token (403)"
+ * ```
+ */
 export function unobservableReason(f: Failure, adminEndpoint = false): string {
   if (f.reason === "forbidden") {
     const needs = f.accepted ? `; GitHub asks for ${f.accepted}` : "";

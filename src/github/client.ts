@@ -162,7 +162,14 @@ function headerNumber(headers: Headers, name: string): number | undefined {
   return Number(raw.trim());
 }
 
-/** One line, bounded, with the token scrubbed (defence in depth: it is never put there). */
+/**
+ * One line, bounded, with the token scrubbed (defence in depth: it is never put there).
+ *
+ * @example
+ * ```ts
+ * safeMessage("bad\ntoken abc", "abc"); // "bad token [redacted]"
+ * ```
+ */
 export function safeMessage(text: unknown, token?: string): string {
   let s = typeof text === "string" ? text : String(text);
   if (token) s = s.split(token).join("[redacted]");
