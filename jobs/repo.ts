@@ -71,9 +71,20 @@ export interface RepoJobOptions {
 
 type Failure = Extract<GitHubResult<unknown>, { ok: false }>;
 
-/** The `unobservable` reason of a failed read. */
+/**
+ * The `unobservable` reason of a failed read.
+ *
+ * @example
+ * ```ts
+ * unobservableReason({ ok: false, status: 403, reason: "forbidden", message: "" });
+ * // "not observable with this token (403)"
+ * ```
+ */
 export function unobservableReason(f: Failure, adminEndpoint = false): string {
-  if (f.reason === "forbidden") return `not observable with this token (${f.status})`;
+  if (f.reason === "forbidden") {
+    const needs = f.accepted ? `; GitHub asks for ${f.accepted}` : "";
+    return `not observable with this token (${f.status}${needs})`;
+  }
   if (f.reason === "not-found" && adminEndpoint) {
     return "not observable with this token (404 from an endpoint that needs admin access)";
   }
@@ -236,8 +247,9 @@ class Collector {
   /** CODEOWNERS and SECURITY.md, looked up as GitHub does: .github/, root, docs/. */
   async repositoryFiles(): Promise<{ github: ContentEntry[] | null } | undefined> {
     const dirs: Record<string, ContentEntry[] | null> = {};
-    for (const dir of [".github", ""]) {
-      const l = await this.listing(dir);
+    const listings = await Promise.all([this.listing(".github"), this.listing("")]);
+    for (const [i, dir] of [".github", ""].entries()) {
+      const l = listings[i];
       if (l !== null && !Array.isArray(l)) {
         const reason = unobservableReason(l);
         this.miss(SCOPES.codeowners, reason);
@@ -528,15 +540,18 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
       const c = new Collector(gh, owner, repo, project.default_branch);
       try {
         await c.settings();
-        // Independent sections, a few at a time.
-        await Promise.all([c.rulesets(), c.branchRules(), c.branchProtection()]);
-        const files = await c.repositoryFiles();
+        // Independent sections run side by side (each one sequential inside): about seven
+        // requests in flight at most, well within GitHub's secondary-limit guidance.
         await Promise.all([
-          files ? c.workflows(files.github) : Promise.resolve(),
+          c.rulesets(),
+          c.branchRules(),
+          c.branchProtection(),
+          c.repositoryFiles().then((files) => files ? c.workflows(files.github) : undefined),
           c.security(),
           c.actions(),
+          c.environments(),
+          Promise.all([c.runners(), c.webhooks(), c.deployKeys()]),
         ]);
-        await Promise.all([c.environments(), c.runners(), c.webhooks(), c.deployKeys()]);
         c.finish();
       } catch (e) {
         // Never throw for upstream failures: whatever was not collected is unobservable.

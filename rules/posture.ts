@@ -306,7 +306,14 @@ export interface BranchRequirements {
   bypass: { actor: string; mode: string; source: string }[];
 }
 
-/** `ActorType:id`, or just the type for actors without an id (OrganizationAdmin, DeployKey). */
+/**
+ * `ActorType:id`, or just the type for actors without an id (OrganizationAdmin, DeployKey).
+ *
+ * @example
+ * ```ts
+ * actorName({ actor_id: 5, actor_type: "RepositoryRole" }); // "RepositoryRole:5"
+ * ```
+ */
 export function actorName(a: BypassActor): string {
   return a.actor_id === null || a.actor_id === undefined || a.actor_type === "OrganizationAdmin" ||
       a.actor_type === "DeployKey"
@@ -526,7 +533,14 @@ function globToRegex(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** True when a ruleset ref pattern (`~ALL`, `refs/tags/v*`, ...) matches a full ref. */
+/**
+ * True when a ruleset ref pattern (`~ALL`, `refs/tags/v*`, ...) matches a full ref.
+ *
+ * @example
+ * ```ts
+ * refPatternMatches("refs/tags/v*", "refs/tags/v1.2.3", "main", "tags"); // true
+ * ```
+ */
 export function refPatternMatches(
   pattern: string,
   ref: string,
@@ -539,7 +553,14 @@ export function refPatternMatches(
   return globToRegex(full).test(ref);
 }
 
-/** A release tag for the policy's tag pattern, e.g. `refs/tags/v1.2.3`. */
+/**
+ * A release tag for the policy's tag pattern, e.g. `refs/tags/v1.2.3`.
+ *
+ * @example
+ * ```ts
+ * sampleReleaseTag(project.policy); // "refs/tags/v1.2.3"
+ * ```
+ */
 export function sampleReleaseTag(policy: Policy): string {
   return `refs/tags/${policy.tag_pattern.replaceAll("{version}", "1.2.3")}`;
 }
@@ -839,7 +860,14 @@ function keyAndHookFindings(data: RepoPosture): Finding[] {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Parse the observed workflow files; unparseable ones become findings. */
+/**
+ * Parse the observed workflow files; unparseable ones become findings.
+ *
+ * @example
+ * ```ts
+ * const { workflows, invalid } = parsedWorkflows(observation.data);
+ * ```
+ */
 export function parsedWorkflows(data: RepoPosture): { workflows: Workflow[]; invalid: Finding[] } {
   const workflows: Workflow[] = [];
   const invalid: Finding[] = [];
@@ -855,7 +883,14 @@ export function parsedWorkflows(data: RepoPosture): { workflows: Workflow[]; inv
   return { workflows, invalid };
 }
 
-/** Apply a project's per-rule overrides (disable, severity). */
+/**
+ * Apply a project's per-rule overrides (disable, severity).
+ *
+ * @example
+ * ```ts
+ * applyOverrides(findings, project); // drops disabled rules, applies severities
+ * ```
+ */
 export function applyOverrides(findings: Finding[], project: Project): Finding[] {
   return findings.flatMap((f) => {
     const o = project.rules[f.rule];
@@ -882,7 +917,9 @@ export function evaluatePosture(
   const policy = project.policy;
   const { workflows, invalid } = parsedWorkflows(data);
   const out: Finding[] = [];
-  if (!blind.has(SCOPES.branch)) out.push(...branchFindings(data, policy));
+  // The branch is judged only when both sources were observed (never by omission).
+  const branchSeen = data.branchRules !== undefined && data.branchProtection !== undefined;
+  if (!blind.has(SCOPES.branch) && branchSeen) out.push(...branchFindings(data, policy));
   if (!blind.has(SCOPES.tags) && data.rulesets) out.push(...tagFindings(data, policy));
   if (!blind.has(SCOPES.codeowners)) out.push(...codeownersFindings(data, policy));
   out.push(...securityFindings(data));

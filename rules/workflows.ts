@@ -188,7 +188,14 @@ function code(run: string | undefined): string {
   return (run ?? "").split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
 }
 
-/** True when a job publishes to PyPI (pypa/gh-action-pypi-publish, twine, uv publish, ...). */
+/**
+ * True when a job publishes to PyPI (pypa/gh-action-pypi-publish, twine, uv publish, ...).
+ *
+ * @example
+ * ```ts
+ * wf.jobs.filter(isPublishJob).map((j) => j.id); // ["publish"]
+ * ```
+ */
 export function isPublishJob(job: WorkflowJob): boolean {
   return job.steps.some((s) =>
     actionName(s.uses) === "pypa/gh-action-pypi-publish" || PUBLISH_RUN.test(code(s.run))
@@ -214,7 +221,14 @@ function isAttestationOnlyJob(job: WorkflowJob): boolean {
     names.every((n) => ATTESTATION_ACTIONS.has(n) || ATTESTATION_HELPERS.has(n));
 }
 
-/** A workflow that publishes, or runs on releases and tag pushes. */
+/**
+ * A workflow that publishes, or runs on releases and tag pushes.
+ *
+ * @example
+ * ```ts
+ * isReleaseWorkflow(workflow); // true when a job publishes or it runs on release/tags
+ * ```
+ */
 export function isReleaseWorkflow(wf: Workflow): boolean {
   return wf.jobs.some(isPublishJob) || wf.events.includes("release") || wf.pushTags.length > 0;
 }
@@ -229,7 +243,14 @@ function grantsWrite(p: WorkflowJob["permissions"], scope?: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Rules
 
-/** `workflows/unpinned-action`. */
+/**
+ * `workflows/unpinned-action`.
+ *
+ * @example
+ * ```ts
+ * checkPinning(workflow).map((f) => f.subject);
+ * ```
+ */
 export function checkPinning(wf: Workflow, scope = SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
@@ -265,7 +286,14 @@ export function checkPinning(wf: Workflow, scope = SCOPE): Finding[] {
   return out;
 }
 
-/** `workflows/permissions-undeclared` and `workflows/permissions-write`. */
+/**
+ * `workflows/permissions-undeclared` and `workflows/permissions-write`.
+ *
+ * @example
+ * ```ts
+ * checkPermissions(workflow);
+ * ```
+ */
 export function checkPermissions(wf: Workflow, scope = SCOPE): Finding[] {
   if (wf.kind !== "workflow") return [];
   const out: Finding[] = [];
@@ -303,7 +331,14 @@ export function checkPermissions(wf: Workflow, scope = SCOPE): Finding[] {
   return out;
 }
 
-/** `workflows/id-token-outside-publish`. */
+/**
+ * `workflows/id-token-outside-publish`.
+ *
+ * @example
+ * ```ts
+ * checkIdToken(workflow);
+ * ```
+ */
 export function checkIdToken(wf: Workflow, scope = SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
@@ -327,7 +362,14 @@ export function checkIdToken(wf: Workflow, scope = SCOPE): Finding[] {
   return out;
 }
 
-/** `workflows/publish-without-environment`. */
+/**
+ * `workflows/publish-without-environment`.
+ *
+ * @example
+ * ```ts
+ * checkPublishEnvironment(workflow, "pypi");
+ * ```
+ */
 export function checkPublishEnvironment(
   wf: Workflow,
   expected: string | undefined,
@@ -361,7 +403,14 @@ const UNTRUSTED_REF =
 const UNTRUSTED_RUN_CHECKOUT =
   /gh\s+pr\s+checkout|git\s+(fetch|checkout|pull)\b[^\n]*(pull\/|github\.event\.pull_request\.head|github\.head_ref|github\.event\.workflow_run\.head_)/i;
 
-/** `workflows/untrusted-checkout`. */
+/**
+ * `workflows/untrusted-checkout`.
+ *
+ * @example
+ * ```ts
+ * checkUntrustedCheckout(workflow);
+ * ```
+ */
 export function checkUntrustedCheckout(wf: Workflow, scope = SCOPE): Finding[] {
   if (!wf.events.some((e) => e === "pull_request_target" || e === "workflow_run")) return [];
   const out: Finding[] = [];
@@ -384,7 +433,14 @@ export function checkUntrustedCheckout(wf: Workflow, scope = SCOPE): Finding[] {
   return out;
 }
 
-/** What in a step restores a cache, or undefined. */
+/**
+ * What in a step restores a cache, or undefined.
+ *
+ * @example
+ * ```ts
+ * cacheUse(step); // "actions/setup-python cache: pip"
+ * ```
+ */
 export function cacheUse(step: WorkflowStep): string | undefined {
   const name = actionName(step.uses);
   const off = (v: string | undefined) => v === undefined || v === "" || lower(v) === "false";
@@ -403,7 +459,14 @@ export function cacheUse(step: WorkflowStep): string | undefined {
   return undefined;
 }
 
-/** `workflows/cache-in-release`. */
+/**
+ * `workflows/cache-in-release`.
+ *
+ * @example
+ * ```ts
+ * checkReleaseCache(workflow);
+ * ```
+ */
 export function checkReleaseCache(wf: Workflow, scope = SCOPE): Finding[] {
   if (wf.kind !== "workflow" || !isReleaseWorkflow(wf)) return [];
   const out: Finding[] = [];
@@ -431,7 +494,14 @@ const TOKEN_ENV =
   /^(TWINE_PASSWORD|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|FLIT_PASSWORD|HATCH_INDEX_AUTH|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD)$/;
 const TOKEN_FLAG = /(\s-p\s|--password[\s=]|--token[\s=]|-u\s+__token__)/;
 
-/** How a step uploads with a stored credential, or undefined. */
+/**
+ * How a step uploads with a stored credential, or undefined.
+ *
+ * @example
+ * ```ts
+ * tokenUpload(workflow, job, step); // "TWINE_PASSWORD from secrets"
+ * ```
+ */
 export function tokenUpload(
   wf: Workflow,
   job: WorkflowJob,
@@ -452,7 +522,14 @@ export function tokenUpload(
   return undefined;
 }
 
-/** `workflows/token-upload` (only when trusted publishing is the policy). */
+/**
+ * `workflows/token-upload` (only when trusted publishing is the policy).
+ *
+ * @example
+ * ```ts
+ * checkTokenUpload(workflow, project.policy);
+ * ```
+ */
 export function checkTokenUpload(wf: Workflow, policy: Policy, scope = SCOPE): Finding[] {
   if (!policy.require_provenance) return [];
   const out: Finding[] = [];
@@ -492,7 +569,14 @@ const UNTRUSTED_EXPRESSION = new RegExp(
 );
 const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
 
-/** Untrusted expressions inside a script. */
+/**
+ * Untrusted expressions inside a script.
+ *
+ * @example
+ * ```ts
+ * untrustedExpressions('echo "${{ github.event.issue.title }}"'); // 1 hit
+ * ```
+ */
 export function untrustedExpressions(script: string): string[] {
   const found: string[] = [];
   for (const m of script.matchAll(EXPRESSION)) {
@@ -502,7 +586,14 @@ export function untrustedExpressions(script: string): string[] {
   return found;
 }
 
-/** `workflows/script-injection`. */
+/**
+ * `workflows/script-injection`.
+ *
+ * @example
+ * ```ts
+ * checkScriptInjection(workflow);
+ * ```
+ */
 export function checkScriptInjection(wf: Workflow, scope = SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
@@ -527,7 +618,14 @@ export function checkScriptInjection(wf: Workflow, scope = SCOPE): Finding[] {
   return out;
 }
 
-/** `workflows/invalid-workflow`: a file that could not be parsed. */
+/**
+ * `workflows/invalid-workflow`: a file that could not be parsed.
+ *
+ * @example
+ * ```ts
+ * invalidWorkflow(".github/workflows/x.yml", "bad indentation");
+ * ```
+ */
 export function invalidWorkflow(path: string, error: string, scope = SCOPE): Finding {
   return finding(INVALID_WORKFLOW, {
     subject: path,

@@ -32,7 +32,14 @@ export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "erro
 /** The outcome of one read: data, or a classified failure with a one-line message. */
 export type GitHubResult<T> =
   | { ok: true; status: number; data: T; notModified: boolean }
-  | { ok: false; status: number; reason: GitHubFailure; message: string };
+  | {
+    ok: false;
+    status: number;
+    reason: GitHubFailure;
+    message: string;
+    /** GitHub's `X-Accepted-GitHub-Permissions` on a refusal, e.g. `administration=read`. */
+    accepted?: string;
+  };
 
 /** Path and query parameters of a route. */
 export type RouteParams = Record<string, string | number | boolean | undefined>;
@@ -155,7 +162,14 @@ function headerNumber(headers: Headers, name: string): number | undefined {
   return Number(raw.trim());
 }
 
-/** One line, bounded, with the token scrubbed (defence in depth: it is never put there). */
+/**
+ * One line, bounded, with the token scrubbed (defence in depth: it is never put there).
+ *
+ * @example
+ * ```ts
+ * safeMessage("bad\ntoken abc", "abc"); // "bad token [redacted]"
+ * ```
+ */
 export function safeMessage(text: unknown, token?: string): string {
   let s = typeof text === "string" ? text : String(text);
   if (token) s = s.split(token).join("[redacted]");
@@ -325,7 +339,11 @@ function classify(e: unknown, token?: string): Extract<GitHubResult<never>, { ok
     return { ok: false, status, reason: "not-observable", message: `rate limited: ${message}` };
   }
   if (status === 404) return { ok: false, status, reason: "not-found", message };
-  if (status === 401 || status === 403) return { ok: false, status, reason: "forbidden", message };
+  if (status === 401 || status === 403) {
+    const raw = err.response?.headers?.["x-accepted-github-permissions"];
+    const accepted = raw ? safeMessage(raw).slice(0, 200) : undefined;
+    return { ok: false, status, reason: "forbidden", message, ...(accepted ? { accepted } : {}) };
+  }
   if (err.name === "AbortError" || err.name === "TimeoutError") {
     return { ok: false, status, reason: "error", message: `timeout or aborted: ${message}` };
   }

@@ -108,7 +108,14 @@ export function ownersOf(rules: CodeownersRule[], path: string): string[] {
   return [];
 }
 
-/** The rule that decides a path, if any. */
+/**
+ * The rule that decides a path, if any.
+ *
+ * @example
+ * ```ts
+ * matchingRule(rules, "setup.py")?.line; // line number of the deciding rule
+ * ```
+ */
 export function matchingRule(rules: CodeownersRule[], path: string): CodeownersRule | undefined {
   const p = path.replace(/^\/+/, "");
   for (let i = rules.length - 1; i >= 0; i--) if (rules[i].regex.test(p)) return rules[i];

@@ -22,7 +22,14 @@ import type { RepoPosture } from "./posture.ts";
 /** Bounds of one `posture.changed` body. */
 export const DRIFT_LIMITS = { changes: 100, valueChars: 200, bodyBytes: 32 * 1024 } as const;
 
-/** The posture without file contents (blob SHAs stand for them), as compared and digested. */
+/**
+ * The posture without file contents (blob SHAs stand for them), as compared and digested.
+ *
+ * @example
+ * ```ts
+ * postureSnapshot(obs.data).workflows; // [{ path, sha, size }]
+ * ```
+ */
 export function postureSnapshot(data: RepoPosture): Record<string, unknown> {
   const snap: Record<string, unknown> = { ...data };
   if (data.codeowners) snap.codeowners = { path: data.codeowners.path, sha: data.codeowners.sha };
@@ -67,11 +74,12 @@ function flatten(value: unknown, path: string, out: Map<string, string>, depth =
     return;
   }
   if (Array.isArray(value)) {
+    // An empty list has no leaves: items appearing or going show as their own fields.
+    if (value.length === 0) return;
     if (value.every((v) => v === null || typeof v !== "object")) {
       out.set(path, canonicalize(value) ?? "[]");
       return;
     }
-    if (value.length === 0) out.set(path, "[]");
     const seen = new Map<string, number>();
     value.forEach((item, i) => {
       let k = keyOf(item, i);
@@ -96,7 +104,15 @@ function compact(json: string | undefined): unknown {
     return v.length > DRIFT_LIMITS.valueChars ? `${v.slice(0, DRIFT_LIMITS.valueChars)}…` : v;
   }
   if (typeof v === "boolean" || v === null) return v;
-  return json.length > DRIFT_LIMITS.valueChars ? `${json.slice(0, DRIFT_LIMITS.valueChars)}…` : v;
+  // Ledger bodies hold integers only: a list with other numbers is kept as its JSON text.
+  const plain = Array.isArray(v) &&
+    v.every((x) => typeof x !== "number" || Number.isInteger(x));
+  if (!plain || json.length > DRIFT_LIMITS.valueChars) {
+    return json.length > DRIFT_LIMITS.valueChars
+      ? `${json.slice(0, DRIFT_LIMITS.valueChars)}…`
+      : json;
+  }
+  return v;
 }
 
 /** One changed field. */

@@ -64,7 +64,14 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** True when the URL can be used as a cache key. */
+/**
+ * True when the URL can be used as a cache key.
+ *
+ * @example
+ * ```ts
+ * isCacheableUrl("https://api.github.com/repos/o/r"); // true
+ * ```
+ */
 export function isCacheableUrl(url: string): boolean {
   return new TextEncoder().encode(url).byteLength <= MAX_CACHED_URL_BYTES;
 }
@@ -149,7 +156,14 @@ export async function writeCached(
   return "stored";
 }
 
-/** Drop the cached response for `url` (metadata first, so a reader never sees a torn body). */
+/**
+ * Drop the cached response for `url` (metadata first, so a reader never sees a torn body).
+ *
+ * @example
+ * ```ts
+ * await forget(kv, "https://api.github.com/repos/o/r");
+ * ```
+ */
 export async function forget(kv: Deno.Kv, url: string): Promise<void> {
   if (!isCacheableUrl(url)) return;
   const previous = MetaSchema.safeParse((await kv.get(metaKey(url))).value);

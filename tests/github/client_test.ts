@@ -46,6 +46,13 @@ async function startServer(opts: { remaining?: () => number; resetIn?: number } 
       }
       return json(repo, 200, { etag });
     }
+    if (url.pathname === "/repos/o/r/dated") {
+      const lm = "Tue, 10 Oct 2017 16:00:00 GMT";
+      if (req.headers.get("if-modified-since") === lm) {
+        return new Response(null, { status: 304, headers: { "last-modified": lm, ...rate } });
+      }
+      return json('{"v":1}', 200, { "last-modified": lm });
+    }
     if (url.pathname === "/repos/o/r/bump") {
       version++;
       return json("{}");
@@ -114,6 +121,19 @@ Deno.test("conditional requests: the second sweep costs a 304 and serves the cac
     assert.equal(srv.seen[1].ifNoneMatch, '"v1"');
     assert.deepEqual(warm.stats(), { requests: 1, notModified: 1, errors: 0 });
     assert.equal(warm.rateLimit().remaining, 4999);
+
+    // Last-Modified alone is a validator too (If-Modified-Since).
+    const d1 = await warm.get(
+      "GET /repos/{owner}/{repo}/dated",
+      { owner: "o", repo: "r" },
+      z.object({ v: z.number() }),
+    );
+    const d2 = await warm.get(
+      "GET /repos/{owner}/{repo}/dated",
+      { owner: "o", repo: "r" },
+      z.object({ v: z.number() }),
+    );
+    assert.ok(d1.ok && !d1.notModified && d2.ok && d2.notModified && d2.data.v === 1);
 
     // A changed resource is fetched again.
     await warm.get("GET /repos/{owner}/{repo}/bump", { owner: "o", repo: "r" }, z.unknown());

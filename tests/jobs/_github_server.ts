@@ -62,6 +62,7 @@ export function serveGithub(
             documentation_url: "https://docs.github.com/rest",
             status: "403",
           }),
+          { "x-accepted-github-permissions": "administration=read" },
         );
       }
       const value = routes.get(path);

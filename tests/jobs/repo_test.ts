@@ -165,7 +165,10 @@ Deno.test("collect: real example bodies, 403s become not observable, rules fire"
       "repo:runners",
       "repo:webhooks",
     ]);
-    assert.equal(scopes["repo:webhooks"], "not observable with this token (403)");
+    assert.equal(
+      scopes["repo:webhooks"],
+      "not observable with this token (403; GitHub asks for administration=read)",
+    );
     assert.match(scopes["repo:dependabot"], /needs admin/); // 404 with a non-admin token
     assert.equal(obs.stats.requests, server.seen.length);
     assert.ok(server.seen.every((s) => s.auth === `token ${TOKEN}`));

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import {
+  CHUNK_BYTES,
+  forget,
+  MAX_CACHED_BODY_BYTES,
+  readCached,
+  writeCached,
+} from "../../src/github/http_cache.ts";
+
+const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * seed) & 0xff);
+
+Deno.test("bodies above 64 KiB are chunked and read back intact", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const body = bytes(5 * CHUNK_BYTES + 123, 7);
+    assert.equal(
+      await writeCached(kv, "https://x/a", { etag: '"e1"', contentType: "application/json", body }),
+      "stored",
+    );
+    const hit = await readCached(kv, "https://x/a");
+    assert.equal(hit?.etag, '"e1"');
+    assert.deepEqual(hit?.body, body);
+    // A smaller body replaces it; the extra chunks are deleted.
+    await writeCached(kv, "https://x/a", {
+      lastModified: "Tue, 10 Oct 2017 16:00:00 GMT",
+      contentType: "application/json",
+      body: bytes(10),
+    });
+    const again = await readCached(kv, "https://x/a");
+    assert.equal(again?.body.byteLength, 10);
+    assert.equal(again?.etag, undefined);
+    let keys = 0;
+    for await (const _ of kv.list({ prefix: ["http", "https://x/a"] })) keys++;
+    assert.equal(keys, 1);
+    await forget(kv, "https://x/a");
+    assert.equal(await readCached(kv, "https://x/a"), undefined);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("too large, too long or without validators: not cached", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const ct = "application/json";
+    assert.equal(
+      await writeCached(kv, "u", {
+        etag: '"e"',
+        contentType: ct,
+        body: bytes(MAX_CACHED_BODY_BYTES + 1),
+      }),
+      "too-large",
+    );
+    assert.equal(
+      await writeCached(kv, "u".repeat(2000), { etag: '"e"', contentType: ct, body: bytes(1) }),
+      "url-too-long",
+    );
+    assert.equal(await writeCached(kv, "u", { contentType: ct, body: bytes(1) }), "no-validator");
+    assert.equal(await readCached(kv, "u"), undefined);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("a corrupted chunk is a cache miss, not wrong data", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await writeCached(kv, "u", {
+      etag: '"e"',
+      contentType: "application/json",
+      body: bytes(CHUNK_BYTES * 2),
+    });
+    await kv.set(["http", "u", 1], bytes(CHUNK_BYTES, 3));
+    assert.equal(await readCached(kv, "u"), undefined);
+    await kv.set(["http", "u"], { nonsense: true });
+    assert.equal(await readCached(kv, "u"), undefined);
+  } finally {
+    kv.close();
+  }
+});

@@ -1,0 +1,312 @@
+import assert from "node:assert/strict";
+import { type Project, ProjectSchema } from "../../src/config.ts";
+import type { RepoPosture } from "../../src/github/posture.ts";
+import { BranchProtectionSchema, RulesetSchema } from "../../src/github/schemas.ts";
+import {
+  actorName,
+  branchRequirements,
+  DEFAULT_CODEOWNERS_PATHS,
+  evaluatePosture,
+  POSTURE_RULES,
+  refPatternMatches,
+  sampleReleaseTag,
+} from "../../rules/posture.ts";
+import { WORKFLOW_RULES } from "../../rules/workflows.ts";
+import { realdata } from "../_realdata.ts";
+
+const readJson = async (rel: string) => JSON.parse(await Deno.readTextFile(realdata(rel)));
+const readback = async (f: string) =>
+  RulesetSchema.parse(await readJson(`github-api/third-party-readbacks/${f}`));
+
+function project(over: Record<string, unknown> = {}): Project {
+  return ProjectSchema.parse({ name: "p", github: "o/r", ...over });
+}
+
+/** A posture where only the default branch section is observed. */
+function branchOnly(
+  rulesets: RepoPosture["rulesets"],
+  protection: RepoPosture["branchProtection"],
+) {
+  const rules = (rulesets ?? []).filter((r) => r.target === "branch").flatMap((rs) =>
+    rs.rules.map((rule) => ({ ...rule, ruleset_id: rs.id }))
+  );
+  const data: RepoPosture = {
+    repository: "o/r",
+    defaultBranch: "main",
+    settings: { allow_merge_commit: true },
+    rulesets,
+    branchRules: rules,
+    branchProtection: protection,
+  };
+  return data;
+}
+const branchRules = (fs: { rule: string }[]) =>
+  fs.map((f) => f.rule).filter((r) => r.startsWith("posture/branch-")).sort();
+
+Deno.test("obidex read-back: zero approvals and no review options are findings", async () => {
+  const rs = await readback("obidex_jahjah-internal_ruleset_22122876.json");
+  const data = branchOnly([rs], null);
+  const req = branchRequirements(data);
+  assert.equal(req.approvals, 0);
+  assert.ok(req.deletionBlocked && req.forcePushBlocked && req.linearHistory);
+  assert.ok(req.mergeCommitsBlocked); // squash only
+  assert.deepEqual(req.statusChecks, ["ci-ok"]);
+  assert.deepEqual(req.bypass, []);
+  const fs = evaluatePosture(data, project({ policy: { required_checks: ["ci-ok"] } }));
+  assert.deepEqual(branchRules(fs), [
+    "posture/branch-approvals-too-few",
+    "posture/branch-code-owner-review-off",
+    "posture/branch-conversation-resolution-off",
+    "posture/branch-last-push-approval-off",
+  ]);
+  // A policy naming a check the ruleset does not require.
+  const more = evaluatePosture(data, project({ policy: { required_checks: ["ci-ok", "lint"] } }));
+  const checks = more.find((f) => f.rule === "posture/branch-status-checks-missing");
+  assert.match(checks?.message ?? "", /lint/);
+});
+
+Deno.test("sevn read-backs: admins may always bypass, unless allow-listed", async () => {
+  const protect = await readback("sevn-bot_sevn_ruleset_18631367.json");
+  const review = await readback("sevn-bot_sevn_ruleset_19238611.json");
+  const data = branchOnly([protect, review], null);
+  const fs = evaluatePosture(data, project());
+  const bypass = fs.filter((f) => f.rule === "posture/branch-bypass-actor");
+  assert.equal(bypass.length, 2); // one per governing ruleset
+  assert.ok(bypass.every((f) => f.subject.endsWith("bypass:RepositoryRole:5")));
+  assert.ok(bypass.every((f) => f.scope === "repo:bypass"));
+  assert.deepEqual(
+    evaluatePosture(data, project({ policy: { bypass_allowed: ["RepositoryRole:5"] } }))
+      .filter((f) => f.rule === "posture/branch-bypass-actor"),
+    [],
+  );
+  // Merge commits: allowed by settings and by the ruleset's merge methods, history not linear.
+  assert.ok(fs.some((f) => f.rule === "posture/branch-merge-commits-allowed"));
+  assert.ok(
+    !evaluatePosture(data, project({ policy: { allow_merge_commits: true } })).some((f) =>
+      f.rule === "posture/branch-merge-commits-allowed"
+    ),
+  );
+  // A ruleset in evaluate mode enforces nothing.
+  const evaluateOnly = branchOnly([{ ...protect, enforcement: "evaluate" }], null);
+  assert.ok(
+    evaluatePosture(evaluateOnly, project()).some((f) =>
+      f.rule === "posture/branch-deletion-allowed"
+    ),
+  );
+});
+
+Deno.test("classic protection example combined with rulesets: strictest wins", async () => {
+  const classic = BranchProtectionSchema.parse(
+    await readJson(
+      "github-api/rest-api-description/examples/GET_repos_owner_repo_branches_branch_protection__200__branch-protection.json",
+    ),
+  );
+  // The documented example allows force pushes and deletions.
+  const alone = evaluatePosture(branchOnly([], classic), project());
+  assert.deepEqual(branchRules(alone), [
+    "posture/branch-deletion-allowed",
+    "posture/branch-force-push-allowed",
+  ]);
+  // The sevn ruleset blocks them: together, nothing is left (enforce_admins is on).
+  const protect = await readback("sevn-bot_sevn_ruleset_18631367.json");
+  const both = evaluatePosture(
+    branchOnly([protect], classic),
+    project({ policy: { bypass_allowed: ["RepositoryRole:5"] } }),
+  );
+  assert.deepEqual(branchRules(both), []);
+  const req = branchRequirements(branchOnly([protect], classic));
+  assert.equal(req.approvals, 2);
+  assert.deepEqual(req.statusChecks, ["continuous-integration/travis-ci"]);
+  // Classic protection without "include administrators" lets admins bypass.
+  const lax = { ...classic, enforce_admins: { enabled: false } };
+  assert.ok(
+    evaluatePosture(branchOnly([], lax), project()).some((f) =>
+      f.subject.endsWith("bypass:ClassicProtection:admins")
+    ),
+  );
+});
+
+Deno.test("nothing observed about the branch: no branch finding", async () => {
+  const data: RepoPosture = { repository: "o/r", defaultBranch: "main" };
+  const fs = evaluatePosture(data, project(), [{ scope: "repo:branch", reason: "403" }]);
+  assert.deepEqual(fs, []);
+  const protect = await readback("sevn-bot_sevn_ruleset_18631367.json");
+  const blindBypass = evaluatePosture(branchOnly([protect], null), project(), [
+    { scope: "repo:bypass", reason: "not visible" },
+  ]);
+  assert.ok(!blindBypass.some((f) => f.rule === "posture/branch-bypass-actor"));
+});
+
+Deno.test("release tags: ruleset patterns, ~ALL, exclusions and the policy tag pattern", () => {
+  const policy = project().policy;
+  assert.equal(sampleReleaseTag(policy), "refs/tags/v1.2.3");
+  assert.ok(refPatternMatches("refs/tags/v*", "refs/tags/v1.2.3", "main", "tags"));
+  assert.ok(refPatternMatches("v*", "refs/tags/v1.2.3", "main", "tags"));
+  assert.ok(refPatternMatches("~ALL", "refs/tags/v1.2.3", "main", "tags"));
+  assert.ok(!refPatternMatches("refs/tags/release-*", "refs/tags/v1.2.3", "main", "tags"));
+  assert.ok(refPatternMatches("~DEFAULT_BRANCH", "refs/heads/main", "main", "heads"));
+  const tagRuleset = (rules: string[], include = ["refs/tags/v*"], exclude: string[] = []) =>
+    RulesetSchema.parse({
+      id: 9,
+      name: "tags",
+      target: "tag",
+      enforcement: "active",
+      conditions: { ref_name: { include, exclude } },
+      rules: rules.map((type) => ({ type })),
+    });
+  const tags = (rs: RepoPosture["rulesets"], pol: Record<string, unknown> = {}) =>
+    evaluatePosture(
+      { repository: "o/r", defaultBranch: "main", rulesets: rs },
+      project({ policy: pol }),
+    )
+      .filter((f) => f.rule === "posture/release-tags-unprotected").map((f) =>
+        f.subject.split(":").pop()
+      );
+  assert.deepEqual(tags([]), ["creation", "update", "deletion"]);
+  assert.deepEqual(tags([tagRuleset(["creation", "update", "deletion"])]), []);
+  assert.deepEqual(tags([tagRuleset(["deletion"])]), ["creation", "update"]);
+  assert.deepEqual(
+    tags([tagRuleset(["creation", "update", "deletion"], ["~ALL"], ["refs/tags/v*"])]),
+    [
+      "creation",
+      "update",
+      "deletion",
+    ],
+  );
+  // A project tagging `release-1.2.3` is not covered by a v* ruleset.
+  assert.deepEqual(
+    tags([tagRuleset(["creation", "update", "deletion"])], { tag_pattern: "release-{version}" }),
+    [
+      "creation",
+      "update",
+      "deletion",
+    ],
+  );
+});
+
+Deno.test("CODEOWNERS coverage: defaults, policy paths, last match wins, min owners", () => {
+  const base = {
+    repository: "o/r",
+    defaultBranch: "main",
+    workflows: [{
+      path: ".github/workflows/publish.yml",
+      sha: "a",
+      size: 1,
+      text: "on: push\njobs: {}\n",
+    }],
+  };
+  const covered = (text: string, pol: Record<string, unknown> = {}) =>
+    evaluatePosture(
+      {
+        ...base,
+        codeowners: { path: ".github/CODEOWNERS", sha: "s", size: text.length, text },
+        codeownersErrors: [],
+      },
+      project({ policy: pol }),
+    ).filter((f) => f.rule.startsWith("posture/codeowners")).map((f) =>
+      f.subject.split("CODEOWNERS:")[1]
+    );
+  assert.deepEqual(covered("* @o/all\n"), []);
+  // The last matching line wins: an ownerless line for workflows removes coverage.
+  assert.deepEqual(covered("* @o/all\n/.github/workflows/\n"), [".github/workflows/**"]);
+  // Only some release files covered.
+  assert.deepEqual(covered("/.github/ @o/rel\npyproject.toml @o/rel\n"), [
+    "setup.py",
+    "MANIFEST.in",
+    "SECURITY.md",
+    "RELEASING.md",
+  ]);
+  // docs/* does not reach nested files; policy paths are checked too.
+  assert.deepEqual(
+    covered("* @a\n/src/* @b\n/src/pkg/\n", { codeowners_paths: ["src/pkg/_version.py"] }),
+    [
+      "src/pkg/_version.py",
+    ],
+  );
+  // Two owners required.
+  assert.deepEqual(
+    covered("* @o/all\n/.github/ @a @b\n", { min_code_owners: 2 }).length,
+    DEFAULT_CODEOWNERS_PATHS.length - 1,
+  );
+  const missing = evaluatePosture({ ...base, codeowners: null }, project());
+  assert.ok(missing.some((f) => f.rule === "posture/codeowners-missing"));
+  const errors = evaluatePosture({
+    ...base,
+    codeowners: { path: "CODEOWNERS", sha: "s", size: 5, text: "* @all\n" },
+    codeownersErrors: [{ line: 3, kind: "Unknown owner", message: "Unknown owner on line 3" }],
+  }, project());
+  assert.ok(errors.some((f) => f.rule === "posture/codeowners-errors"));
+});
+
+Deno.test("environments: the configured one and those the publish jobs use", () => {
+  const wf =
+    "on: release\npermissions: {}\njobs:\n  upload:\n    runs-on: x\n    environment: release\n    permissions:\n      id-token: write\n    steps:\n      - run: twine upload dist/*\n";
+  const data: RepoPosture = {
+    repository: "o/r",
+    defaultBranch: "main",
+    workflows: [{ path: ".github/workflows/r.yml", sha: "a", size: wf.length, text: wf }],
+    environments: [{
+      name: "release",
+      protection_rules: [{ type: "wait_timer", wait_timer: 5 }],
+      deployment_branch_policy: null,
+    }],
+  };
+  const fs = evaluatePosture(
+    data,
+    project({ publisher: { repository: "o/r", workflow: "r.yml", environment: "pypi" } }),
+  );
+  const env = fs.filter((f) => f.rule.startsWith("posture/publish-environment")).map((f) =>
+    f.subject
+  ).sort();
+  assert.deepEqual(env, [
+    "o/r:environment:pypi:exists",
+    "o/r:environment:release:refs",
+    "o/r:environment:release:reviewers",
+  ]);
+  // The workflow rule also notes the publish job uses another environment than configured.
+  assert.ok(fs.some((f) => f.rule === "workflows/publish-without-environment"));
+});
+
+Deno.test("toggles: false is a finding, undefined (not observed) is not", () => {
+  const on: RepoPosture = {
+    repository: "o/r",
+    defaultBranch: "main",
+    securityPolicy: { path: "SECURITY.md", sha: "a", size: 1 },
+    privateVulnerabilityReporting: true,
+    vulnerabilityAlerts: true,
+    immutableReleases: true,
+  };
+  assert.deepEqual(evaluatePosture(on, project()), []);
+  const off = {
+    ...on,
+    privateVulnerabilityReporting: false,
+    vulnerabilityAlerts: false,
+    immutableReleases: false,
+  };
+  assert.equal(evaluatePosture(off, project()).length, 3);
+  const unknown = { repository: "o/r", defaultBranch: "main" };
+  assert.deepEqual(evaluatePosture(unknown, project()), []);
+  // Per-project overrides: a disabled rule is dropped, a severity is replaced.
+  const over = evaluatePosture(
+    off,
+    project({
+      rules: {
+        "posture/dependabot-alerts-off": { enabled: false },
+        "posture/immutable-releases-off": { severity: "critical" },
+      },
+    }),
+  );
+  assert.deepEqual(over.map((f) => `${f.rule}:${f.severity}`).sort(), [
+    "posture/immutable-releases-off:critical",
+    "posture/private-vulnerability-reporting-off:medium",
+  ]);
+});
+
+Deno.test("actor names and the rule catalog", () => {
+  assert.equal(actorName({ actor_id: 5, actor_type: "RepositoryRole" }), "RepositoryRole:5");
+  assert.equal(actorName({ actor_id: 1, actor_type: "OrganizationAdmin" }), "OrganizationAdmin");
+  assert.equal(actorName({ actor_id: null, actor_type: "DeployKey" }), "DeployKey");
+  const all = [...POSTURE_RULES, ...WORKFLOW_RULES];
+  assert.equal(new Set(all.map((r) => r.id)).size, all.length);
+  assert.ok(all.every((r) => r.job === "repo" && r.title && r.control && r.remediation));
+});
