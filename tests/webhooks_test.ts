@@ -8,8 +8,7 @@ import {
   type PendingDelivery,
   signBody,
 } from "../src/webhooks.ts";
-import { appendAll, IDS, seedEvents, XSS } from "./web/_fixtures.ts";
-import { MemoryLedger } from "./web/_memory_ledger.ts";
+import { appendAll, IDS, realLedger, seedEvents, XSS } from "./web/_fixtures.ts";
 
 interface Received {
   headers: Headers;
@@ -40,7 +39,7 @@ function config(hooks: Record<string, unknown>[]): Config {
 
 async function seeded() {
   const kv = await Deno.openKv(":memory:");
-  const ledger = new MemoryLedger();
+  const { ledger } = await realLedger();
   const stored = await appendAll(kv, ledger, seedEvents());
   return { kv, ledger, stored };
 }

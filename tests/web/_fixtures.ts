@@ -9,7 +9,7 @@ import type { LedgerEventInput, LedgerStore, StoredEntry } from "../../src/ledge
 import { applyEntry } from "../../src/state/findings.ts";
 import { indexEntry } from "../../src/web/ledger_index.ts";
 import type { RuleMeta } from "../../rules/types.ts";
-import { MemoryLedger } from "./_memory_ledger.ts";
+import { generateSigningKey, openLedger } from "../../src/ledger/mod.ts";
 
 /** Payloads that must never execute or break out of their context. */
 export const XSS = {
@@ -202,13 +202,41 @@ export async function appendAll(
   return stored;
 }
 
-/** A fresh KV, a memory ledger and the seed events. */
-export async function seededWorld(): Promise<World> {
+/** Origin of the test ledgers. */
+export const ORIGIN = "test.example/ledger";
+/** A signing key for the test ledgers. */
+export const KEYS = await generateSigningKey(ORIGIN);
+
+/**
+ * A real (KV store) ledger in its own in-memory KV, so that closing `ledgerKv` makes the ledger
+ * unreadable while the state KV still works.
+ */
+export async function realLedger(
+  now: () => Date = () => SEEDED_AT,
+): Promise<{ ledger: LedgerStore; ledgerKv: Deno.Kv }> {
+  const ledgerKv = await Deno.openKv(":memory:");
+  const ledger = await openLedger({
+    store: "kv",
+    kv: ledgerKv,
+    origin: ORIGIN,
+    signingKey: KEYS.privateKey,
+    now,
+  });
+  return { ledger, ledgerKv };
+}
+
+/** A fresh state KV, a real ledger and the seed events (recorded ten minutes before NOW). */
+export async function seededWorld(): Promise<World & { ledgerKv: Deno.Kv; close(): void }> {
   const kv = await Deno.openKv(":memory:");
-  // Entries are recorded ten minutes before the clock of the app.
-  const ledger = new MemoryLedger("test.example/ledger", () => SEEDED_AT);
+  const { ledger, ledgerKv } = await realLedger();
   const stored = await appendAll(kv, ledger, seedEvents());
-  return { config: testConfig(), kv, ledger, stored };
+  const close = () => {
+    kv.close();
+    try {
+      ledgerKv.close();
+    } catch { /* already closed */ }
+  };
+  return { config: testConfig(), kv, ledger, ledgerKv, stored, close };
 }
 
 /** Serve an app on an ephemeral loopback port. */

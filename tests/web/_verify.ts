@@ -3,7 +3,48 @@
  *
  * @module
  */
-import { nodeHash, unhex } from "./_memory_ledger.ts";
+const enc = new TextEncoder();
+
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+}
+
+/** Hex of bytes. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Bytes of hex. */
+export function unhex(text: string): Uint8Array {
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** RFC 6962 leaf hash SHA-256(0x00 || line). */
+export async function leafHash(line: string): Promise<Uint8Array> {
+  const bytes = enc.encode(line);
+  const buf = new Uint8Array(bytes.length + 1);
+  buf.set(bytes, 1);
+  return await sha256(buf);
+}
+
+/** RFC 6962 node hash SHA-256(0x01 || left || right). */
+export async function nodeHash(left: Uint8Array, right: Uint8Array): Promise<Uint8Array> {
+  const buf = new Uint8Array(65);
+  buf[0] = 1;
+  buf.set(left, 1);
+  buf.set(right, 33);
+  return await sha256(buf);
+}
+
+/** RFC 6962 root of a list of leaf hashes, computed recursively (independent of the store). */
+export async function rootOf(leaves: Uint8Array[]): Promise<Uint8Array> {
+  if (leaves.length === 1) return leaves[0];
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return await nodeHash(await rootOf(leaves.slice(0, k)), await rootOf(leaves.slice(k)));
+}
 
 function eq(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

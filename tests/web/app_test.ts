@@ -1,9 +1,30 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { createApp } from "../../src/web/app.tsx";
 import { STYLE_PATH } from "../../src/web/style.ts";
-import { appendAll, IDS, NOW, RULES, SEEDED_AT, seededWorld, serve, XSS } from "./_fixtures.ts";
-import { hex, leafHash, MemoryLedger, unhex } from "./_memory_ledger.ts";
-import { checkpointRoot, rootFromInclusion, verifyConsistency } from "./_verify.ts";
+import {
+  appendAll,
+  IDS,
+  KEYS,
+  NOW,
+  realLedger,
+  RULES,
+  SEEDED_AT,
+  seededWorld,
+  serve,
+  testConfig,
+  XSS,
+} from "./_fixtures.ts";
+import type { LedgerStore } from "../../src/ledger/types.ts";
+import { httpSource, verifyLedger } from "../../src/ledger/mod.ts";
+import {
+  checkpointRoot,
+  hex,
+  leafHash,
+  rootFromInclusion,
+  rootOf,
+  unhex,
+  verifyConsistency,
+} from "./_verify.ts";
 
 async function world(extra: { sweepToken?: string; onSweep?: () => Promise<unknown> } = {}) {
   const w = await seededWorld();
@@ -24,7 +45,7 @@ async function world(extra: { sweepToken?: string; onSweep?: () => Promise<unkno
     get: (path: string, init?: RequestInit) => fetch(srv.base + path, init),
     async close() {
       await srv.close();
-      w.kv.close();
+      w.close();
     },
   };
 }
@@ -89,7 +110,7 @@ Deno.test("healthz reports ledger size and stale jobs, 503 when the ledger is un
     assertEquals(body.ok, true);
     assertEquals(body.ledgerSize, 11);
     assertEquals(body.staleJobs, []);
-    (w.ledger as MemoryLedger).broken = true;
+    w.ledgerKv.close();
     const bad = await w.get("/healthz");
     assertEquals(bad.status, 503);
     assertEquals((await bad.json()).ok, false);
@@ -122,7 +143,7 @@ Deno.test("a job without a recent success is stale", async () => {
     cacheMs: 0,
   });
   assertEquals((await (await early.request("/healthz")).json()).staleJobs, ["pypi"]);
-  w.kv.close();
+  w.close();
 });
 
 Deno.test("checkpoint is served as text/plain, 404 while the ledger is empty", async () => {
@@ -133,10 +154,11 @@ Deno.test("checkpoint is served as text/plain, 404 while the ledger is empty", a
     assertEquals(res.headers.get("content-type"), "text/plain; charset=utf-8");
     assertEquals(await res.text(), await w.ledger.checkpoint());
     const kv = await Deno.openKv(":memory:");
+    const emptyLedger = await realLedger();
     const empty = createApp({
       config: w.config,
       kv,
-      ledger: new MemoryLedger(),
+      ledger: emptyLedger.ledger,
       rules: RULES,
       cacheMs: 0,
     });
@@ -144,6 +166,7 @@ Deno.test("checkpoint is served as text/plain, 404 while the ledger is empty", a
     assertEquals(none.status, 404);
     await none.body?.cancel();
     kv.close();
+    emptyLedger.ledgerKv.close();
   } finally {
     await w.close();
   }
@@ -192,11 +215,11 @@ Deno.test("entries are the exact stored lines as JSONL, capped and range-checked
 
 Deno.test("entries are capped per request and the cap is announced", async () => {
   const kv = await Deno.openKv(":memory:");
-  const ledger = new MemoryLedger();
+  const { ledger, ledgerKv } = await realLedger();
   await ledger.append(
     Array.from({ length: 10_005 }, (_, i) => ({ kind: "test.event", body: { i } })),
   );
-  const app = createApp({ config: (await seededWorld()).config, kv, ledger, rules: RULES });
+  const app = createApp({ config: testConfig(), kv, ledger, rules: RULES });
   const res = await app.request("/ledger/entries?from=2");
   assertEquals(res.headers.get("x-ledger-entries-range"), "2-10002");
   const lines = (await res.text()).trimEnd().split("\n");
@@ -204,6 +227,25 @@ Deno.test("entries are capped per request and the cap is announced", async () =>
   assertEquals(JSON.parse(lines[0]).index, 2);
   assertEquals(JSON.parse(lines[9999]).index, 10_001);
   kv.close();
+  ledgerKv.close();
+});
+
+Deno.test("the ledger's own verifier accepts the served ledger, pinned or not", async () => {
+  const w = await world();
+  try {
+    const pinned = await w.ledger.checkpoint();
+    await appendAll(w.kv, w.ledger, [{
+      kind: "access.changed",
+      body: { project: "goodpkg", changes: [] },
+    }]);
+    const opts = { verifierKey: KEYS.verifierKey };
+    const report = await verifyLedger(await httpSource(w.base, { pageSize: 5 }), opts);
+    assert(report.ok, JSON.stringify(report));
+    const trusted = await verifyLedger(await httpSource(w.base), { ...opts, trusted: pinned! });
+    assert(trusted.ok, JSON.stringify(trusted));
+  } finally {
+    await w.close();
+  }
 });
 
 Deno.test("inclusion proofs verify against the checkpoint's root", async () => {
@@ -253,9 +295,7 @@ Deno.test("a subscriber's pinned checkpoint is consistent with a later one", asy
     assert(!(await verifyConsistency(pinned.size, 14, later.root, later.root, body.proof)));
     for (let from = 1; from <= 14; from++) {
       const { root } = checkpointRoot(
-        `x\n${from}\n${
-          btoa(String.fromCharCode(...await subRoot(w.ledger as MemoryLedger, from)))
-        }\n`,
+        `x\n${from}\n${btoa(String.fromCharCode(...await subRoot(w.ledger, from)))}\n`,
       );
       const p = await (await w.get(`/ledger/proof/consistency?from=${from}&to=14`)).json();
       assert(await verifyConsistency(from, 14, root, later.root, p.proof), `from ${from}`);
@@ -270,19 +310,11 @@ Deno.test("a subscriber's pinned checkpoint is consistent with a later one", asy
   }
 });
 
-/** Root of the first n leaves, from a fresh ledger holding the same lines. */
-async function subRoot(ledger: MemoryLedger, n: number): Promise<Uint8Array> {
+/** Root of the first n leaves, computed independently from the exact lines. */
+async function subRoot(ledger: LedgerStore, n: number): Promise<Uint8Array> {
   const lines: string[] = [];
   for await (const s of ledger.entries(0, n)) lines.push(s.line);
-  const leaves = await Promise.all(lines.map(leafHash));
-  const { nodeHash } = await import("./_memory_ledger.ts");
-  const root = async (xs: Uint8Array[]): Promise<Uint8Array> => {
-    if (xs.length === 1) return xs[0];
-    let k = 1;
-    while (k * 2 < xs.length) k *= 2;
-    return await nodeHash(await root(xs.slice(0, k)), await root(xs.slice(k)));
-  };
-  return await root(leaves);
+  return await rootOf(await Promise.all(lines.map(leafHash)));
 }
 
 Deno.test("project page: findings, gaps, timeline with proofs; unknown project is 404", async () => {

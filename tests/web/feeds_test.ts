@@ -134,7 +134,7 @@ Deno.test("global Atom feed: valid structure, interesting kinds, ledger index an
   assert(!xml.includes("<img"), "payloads are escaped in XML");
   assertStringIncludes(text(evil.content), "Ledger index: 5");
   assertStringIncludes(text(evil.title), "[critical] finding.opened evilpkg");
-  w.kv.close();
+  w.close();
 });
 
 Deno.test("JSON Feed 1.1 validates against the schema and carries ledger data", async () => {
@@ -152,7 +152,7 @@ Deno.test("JSON Feed 1.1 validates against the schema and carries ledger data", 
   assertEquals(item.url, `https://audit.example.org/findings/${IDS.resolved}`);
   const release = feed.items.find((i) => (i._ledger as { index: number }).index === 4)!;
   assertStringIncludes(release.content_text!, XSS.script.slice(0, 20)); // raw text in JSON
-  w.kv.close();
+  w.close();
 });
 
 Deno.test("per-project feeds only carry that project's events; unknown project is 404", async () => {
@@ -165,7 +165,7 @@ Deno.test("per-project feeds only carry that project's events; unknown project i
   const dark = JsonFeed.parse(await (await w.app.request("/projects/darkpkg/feed.json")).json());
   assertEquals(dark.items, []);
   assertEquals((await w.app.request("/projects/nope/feed.atom")).status, 404);
-  w.kv.close();
+  w.close();
 });
 
 Deno.test("feeds: ETag and Cache-Control; 304 on a matching conditional GET; new entry changes ETag", async () => {
@@ -192,7 +192,7 @@ Deno.test("feeds: ETag and Cache-Control; 304 on a matching conditional GET; new
   assert(changed.headers.get("etag") !== etag);
   const { entries } = checkAtom(await changed.text());
   assertEquals(text(entries[0]["ledger:index"]), "11");
-  w.kv.close();
+  w.close();
 });
 
 Deno.test("feeds cap the number of items", async () => {
@@ -208,5 +208,5 @@ Deno.test("feeds cap the number of items", async () => {
   const feed = JsonFeed.parse(await (await w.app.request("/feed.json")).json());
   assertEquals(feed.items.length, 50);
   assertEquals((feed.items[0]._ledger as { index: number }).index, 90);
-  w.kv.close();
+  w.close();
 });

@@ -150,7 +150,7 @@ Deno.test({
     } finally {
       await browser.close();
       await srv.close();
-      w.kv.close();
+      w.close();
     }
   },
 });
