@@ -11,6 +11,7 @@
  */
 import { type ArtifactSpec, buildSdist, buildWheel, sdistName, wheelName } from "./artifacts.ts";
 import type { SandboxFile, SandboxProject, Scenario } from "./scenario.ts";
+import { buildGithubPosture } from "./github_posture.ts";
 
 const INERT_PTH = "# inert stand-in for a start-up hook: does nothing\n";
 
@@ -135,12 +136,32 @@ export async function compromisedProject(name = "acme-compromised"): Promise<San
   };
 }
 
+/** GitHub responses for a scenario's projects: posture, hardened or weak. */
+export function githubRoutes(
+  projects: { project: SandboxProject; hardened: boolean }[],
+): Map<string, unknown> {
+  const routes = new Map<string, unknown>();
+  for (const { project, hardened } of projects) {
+    if (!project.github) continue;
+    const [owner, repo] = project.github.split("/");
+    for (const [path, body] of buildGithubPosture({ owner, repo, hardened })) {
+      routes.set(path, body);
+    }
+  }
+  return routes;
+}
+
 /** The demo's scenarios: the control and the compromised project. */
 export async function defaultScenario(): Promise<Scenario> {
+  const hardened = await hardenedProject();
+  const compromised = await compromisedProject();
   return {
     name: "default",
     description: "A well-hardened project (the control) and a compromised one",
-    projects: [await hardenedProject(), await compromisedProject()],
-    github: new Map(),
+    projects: [hardened, compromised],
+    github: githubRoutes([
+      { project: hardened, hardened: true },
+      { project: compromised, hardened: false },
+    ]),
   };
 }

@@ -23,6 +23,7 @@ import {
   type Scenario,
 } from "./scenario.ts";
 import { sha256Hex } from "./artifacts.ts";
+import { SandboxResponse } from "./github_posture.ts";
 import { createHash } from "node:crypto";
 
 /** Git blob id of some bytes: SHA-1 of `blob <size>\0` followed by the bytes. */
@@ -266,19 +267,24 @@ export function sandboxApp(
   });
 
   app.get("/github/*", (c) => {
-    const path = c.req.path.slice("/github".length);
+    let path: string;
+    try {
+      path = decodeURIComponent(c.req.path.slice("/github".length));
+    } catch {
+      return c.json({ message: "Bad Request" }, 400);
+    }
     if (!state.scenario.github.has(path)) {
       return c.json(
         { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
         404,
       );
     }
-    const body = state.scenario.github.get(path);
-    if (body && typeof body === "object" && "__status" in body) {
-      const { __status, __body } = body as { __status: number; __body?: unknown };
-      return c.json(__body ?? { message: "Forbidden" }, __status as 403);
+    const hit = state.scenario.github.get(path);
+    if (hit instanceof SandboxResponse) {
+      if (hit.status === 204 || hit.body === null) return c.body(null, hit.status as 204);
+      return c.json(hit.body, hit.status as 404);
     }
-    return conditional(c, JSON.stringify(body), "application/json; charset=utf-8", state.requests);
+    return conditional(c, JSON.stringify(hit), "application/json; charset=utf-8", state.requests);
   });
 
   app.notFound((c) => c.json({ message: "Not Found" }, 404));
