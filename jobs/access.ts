@@ -151,7 +151,7 @@ export function teamsFrom(items: TeamItem[]): Team[] {
 export function invitationsFrom(items: InvitationItem[]): Invitation[] {
   return items.map((i) => ({
     id: i.id,
-    invitee: i.invitee?.login ?? "(email)",
+    invitee: i.invitee?.login ?? `(email invitation ${i.id})`,
     ...(i.inviter ? { inviter: i.inviter.login } : {}),
     level: levelOf(undefined, i.permissions),
     ...(i.created_at ? { createdAt: i.created_at } : {}),
@@ -196,10 +196,16 @@ async function list<T>(
   scope: string,
   needs: string,
 ): Promise<T[] | undefined> {
-  const r = await c.gh.paginate(route, params, schema, { maxItems: MAX_ITEMS });
-  if (r.ok) return r.data;
-  if (!c.unobservable.some((u) => u.scope === scope)) {
-    c.unobservable.push({ scope, reason: reasonOf(r, needs) });
+  const r = await c.gh.paginate(route, params, schema, { maxItems: MAX_ITEMS + 1 });
+  // A list cut at the cap is not the whole state: diffing it would invent removals.
+  const reason = !r.ok
+    ? reasonOf(r, needs)
+    : r.data.length > MAX_ITEMS
+    ? `more than ${MAX_ITEMS} entries: not read in full`
+    : undefined;
+  if (reason === undefined && r.ok) return r.data;
+  if (reason && !c.unobservable.some((u) => u.scope === scope)) {
+    c.unobservable.push({ scope, reason });
   }
   return undefined;
 }
@@ -461,6 +467,11 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<A
     collectPypi(data, project, pypi),
   ]);
   if (pypiGap) c.unobservable.push(pypiGap);
+  ctx.log("access.collected", {
+    project: project.name,
+    unobservable: c.unobservable.map((u) => u.scope),
+    notApplicable: data.notApplicable.length,
+  });
   return {
     job: "access",
     project: project.name,

@@ -130,7 +130,7 @@ export interface Team {
 /** A pending repository invitation. */
 export interface Invitation {
   id: number;
-  /** Invitee login, or `(email)` for an invitation by email address. */
+  /** Invitee login, or `(email invitation <id>)` for an invitation by email address. */
   invitee: string;
   inviter?: string;
   level: Level;

@@ -488,6 +488,16 @@ Deno.test("hostile upstream: an oversized login makes the area not observable, n
     assert(gap, "collaborators not observable");
     assert(gap.reason.length < 400 && !gap.reason.includes("\n"), gap.reason);
     assertEquals(obs.data.collaborators, undefined);
+
+    // A list longer than the cap is not the whole state: not observable, not diffed.
+    const many = Array.from({ length: 1001 }, (_, i) => ({ login: `u${i}`, role_name: "read" }));
+    up.github.set(githubRouteKey("/repos/acme/w/collaborators", "affiliation=all"), many);
+    const capped = await accessJob.collect(config.project[0], ctxFor(config, kv));
+    assertEquals(
+      capped.unobservable.find((u) => u.scope === "access:collaborators")?.reason,
+      "more than 1000 entries: not read in full",
+    );
+    assertEquals(capped.data.collaborators, undefined);
   } finally {
     kv.close();
     await up.close();
