@@ -277,12 +277,20 @@ Deno.test("sweeps over real bodies: invitation accepted, PyPI maintainer added, 
     const org = clone(real.org);
     delete org.two_factor_requirement_enabled;
     up.github.set(`/orgs/${ORG}`, org);
+    // GitHub documents 422 for the members filter; the outside list answers 403 here.
     const forbidden = {
       __status: 403,
       __body: { message: "You must be an org owner to use this filter." },
     };
+    const invalid = {
+      __status: 422,
+      __body: {
+        message: "Only owners can use this filter.",
+        documentation_url: "https://docs.github.com/rest",
+      },
+    };
     for (const f of ["2fa_disabled", "2fa_insecure"]) {
-      up.github.set(githubRouteKey(`/orgs/${ORG}/members`, `filter=${f}`), forbidden);
+      up.github.set(githubRouteKey(`/orgs/${ORG}/members`, `filter=${f}`), invalid);
       up.github.set(githubRouteKey(`/orgs/${ORG}/outside_collaborators`, `filter=${f}`), forbidden);
     }
     const s4 = await sweep();
@@ -297,7 +305,8 @@ Deno.test("sweeps over real bodies: invitation accepted, PyPI maintainer added, 
       gaps.every((g) => g.reason.startsWith("not observable with this token")),
       JSON.stringify(gaps),
     );
-    assertStringIncludes(gaps.find((g) => g.scope === "access:members-2fa")!.reason, "HTTP 403");
+    assertStringIncludes(gaps.find((g) => g.scope === "access:members-2fa")!.reason, "HTTP 422");
+    assertStringIncludes(gaps.find((g) => g.scope === "access:outside-2fa")!.reason, "HTTP 403");
     assertEquals(s4.summary.status, "incomplete");
     assert(
       !s4.events.some((e) => e.entry.kind === "finding.resolved"),
