@@ -35,7 +35,7 @@ const files = [
   file("0.1.2", "ctx-0.1.2-py3-none-any.whl", "b", "2014-12-01T00:00:00Z"),
   file("0.2.6", "ctx-0.2.6.tar.gz", "c", "2022-05-21T00:00:00Z"),
 ];
-const data: PypiData = { name: "ctx", files, pins: {}, content: {} };
+const data: PypiData = { name: "ctx", files, pins: {}, content: {}, pyproject: {} };
 
 Deno.test("a release after years of dormancy is flagged (ctx 0.1.2 -> 0.2.6)", () => {
   const out = dormancyRules(data, policy);
@@ -135,6 +135,7 @@ Deno.test("a regular, complete release history raises nothing", () => {
     ],
     pins: {},
     content: {},
+    pyproject: {},
   };
   assertEquals(evaluateRelease(clean, policy), []);
 });
