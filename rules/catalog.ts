@@ -12,6 +12,7 @@ import { METADATA_RULES } from "./metadata.ts";
 import { PROVENANCE_RULES } from "./provenance.ts";
 import { POSTURE_RULES } from "./posture.ts";
 import { WORKFLOW_RULES } from "./workflows.ts";
+import { ACCESS_RULES } from "./access.ts";
 
 /** Every rule. Ids are unique (a test checks it). */
 export const RULES: readonly RuleMeta[] = [
@@ -22,6 +23,7 @@ export const RULES: readonly RuleMeta[] = [
   ...PROVENANCE_RULES,
   ...POSTURE_RULES,
   ...WORKFLOW_RULES,
+  ...ACCESS_RULES,
 ];
 
 /** Look up a rule's metadata. */

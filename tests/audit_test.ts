@@ -29,7 +29,11 @@ async function setup() {
   );
   const config = parseConfig(toml);
   const key = await generateSigningKey("test.localhost/auditor");
-  const secrets = { ...readSecrets(config, () => undefined), ledgerSigningKey: key.privateKey };
+  const secrets = {
+    ...readSecrets(config, () => undefined),
+    ledgerSigningKey: key.privateKey,
+    githubToken: "sandbox-token",
+  };
   const rt = await openRuntime(config, secrets);
   return {
     dir,

@@ -101,7 +101,8 @@ export async function runDemo(args: string[]): Promise<number> {
     );
     await Deno.writeTextFile(`${dir}/auditor.toml`, toml);
     const config: Config = parseConfig(toml, `${dir}/auditor.toml`);
-    const secrets = readSecrets(config);
+    // The sandbox accepts any token; a real GITHUB_TOKEN is never sent to it.
+    const secrets = { ...readSecrets(config), githubToken: "sandbox-token" };
     if (!secrets.ledgerSigningKey) {
       const key = await generateSigningKey(config.ledger.origin);
       secrets.ledgerSigningKey = key.privateKey;

@@ -12,6 +12,7 @@
 import { type ArtifactSpec, buildSdist, buildWheel, sdistName, wheelName } from "./artifacts.ts";
 import type { SandboxFile, SandboxProject, Scenario } from "./scenario.ts";
 import { buildGithubPosture } from "./github_posture.ts";
+import { githubAccessAllow, githubAccessRoutes } from "./github_access.ts";
 
 const INERT_PTH = "# inert stand-in for a start-up hook: does nothing\n";
 
@@ -87,7 +88,10 @@ export async function hardenedProject(name = "acme-hardened"): Promise<SandboxPr
     config: {
       github: `acme/${name}`,
       publisher: { repository: `acme/${name}`, workflow: "release.yml", environment: "pypi" },
-      allow: { maintainers: ["acme-release"] },
+      allow: {
+        maintainers: ["acme-release"],
+        ...githubAccessAllow({ owner: "acme", repo: name, hardened: true }),
+      },
     },
   };
 }
@@ -112,7 +116,7 @@ export async function compromisedProject(name = "acme-compromised"): Promise<San
     summary: "A project whose newest release was hijacked",
     authorEmail: "maintainer@acme.example",
     ownership: { organization: null, roles: [{ role: "Owner", user: "acme-maintainer" }] },
-    github: `acme/${name}`,
+    github: `acme-labs/${name}`,
     sources: { "2.0.0": clean },
     releases: [
       {
@@ -129,9 +133,12 @@ export async function compromisedProject(name = "acme-compromised"): Promise<San
       },
     ],
     config: {
-      github: `acme/${name}`,
-      publisher: { repository: `acme/${name}`, workflow: "release.yml", environment: "pypi" },
-      allow: { maintainers: ["acme-maintainer"] },
+      github: `acme-labs/${name}`,
+      publisher: { repository: `acme-labs/${name}`, workflow: "release.yml", environment: "pypi" },
+      allow: {
+        maintainers: ["acme-maintainer"],
+        ...githubAccessAllow({ owner: "acme-labs", repo: name, hardened: false }),
+      },
     },
   };
 }
@@ -145,6 +152,9 @@ export function githubRoutes(
     if (!project.github) continue;
     const [owner, repo] = project.github.split("/");
     for (const [path, body] of buildGithubPosture({ owner, repo, hardened })) {
+      routes.set(path, body);
+    }
+    for (const [path, body] of githubAccessRoutes({ owner, repo, hardened })) {
       routes.set(path, body);
     }
   }

@@ -24,6 +24,7 @@ import {
 } from "./scenario.ts";
 import { sha256Hex } from "./artifacts.ts";
 import { SandboxResponse } from "./github_posture.ts";
+import { githubRouteKey } from "./github_access.ts";
 import { createHash } from "node:crypto";
 
 /** Git blob id of some bytes: SHA-1 of `blob <size>\0` followed by the bytes. */
@@ -273,13 +274,15 @@ export function sandboxApp(
     } catch {
       return c.json({ message: "Bad Request" }, 400);
     }
-    if (!state.scenario.github.has(path)) {
+    const withQuery = githubRouteKey(path, new URL(c.req.url).searchParams);
+    const key = state.scenario.github.has(withQuery) ? withQuery : path;
+    if (!state.scenario.github.has(key)) {
       return c.json(
         { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
         404,
       );
     }
-    const hit = state.scenario.github.get(path);
+    const hit = state.scenario.github.get(key);
     if (hit instanceof SandboxResponse) {
       if (hit.status === 204 || hit.body === null) return c.body(null, hit.status as 204);
       return c.json(hit.body, hit.status as 404);
