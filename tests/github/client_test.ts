@@ -53,6 +53,19 @@ async function startServer(opts: { remaining?: () => number; resetIn?: number } 
       }
       return json('{"v":1}', 200, { "last-modified": lm });
     }
+    if (url.pathname === "/repos/o/r/elsewhere") {
+      // A hostile pagination link and redirect to another origin.
+      return json("[]", 200, { link: `<http://localhost:${url.port}/steal?page=2>; rel="next"` });
+    }
+    if (url.pathname === "/repos/o/r/moved") {
+      return new Response(null, { status: 301, headers: { location: "/repos/o/r", ...rate } });
+    }
+    if (url.pathname === "/repos/o/r/away") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: `http://localhost:${url.port}/steal`, ...rate },
+      });
+    }
     if (url.pathname === "/repos/o/r/bump") {
       version++;
       return json("{}");
@@ -191,6 +204,27 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     const s = gh.stats();
     assert.equal(s.requests, srv.seen.length);
     assert.equal(s.errors, 1 + 1 + 1 + 3);
+  } finally {
+    kv.close();
+    await srv.close();
+  }
+});
+
+Deno.test("the token never leaves the configured origin; same-origin redirects are followed", async () => {
+  const srv = await startServer();
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const gh = client(kv, srv.url);
+    const p = { owner: "o", repo: "r" };
+    const page = await gh.paginate("GET /repos/{owner}/{repo}/elsewhere", p, z.unknown());
+    assert.ok(!page.ok && /another origin/.test(page.message));
+    const away = await gh.get("GET /repos/{owner}/{repo}/away", p, z.unknown());
+    assert.ok(!away.ok && /another origin/.test(away.message));
+    const moved = await gh.get("GET /repos/{owner}/{repo}/moved", p, Repo);
+    assert.ok(moved.ok && moved.data.full_name === "octocat/Hello-World");
+    assert.ok(!srv.seen.some((s) => s.path.startsWith("/steal")));
+    // Refusals are errors, counted once (not retried).
+    assert.equal(gh.stats().errors, 2);
   } finally {
     kv.close();
     await srv.close();
