@@ -66,6 +66,14 @@ async function startServer(opts: { remaining?: () => number; resetIn?: number } 
         headers: { location: `http://localhost:${url.port}/steal`, ...rate },
       });
     }
+    if (url.pathname === "/repos/o/r/large") {
+      // Above the 64 KiB KV value limit: cached in chunks.
+      const body = JSON.stringify({ blob: "y".repeat(200_000) });
+      if (req.headers.get("if-none-match") === '"L"') {
+        return new Response(null, { status: 304, headers: { etag: '"L"', ...rate } });
+      }
+      return json(body, 200, { etag: '"L"' });
+    }
     if (url.pathname === "/repos/o/r/bump") {
       version++;
       return json("{}");
@@ -134,6 +142,20 @@ Deno.test("conditional requests: the second sweep costs a 304 and serves the cac
     assert.equal(srv.seen[1].ifNoneMatch, '"v1"');
     assert.deepEqual(warm.stats(), { requests: 1, notModified: 1, errors: 0 });
     assert.equal(warm.rateLimit().remaining, 4999);
+
+    // A body larger than a KV value is chunked, and still answered from the cache on a 304.
+    const big = { maxResponseBytes: 1_000_000 };
+    const Large = z.object({ blob: z.string() });
+    const l1 = await client(kv, srv.url, big).get("GET /repos/{owner}/{repo}/large", {
+      owner: "o",
+      repo: "r",
+    }, Large);
+    const l2 = await client(kv, srv.url, big).get("GET /repos/{owner}/{repo}/large", {
+      owner: "o",
+      repo: "r",
+    }, Large);
+    assert.ok(l1.ok && !l1.notModified && l2.ok && l2.notModified);
+    assert.equal(l2.data.blob.length, 200_000);
 
     // Last-Modified alone is a validator too (If-Modified-Since).
     const d1 = await warm.get(
