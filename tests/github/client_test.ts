@@ -84,6 +84,16 @@ async function startServer(opts: { remaining?: () => number; resetIn?: number } 
         403,
       );
     }
+    if (url.pathname === "/repos/o/r/limited") {
+      return new Response('{"message":"API rate limit exceeded"}', {
+        status: 403,
+        headers: {
+          "content-type": "application/json",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+        },
+      });
+    }
     if (url.pathname === "/repos/o/r/huge") return json(`"${"x".repeat(200_000)}"`);
     if (url.pathname === "/repos/o/r/flaky") return json('{"message":"boom"}', 502);
     if (url.pathname === "/repos/o/r/items") {
@@ -226,6 +236,21 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     const s = gh.stats();
     assert.equal(s.requests, srv.seen.length);
     assert.equal(s.errors, 1 + 1 + 1 + 3);
+    // Primary rate limit hit: not observable, and the client stops spending (budget exhausted).
+    const limited = await gh.get(
+      "GET /repos/{owner}/{repo}/limited",
+      { owner: "o", repo: "r" },
+      z.unknown(),
+    );
+    assert.ok(
+      !limited.ok && limited.reason === "not-observable" && /rate limited/.test(limited.message),
+    );
+    assert.ok(!limited.message.includes(TOKEN));
+    const after = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, Repo);
+    assert.ok(
+      !after.ok && after.reason === "not-observable" && /budget exhausted/.test(after.message),
+    );
+    assert.equal(gh.stats().requests, s.requests + 1);
   } finally {
     kv.close();
     await srv.close();
