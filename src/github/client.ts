@@ -177,6 +177,21 @@ export function safeMessage(text: unknown, token?: string): string {
   return s.length > 300 ? `${s.slice(0, 297)}...` : s;
 }
 
+/** Status of a request the client refused to send (never retried). */
+const REFUSED_STATUS = 421;
+
+function refused(message: string, url: string): Response {
+  return withUrl(Response.json({ message }, { status: REFUSED_STATUS }), url);
+}
+
+function sameOrigin(url: string, origin: string): boolean {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+}
+
 /** A constructed Response has an empty `url`; octokit's paginate parses it. */
 function withUrl(response: Response, url: string): Response {
   Object.defineProperty(response, "url", { value: url });
@@ -201,6 +216,7 @@ function conditionalFetch(
   const reserve = opts.reserve ?? 50;
   const slowBelow = opts.slowBelow ?? 500;
   const maxWaitMs = opts.maxWaitMs ?? 60_000;
+  const origin = new URL(opts.baseUrl).origin;
 
   async function respectBudget(): Promise<void> {
     const { remaining, resetAt } = rate;
@@ -234,18 +250,33 @@ function conditionalFetch(
     const signals = [AbortSignal.timeout(opts.timeoutMs)];
     if (opts.signal) signals.push(opts.signal);
     if (init?.signal) signals.push(init.signal);
-    counters.requests++;
+    const signal = AbortSignal.any(signals);
     let response: Response;
-    try {
-      response = await inner(url, {
-        ...init,
-        headers,
-        redirect: "follow",
-        signal: AbortSignal.any(signals),
-      });
-    } catch (e) {
-      counters.errors++;
-      throw e;
+    let target = url;
+    // The token only ever goes to the configured origin: pagination links and redirects that
+    // point elsewhere are refused (same-origin redirects, e.g. a renamed repository, are followed).
+    for (let hop = 0;; hop++) {
+      if (!sameOrigin(target, origin)) {
+        counters.errors++;
+        return refused(`refusing to send a request to another origin than ${origin}`, url);
+      }
+      counters.requests++;
+      try {
+        response = await inner(target, { ...init, headers, redirect: "manual", signal });
+      } catch (e) {
+        counters.errors++;
+        throw e;
+      }
+      const location = response.headers.get("location");
+      if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) {
+        break;
+      }
+      await response.body?.cancel().catch(() => {});
+      if (hop >= 3) {
+        counters.errors++;
+        return refused("too many redirects", url);
+      }
+      target = new URL(location, target).href;
     }
     const limit = headerNumber(response.headers, "x-ratelimit-limit");
     const remaining = headerNumber(response.headers, "x-ratelimit-remaining");
@@ -378,7 +409,7 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     retry: {
       retries: opts.retries ?? 2,
       retryAfterBaseValue: opts.retryBaseMs ?? 1000,
-      doNotRetry: [400, 401, 403, 404, 410, 413, 422, 451],
+      doNotRetry: [400, 401, 403, 404, 410, 413, 421, 422, 451],
     },
     throttle: {
       // Retry once on a primary or secondary limit when the wait is short; else give up.

@@ -53,6 +53,27 @@ async function startServer(opts: { remaining?: () => number; resetIn?: number } 
       }
       return json('{"v":1}', 200, { "last-modified": lm });
     }
+    if (url.pathname === "/repos/o/r/elsewhere") {
+      // A hostile pagination link and redirect to another origin.
+      return json("[]", 200, { link: `<http://localhost:${url.port}/steal?page=2>; rel="next"` });
+    }
+    if (url.pathname === "/repos/o/r/moved") {
+      return new Response(null, { status: 301, headers: { location: "/repos/o/r", ...rate } });
+    }
+    if (url.pathname === "/repos/o/r/away") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: `http://localhost:${url.port}/steal`, ...rate },
+      });
+    }
+    if (url.pathname === "/repos/o/r/large") {
+      // Above the 64 KiB KV value limit: cached in chunks.
+      const body = JSON.stringify({ blob: "y".repeat(200_000) });
+      if (req.headers.get("if-none-match") === '"L"') {
+        return new Response(null, { status: 304, headers: { etag: '"L"', ...rate } });
+      }
+      return json(body, 200, { etag: '"L"' });
+    }
     if (url.pathname === "/repos/o/r/bump") {
       version++;
       return json("{}");
@@ -62,6 +83,16 @@ async function startServer(opts: { remaining?: () => number; resetIn?: number } 
         JSON.stringify({ message: "Resource not accessible by integration" }),
         403,
       );
+    }
+    if (url.pathname === "/repos/o/r/limited") {
+      return new Response('{"message":"API rate limit exceeded"}', {
+        status: 403,
+        headers: {
+          "content-type": "application/json",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+        },
+      });
     }
     if (url.pathname === "/repos/o/r/huge") return json(`"${"x".repeat(200_000)}"`);
     if (url.pathname === "/repos/o/r/flaky") return json('{"message":"boom"}', 502);
@@ -121,6 +152,20 @@ Deno.test("conditional requests: the second sweep costs a 304 and serves the cac
     assert.equal(srv.seen[1].ifNoneMatch, '"v1"');
     assert.deepEqual(warm.stats(), { requests: 1, notModified: 1, errors: 0 });
     assert.equal(warm.rateLimit().remaining, 4999);
+
+    // A body larger than a KV value is chunked, and still answered from the cache on a 304.
+    const big = { maxResponseBytes: 1_000_000 };
+    const Large = z.object({ blob: z.string() });
+    const l1 = await client(kv, srv.url, big).get("GET /repos/{owner}/{repo}/large", {
+      owner: "o",
+      repo: "r",
+    }, Large);
+    const l2 = await client(kv, srv.url, big).get("GET /repos/{owner}/{repo}/large", {
+      owner: "o",
+      repo: "r",
+    }, Large);
+    assert.ok(l1.ok && !l1.notModified && l2.ok && l2.notModified);
+    assert.equal(l2.data.blob.length, 200_000);
 
     // Last-Modified alone is a validator too (If-Modified-Since).
     const d1 = await warm.get(
@@ -191,6 +236,42 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     const s = gh.stats();
     assert.equal(s.requests, srv.seen.length);
     assert.equal(s.errors, 1 + 1 + 1 + 3);
+    // Primary rate limit hit: not observable, and the client stops spending (budget exhausted).
+    const limited = await gh.get(
+      "GET /repos/{owner}/{repo}/limited",
+      { owner: "o", repo: "r" },
+      z.unknown(),
+    );
+    assert.ok(
+      !limited.ok && limited.reason === "not-observable" && /rate limited/.test(limited.message),
+    );
+    assert.ok(!limited.message.includes(TOKEN));
+    const after = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, Repo);
+    assert.ok(
+      !after.ok && after.reason === "not-observable" && /budget exhausted/.test(after.message),
+    );
+    assert.equal(gh.stats().requests, s.requests + 1);
+  } finally {
+    kv.close();
+    await srv.close();
+  }
+});
+
+Deno.test("the token never leaves the configured origin; same-origin redirects are followed", async () => {
+  const srv = await startServer();
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const gh = client(kv, srv.url);
+    const p = { owner: "o", repo: "r" };
+    const page = await gh.paginate("GET /repos/{owner}/{repo}/elsewhere", p, z.unknown());
+    assert.ok(!page.ok && /another origin/.test(page.message));
+    const away = await gh.get("GET /repos/{owner}/{repo}/away", p, z.unknown());
+    assert.ok(!away.ok && /another origin/.test(away.message));
+    const moved = await gh.get("GET /repos/{owner}/{repo}/moved", p, Repo);
+    assert.ok(moved.ok && moved.data.full_name === "octocat/Hello-World");
+    assert.ok(!srv.seen.some((s) => s.path.startsWith("/steal")));
+    // Refusals are errors, counted once (not retried).
+    assert.equal(gh.stats().errors, 2);
   } finally {
     kv.close();
     await srv.close();
