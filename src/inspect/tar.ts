@@ -113,17 +113,18 @@ async function readEntry(
   for await (const chunk of entry as AsyncIterable<Uint8Array>) {
     collector.addBytes(chunk.length, path);
     sink.update(chunk);
+    const wait = collector.pressure();
+    if (wait) await wait;
   }
   if (role) collector.keepText(role, path, sink);
-  const digests = sink.finish(true);
   collector.addEntry({
     path,
     type,
     declaredSize,
+    size: 0,
     mode: header.mode === undefined ? undefined : header.mode & 0o7777,
     linkTarget: type === "symlink" || type === "hardlink" ? header.linkname ?? "" : undefined,
-    ...(type === "file" ? digests : { size: digests.size }),
-  });
+  }, sink.finish(true));
 }
 
 function message(e: unknown): string {
