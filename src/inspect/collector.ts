@@ -172,9 +172,10 @@ export class Collector {
     }
   }
 
-  /** Account uncompressed bytes; stops past the absolute limit. */
+  /** Account uncompressed bytes; stops past the absolute limit or the time budget. */
   addBytes(n: number, path?: string): void {
     this.uncompressedBytes += n;
+    this.checkTime();
     if (this.uncompressedBytes > this.limits.maxUncompressedBytes) {
       this.stop(
         "decompression-bomb",
