@@ -12,8 +12,8 @@
  * ```
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
 import zlib from "node:zlib";
+import type { Hasher, MemberDigest, MemberHash } from "./hasher.ts";
 import { detectMagic, MAGIC_WINDOW } from "./magic.ts";
 import type { Anomaly, AnomalyKind, EntryInfo, InspectLimits, Members, Totals } from "./types.ts";
 
@@ -30,10 +30,20 @@ export class StopInspection extends Error {
 
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
 
+/** The digest-independent result of a member, and its digests to come. */
+export interface SinkResult {
+  size: number;
+  head: string;
+  magic?: EntryInfo["magic"];
+  /** Resolves to the digests; only meaningful when the content was read completely. */
+  digests: Promise<MemberDigest>;
+  complete: boolean;
+  declaredSize: number;
+}
+
 /** Hashes and captures one member's content while it streams by. */
 export class MemberSink {
-  #sha256: Hash = createHash("sha256");
-  #sha1: Hash = createHash("sha1");
+  #hash: MemberHash;
   #head: Uint8Array | undefined = new Uint8Array(MAGIC_WINDOW);
   #headLength = 0;
   #text: Uint8Array[] | undefined;
@@ -41,20 +51,24 @@ export class MemberSink {
   #textTruncated = false;
   /** Bytes seen so far. */
   size = 0;
-  /** Running CRC-32 of the content. */
+  /** Running CRC-32 of the content (only when asked for: ZIP members). */
   crc = 0;
 
-  constructor(readonly declaredSize: number, readonly captureLimit: number | undefined) {
-    this.#sha1.update(`blob ${declaredSize}\0`);
+  constructor(
+    hasher: Hasher,
+    readonly declaredSize: number,
+    readonly captureLimit: number | undefined,
+    readonly withCrc: boolean,
+  ) {
+    this.#hash = hasher.begin(declaredSize);
     if (captureLimit !== undefined) this.#text = [];
   }
 
   /** Feed the next chunk of content. */
   update(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#sha256.update(chunk);
-    this.#sha1.update(chunk);
-    this.crc = crc32(chunk, this.crc);
+    this.#hash.update(chunk);
+    if (this.withCrc) this.crc = crc32(chunk, this.crc);
     if (this.#head && this.#headLength < MAGIC_WINDOW) {
       const take = Math.min(MAGIC_WINDOW - this.#headLength, chunk.length);
       this.#head.set(chunk.subarray(0, take), this.#headLength);
@@ -64,19 +78,14 @@ export class MemberSink {
       const room = this.captureLimit - this.#textBytes;
       if (room > 0) {
         const part = chunk.subarray(0, room);
-        this.#text.push(part.slice());
+        const copy = new Uint8Array(part.length);
+        copy.set(part);
+        this.#text.push(copy);
         this.#textBytes += part.length;
       }
       if (chunk.length > room) this.#textTruncated = true;
     }
     this.size += chunk.length;
-  }
-
-  /** First bytes, hex. */
-  headHex(): string {
-    return toHex(
-      this.#head?.subarray(0, Math.min(HEAD_BYTES, this.#headLength)) ?? new Uint8Array(),
-    );
   }
 
   /** Captured text (UTF-8, replacement characters for bad bytes). */
@@ -91,23 +100,19 @@ export class MemberSink {
     return { text: new TextDecoder().decode(all), truncated: this.#textTruncated };
   }
 
-  /**
-   * Digests. `complete` says the whole content was read; otherwise no digest is returned.
-   * The git blob id is only valid when the size matched the declared size.
-   */
-  finish(complete: boolean): Pick<EntryInfo, "size" | "head" | "magic" | "sha256" | "gitSha1"> {
-    const sha256 = this.#sha256.digest("hex");
-    const sha1 = this.#sha1.digest("hex");
-    const head = this.headHex();
-    const magic = this.#head ? detectMagic(this.#head.subarray(0, this.#headLength)) : undefined;
-    this.#head = undefined;
-    return {
+  /** End of content. `complete` says the whole content was read. */
+  finish(complete: boolean): SinkResult {
+    const head = this.#head?.subarray(0, this.#headLength) ?? new Uint8Array();
+    const result: SinkResult = {
       size: this.size,
-      head,
-      magic,
-      sha256: complete ? sha256 : undefined,
-      gitSha1: complete && this.size === this.declaredSize ? sha1 : undefined,
+      head: toHex(head.subarray(0, HEAD_BYTES)),
+      magic: detectMagic(head),
+      digests: this.#hash.finish(),
+      complete,
+      declaredSize: this.declaredSize,
     };
+    this.#head = undefined;
+    return result;
   }
 }
 
@@ -131,7 +136,9 @@ export class Collector {
   truncated = false;
   #anomalyKeys = new Set<string>();
 
-  constructor(readonly limits: InspectLimits) {
+  #pending: Array<{ entry: EntryInfo; result: SinkResult }> = [];
+
+  constructor(readonly limits: InspectLimits, readonly hasher: Hasher) {
     this.deadline = this.started + limits.timeBudgetMs;
   }
 
@@ -165,9 +172,10 @@ export class Collector {
     }
   }
 
-  /** Account uncompressed bytes; stops past the absolute limit. */
+  /** Account uncompressed bytes; stops past the absolute limit or the time budget. */
   addBytes(n: number, path?: string): void {
     this.uncompressedBytes += n;
+    this.checkTime();
     if (this.uncompressedBytes > this.limits.maxUncompressedBytes) {
       this.stop(
         "decompression-bomb",
@@ -181,10 +189,17 @@ export class Collector {
    * Start hashing a member; `role` names the text member to capture, `captureBytes` asks for a
    * capture without a role (a symlink's target).
    */
-  beginMember(declaredSize: number, role?: keyof Members, captureBytes?: number): MemberSink {
+  beginMember(
+    declaredSize: number,
+    role?: keyof Members,
+    captureBytes?: number,
+    withCrc = false,
+  ): MemberSink {
     return new MemberSink(
+      this.hasher,
       declaredSize,
       role && !this.members[role] ? this.limits.maxTextMemberBytes : captureBytes,
+      withCrc,
     );
   }
 
@@ -194,10 +209,35 @@ export class Collector {
     if (text && !this.members[role]) this.members[role] = { path, ...text };
   }
 
-  /** Add a listed entry. */
-  addEntry(entry: EntryInfo): void {
+  /** Add a listed entry; with `result`, its size, head, magic and (later) digests are filled in. */
+  addEntry(entry: EntryInfo, result?: SinkResult): void {
     if (entry.type === "file") this.files++;
+    if (result) {
+      entry.size = result.size;
+      if (entry.type === "file") {
+        entry.head = result.head;
+        entry.magic = result.magic;
+      }
+      this.#pending.push({ entry, result });
+    }
     this.entries.push(entry);
+  }
+
+  /** Wait for the digests of every listed member and fill them in. */
+  async settle(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = [];
+    const digests = await Promise.all(pending.map((p) => p.result.digests));
+    pending.forEach(({ entry, result }, i) => {
+      if (entry.type !== "file" || !result.complete) return;
+      entry.sha256 = digests[i].sha256;
+      if (result.size === result.declaredSize) entry.gitSha1 = digests[i].sha1;
+    });
+  }
+
+  /** Wait while the hasher has too much in flight. */
+  pressure(): Promise<void> | undefined {
+    return this.hasher.pressure();
   }
 
   /** Totals for the result. */

@@ -10,8 +10,8 @@
  * ```
  * @module
  */
-import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
+import { type Hasher, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
 import { isOwnDistInfo, kindFromFilename } from "./names.ts";
 import { readTarGz } from "./tar.ts";
 import type { ArchiveInspection, InspectLimits, Members } from "./types.ts";
@@ -60,33 +60,33 @@ export async function inspectArtifact(
   if (!kind) {
     throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
   }
-  const { sha256, size } = await hashFile(path);
-  const collector = new Collector(limits);
-  const roleOf = (p: string) => memberRole(kind, filename, p);
-  if (kind === "sdist-tar") await readTarGz(path, collector, roleOf);
-  else await readZip(path, collector, roleOf);
-  return {
-    filename,
-    kind,
-    sha256,
-    entries: collector.entries,
-    members: collector.members,
-    anomalies: collector.anomalies,
-    totals: collector.totals(size),
-  };
+  const stat = await Deno.stat(path);
+  const parallel = (limits.hashInWorker ?? stat.size > WORKER_THRESHOLD) && workerAllowed(path);
+  const hasher: Hasher = parallel ? new WorkerHasher() : new InlineHasher();
+  try {
+    const whole = hasher.fileDigest(path);
+    whole.catch(() => undefined);
+    const collector = new Collector(limits, hasher);
+    const roleOf = (p: string) => memberRole(kind, filename, p);
+    if (kind === "sdist-tar") await readTarGz(path, collector, roleOf);
+    else await readZip(path, collector, roleOf);
+    await collector.settle();
+    const { sha256, size } = await whole;
+    return {
+      filename,
+      kind,
+      sha256,
+      entries: collector.entries,
+      members: collector.members,
+      anomalies: collector.anomalies,
+      totals: collector.totals(size),
+    };
+  } finally {
+    hasher.close();
+  }
 }
 
-/** SHA-256 (hex) and size of a file, streamed. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  using file = await Deno.open(path, { read: true });
-  const buf = new Uint8Array(1024 * 1024);
-  while (true) {
-    const n = await file.read(buf);
-    if (n === null) break;
-    hash.update(buf.subarray(0, n));
-    size += n;
-  }
-  return { sha256: hash.digest("hex"), size };
-}
+/** Artifacts larger than this are hashed in a worker thread (unless limits say otherwise). */
+export const WORKER_THRESHOLD = 4 * 1024 * 1024;
+
+export { hashFile } from "./hasher.ts";

@@ -8,8 +8,7 @@
  * ```
  * @module
  */
-import { createReadStream } from "node:fs";
-import { Transform, type TransformCallback } from "node:stream";
+import { Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { type Collector, StopInspection } from "./collector.ts";
@@ -40,7 +39,7 @@ export async function readTarGz(
   let rawBytes = 0;
   const rawLimit = limits.maxUncompressedBytes + 1024 * limits.maxEntries + 1024 * 1024;
   let stopError: StopInspection | undefined;
-  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const input = syncFileStream(path);
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const guard = new Transform({
     transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback) {
@@ -113,16 +112,47 @@ async function readEntry(
   for await (const chunk of entry as AsyncIterable<Uint8Array>) {
     collector.addBytes(chunk.length, path);
     sink.update(chunk);
+    const wait = collector.pressure();
+    if (wait) await wait;
   }
   if (role) collector.keepText(role, path, sink);
-  const digests = sink.finish(true);
   collector.addEntry({
     path,
     type,
     declaredSize,
+    size: 0,
     mode: header.mode === undefined ? undefined : header.mode & 0o7777,
     linkTarget: type === "symlink" || type === "hardlink" ? header.linkname ?? "" : undefined,
-    ...(type === "file" ? digests : { size: digests.size }),
+  }, sink.finish(true));
+}
+
+/**
+ * A readable stream over a file with synchronous reads (page-cache reads are faster than a
+ * round trip through the thread pool for each chunk).
+ */
+function syncFileStream(path: string, chunkSize = 256 * 1024): Readable {
+  let file: Deno.FsFile | undefined;
+  return new Readable({
+    highWaterMark: chunkSize,
+    read() {
+      try {
+        file ??= Deno.openSync(path, { read: true });
+        const buf = new Uint8Array(chunkSize);
+        const n = file.readSync(buf);
+        if (n === null || n === 0) {
+          file.close();
+          file = undefined;
+          this.push(null);
+        } else this.push(n === chunkSize ? buf : buf.subarray(0, n));
+      } catch (e) {
+        this.destroy(e as Error);
+      }
+    },
+    destroy(error, callback) {
+      file?.close();
+      file = undefined;
+      callback(error);
+    },
   });
 }
 

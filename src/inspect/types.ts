@@ -154,6 +154,11 @@ export interface InspectLimits {
   timeBudgetMs: number;
   /** Bytes captured of each text member (METADATA, RECORD, PKG-INFO...). */
   maxTextMemberBytes: number;
+  /**
+   * Hash in a worker thread (overlaps with decompression). Default: only for artifacts
+   * larger than 4 MiB. Needs read permission on `src/inspect/hash_worker.ts`.
+   */
+  hashInWorker?: boolean;
 }
 
 /** Ratios are only judged past this many output bytes (tiny members compress oddly well). */

@@ -11,9 +11,8 @@
  * ```
  * @module
  */
-import { createInflateRaw } from "node:zlib";
+import { createInflateRaw, inflateRawSync } from "node:zlib";
 import { type Collector, type MemberSink, StopInspection } from "./collector.ts";
-import { zipJsWarnings } from "./zipjs.ts";
 import { type EntryType, type Members, RATIO_FLOOR_BYTES } from "./types.ts";
 
 const SIG_LOCAL = 0x04034b50;
@@ -91,7 +90,7 @@ export async function readZip(
   const file = await Deno.open(path, { read: true });
   try {
     const view = new FileView(file, (await file.stat()).size);
-    await readZipFrom(view, collector, roleOf);
+    await readZipFrom(path, view, collector, roleOf);
   } catch (e) {
     if (!(e instanceof StopInspection)) {
       collector.anomaly("corrupt", `zip unreadable: ${message(e)}`);
@@ -103,6 +102,7 @@ export async function readZip(
 }
 
 async function readZipFrom(
+  path: string,
   view: FileView,
   collector: Collector,
   roleOf: (path: string) => keyof Members | undefined,
@@ -129,8 +129,8 @@ async function readZipFrom(
       `end record declares ${dir.entries} entries, central directory holds ${records.length}`,
     );
   }
-  const zipJs = await zipJsWarnings(view.file, view.size, records.length <= 20_000);
-  for (const w of zipJs) collector.anomaly("zipjs-warning", w);
+  const zipJs = collector.hasher.zipJs(path, records.length <= 20_000)
+    .catch((e) => [`zip.js: ${message(e)}`]);
 
   const ordered = [...records].sort((a, b) => a.localOffset - b.localOffset);
   if (ordered.length > 0 && ordered[0].localOffset > base) {
@@ -166,6 +166,7 @@ async function readZipFrom(
     }
     previousEnd = await readEntry(view, record, collector, roleOf);
   }
+  for (const w of await zipJs) collector.anomaly("zipjs-warning", w);
   const cdStart = dir.cdOffset + base;
   if (ordered.length > 0 && previousEnd < cdStart) {
     collector.anomaly(
@@ -446,7 +447,12 @@ async function readEntry(
     );
   }
   const role = type === "file" ? roleOf(path) : undefined;
-  const sink = collector.beginMember(record.size, role, type === "symlink" ? 4096 : undefined);
+  const sink = collector.beginMember(
+    record.size,
+    role,
+    type === "symlink" ? 4096 : undefined,
+    true,
+  );
   const complete = await readContent(view, dataOffset, record, sink, collector);
   if (complete) {
     if (sink.size !== record.size) {
@@ -465,13 +471,8 @@ async function readEntry(
     }
   }
   if (role && complete) collector.keepText(role, path, sink);
-  const digests = sink.finish(complete);
   const linkTarget = type === "symlink" ? sink.text()?.text ?? "" : undefined;
-  collector.addEntry({
-    ...listed,
-    ...(type === "dir" ? { size: digests.size } : digests),
-    linkTarget,
-  });
+  collector.addEntry({ ...listed, size: 0, linkTarget }, sink.finish(complete));
   let end = dataOffset + record.compressedSize;
   if (record.flags & 8) end = checkDescriptor(view, end, record, collector);
   return end;
@@ -597,10 +598,53 @@ async function readContent(
       if (chunk.length === 0) return false;
       done += chunk.length;
       if (!accept(chunk)) return false;
+      const wait = collector.pressure();
+      if (wait) await wait;
     }
     return true;
   }
+  if (record.size <= SMALL_MEMBER && record.compressedSize <= SMALL_MEMBER) {
+    return inflateSmall(view, offset, record, accept, collector);
+  }
   return await inflate(view, offset, record, accept, collector);
+}
+
+/** Members up to this size (declared and compressed) are inflated in one bounded call. */
+const SMALL_MEMBER = 1024 * 1024;
+
+/** One-shot inflate, output capped at the declared size (more is a size mismatch). */
+function inflateSmall(
+  view: FileView,
+  offset: number,
+  record: CentralRecord,
+  accept: (chunk: Uint8Array) => boolean,
+  collector: Collector,
+): boolean {
+  const input = view.read(offset, record.compressedSize);
+  let output: Uint8Array;
+  try {
+    output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      collector.anomaly(
+        "size-mismatch",
+        `content exceeds the declared ${record.size} bytes`,
+        record.name,
+      );
+    } else {
+      collector.anomaly("corrupt", `deflate stream: ${message(e)}`, record.name);
+    }
+    return false;
+  }
+  if (output.length > record.size) {
+    collector.anomaly(
+      "size-mismatch",
+      `content exceeds the declared ${record.size} bytes`,
+      record.name,
+    );
+    return false;
+  }
+  return accept(output);
 }
 
 async function inflate(
@@ -632,6 +676,8 @@ async function inflate(
         ok = false;
         break;
       }
+      const wait = collector.pressure();
+      if (wait) await wait;
     }
   } catch (e) {
     if (e instanceof StopInspection) throw e;

@@ -1,0 +1,101 @@
+/**
+ * Worker side of {@link ../hasher.ts}: SHA-256 and git blob SHA-1 of members, the SHA-256 of
+ * the whole file, and zip.js's structural warnings, computed off the main thread so that they
+ * overlap with decompression. Messages are processed in order.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { createHash, type Hash } from "node:crypto";
+import { zipJsWarnings } from "./zipjs.ts";
+
+/** Requests the worker understands. */
+export type HashRequest =
+  | { t: "begin"; id: number; declaredSize: number }
+  | { t: "data"; id: number; buf: ArrayBuffer }
+  | { t: "end"; id: number }
+  | { t: "file"; id: number; path: string }
+  | { t: "zipjs"; id: number; path: string; enabled: boolean };
+
+/** Replies. */
+export type HashReply =
+  | { t: "ack"; bytes: number }
+  | { t: "digest"; id: number; sha256: string; sha1: string }
+  | { t: "file"; id: number; sha256: string; size: number; error?: string }
+  | { t: "zipjs"; id: number; warnings: string[] };
+
+const open = new Map<number, { sha256: Hash; sha1: Hash }>();
+
+/** Synchronous reads: this thread has nothing better to do, and async hops cost latency. */
+function hashWholeFile(path: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  using file = Deno.openSync(path, { read: true });
+  const buf = new Uint8Array(1024 * 1024);
+  while (true) {
+    const n = file.readSync(buf);
+    if (n === null || n === 0) break;
+    hash.update(buf.subarray(0, n));
+    size += n;
+  }
+  return Promise.resolve({ sha256: hash.digest("hex"), size });
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+self.onmessage = (event: MessageEvent<HashRequest>) => {
+  const msg = event.data;
+  switch (msg.t) {
+    case "begin": {
+      const entry = { sha256: createHash("sha256"), sha1: createHash("sha1") };
+      entry.sha1.update(`blob ${msg.declaredSize}\0`);
+      open.set(msg.id, entry);
+      return;
+    }
+    case "data": {
+      const entry = open.get(msg.id);
+      const bytes = new Uint8Array(msg.buf);
+      entry?.sha256.update(bytes);
+      entry?.sha1.update(bytes);
+      self.postMessage({ t: "ack", bytes: bytes.length } satisfies HashReply);
+      return;
+    }
+    case "end": {
+      const entry = open.get(msg.id);
+      open.delete(msg.id);
+      if (!entry) return;
+      self.postMessage(
+        {
+          t: "digest",
+          id: msg.id,
+          sha256: entry.sha256.digest("hex"),
+          sha1: entry.sha1.digest("hex"),
+        } satisfies HashReply,
+      );
+      return;
+    }
+    case "file":
+      queue = queue.then(() =>
+        hashWholeFile(msg.path).then(
+          (r) => self.postMessage({ t: "file", id: msg.id, ...r } satisfies HashReply),
+          (e) =>
+            self.postMessage(
+              { t: "file", id: msg.id, sha256: "", size: 0, error: String(e) } satisfies HashReply,
+            ),
+        )
+      );
+      return;
+    case "zipjs":
+      queue = queue.then(async () => {
+        let warnings: string[];
+        try {
+          using file = await Deno.open(msg.path, { read: true });
+          warnings = await zipJsWarnings(file, (await file.stat()).size, msg.enabled);
+        } catch (e) {
+          warnings = [`zip.js: ${String(e).slice(0, 200)}`];
+        }
+        self.postMessage({ t: "zipjs", id: msg.id, warnings } satisfies HashReply);
+      });
+      return;
+  }
+};
