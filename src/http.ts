@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { getJson, setJson } from "./state/blob.ts";
+import { readCached, writeCached } from "./state/http_cache.ts";
 
 /** Identifies the auditor to upstream operators. */
 export const USER_AGENT =
@@ -166,24 +166,17 @@ function failure(e: unknown, url: string, timeout: AbortSignal): HttpFailure {
   return { ok: false, reason: "network", message: `${hostOf(url)} unreachable (${name})` };
 }
 
-interface CachedResponse {
-  etag?: string;
-  lastModified?: string;
-  contentType?: string;
-  body: string;
-}
-
 /**
- * GET with conditional-request validators kept in KV under `["http", url]`. A 304 returns the
- * cached body with `notModified: true`.
+ * GET with conditional-request validators kept in KV (see `state/http_cache.ts`). A 304
+ * returns the cached body with `notModified: true`. Bodies too large to cache are fetched
+ * whole each time.
  */
 export async function conditionalGet(
   kv: Deno.Kv,
   url: string,
   opts: HttpOptions,
 ): Promise<HttpResult> {
-  const key = ["http", url];
-  const cached = await getJson<CachedResponse>(kv, key);
+  const cached = await readCached(kv, url);
   const headers: Record<string, string> = { ...opts.headers };
   if (cached?.etag) headers["if-none-match"] = cached.etag;
   if (cached?.lastModified) headers["if-modified-since"] = cached.lastModified;
@@ -198,19 +191,14 @@ export async function conditionalGet(
         message: `${hostOf(url)}: unexpected 304`,
       };
     }
-    const h = new Headers();
-    if (cached.contentType) h.set("content-type", cached.contentType);
-    return { ...result, headers: h, body: new TextEncoder().encode(cached.body) };
+    const h = new Headers({ "content-type": cached.contentType });
+    return { ...result, headers: h, body: cached.body };
   }
-  const etag = result.headers.get("etag") ?? undefined;
-  const lastModified = result.headers.get("last-modified") ?? undefined;
-  if (etag || lastModified) {
-    await setJson(kv, key, {
-      etag,
-      lastModified,
-      contentType: result.headers.get("content-type") ?? undefined,
-      body: new TextDecoder().decode(result.body),
-    });
-  }
+  await writeCached(kv, url, {
+    etag: result.headers.get("etag") ?? undefined,
+    lastModified: result.headers.get("last-modified") ?? undefined,
+    contentType: result.headers.get("content-type") ?? "",
+    body: result.body,
+  });
   return result;
 }

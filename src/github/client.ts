@@ -2,7 +2,7 @@
  * A small, typed GitHub REST client on octokit (core + retry + throttling + paginate).
  *
  * - Conditional requests: ETag / Last-Modified validators are kept in Deno KV
- *   (`["http", url]`, see {@link ./http_cache.ts}); a `304 Not Modified` is answered from the
+ *   (`["http", url]`, see `src/state/http_cache.ts`); a `304 Not Modified` is answered from the
  *   cache and counted apart (GitHub does not count conditional 304s against the rate limit).
  * - Rate-limit budget per client (one client per sweep): `x-ratelimit-remaining` / `reset` are
  *   tracked and the client slows down, then waits (bounded) before exhausting the budget.
@@ -24,7 +24,7 @@ import { throttling } from "@octokit/plugin-throttling";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import type { z } from "zod";
 import type { RequestStats } from "../../jobs/types.ts";
-import { forget, readCached, writeCached } from "./http_cache.ts";
+import { forget, readCached, writeCached } from "../state/http_cache.ts";
 
 /** Why a read failed. */
 export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "error";

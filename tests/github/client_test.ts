@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { createGitHubClient, type GitHubClientOptions } from "../../src/github/client.ts";
-import { readCached } from "../../src/github/http_cache.ts";
+import { readCached } from "../../src/state/http_cache.ts";
 import { realdata } from "../_realdata.ts";
 
 const TOKEN = "ghp_secretTOKENvalue0000000000000000000000";

@@ -5,7 +5,7 @@ import {
   MAX_CACHED_BODY_BYTES,
   readCached,
   writeCached,
-} from "../../src/github/http_cache.ts";
+} from "../../src/state/http_cache.ts";
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * seed) & 0xff);
 
