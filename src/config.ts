@@ -73,6 +73,8 @@ export const PolicySchema = z.object({
   tag_pattern: z.string().includes("{version}").default("v{version}"),
   /** Require trusted publishing (PEP 740 provenance) on every file. */
   require_provenance: z.boolean().default(true),
+  /** Require a GitHub artifact attestation (actions/attest-build-provenance) on every file. */
+  require_github_attestation: z.boolean().default(false),
   /** Require a GitHub release with every PyPI file as an asset. */
   require_github_release: z.boolean().default(true),
   /** Default-branch protection. */
