@@ -1,0 +1,248 @@
+/**
+ * Source parity, collection side: which members of an sdist or a pure-Python wheel have no
+ * identical counterpart in the git tree at the release tag, compared by git blob SHA-1 (the
+ * trees API lists every blob's id, so no tarball is downloaded).
+ *
+ * - sdist: every file, by path (the sdist's top folder removed): absent at the tag, or present
+ *   with other bytes.
+ * - pure wheel: every `.py`, by content: its blob id must be one of the tag's blob ids (wheel
+ *   paths do not map to repository paths, e.g. `src/` layouts).
+ *
+ * Which differences are expected (PKG-INFO, `*.egg-info/`, version files) is the rules'
+ * decision (`rules/parity.ts`); this module only reports facts. Member listings are memoized
+ * per artifact digest in KV (`["parity-inspect", sha256]`, path → blob id, bounded) and
+ * comparisons per (tree, artifact) (`["parity-source", treeSha, sha256]`).
+ *
+ * @example
+ * ```ts
+ * const members = await artifactMembers(file, ctx, policy);
+ * if (members.ok) compareWithTree(file, members.value, tree);
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import type { Policy } from "../src/config.ts";
+import type { JobContext } from "./types.ts";
+import type { PypiFile } from "./pypi_types.ts";
+import {
+  MAX_LISTED_PATHS,
+  type SourceComparison,
+  SourceComparisonSchema,
+  type SourceEntry,
+} from "./releases_types.ts";
+import type { Tree } from "../src/github/releases.ts";
+import { getJson, setJson } from "../src/state/blob.ts";
+import { downloadArtifact } from "../src/download.ts";
+import { inspectArtifact, kindFromFilename, limitsFromPolicy } from "../src/inspect/mod.ts";
+import { USER_AGENT } from "../src/http.ts";
+
+/** Largest member listing kept in KV (entries). */
+export const MAX_CACHED_MEMBERS = 20_000;
+
+/** One member: path (sdist: without the top folder), size, blob id (absent when unread). */
+export const MemberSchema = z.tuple([
+  z.string().max(4096),
+  z.number().int().min(0),
+  z.string().max(40).nullable(),
+]);
+/** See {@link MemberSchema}. */
+export type Member = z.infer<typeof MemberSchema>;
+
+/** The members of one artifact, as needed for source parity. */
+export const MemberListingSchema = z.object({
+  kind: z.enum(["sdist", "wheel"]),
+  members: z.array(MemberSchema).max(MAX_CACHED_MEMBERS * 10),
+  /** The listing stopped early (limits, corruption): comparisons are incomplete. */
+  truncated: z.boolean(),
+});
+/** See {@link MemberListingSchema}. */
+export type MemberListing = z.infer<typeof MemberListingSchema>;
+
+/** A value or a one-line reason. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Strip an sdist's top folder (`pkg-1.0/src/a.py` → `src/a.py`). */
+export function stripTop(path: string): string {
+  const clean = path.replace(/^\.\//, "");
+  const slash = clean.indexOf("/");
+  return slash >= 0 ? clean.slice(slash + 1) : clean;
+}
+
+/** True for a wheel whose tag says pure Python (`*-none-any`). */
+export function isPureWheel(filename: string): boolean {
+  return /-none-any\.whl$/i.test(filename);
+}
+
+/**
+ * Download (digest checked) and list an artifact's members with their blob ids; memoized per
+ * digest.
+ *
+ * @example
+ * ```ts
+ * const listing = await artifactMembers(file, ctx, project.policy);
+ * ```
+ */
+export async function artifactMembers(
+  file: PypiFile,
+  ctx: JobContext,
+  policy: Policy,
+): Promise<Outcome<MemberListing>> {
+  const key = ["parity-inspect", file.sha256];
+  const cached = MemberListingSchema.safeParse(await getJson(ctx.kv, key));
+  if (cached.success) return { ok: true, value: cached.data };
+  const kind = kindFromFilename(file.filename);
+  if (!kind) return { ok: false, reason: "not a wheel or sdist file name" };
+  await Deno.mkdir(ctx.config.state.work_dir, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ctx.config.state.work_dir, prefix: "parity-" });
+  try {
+    const download = await downloadArtifact(file.url, {
+      allowedHosts: ctx.config.upstream.file_hosts,
+      expectedSha256: file.sha256,
+      maxBytes: ctx.config.upstream.max_download_bytes,
+      timeoutMs: ctx.config.upstream.timeout_ms * 4,
+      userAgent: USER_AGENT,
+      dest: `${dir}/artifact`,
+      signal: ctx.signal,
+    });
+    if (!download.ok) return { ok: false, reason: `download failed: ${download.detail}` };
+    const inspection = await inspectArtifact(
+      download.path,
+      file.filename,
+      limitsFromPolicy(policy),
+    );
+    const isSdist = kind !== "wheel";
+    const members: Member[] = inspection.entries
+      .filter((e) => e.type === "file")
+      .map((e) => [isSdist ? stripTop(e.path) : e.path, e.size, e.gitSha1 ?? null]);
+    const listing: MemberListing = {
+      kind: isSdist ? "sdist" : "wheel",
+      members,
+      truncated: inspection.totals.truncated,
+    };
+    if (members.length <= MAX_CACHED_MEMBERS) await setJson(ctx.kv, key, listing);
+    return { ok: true, value: listing };
+  } catch (e) {
+    return { ok: false, reason: `inspection failed: ${(e as Error).name}` };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+const SYMLINK_MODE = "120000";
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** Push into a capped list, counting every item. */
+function capped(list: SourceEntry[], entry: SourceEntry): void {
+  if (list.length < MAX_LISTED_PATHS) list.push(entry);
+}
+
+/**
+ * Compare an artifact's members with the git tree at its tag.
+ *
+ * @example
+ * ```ts
+ * const c = compareWithTree(file, listing, tree);
+ * c.notInTag.map((e) => e.path); // files that exist only on PyPI
+ * ```
+ */
+export function compareWithTree(
+  file: Pick<PypiFile, "filename" | "sha256">,
+  listing: MemberListing,
+  tree: Pick<Tree, "sha" | "tree">,
+): SourceComparison {
+  const blobs = new Map<string, { sha: string; mode: string }>();
+  const blobShas = new Set<string>();
+  const byBasename = new Map<string, string[]>();
+  const submodules: string[] = [];
+  for (const entry of tree.tree) {
+    if (entry.type === "blob") {
+      blobs.set(entry.path, { sha: entry.sha, mode: entry.mode });
+      const base = basename(entry.path);
+      byBasename.set(base, [...(byBasename.get(base) ?? []), entry.path]);
+      if (entry.mode !== SYMLINK_MODE) blobShas.add(entry.sha);
+    } else if (entry.type === "commit") submodules.push(`${entry.path}/`);
+  }
+  const out: SourceComparison = {
+    filename: file.filename,
+    sha256: file.sha256,
+    kind: listing.kind,
+    treeSha: tree.sha,
+    compared: 0,
+    matched: 0,
+    notInTag: [],
+    notInTagCount: 0,
+    differs: [],
+    differsCount: 0,
+    uncomparable: [],
+  };
+  const uncomparable = (path: string, why: string) => {
+    if (out.uncomparable.length < MAX_LISTED_PATHS) out.uncomparable.push({ path, why });
+  };
+  for (const [path, size, gitSha1] of listing.members) {
+    if (listing.kind === "wheel" && !path.endsWith(".py")) continue;
+    if (!gitSha1) {
+      uncomparable(path, "content not read completely");
+      continue;
+    }
+    out.compared++;
+    if (listing.kind === "wheel") {
+      if (blobShas.has(gitSha1)) {
+        out.matched++;
+        continue;
+      }
+      const samePath = (byBasename.get(basename(path)) ?? [])
+        .find((p) => p === path || p.endsWith(`/${path}`));
+      if (samePath) {
+        out.differsCount++;
+        capped(out.differs, { path, size, gitSha1, tagSha1: blobs.get(samePath)?.sha });
+      } else {
+        out.notInTagCount++;
+        capped(out.notInTag, { path, size, gitSha1 });
+      }
+      continue;
+    }
+    const atTag = blobs.get(path);
+    if (atTag?.mode === SYMLINK_MODE) {
+      uncomparable(path, "a symbolic link at the tag");
+    } else if (atTag?.sha === gitSha1) {
+      out.matched++;
+    } else if (atTag) {
+      out.differsCount++;
+      capped(out.differs, { path, size, gitSha1, tagSha1: atTag.sha });
+    } else if (submodules.some((s) => path.startsWith(s))) {
+      uncomparable(path, "inside a git submodule");
+    } else {
+      out.notInTagCount++;
+      capped(out.notInTag, { path, size, gitSha1 });
+    }
+  }
+  return out;
+}
+
+/**
+ * The comparison of an artifact with a tree, memoized in KV per (tree, artifact): both are
+ * content-addressed, so the result never changes.
+ *
+ * @example
+ * ```ts
+ * const hit = await cachedComparison(kv, treeSha, file.sha256);
+ * ```
+ */
+export async function cachedComparison(
+  kv: Deno.Kv,
+  treeSha: string,
+  sha256: string,
+): Promise<SourceComparison | undefined> {
+  const parsed = SourceComparisonSchema.safeParse(
+    await getJson(kv, ["parity-source", treeSha, sha256]),
+  );
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Store a comparison (see {@link cachedComparison}). */
+export async function storeComparison(kv: Deno.Kv, comparison: SourceComparison): Promise<void> {
+  await setJson(kv, ["parity-source", comparison.treeSha, comparison.sha256], comparison);
+}
