@@ -24,6 +24,7 @@ import type {
   ChecksumObservation,
   ReleaseObservation,
   ReleasesData,
+  SourceComparison,
   VersionParity,
 } from "./releases_types.ts";
 import { filesFromSimple } from "./pypi.ts";
@@ -36,6 +37,7 @@ import {
   checksumFormat,
   commitOf,
   compareRefs,
+  gitBlob,
   gitTree,
   immutableReleases,
   listReleases,
@@ -65,6 +67,7 @@ import {
   cachedComparison,
   compareWithTree,
   isPureWheel,
+  setupCfgEquivalent,
   storeComparison,
 } from "./releases_source.ts";
 
@@ -341,6 +344,38 @@ async function findRelease(
   return undefined;
 }
 
+/**
+ * When an sdist's `setup.cfg` is not at the tag as is, compare it parsed without setuptools'
+ * `[egg_info]` options (reading the tag's blob). False when that could not be established.
+ */
+async function establishSetupCfg(
+  comparison: SourceComparison,
+  sdistText: string | undefined,
+  run: GitHubRun,
+  file: PypiFile,
+): Promise<boolean> {
+  if (comparison.kind !== "sdist" || sdistText === undefined) return true;
+  if (comparison.notInTag.some((e) => e.path === "setup.cfg")) {
+    comparison.setupCfgEquivalent = setupCfgEquivalent(sdistText, undefined);
+    return true;
+  }
+  const differing = comparison.differs.find((e) => e.path === "setup.cfg");
+  if (!differing?.tagSha1) return true;
+  const blob = await gitBlob(run.gh, run.owner, run.repo, differing.tagSha1);
+  if (!blob.ok) {
+    run.unobservable.push({
+      scope: `source:${file.sha256}`,
+      reason: oneLine(`setup.cfg at the tag not readable: ${blob.message}`),
+    });
+    return false;
+  }
+  comparison.setupCfgEquivalent = setupCfgEquivalent(
+    sdistText,
+    new TextDecoder().decode(blob.data),
+  );
+  return true;
+}
+
 async function observeSource(
   v: VersionParity,
   files: PypiFile[],
@@ -391,6 +426,7 @@ async function observeSource(
       continue;
     }
     const comparison = compareWithTree(file, listing.value, t);
+    if (!await establishSetupCfg(comparison, listing.value.setupCfg, run, file)) continue;
     v.source[file.sha256] = comparison;
     if (!listing.value.truncated) await storeComparison(run.ctx.kv, comparison);
   }

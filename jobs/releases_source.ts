@@ -35,6 +35,12 @@ import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact } from "../src/download.ts";
 import { inspectArtifact, kindFromFilename, limitsFromPolicy } from "../src/inspect/mod.ts";
 import { USER_AGENT } from "../src/http.ts";
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import tar from "tar-stream";
+
+/** Largest `setup.cfg` read for the `[egg_info]` comparison. */
+export const MAX_SETUP_CFG_BYTES = 64 * 1024;
 
 /** Largest member listing kept in KV (entries). */
 export const MAX_CACHED_MEMBERS = 20_000;
@@ -54,6 +60,8 @@ export const MemberListingSchema = z.object({
   members: z.array(MemberSchema).max(MAX_CACHED_MEMBERS * 10),
   /** The listing stopped early (limits, corruption): comparisons are incomplete. */
   truncated: z.boolean(),
+  /** An sdist's top-level `setup.cfg` text (at most {@link MAX_SETUP_CFG_BYTES}). */
+  setupCfg: z.string().max(MAX_SETUP_CFG_BYTES).optional(),
 });
 /** See {@link MemberListingSchema}. */
 export type MemberListing = z.infer<typeof MemberListingSchema>;
@@ -119,6 +127,12 @@ export async function artifactMembers(
       members,
       truncated: inspection.totals.truncated,
     };
+    const setupCfg = inspection.entries.find((e) =>
+      e.type === "file" && stripTop(e.path) === "setup.cfg" && e.path.split("/").length === 2
+    );
+    if (kind === "sdist-tar" && setupCfg && setupCfg.size <= MAX_SETUP_CFG_BYTES) {
+      listing.setupCfg = await readTarMember(download.path, setupCfg.path, MAX_SETUP_CFG_BYTES);
+    }
     if (members.length <= MAX_CACHED_MEMBERS) await setJson(ctx.kv, key, listing);
     return { ok: true, value: listing };
   } catch (e) {
@@ -245,4 +259,126 @@ export async function cachedComparison(
 /** Store a comparison (see {@link cachedComparison}). */
 export async function storeComparison(kv: Deno.Kv, comparison: SourceComparison): Promise<void> {
   await setJson(kv, ["parity-source", comparison.treeSha, comparison.sha256], comparison);
+}
+
+/**
+ * Text of one member of a `.tar.gz` (first match, at most `maxBytes`), or undefined.
+ *
+ * @example
+ * ```ts
+ * const text = await readTarMember("/tmp/x.tar.gz", "x-1.0/setup.cfg", 65536);
+ * ```
+ */
+export async function readTarMember(
+  archive: string,
+  member: string,
+  maxBytes: number,
+): Promise<string | undefined> {
+  const input = createReadStream(archive);
+  const gunzip = createGunzip();
+  const extract = tar.extract();
+  const swallow = () => {};
+  input.on("error", swallow);
+  gunzip.on("error", swallow);
+  extract.on("error", swallow);
+  input.pipe(gunzip).pipe(extract);
+  let text: string | undefined;
+  let seen = 0;
+  try {
+    for await (const entry of extract) {
+      if (++seen > MAX_CACHED_MEMBERS * 10) break;
+      if (entry.header.name !== member || entry.header.type !== "file") {
+        entry.resume();
+        continue;
+      }
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of entry as AsyncIterable<Uint8Array>) {
+        size += chunk.length;
+        if (size > maxBytes) return undefined;
+        chunks.push(chunk);
+      }
+      const all = new Uint8Array(size);
+      let at = 0;
+      for (const c of chunks) {
+        all.set(c, at);
+        at += c.length;
+      }
+      text = new TextDecoder().decode(all);
+      break;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+    extract.destroy();
+  }
+  return text;
+}
+
+/** Parsed INI: section → option → value (configparser's rules, options case-sensitive). */
+export type IniDocument = Map<string, Map<string, string>>;
+
+/**
+ * Parse `setup.cfg` as Python's configparser reads it: `[section]`, `key = value` or
+ * `key: value`, indented continuation lines, full-line `#`/`;` comments. Undefined when a line
+ * cannot be read.
+ *
+ * @example
+ * ```ts
+ * parseIni("[metadata]\nname = acme\n").get("metadata")?.get("name"); // "acme"
+ * ```
+ */
+export function parseIni(text: string): IniDocument | undefined {
+  const doc: IniDocument = new Map();
+  let section: Map<string, string> | undefined;
+  let lastKey: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s*([#;].*)?$/.test(raw)) continue;
+    const header = /^\[([^\]]+)\]\s*$/.exec(raw);
+    if (header) {
+      section = doc.get(header[1]) ?? new Map();
+      doc.set(header[1], section);
+      lastKey = undefined;
+      continue;
+    }
+    if (/^\s/.test(raw) && section && lastKey !== undefined) {
+      const prev = section.get(lastKey) ?? "";
+      section.set(lastKey, prev === "" ? raw.trim() : `${prev}\n${raw.trim()}`);
+      continue;
+    }
+    const option = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(raw);
+    if (!option || !section) return undefined;
+    lastKey = option[1];
+    section.set(lastKey, option[2].trim());
+  }
+  return doc;
+}
+
+function withoutEggInfoTags(doc: IniDocument): string {
+  const egg = doc.get("egg_info");
+  if (egg) {
+    egg.delete("tag_build");
+    egg.delete("tag_date");
+    if (egg.size === 0) doc.delete("egg_info");
+  }
+  const plain = [...doc].map(([name, options]) => [name, [...options].sort()] as const).sort();
+  return JSON.stringify(plain);
+}
+
+/**
+ * True when an sdist's `setup.cfg` equals the tag's (undefined: none at the tag) once the
+ * `[egg_info]` `tag_build` / `tag_date` options setuptools writes are removed, compared parsed.
+ *
+ * @example
+ * ```ts
+ * setupCfgEquivalent("[egg_info]\ntag_build = \ntag_date = 0\n\n", undefined); // true
+ * ```
+ */
+export function setupCfgEquivalent(sdistText: string, tagText: string | undefined): boolean {
+  const sdist = parseIni(sdistText);
+  const tag = parseIni(tagText ?? "");
+  if (!sdist || !tag) return false;
+  return withoutEggInfoTags(sdist) === withoutEggInfoTags(tag);
 }

@@ -48,11 +48,12 @@ export const SourceComparisonSchema = z.object({
   uncomparable: z.array(z.object({ path: z.string().max(4096), why: z.string().max(200) }))
     .max(MAX_LISTED_PATHS),
   /**
-   * An sdist's `setup.cfg` with the section setuptools appends (`[egg_info]` with `tag_build`
-   * and `tag_date` only) removed: its blob id, so that the rest can be compared with the tag.
+   * For an sdist whose `setup.cfg` is not identical to the tag's: whether the two are equal as
+   * parsed INI once the `[egg_info]` `tag_build` / `tag_date` options setuptools writes into
+   * every sdist are removed (setuptools also rewrites the file, dropping comments). Undefined
+   * when not established.
    */
-  setupCfgWithoutEggInfo: z.object({ gitSha1: z.string().max(40), empty: z.boolean() })
-    .optional(),
+  setupCfgEquivalent: z.boolean().optional(),
 });
 /** See {@link SourceComparisonSchema}. */
 export type SourceComparison = z.infer<typeof SourceComparisonSchema>;

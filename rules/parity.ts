@@ -14,8 +14,9 @@
  * - version files written at build time by setuptools-scm, hatch-vcs, versioneer and
  *   pdm-backend's SCM version source, {@link VERSION_FILES}, at most
  *   {@link MAX_VERSION_FILE_BYTES} bytes;
- * - an sdist `setup.cfg` whose only change is the `[egg_info]` section setuptools appends
- *   (`tag_build`, `tag_date`), as established by the job. Any other `setup.cfg` change counts.
+ * - an sdist `setup.cfg` whose only change is the `[egg_info]` section setuptools writes
+ *   (`tag_build`, `tag_date`; setuptools rewrites the file, so the job compares it parsed, see
+ *   `setupCfgEquivalent`). Any other `setup.cfg` change counts.
  *
  * @example
  * ```ts
@@ -392,8 +393,7 @@ function sourceFindings(data: ReleasesData, v: VersionParity): Finding[] {
     const scope = `source:${c.sha256}`;
     const subject = fileSubject(data, v.version, c.filename);
     const setupCfgExplained = (e: SourceEntry) =>
-      c.kind === "sdist" && e.path === "setup.cfg" && c.setupCfgWithoutEggInfo !== undefined &&
-      (e.tagSha1 ? c.setupCfgWithoutEggInfo.gitSha1 === e.tagSha1 : c.setupCfgWithoutEggInfo.empty);
+      c.kind === "sdist" && e.path === "setup.cfg" && c.setupCfgEquivalent === true;
     const keep = (e: SourceEntry) => !isGeneratedMember(c.kind, e) && !setupCfgExplained(e);
     const notInTag = c.notInTag.filter(keep);
     const notInTagCount = c.notInTagCount - (c.notInTag.length - notInTag.length);

@@ -108,6 +108,51 @@ export const TreeSchema = z.object({
 /** See {@link TreeSchema}. */
 export type Tree = z.infer<typeof TreeSchema>;
 
+/** `GET /repos/{o}/{r}/git/blobs/{sha}`. */
+export const BlobSchema = z.object({
+  sha: z.string().regex(HEX40),
+  size: z.number().int().min(0),
+  encoding: z.string().max(20),
+  content: z.string().max(2 * 1024 * 1024),
+}).passthrough();
+/** See {@link BlobSchema}. */
+export type Blob = z.infer<typeof BlobSchema>;
+
+/**
+ * One git blob's bytes (small files only: the content is bounded to ~1.5 MiB).
+ *
+ * @example
+ * ```ts
+ * const b = await gitBlob(gh, "acme", "tool", sha);
+ * if (b.ok) new TextDecoder().decode(b.data);
+ * ```
+ */
+export async function gitBlob(
+  gh: GitHubClient,
+  owner: string,
+  repo: string,
+  sha: string,
+): Promise<GitHubResult<Uint8Array>> {
+  const r = await gh.get(
+    "GET /repos/{owner}/{repo}/git/blobs/{file_sha}",
+    { owner, repo, file_sha: sha },
+    BlobSchema,
+  );
+  if (!r.ok) return r;
+  if (r.data.encoding === "utf-8") {
+    return { ...r, data: new TextEncoder().encode(r.data.content) };
+  }
+  if (r.data.encoding !== "base64") {
+    return { ok: false, status: r.status, reason: "error", message: "unknown blob encoding" };
+  }
+  try {
+    const binary = atob(r.data.content.replace(/\s+/g, ""));
+    return { ...r, data: Uint8Array.from(binary, (ch) => ch.charCodeAt(0)) };
+  } catch {
+    return { ok: false, status: r.status, reason: "error", message: "blob content is not base64" };
+  }
+}
+
 /** Raw attestations list; `src/sigstore/github_attestation.ts` validates it further. */
 const AttestationsRawSchema = z.object({ attestations: z.array(z.unknown()).max(1000) })
   .passthrough();
