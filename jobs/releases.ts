@@ -57,8 +57,12 @@ import {
   parseAttestationsResponse,
   verifyGithubAttestations,
 } from "../src/sigstore/github_attestation.ts";
-import { publicGoodTrustRoot } from "../src/sigstore/trusted_root.ts";
-import { MAX_BUNDLE_BYTES } from "../src/sigstore/verify_bundle.ts";
+import {
+  publicGoodTrustRoot,
+  selectTrustRoot,
+  type TrustRoot,
+} from "../src/sigstore/trusted_root.ts";
+import { leafCertificate, MAX_BUNDLE_BYTES, parseBundle } from "../src/sigstore/verify_bundle.ts";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import { evaluateParity } from "../rules/parity.ts";
 import { evaluateProvenance, unobservableProvenance } from "../rules/provenance.ts";
@@ -202,15 +206,38 @@ async function githubAttestationOf(
   } catch (e) {
     return attestationError(file, `attestations not readable: ${oneLine((e as Error).message)}`);
   }
+  const roots = [publicGoodTrustRoot()];
+  const checkable = bundles.slice(0, MAX_BUNDLES_PER_FILE).filter((b) => hasKnownIssuer(b, roots));
+  if (bundles.length > 0 && checkable.length === 0) {
+    return attestationError(
+      file,
+      "attestations signed by a certificate authority with no configured trust root " +
+        "(GitHub's own Fulcio signs attestations of private repositories)",
+    );
+  }
   return verifyGithubAttestations(
     { filename: file.filename, sha256: file.sha256 },
-    bundles.slice(0, MAX_BUNDLES_PER_FILE),
+    checkable,
     {
       repository: `${run.owner}/${run.repo}`,
       workflow: run.project.publisher?.workflow,
-      roots: [publicGoodTrustRoot()],
+      roots,
     },
   );
+}
+
+/**
+ * False only when a bundle's leaf certificate was issued by a CA of none of `roots`: such a
+ * bundle cannot be judged here (not invalid, just not checkable). Malformed bundles are kept,
+ * so that the verifier reports them.
+ */
+function hasKnownIssuer(bundle: unknown, roots: readonly TrustRoot[]): boolean {
+  try {
+    const leaf = leafCertificate(parseBundle(bundle));
+    return !leaf || selectTrustRoot(roots, leaf) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 /** The tag name of a version. */

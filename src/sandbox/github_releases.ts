@@ -3,7 +3,8 @@
  * releases (list and by tag) with assets carrying `digest`, the immutable-releases setting,
  * the commit of each tag, `compare/{default}...{tag}`, recursive git trees whose blob SHA-1s
  * are computed from the very files the sandbox artifacts were built from (the sdist's members,
- * minus what the build generated), and the attestations endpoint (empty, or 404).
+ * minus what the build generated) and those blobs, and the attestations endpoint (empty, or
+ * 404).
  *
  * `hardened: true` models a project whose releases match PyPI in every respect (no parity
  * finding); `hardened: false` models the signals of a hijacked project: the newest version has
@@ -20,6 +21,7 @@
  * ```
  * @module
  */
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import tar from "tar-stream";
@@ -191,6 +193,17 @@ export async function githubReleaseRoutes(
     opts.editSources?.(rel.version, sources);
     const tree = treeOf(sources, api);
     routes.set(`${repoPath}/git/trees/${tree.sha}`, tree);
+    for (const bytes of sources.values()) {
+      const sha = gitBlobSha1(bytes);
+      routes.set(`${repoPath}/git/blobs/${sha}`, {
+        sha,
+        node_id: `B_${sha.slice(0, 12)}`,
+        size: bytes.byteLength,
+        url: `${api}/git/blobs/${sha}`,
+        content: Buffer.from(bytes).toString("base64"),
+        encoding: "base64",
+      });
+    }
 
     const commitSha = sha1Hex(`commit ${project.name} ${tag}`);
     const date = shiftTime(upload, opts.hardened ? -3600_000 : 86_400_000);

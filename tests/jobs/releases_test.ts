@@ -12,6 +12,13 @@ import {
   githubReleaseRoutes,
 } from "../../src/sandbox/github_releases.ts";
 import type { Finding } from "../../rules/types.ts";
+import {
+  buildSdist,
+  buildWheel,
+  sdistName,
+  sha256Hex,
+  wheelName,
+} from "../../src/sandbox/artifacts.ts";
 
 const NOW = new Date("2026-11-21T12:00:00Z");
 
@@ -281,5 +288,116 @@ Deno.test("releases job: real provenance signed for another publisher, and a fil
     assertEquals(rules(bareFindings), ["provenance/missing"]);
   } finally {
     await h.close();
+  }
+});
+
+const CLI = "github-attestations/cli-cli";
+
+Deno.test("releases job: GitHub attestations inline and by bundle_url are verified; unknown CAs are not observable", async () => {
+  const project = await hardenedProject();
+  const h = await harness([project], { hardened: true }, { policy: { require_provenance: false } });
+  try {
+    const repo = "/repos/acme/acme-hardened";
+    const [sdist110, wheel110] = project.releases[1].files.map((f) => sha256Hex(f.bytes));
+    const wheel100 = sha256Hex(project.releases[0].files[1].bytes);
+    const read = async (name: string) =>
+      JSON.parse(await Deno.readTextFile(realdata(`${CLI}/${name}`)));
+    const github = h.sandbox.scenario.github;
+    github.set(`${repo}/attestations/sha256%3A${wheel110}`, {
+      attestations: [{
+        bundle: await read("sigstoreBundle-invalid-signature.json"),
+        repository_id: 1,
+      }],
+    });
+    github.set("/bundles/sigstore-js.json", await read("sigstore-js-2.1.0-bundle.json"));
+    github.set(`${repo}/attestations/sha256%3A${sdist110}`, {
+      attestations: [{
+        bundle: null,
+        bundle_url: `${h.sandbox.githubUrl}/bundles/sigstore-js.json`,
+      }],
+    });
+    const demo = (await Deno.readTextFile(
+      realdata(`${CLI}/github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl`),
+    )).split("\n")[0];
+    github.set(`${repo}/attestations/sha256%3A${wheel100}`, {
+      attestations: [{ bundle: JSON.parse(demo) }],
+    });
+    const [obs, findings] = await sweep(h);
+    // The sigstore-js bundle verifies but attests another file, signed by another repository.
+    assertEquals(rules(findings), ["attestation/invalid", "attestation/wrong-signer"]);
+    const scopes = (rule: string) => findings.filter((f) => f.rule === rule).map((f) => f.scope);
+    assertEquals(
+      scopes("attestation/invalid").sort(),
+      [`file:${sdist110}`, `file:${wheel110}`].sort(),
+    );
+    assertEquals(scopes("attestation/wrong-signer"), [`file:${sdist110}`]);
+    const bySha = new Map(obs.data.provenance.map((p) => [p.sha256, p.githubAttestation]));
+    assertEquals(bySha.get(wheel110)?.status, "invalid-signature");
+    assertEquals(bySha.get(sdist110)?.status, "subject-mismatch");
+    assertEquals(obs.unobservable.map((u) => u.scope), [`file:${wheel100}`]);
+    assert(obs.unobservable[0].reason.includes("trust root"), obs.unobservable[0].reason);
+  } finally {
+    await h.close();
+  }
+});
+
+/** A setuptools-shaped project: the sdist's setup.cfg carries setuptools' [egg_info] section. */
+async function setuptoolsProject(): Promise<SandboxProject> {
+  const spec = {
+    name: "acme-cfg",
+    version: "1.0.0",
+    files: {
+      "acme_cfg/__init__.py": "VALUE = 1\n",
+      "setup.cfg":
+        "[metadata]\nname = acme-cfg\nclassifiers = \n\tA\n\tB\n\n[egg_info]\ntag_build = \ntag_date = 0\n\n",
+    },
+  };
+  const at = "2026-06-01T10:00:00Z";
+  return {
+    name: "acme-cfg",
+    summary: "setuptools-shaped",
+    ownership: { organization: null, roles: [] },
+    github: "acme/acme-cfg",
+    releases: [{
+      version: "1.0.0",
+      files: [
+        { filename: sdistName(spec), bytes: await buildSdist(spec), uploadTime: at },
+        {
+          filename: wheelName(spec),
+          bytes: await buildWheel({ ...spec, files: { "acme_cfg/__init__.py": "VALUE = 1\n" } }),
+          uploadTime: at,
+        },
+      ],
+    }],
+    config: { github: "acme/acme-cfg", policy: { require_provenance: false } },
+  };
+}
+
+Deno.test("releases job: setup.cfg rewritten by setuptools is accepted, any other change is not", async () => {
+  const tagCfg = (text: string | undefined) => (_: string, files: Map<string, Uint8Array>) => {
+    if (text === undefined) files.delete("setup.cfg");
+    else files.set("setup.cfg", new TextEncoder().encode(text));
+  };
+  const cases: [string | undefined, string[]][] = [
+    ["# project metadata\n[metadata]\nname=acme-cfg\nclassifiers =\n    A\n    B\n", []],
+    ["[metadata]\nname = acme-cfg\nclassifiers = \n\tA\n", ["source/file-differs-from-tag"]],
+    [undefined, ["source/file-not-in-tag"]],
+  ];
+  for (const [text, expected] of cases) {
+    const h = await harness([await setuptoolsProject()], {
+      hardened: true,
+      editSources: tagCfg(text),
+    });
+    try {
+      const [obs, findings] = await sweep(h);
+      assertEquals(obs.unobservable, []);
+      assertEquals(rules(findings), expected, String(text));
+      const sdist = Object.values(obs.data.versions["1.0.0"].source).find((c) =>
+        c.kind === "sdist"
+      );
+      assertEquals(sdist?.setupCfgEquivalent, expected.length === 0);
+    } finally {
+      await h.close();
+    }
   }
 });
