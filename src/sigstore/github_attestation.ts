@@ -36,6 +36,8 @@ export const RELEASE_PREDICATES: readonly string[] = [
   PREDICATE.release,
   "https://in-toto.io/attestation/release/v0.2",
 ];
+/** Attestations considered per file (the GitHub CLI's default limit). */
+export const MAX_ATTESTATIONS_PER_FILE = 30;
 /** The SAN of certificates GitHub's release service signs release attestations with. */
 export const RELEASE_SIGNER = "https://dotcom.releases.github.com";
 
@@ -98,9 +100,12 @@ export interface BundleToFetch {
  * bundlesToFetch(response).map((b) => b.url);
  * ```
  */
-export function bundlesToFetch(response: AttestationsResponse): BundleToFetch[] {
+export function bundlesToFetch(
+  response: AttestationsResponse,
+  limit = MAX_ATTESTATIONS_PER_FILE,
+): BundleToFetch[] {
   const out: BundleToFetch[] = [];
-  response.attestations.forEach((entry, index) => {
+  response.attestations.slice(0, limit).forEach((entry, index) => {
     if (!entry.bundle && entry.bundle_url) out.push({ index, url: entry.bundle_url });
   });
   return out;
@@ -116,9 +121,10 @@ export function bundlesToFetch(response: AttestationsResponse): BundleToFetch[] 
  */
 export function inlineBundles(
   response: AttestationsResponse,
+  limit = MAX_ATTESTATIONS_PER_FILE,
 ): { index: number; bundle: unknown }[] {
   const out: { index: number; bundle: unknown }[] = [];
-  response.attestations.forEach((entry, index) => {
+  response.attestations.slice(0, limit).forEach((entry, index) => {
     if (entry.bundle) out.push({ index, bundle: entry.bundle });
   });
   return out;
@@ -319,7 +325,7 @@ export function verifyGithubAttestations(
     }];
     return { ...base, status: "missing", detail: problems[0].detail, problems, attestations: [] };
   }
-  const attestations = bundles.map((bundle) => {
+  const attestations = bundles.slice(0, MAX_ATTESTATIONS_PER_FILE).map((bundle) => {
     try {
       return checkGithubAttestation(bundle, target, policy);
     } catch (e) {

@@ -36,6 +36,8 @@ import { cachedVerification } from "./cache.ts";
 
 /** Media type of the bundles built from PEP 740 attestations. */
 export const BUNDLE_V03_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/** Most attestations verified per file (PyPI serves one publish and at most one SLSA). */
+export const MAX_ATTESTATIONS = 8;
 /** Predicate types a PEP 740 attestation may carry. */
 export const PEP740_PREDICATES: readonly string[] = [PREDICATE.pypiPublish, PREDICATE.slsaV1];
 
@@ -501,6 +503,12 @@ export async function verifyPep740(
   if (!Array.isArray(units)) return result([units], []);
   if (units.length === 0) {
     return result([{ kind: "missing", detail: "the provenance lists no attestation" }], []);
+  }
+  if (units.length > MAX_ATTESTATIONS) {
+    return result([{
+      kind: "unsupported",
+      detail: `the provenance lists ${units.length} attestations, more than ${MAX_ATTESTATIONS}`,
+    }], []);
   }
   const problems: Problem[] = [];
   const checks: AttestationCheck[] = [];

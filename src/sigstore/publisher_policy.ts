@@ -112,3 +112,18 @@ export function checkGithubIdentity(
   }
   return problems;
 }
+
+/**
+ * The exact release tag ref a version must be published from, per the policy's `tag_pattern`
+ * (`v{version}` by default): a stricter alternative to {@link DEFAULT_REF_PATTERN}.
+ *
+ * @example
+ * ```ts
+ * releaseRefPattern("v{version}", "1.2.0").test("refs/tags/v1.2.0"); // true
+ * ```
+ */
+export function releaseRefPattern(tagPattern: string, version: string): RegExp {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const tag = tagPattern.split("{version}").map(escape).join(escape(version));
+  return new RegExp(`^refs/tags/${tag}$`);
+}

@@ -10,7 +10,6 @@
  * @module
  */
 import { z } from "zod";
-import type { CertificateIdentity } from "./identity.ts";
 
 /** Problem kinds, worst first. */
 export const PROBLEM_KINDS = [
@@ -58,11 +57,4 @@ export function statusOf(problems: readonly Problem[]): ProvenanceStatus {
     }
   }
   return best ?? "verified";
-}
-
-/** The signing identity as evidence: certificate fields plus which trust root was used. */
-export interface SignerEvidence {
-  trustRoot?: string;
-  identity: CertificateIdentity;
-  predicateType?: string;
 }

@@ -260,6 +260,19 @@ Deno.test("pep740: missing and malformed provenance never throw", async () => {
   }
   const huge = { version: 1, attestation_bundles: Array.from({ length: 40 }, () => ({})) };
   assertEquals((await verifyPep740(target, huge, { publisher })).status, "unsupported");
+  // Many valid-looking attestations are refused before any verification work.
+  const real = await provenance019();
+  const one = real.attestation_bundles[0];
+  const many = {
+    version: 1,
+    attestation_bundles: Array.from({ length: 3 }, () => ({
+      ...one,
+      attestations: Array(4).fill(one.attestations[0]),
+    })),
+  };
+  const r = await verifyPep740(target, many, { publisher });
+  assertEquals(r.status, "unsupported");
+  assertEquals(r.attestations, []);
 });
 
 Deno.test("pep740: normalizeDistFilename", () => {
