@@ -54,9 +54,11 @@ import {
   decodeBundleBody,
   type GithubAttestationResult,
   inlineBundles,
+  MAX_ATTESTATIONS_PER_FILE,
   parseAttestationsResponse,
   verifyGithubAttestations,
 } from "../src/sigstore/github_attestation.ts";
+import { releaseRefPattern } from "../src/sigstore/publisher_policy.ts";
 import {
   publicGoodTrustRoot,
   selectTrustRoot,
@@ -77,14 +79,14 @@ import {
 
 /** Largest checksum asset read. */
 export const MAX_CHECKSUM_BYTES = 1024 * 1024;
-/** Most attestation bundles verified per file. */
-export const MAX_BUNDLES_PER_FILE = 20;
 /** Most releases listed (one request per 100); tags beyond are looked up one by one. */
 export const MAX_LISTED_RELEASES = 1000;
 
 /** Everything one collection uses. */
 interface Run {
   project: Project;
+  /** Sigstore trust roots for both PEP 740 and GitHub attestations. */
+  roots: readonly TrustRoot[];
   ctx: JobContext;
   pypi: PypiClient;
   unobservable: Unobservable[];
@@ -172,7 +174,12 @@ async function pep740Of(file: PypiFile, run: Run): Promise<Pep740Result> {
   if (!response.ok) {
     return pep740Error(file, `provenance not readable: ${oneLine(response.message)}`);
   }
-  return await verifyPep740(target, response.data, { publisher, kv: run.ctx.kv });
+  return await verifyPep740(target, response.data, {
+    publisher,
+    kv: run.ctx.kv,
+    roots: run.roots,
+    refPattern: releaseRefPattern(run.project.policy.tag_pattern, file.version),
+  });
 }
 
 async function fetchBundle(url: string, run: Run): Promise<unknown> {
@@ -200,14 +207,16 @@ async function githubAttestationOf(
     const response = parseAttestationsResponse(r.data);
     bundles.push(...inlineBundles(response).map((b) => b.bundle));
     for (const pending of bundlesToFetch(response)) {
-      if (bundles.length >= MAX_BUNDLES_PER_FILE) break;
+      if (bundles.length >= MAX_ATTESTATIONS_PER_FILE) break;
       bundles.push(await fetchBundle(pending.url, run));
     }
   } catch (e) {
     return attestationError(file, `attestations not readable: ${oneLine((e as Error).message)}`);
   }
-  const roots = [publicGoodTrustRoot()];
-  const checkable = bundles.slice(0, MAX_BUNDLES_PER_FILE).filter((b) => hasKnownIssuer(b, roots));
+  const roots = run.roots;
+  const checkable = bundles.slice(0, MAX_ATTESTATIONS_PER_FILE).filter((b) =>
+    hasKnownIssuer(b, roots)
+  );
   if (bundles.length > 0 && checkable.length === 0) {
     return attestationError(
       file,
@@ -221,6 +230,7 @@ async function githubAttestationOf(
     {
       repository: `${run.owner}/${run.repo}`,
       workflow: run.project.publisher?.workflow,
+      refPattern: releaseRefPattern(run.project.policy.tag_pattern, file.version),
       roots,
     },
   );
@@ -547,7 +557,11 @@ function addStats(into: RequestStats, from: RequestStats): void {
   into.errors += from.errors;
 }
 
-async function collect(project: Project, ctx: JobContext): Promise<Observation<ReleasesData>> {
+async function collect(
+  project: Project,
+  ctx: JobContext,
+  roots: readonly TrustRoot[],
+): Promise<Observation<ReleasesData>> {
   const upstream = ctx.config.upstream;
   const pypi = new PypiClient({
     baseUrl: upstream.pypi,
@@ -577,7 +591,7 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<R
     return done();
   }
   data.files = filesFromSimple(simple.data, json.ok ? json.data : undefined, project.name);
-  const run: Run = { project, ctx, pypi, unobservable };
+  const run: Run = { project, ctx, roots, pypi, unobservable };
   const limit = Math.min(4, upstream.concurrency);
   const verdicts = await mapLimit(data.files, limit, (f) => pep740Of(f, run));
   data.provenance = data.files.map((f, i): FileProvenance => ({
@@ -625,5 +639,31 @@ function evaluate(observation: Observation<ReleasesData>, project: Project): Fin
   return [...evaluateProvenance(data.provenance, project), ...evaluateParity(data, project)];
 }
 
-/** The release-parity and provenance sweep. */
-export const releasesJob: Job<ReleasesData> = { name: "releases", collect, evaluate };
+/** Options of {@link createReleasesJob}. */
+export interface ReleasesJobOptions {
+  /**
+   * Sigstore trust roots (`loadTrustRoots` in `src/sigstore/mod.ts`): public-good by default;
+   * add GitHub's root to verify attestations GitHub's own Fulcio signed (private repositories).
+   * Attestations from a CA of no root are reported as not observable.
+   */
+  roots?: readonly TrustRoot[];
+}
+
+/**
+ * Build the releases job with its trust roots.
+ *
+ * @example
+ * ```ts
+ * const job = createReleasesJob({ roots: await loadTrustRoots({ githubTrustedRootPath }) });
+ * ```
+ */
+export function createReleasesJob(options: ReleasesJobOptions = {}): Job<ReleasesData> {
+  return {
+    name: "releases",
+    collect: (project, ctx) => collect(project, ctx, options.roots ?? [publicGoodTrustRoot()]),
+    evaluate,
+  };
+}
+
+/** The release-parity and provenance sweep, with the public-good trust root. */
+export const releasesJob: Job<ReleasesData> = createReleasesJob();

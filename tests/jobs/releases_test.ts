@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { realdata } from "../_realdata.ts";
-import { releasesJob } from "../../jobs/releases.ts";
+import { createReleasesJob, releasesJob } from "../../jobs/releases.ts";
+import { loadTrustRoots } from "../../src/sigstore/mod.ts";
 import type { ReleasesData } from "../../jobs/releases_types.ts";
 import type { JobContext, Observation } from "../../jobs/types.ts";
 import { ConfigSchema, type Project } from "../../src/config.ts";
@@ -399,5 +400,53 @@ Deno.test("releases job: setup.cfg rewritten by setuptools is accepted, any othe
     } finally {
       await h.close();
     }
+  }
+});
+
+Deno.test("releases job: a real GitHub-signed attestation verifies with GitHub's trust root", async () => {
+  const name = "github_provenance_demo-0.0.12-py3-none-any.whl";
+  const bytes = await Deno.readFile(realdata(`${CLI}/${name}`));
+  const sha = sha256Hex(bytes);
+  const project: SandboxProject = {
+    name: "github-provenance-demo",
+    summary: "real GitHub attestation",
+    ownership: { organization: null, roles: [] },
+    github: "actions/attest-demo",
+    releases: [{
+      version: "0.0.12",
+      files: [{ filename: name, bytes, uploadTime: "2024-04-22T18:00:00Z" }],
+    }],
+    config: {
+      github: "actions/attest-demo",
+      publisher: { repository: "actions/attest-demo", workflow: "build-python.yml" },
+      policy: { require_provenance: false, require_github_attestation: true },
+    },
+  };
+  const h = await harness([project], { hardened: true });
+  try {
+    const bundle = (await Deno.readTextFile(
+      realdata(`${CLI}/github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl`),
+    )).split("\n")[0];
+    h.sandbox.scenario.github.set(`/repos/actions/attest-demo/attestations/sha256%3A${sha}`, {
+      attestations: [{ bundle: JSON.parse(bundle), repository_id: 1 }],
+    });
+    const roots = await loadTrustRoots({
+      githubTrustedRootPath: realdata(
+        "github-attestations/attestation-verify/trusted-root-github.json",
+      ),
+    });
+    const job = createReleasesJob({ roots });
+    const observation = await job.collect(h.projects[0], h.ctx);
+    const result = observation.data.provenance[0].githubAttestation;
+    assertEquals(result?.attestations[0]?.signatureVerified, true);
+    assertEquals(result?.attestations[0]?.trustRoot, "github");
+    // Signed on refs/heads/main, not on the release tag v0.0.12.
+    assertEquals(result?.status, "wrong-workflow");
+    const findings = job.evaluate(observation, h.projects[0], NOW)
+      .filter((f) => f.rule.startsWith("attestation/"));
+    assertEquals(rules(findings), ["attestation/wrong-signer"]);
+    assert(!observation.unobservable.some((u) => u.scope === `file:${sha}`));
+  } finally {
+    await h.close();
   }
 });
