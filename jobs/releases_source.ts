@@ -277,10 +277,10 @@ export async function readTarMember(
   const input = createReadStream(archive);
   const gunzip = createGunzip();
   const extract = tar.extract();
-  const swallow = () => {};
-  input.on("error", swallow);
-  gunzip.on("error", swallow);
-  extract.on("error", swallow);
+  const fail = (e: Error) => extract.destroy(e);
+  input.on("error", fail);
+  gunzip.on("error", fail);
+  extract.on("error", () => {});
   input.pipe(gunzip).pipe(extract);
   let text: string | undefined;
   let seen = 0;
