@@ -64,7 +64,16 @@ import {
   selectTrustRoot,
   type TrustRoot,
 } from "../src/sigstore/trusted_root.ts";
-import { leafCertificate, MAX_BUNDLE_BYTES, parseBundle } from "../src/sigstore/verify_bundle.ts";
+import {
+  bundleDigest,
+  leafCertificate,
+  MAX_BUNDLE_BYTES,
+  parseBundle,
+  sha256Hex,
+} from "../src/sigstore/verify_bundle.ts";
+import { getJson, setJson } from "../src/state/blob.ts";
+import { ProblemKindSchema } from "../src/sigstore/result.ts";
+import { z } from "zod";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import { evaluateParity } from "../rules/parity.ts";
 import { evaluateProvenance, unobservableProvenance } from "../rules/provenance.ts";
@@ -224,16 +233,65 @@ async function githubAttestationOf(
         "(GitHub's own Fulcio signs attestations of private repositories)",
     );
   }
-  return verifyGithubAttestations(
-    { filename: file.filename, sha256: file.sha256 },
-    checkable,
-    {
-      repository: `${run.owner}/${run.repo}`,
-      workflow: run.project.publisher?.workflow,
-      refPattern: releaseRefPattern(run.project.policy.tag_pattern, file.version),
-      roots,
-    },
-  );
+  const policy = {
+    repository: `${run.owner}/${run.repo}`,
+    workflow: run.project.publisher?.workflow,
+    refPattern: releaseRefPattern(run.project.policy.tag_pattern, file.version),
+    roots,
+  };
+  const target = { filename: file.filename, sha256: file.sha256 };
+  if (checkable.length === 0) return verifyGithubAttestations(target, [], policy);
+  const key = await attestationCacheKey(file, checkable, policy);
+  const cached = CachedAttestationSchema.safeParse(await getJson(run.ctx.kv, key));
+  if (cached.success) return cached.data;
+  const result = verifyGithubAttestations(target, checkable, policy);
+  if (result.status !== "error") await setJson(run.ctx.kv, key, result);
+  return result;
+}
+
+/** Shape check of a cached verdict (written by this module; validated on the way back). */
+const CachedProblemSchema = z.object({ kind: ProblemKindSchema, detail: z.string() }).passthrough();
+const CachedAttestationSchema = z.object({
+  filename: z.string(),
+  sha256: z.string(),
+  status: z.union([z.literal("verified"), ProblemKindSchema]),
+  detail: z.string(),
+  problems: z.array(CachedProblemSchema),
+  attestations: z.array(
+    z.object({
+      signatureVerified: z.boolean(),
+      problems: z.array(CachedProblemSchema),
+      notes: z.array(z.string()),
+    }).passthrough(),
+  ),
+}).passthrough();
+
+/**
+ * KV key of a GitHub attestation verdict: the file, the digests of its bundles, and everything
+ * of the policy the verdict depends on (repository, workflow, ref pattern, trust roots), so a
+ * configuration change is a miss.
+ */
+async function attestationCacheKey(
+  file: PypiFile,
+  bundles: unknown[],
+  policy: {
+    repository: string;
+    workflow?: string;
+    refPattern: RegExp;
+    roots: readonly TrustRoot[];
+  },
+): Promise<Deno.KvKey> {
+  const digests = await Promise.all(bundles.map((b) => bundleDigest(b)));
+  const context = JSON.stringify([
+    digests,
+    file.filename,
+    policy.repository.toLowerCase(),
+    policy.workflow ?? "",
+    policy.refPattern.source,
+    policy.roots.map((r) => r.name),
+  ]);
+  const digest = await sha256Hex(new TextEncoder().encode(context));
+  return ["parity-attest", file.sha256, digest];
 }
 
 /**

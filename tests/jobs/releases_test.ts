@@ -446,6 +446,26 @@ Deno.test("releases job: a real GitHub-signed attestation verifies with GitHub's
       .filter((f) => f.rule.startsWith("attestation/"));
     assertEquals(rules(findings), ["attestation/wrong-signer"]);
     assert(!observation.unobservable.some((u) => u.scope === `file:${sha}`));
+    // The verdict is cached per (file, bundles, policy): a second sweep reuses it, a policy
+    // change does not.
+    const cachedKeys = async () => {
+      const keys: Deno.KvKey[] = [];
+      for await (const e of h.kv.list({ prefix: ["parity-attest"] })) {
+        if (e.key.length === 3) keys.push(e.key);
+      }
+      return keys.length;
+    };
+    assertEquals(await cachedKeys(), 1);
+    const again = await job.collect(h.projects[0], h.ctx);
+    assertEquals(again.data.provenance[0].githubAttestation, result);
+    assertEquals(await cachedKeys(), 1);
+    const otherWorkflow = {
+      ...h.projects[0],
+      publisher: { repository: "actions/attest-demo", workflow: "other.yml" },
+    };
+    const changed = await job.collect(otherWorkflow, h.ctx);
+    assertEquals(await cachedKeys(), 2);
+    assertEquals(changed.data.provenance[0].githubAttestation?.status, "wrong-workflow");
   } finally {
     await h.close();
   }
