@@ -174,8 +174,12 @@ export function compareWithTree(
   for (const entry of tree.tree) {
     if (entry.type === "blob") {
       blobs.set(entry.path, { sha: entry.sha, mode: entry.mode });
-      const base = basename(entry.path);
-      byBasename.set(base, [...(byBasename.get(base) ?? []), entry.path]);
+      if (listing.kind === "wheel") {
+        const base = basename(entry.path);
+        const same = byBasename.get(base);
+        if (same) same.push(entry.path);
+        else byBasename.set(base, [entry.path]);
+      }
       if (entry.mode !== SYMLINK_MODE) blobShas.add(entry.sha);
     } else if (entry.type === "commit") submodules.push(`${entry.path}/`);
   }
