@@ -396,8 +396,10 @@ async function observeRelease(
       }
     }
     assets.push(observed);
-    if (checksumFormat(asset.name) && asset.size <= MAX_CHECKSUM_BYTES) {
-      const sums = await readChecksums(asset, run);
+    if (checksumFormat(asset.name)) {
+      const sums = asset.size > MAX_CHECKSUM_BYTES
+        ? `larger than ${MAX_CHECKSUM_BYTES} bytes`
+        : await readChecksums(asset, run);
       if (typeof sums === "string") {
         run.unobservable.push({
           scope: `release:${version}`,

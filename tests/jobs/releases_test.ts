@@ -470,3 +470,25 @@ Deno.test("releases job: a real GitHub-signed attestation verifies with GitHub's
     await h.close();
   }
 });
+
+Deno.test("releases job: a checksum asset hosted elsewhere is refused and not observable", async () => {
+  const h = await harness([await hardenedProject()], { hardened: true }, {
+    policy: { require_provenance: false },
+  });
+  try {
+    const release = h.sandbox.scenario.github.get(
+      "/repos/acme/acme-hardened/releases/tags/v1.1.0",
+    ) as {
+      assets: { name: string; browser_download_url: string }[];
+    };
+    const manifest = release.assets.find((a) => a.name === "dist-manifest.json");
+    assert(manifest);
+    manifest.browser_download_url = "http://127.0.0.1:1/elsewhere/dist-manifest.json";
+    const [obs, findings] = await sweep(h);
+    assertEquals(findings, []);
+    assertEquals(obs.unobservable.map((u) => u.scope), ["release:1.1.0"]);
+    assert(obs.unobservable[0].reason.includes("not allowed"), obs.unobservable[0].reason);
+  } finally {
+    await h.close();
+  }
+});
