@@ -199,3 +199,116 @@ console.log(
     warmMean.toFixed(2)
   } ms)`,
 );
+
+// --- release parity (releases job) ------------------------------------------------------
+// Needs --allow-net=127.0.0.1 --allow-write=/tmp (sandbox upstream, download scratch folder).
+const parityPermitted =
+  (await Deno.permissions.query({ name: "net", host: "127.0.0.1" })).state === "granted" &&
+  (await Deno.permissions.query({ name: "write", path: "/tmp" })).state === "granted";
+if (!parityPermitted) {
+  console.log("release parity: skipped (needs --allow-net=127.0.0.1 --allow-write=/tmp)");
+} else {
+  const { startSandbox } = await import("../src/sandbox/server.ts");
+  const { hardenedProject, compromisedProject } = await import("../src/sandbox/scenarios.ts");
+  const { githubReleaseRoutes } = await import("../src/sandbox/github_releases.ts");
+  const { releasesJob } = await import("../jobs/releases.ts");
+  const { compareWithTree } = await import("../jobs/releases_source.ts");
+  const { ConfigSchema } = await import("../src/config.ts");
+  const projects = [await hardenedProject(), await compromisedProject()];
+  const sandbox = await startSandbox({
+    name: "bench",
+    description: "",
+    projects,
+    github: new Map(),
+  });
+  for (const [i, p] of projects.entries()) {
+    const urls = { githubUrl: sandbox.githubUrl, pypiUrl: sandbox.pypiUrl };
+    const routes = await githubReleaseRoutes(p, { hardened: i === 0, ...urls });
+    for (const [path, body] of routes) sandbox.scenario.github.set(path, body);
+  }
+  const workDir = await Deno.makeTempDir({ prefix: "parity-bench-" });
+  const config = ConfigSchema.parse({
+    upstream: {
+      pypi: sandbox.pypiUrl,
+      github_api: sandbox.githubUrl,
+      file_hosts: [sandbox.fileHost],
+    },
+    state: { path: ":memory:", work_dir: workDir },
+    project: projects.map((p) => ({ name: p.name, ...p.config })),
+  });
+  const parityKv = await Deno.openKv(":memory:");
+  const ctx = {
+    config,
+    secrets: { webhookSecrets: {} },
+    kv: parityKv,
+    signal: new AbortController().signal,
+    log: () => {},
+    now: () => new Date(),
+  };
+  const sweepAll = async () => {
+    const before = sandbox.requests.total;
+    const t0 = performance.now();
+    let findings = 0;
+    for (const project of config.project) {
+      const o = await releasesJob.collect(project, ctx);
+      findings += releasesJob.evaluate(o, project, new Date()).length;
+    }
+    return { ms: performance.now() - t0, requests: sandbox.requests.total - before, findings };
+  };
+  const cold = await sweepAll();
+  const warm = await sweepAll();
+  const versions = projects.reduce((n, p) => n + p.releases.length, 0);
+  const files = projects.reduce((n, p) => n + p.releases.flatMap((r) => r.files).length, 0);
+  console.log(
+    `release parity (sandbox: ${projects.length} projects, ${versions} versions, ${files} files)`,
+  );
+  console.log(
+    `  sweep cold: ${cold.ms.toFixed(1)} ms, ${cold.requests} requests, ${cold.findings} findings`,
+  );
+  console.log(
+    `  sweep warm (KV caches, 304s): ${
+      warm.ms.toFixed(1)
+    } ms, ${warm.requests} requests, ${warm.findings} findings`,
+  );
+  parityKv.close();
+  await sandbox.close();
+  await Deno.remove(workDir, { recursive: true });
+
+  // Source comparison alone: a 2,000-member sdist against a 50,000-blob tree.
+  const hex = (n: number) => n.toString(16).padStart(40, "0");
+  const tree = {
+    sha: hex(0),
+    tree: Array.from({ length: 50_000 }, (_, i) => ({
+      path: `pkg/m${i}/f${i}.py`,
+      mode: "100644",
+      type: "blob" as const,
+      sha: hex(i + 1),
+    })),
+  };
+  const members = Array.from(
+    { length: 2_000 },
+    (_, i) =>
+      [`pkg/m${i}/f${i}.py`, 10, hex(i % 3 === 0 ? i + 1 : 999_999)] as [
+        string,
+        number,
+        string,
+      ],
+  );
+  const file = { filename: "pkg-1.0.tar.gz", sha256: "0".repeat(64) };
+  const samples: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const [, ms] = await time(() =>
+      compareWithTree(file, { kind: "sdist", truncated: false, members }, tree)
+    );
+    samples.push(ms);
+  }
+  const wheelSamples: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const [, ms] = await time(() =>
+      compareWithTree(file, { kind: "wheel", truncated: false, members }, tree)
+    );
+    wheelSamples.push(ms);
+  }
+  console.log(`  compare sdist (2k members) with a 50k-blob tree: ${stats(samples)}`);
+  console.log(`  compare wheel (2k .py) with a 50k-blob tree: ${stats(wheelSamples)}`);
+}
