@@ -9,7 +9,7 @@ import { formatDuration, truncate } from "../text.ts";
 import { Age, Sev } from "./parts.tsx";
 
 /** Most findings listed on the home page. */
-export const HOME_FINDINGS_CAP = 200;
+export const HOME_FINDINGS_CAP = 100;
 /** Most projects listed on the home page. */
 export const HOME_PROJECTS_CAP = 1000;
 
