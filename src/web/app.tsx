@@ -151,17 +151,28 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.notFound((c) => c.text("not found\n", 404));
 
+  // Cached pages read fresh data when they refresh (nested caches would compound staleness);
+  // uncached routes (badges, metrics, ledger browsing) share cached reads.
+  const freshSnapshot = (t: Date) => loadSnapshot(config, kv, ledger, t, intervals);
   const snapshot = (): Promise<Snapshot> => {
     const t = now();
-    return cache.get("snapshot", t.getTime(), () => loadSnapshot(config, kv, ledger, t, intervals));
+    return cache.get("snapshot", t.getTime(), () => freshSnapshot(t));
+  };
+  const readJobs = async (t: Date) => {
+    const [sweeps, sweepsOk] = await Promise.all([
+      listSweeps(kv, "sweep"),
+      listSweeps(kv, "sweep-ok"),
+    ]);
+    return jobStatuses(config, sweeps, sweepsOk, t, intervals);
+  };
+  const readHead = async () => {
+    const [ledgerSize, checkpoint] = await Promise.all([ledger.size(), ledger.checkpoint()]);
+    return { ledgerSize, treeSize: parseCheckpointHead(checkpoint)?.size ?? ledgerSize };
   };
   /** Ledger size and checkpointed tree size, without loading the whole snapshot. */
   const head = (): Promise<{ ledgerSize: number; treeSize: number }> => {
     const t = now();
-    return cache.get("head", t.getTime(), async () => {
-      const [ledgerSize, checkpoint] = await Promise.all([ledger.size(), ledger.checkpoint()]);
-      return { ledgerSize, treeSize: parseCheckpointHead(checkpoint)?.size ?? ledgerSize };
-    });
+    return cache.get("head", t.getTime(), readHead);
   };
   const treeSizeOf = (snap: Snapshot) =>
     parseCheckpointHead(snap.checkpoint)?.size ?? snap.ledgerSize;
@@ -197,7 +208,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/", async (c) => {
     const t = now();
     const text = await cache.get("page:/", t.getTime(), async () => {
-      const snap = await snapshot();
+      const snap = await freshSnapshot(t);
       return rendered(page(
         "Status",
         <HomePage snap={snap} title={siteTitle} treeSize={treeSizeOf(snap)} />,
@@ -217,17 +228,18 @@ export function createApp(deps: AppDeps): Hono {
     const t = now();
     const text = await cache.get(`page:project:${raw}:${before}`, t.getTime(), async () => {
       const name = resolveProject(raw) ?? raw;
-      const [findings, gaps, snap, indexes] = await Promise.all([
+      const [findings, gaps, jobs, sizes, indexes] = await Promise.all([
         listFindings(kv, name),
         listCoverageGaps(kv, name),
-        snapshot(),
+        readJobs(t),
+        readHead(),
         listIndexes(kv, { project: name }, { before, limit: PAGE_SIZE + 1 }),
       ]);
       const configured = projectsByName.get(name);
       if (!configured && findings.length === 0 && gaps.length === 0 && indexes.length === 0) {
         return null;
       }
-      const status = projectStatuses(configured ? [name] : [], findings, gaps, snap.jobs)
+      const status = projectStatuses(configured ? [name] : [], findings, gaps, jobs)
         .find((p) => p.name === name)!;
       const older = indexes.length > PAGE_SIZE ? indexes[PAGE_SIZE - 1] : undefined;
       const timeline = await getRecords(kv, indexes.slice(0, PAGE_SIZE));
@@ -242,7 +254,7 @@ export function createApp(deps: AppDeps): Hono {
           gaps={gaps}
           timeline={timeline}
           olderBefore={older}
-          treeSize={treeSizeOf(snap)}
+          treeSize={sizes.treeSize}
           now={t}
         />,
         `/projects/${encodeURIComponent(name)}`,
@@ -259,7 +271,7 @@ export function createApp(deps: AppDeps): Hono {
     const text = await cache.get(`page:finding:${id}`, t.getTime(), async () => {
       const [indexes, sizes] = await Promise.all([
         listIndexes(kv, { finding: id }, { limit: FINDING_TIMELINE_CAP }),
-        head(),
+        readHead(),
       ]);
       if (indexes.length === 0) return null;
       const timeline = await getRecords(kv, indexes);
@@ -497,13 +509,7 @@ export function createApp(deps: AppDeps): Hono {
     } catch {
       return c.json({ ok: false, error: "the ledger cannot be read" }, 503);
     }
-    const t = now();
-    const [sweeps, sweepsOk, indexed] = await Promise.all([
-      listSweeps(kv, "sweep"),
-      listSweeps(kv, "sweep-ok"),
-      indexedCount(kv),
-    ]);
-    const jobs = jobStatuses(config, sweeps, sweepsOk, t, intervals);
+    const [jobs, indexed] = await Promise.all([readJobs(now()), indexedCount(kv)]);
     return c.json({
       ok: true,
       ledgerSize,
