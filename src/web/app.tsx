@@ -393,7 +393,10 @@ export function createApp(deps: AppDeps): Hono {
     });
     return c.body(stream, 200, {
       "Content-Type": "application/jsonl; charset=utf-8",
-      "Cache-Control": to - from === 0 ? "no-cache" : "public, max-age=31536000, immutable",
+      // An explicit, fully served, non-empty range never changes: the ledger is append-only.
+      "Cache-Control": url.searchParams.has("to") && to === requested && to > from
+        ? "public, max-age=31536000, immutable"
+        : "no-cache",
       "Access-Control-Allow-Origin": "*",
       "Access-Control-Expose-Headers":
         "X-Ledger-Entries-Cap, X-Ledger-Entries-Range, X-Ledger-Size",

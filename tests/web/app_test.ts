@@ -185,7 +185,9 @@ Deno.test("entries are the exact stored lines as JSONL, capped and range-checked
     for (const [i, line] of text.trimEnd().split("\n").entries()) {
       assertEquals(hex(await leafHash(line)), w.stored[i].leafHash);
     }
+    assertEquals(all.headers.get("cache-control"), "no-cache"); // grows with the ledger
     const some = await w.get("/ledger/entries?from=3&to=5");
+    assertStringIncludes(some.headers.get("cache-control")!, "immutable");
     assertEquals(await some.text(), `${w.stored[3].line}\n${w.stored[4].line}\n`);
     const none = await w.get("/ledger/entries?from=11&to=11");
     assertEquals(await none.text(), "");
