@@ -90,7 +90,7 @@ export function ProjectPage(props: ProjectPageProps) {
                   <tr>
                     <td>
                       <Sev severity={f.severity} />
-                      {f.status === "waived" && <span class="muted">{" (waived)"}</span>}
+                      {f.status === "waived" && <span class="muted note">(waived)</span>}
                     </td>
                     <td>
                       <a href={`/findings/${encodeURIComponent(f.id)}`}>{truncate(f.rule, 100)}</a>
