@@ -22,8 +22,8 @@ export { type AppDeps, createApp, ENTRIES_CAP } from "./app.tsx";
 export {
   catchUpIndex,
   FEED_KINDS,
-  type IndexRecord,
   indexedCount,
   indexEntry,
+  type IndexRecord,
   toIndexRecord,
 } from "./ledger_index.ts";
