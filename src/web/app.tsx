@@ -27,6 +27,7 @@ import { jobIntervals, jobStatuses, loadSnapshot, projectStatuses } from "./snap
 import type { Snapshot } from "./snapshot.ts";
 import { listSweeps } from "../state/findings.ts";
 import { STYLE_CSS, STYLE_PATH } from "./style.ts";
+import { acceptsGzip, type Rendered, rendered } from "./rendered.ts";
 import { Layout } from "./views/layout.tsx";
 import { HomePage } from "./views/home.tsx";
 import { FindingPage, ProjectPage } from "./views/project.tsx";
@@ -61,19 +62,36 @@ const KIND_RE = /^[a-z]+(\.[a-z_]+)+$/;
 const FINDING_ID_RE = /^[0-9a-f]{16}$/;
 const MAX_INDEX = Number.MAX_SAFE_INTEGER;
 
-/** A tiny TTL cache of promises, bounded in size. */
+/**
+ * A tiny TTL cache of promises, bounded in size. An expired value is still served while one
+ * refresh runs in the background (stale-while-revalidate), so no request waits for a render
+ * once a page has been rendered.
+ */
 class TtlCache {
-  #map = new Map<string, { at: number; value: Promise<unknown> }>();
+  #map = new Map<string, { at: number; value: Promise<unknown>; refreshing: boolean }>();
   constructor(readonly ttlMs: number, readonly maxEntries = 2000) {}
   get<T>(key: string, now: number, make: () => Promise<T>): Promise<T> {
     if (this.ttlMs <= 0) return make();
     const hit = this.#map.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.value as Promise<T>;
+    if (hit && now - hit.at < this.ttlMs * 30) {
+      if (!hit.refreshing) {
+        hit.refreshing = true;
+        make().then((value) => {
+          this.#map.set(key, { at: now, value: Promise.resolve(value), refreshing: false });
+        }, () => {
+          hit.refreshing = false;
+        });
+      }
+      return hit.value as Promise<T>;
+    }
     if (this.#map.size >= this.maxEntries) this.#map.clear();
-    const value = make();
-    this.#map.set(key, { at: now, value });
-    value.catch(() => this.#map.delete(key));
-    return value;
+    const entry = { at: now, value: make() as Promise<unknown>, refreshing: false };
+    this.#map.set(key, entry);
+    entry.value.catch(() => {
+      if (this.#map.get(key) === entry) this.#map.delete(key);
+    });
+    return entry.value as Promise<T>;
   }
 }
 
@@ -133,9 +151,28 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.notFound((c) => c.text("not found\n", 404));
 
+  // Cached pages read fresh data when they refresh (nested caches would compound staleness);
+  // uncached routes (badges, metrics, ledger browsing) share cached reads.
+  const freshSnapshot = (t: Date) => loadSnapshot(config, kv, ledger, t, intervals);
   const snapshot = (): Promise<Snapshot> => {
     const t = now();
-    return cache.get("snapshot", t.getTime(), () => loadSnapshot(config, kv, ledger, t, intervals));
+    return cache.get("snapshot", t.getTime(), () => freshSnapshot(t));
+  };
+  const readJobs = async (t: Date) => {
+    const [sweeps, sweepsOk] = await Promise.all([
+      listSweeps(kv, "sweep"),
+      listSweeps(kv, "sweep-ok"),
+    ]);
+    return jobStatuses(config, sweeps, sweepsOk, t, intervals);
+  };
+  const readHead = async () => {
+    const [ledgerSize, checkpoint] = await Promise.all([ledger.size(), ledger.checkpoint()]);
+    return { ledgerSize, treeSize: parseCheckpointHead(checkpoint)?.size ?? ledgerSize };
+  };
+  /** Ledger size and checkpointed tree size, without loading the whole snapshot. */
+  const head = (): Promise<{ ledgerSize: number; treeSize: number }> => {
+    const t = now();
+    return cache.get("head", t.getTime(), readHead);
   };
   const treeSizeOf = (snap: Snapshot) =>
     parseCheckpointHead(snap.checkpoint)?.size ?? snap.ledgerSize;
@@ -147,10 +184,15 @@ export function createApp(deps: AppDeps): Hono {
         {body}
       </Layout>,
     );
-  const html = (c: Context, text: string, status: 200 | 404 = 200) => {
-    c.header("Cache-Control", "no-cache");
-    return c.html(text, status);
+  /** Send a rendered body, gzip-encoded when the client accepts it. */
+  const send = (c: Context, body: Rendered, headers: Record<string, string>) => {
+    const gzip = acceptsGzip(c.req.header("Accept-Encoding"));
+    const h: Record<string, string> = { ...headers, Vary: "Accept-Encoding" };
+    if (gzip) h["Content-Encoding"] = "gzip";
+    return c.body(gzip ? body.gzip : body.raw, 200, h);
   };
+  const html = (c: Context, body: Rendered) =>
+    send(c, body, { "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-cache" });
   const resolveProject = (name: string): string | undefined => {
     if (projectsByName.has(name)) return name;
     return projectsByNorm.get(normalizeName(name))?.name;
@@ -166,11 +208,11 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/", async (c) => {
     const t = now();
     const text = await cache.get("page:/", t.getTime(), async () => {
-      const snap = await snapshot();
-      return page(
+      const snap = await freshSnapshot(t);
+      return rendered(page(
         "Status",
         <HomePage snap={snap} title={siteTitle} treeSize={treeSizeOf(snap)} />,
-      );
+      ));
     });
     return html(c, text);
   });
@@ -186,21 +228,22 @@ export function createApp(deps: AppDeps): Hono {
     const t = now();
     const text = await cache.get(`page:project:${raw}:${before}`, t.getTime(), async () => {
       const name = resolveProject(raw) ?? raw;
-      const [findings, gaps, snap, indexes] = await Promise.all([
+      const [findings, gaps, jobs, sizes, indexes] = await Promise.all([
         listFindings(kv, name),
         listCoverageGaps(kv, name),
-        snapshot(),
+        readJobs(t),
+        readHead(),
         listIndexes(kv, { project: name }, { before, limit: PAGE_SIZE + 1 }),
       ]);
       const configured = projectsByName.get(name);
       if (!configured && findings.length === 0 && gaps.length === 0 && indexes.length === 0) {
         return null;
       }
-      const status = projectStatuses(configured ? [name] : [], findings, gaps, snap.jobs)
+      const status = projectStatuses(configured ? [name] : [], findings, gaps, jobs)
         .find((p) => p.name === name)!;
       const older = indexes.length > PAGE_SIZE ? indexes[PAGE_SIZE - 1] : undefined;
       const timeline = await getRecords(kv, indexes.slice(0, PAGE_SIZE));
-      return page(
+      return rendered(page(
         name,
         <ProjectPage
           name={name}
@@ -211,11 +254,11 @@ export function createApp(deps: AppDeps): Hono {
           gaps={gaps}
           timeline={timeline}
           olderBefore={older}
-          treeSize={treeSizeOf(snap)}
+          treeSize={sizes.treeSize}
           now={t}
         />,
         `/projects/${encodeURIComponent(name)}`,
-      );
+      ));
     });
     if (text === null) throw new HttpError(404, "unknown project");
     return html(c, text);
@@ -226,9 +269,9 @@ export function createApp(deps: AppDeps): Hono {
     if (!FINDING_ID_RE.test(id)) throw new HttpError(404, "unknown finding");
     const t = now();
     const text = await cache.get(`page:finding:${id}`, t.getTime(), async () => {
-      const [indexes, snap] = await Promise.all([
+      const [indexes, sizes] = await Promise.all([
         listIndexes(kv, { finding: id }, { limit: FINDING_TIMELINE_CAP }),
-        snapshot(),
+        readHead(),
       ]);
       if (indexes.length === 0) return null;
       const timeline = await getRecords(kv, indexes);
@@ -242,7 +285,7 @@ export function createApp(deps: AppDeps): Hono {
         if (opening) detail = await readOpening(ledger, opening.index);
       }
       const meta = detail ? rulesById.get(detail.rule) : undefined;
-      return page(
+      return rendered(page(
         `Finding ${id}`,
         <FindingPage
           id={id}
@@ -250,10 +293,10 @@ export function createApp(deps: AppDeps): Hono {
           status={current ? current.status : "resolved"}
           rule={meta}
           timeline={timeline}
-          treeSize={treeSizeOf(snap)}
+          treeSize={sizes.treeSize}
           now={t}
         />,
-      );
+      ));
     });
     if (text === null) throw new HttpError(404, "unknown finding");
     return html(c, text);
@@ -281,26 +324,26 @@ export function createApp(deps: AppDeps): Hono {
       ? { project }
       : { all: true };
     const t = now();
-    const [indexes, snap] = await Promise.all([
+    const [indexes, sizes] = await Promise.all([
       listIndexes(kv, selector, { before, limit: PAGE_SIZE + 1 }),
-      snapshot(),
+      head(),
     ]);
     const older = indexes.length > PAGE_SIZE ? indexes[PAGE_SIZE - 1] : undefined;
     const records = await getRecords(kv, indexes.slice(0, PAGE_SIZE));
     return html(
       c,
-      page(
+      rendered(page(
         "Ledger",
         <LedgerPage
           kind={kind}
           project={project}
           records={records}
           olderBefore={older}
-          ledgerSize={snap.ledgerSize}
-          treeSize={treeSizeOf(snap)}
+          ledgerSize={sizes.ledgerSize}
+          treeSize={sizes.treeSize}
           now={t}
         />,
-      ),
+      )),
     );
   });
 
@@ -350,7 +393,10 @@ export function createApp(deps: AppDeps): Hono {
     });
     return c.body(stream, 200, {
       "Content-Type": "application/jsonl; charset=utf-8",
-      "Cache-Control": to - from === 0 ? "no-cache" : "public, max-age=31536000, immutable",
+      // An explicit, fully served, non-empty range never changes: the ledger is append-only.
+      "Cache-Control": url.searchParams.has("to") && to === requested && to > from
+        ? "public, max-age=31536000, immutable"
+        : "no-cache",
       "Access-Control-Allow-Origin": "*",
       "Access-Control-Expose-Headers":
         "X-Ledger-Entries-Cap, X-Ledger-Entries-Range, X-Ledger-Size",
@@ -405,27 +451,28 @@ export function createApp(deps: AppDeps): Hono {
       if (project === undefined) throw new HttpError(404, "unknown project");
     }
     const base = baseOf(c);
-    const indexed = await indexedCount(kv);
-    const tag = await shortHash(`${format}\n${base}\n${project ?? ""}`);
-    const etag = `"${indexed}-${tag}"`;
+    const t = now();
+    const indexed = await cache.get("indexed", t.getTime(), () => indexedCount(kv));
+    const etag = `"${indexed}-${fnv1a(`${format}\n${base}\n${project ?? ""}`)}"`;
     c.header("ETag", etag);
     c.header("Cache-Control", "public, max-age=60");
     c.header("Access-Control-Allow-Origin", "*");
     c.header("Cross-Origin-Resource-Policy", "cross-origin");
     if (etagMatches(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
-    const t = now();
     const body = await cache.get(`feed:${etag}`, t.getTime(), async () => {
       const records = await latestFeedRecords(kv, { limit: FEED_SIZE, project });
       if (project !== undefined && records.length === 0 && !projectsByName.has(project)) {
         return null;
       }
       const info = { base, title: siteTitle, project, now: t };
-      return format === "atom"
-        ? atomFeed(info, records)
-        : JSON.stringify(jsonFeed(info, records), null, 1);
+      return rendered(
+        format === "atom"
+          ? atomFeed(info, records)
+          : JSON.stringify(jsonFeed(info, records), null, 1),
+      );
     });
     if (body === null) throw new HttpError(404, "unknown project");
-    return c.body(body, 200, {
+    return send(c, body, {
       "Content-Type": format === "atom"
         ? "application/atom+xml; charset=utf-8"
         : "application/feed+json; charset=utf-8",
@@ -465,13 +512,7 @@ export function createApp(deps: AppDeps): Hono {
     } catch {
       return c.json({ ok: false, error: "the ledger cannot be read" }, 503);
     }
-    const t = now();
-    const [sweeps, sweepsOk, indexed] = await Promise.all([
-      listSweeps(kv, "sweep"),
-      listSweeps(kv, "sweep-ok"),
-      indexedCount(kv),
-    ]);
-    const jobs = jobStatuses(config, sweeps, sweepsOk, t, intervals);
+    const [jobs, indexed] = await Promise.all([readJobs(now()), indexedCount(kv)]);
     return c.json({
       ok: true,
       ledgerSize,
@@ -525,10 +566,14 @@ async function readOpening(ledger: LedgerStore, index: number): Promise<OpenFind
   return undefined;
 }
 
-async function shortHash(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(d).subarray(0, 6), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
+/** 32-bit FNV-1a of a string, as 8 hex digits (cache keys and ETags, not security). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /** `If-None-Match` handling: `*`, or a list of (weak or strong) tags. */

@@ -37,7 +37,7 @@ overflow-wrap:anywhere}
 .sev,.state{font-weight:700;white-space:nowrap}
 .critical{color:var(--crit)}.high{color:var(--high)}.medium{color:var(--medium)}
 .low{color:var(--low)}.info{color:var(--info)}.ok{color:var(--ok)}.na,.stale{color:var(--na)}
-.muted{color:var(--muted)}
+.muted{color:var(--muted)}.note{margin-left:.3em}
 dl{display:grid;grid-template-columns:fit-content(12rem) minmax(0,1fr);gap:.25rem 1rem}
 dt{font-weight:600;overflow-wrap:anywhere}
 dd{margin:0;overflow-wrap:anywhere}

@@ -16,8 +16,10 @@
 export function truncate(value: unknown, max: number): string {
   if (typeof value !== "string") return "";
   if (value.length <= max) return value;
-  const chars = Array.from(value.slice(0, max + 1));
-  if (chars.length <= max) return chars.join("");
+  // Each code point is one or two UTF-16 units: this window holds at least max + 1 of them.
+  const window = value.slice(0, 2 * max + 2);
+  const chars = Array.from(window);
+  if (chars.length <= max && window.length === value.length) return value;
   return chars.slice(0, Math.max(0, max - 1)).join("") + "…";
 }
 

@@ -185,7 +185,9 @@ Deno.test("entries are the exact stored lines as JSONL, capped and range-checked
     for (const [i, line] of text.trimEnd().split("\n").entries()) {
       assertEquals(hex(await leafHash(line)), w.stored[i].leafHash);
     }
+    assertEquals(all.headers.get("cache-control"), "no-cache"); // grows with the ledger
     const some = await w.get("/ledger/entries?from=3&to=5");
+    assertStringIncludes(some.headers.get("cache-control")!, "immutable");
     assertEquals(await some.text(), `${w.stored[3].line}\n${w.stored[4].line}\n`);
     const none = await w.get("/ledger/entries?from=11&to=11");
     assertEquals(await none.text(), "");
@@ -528,5 +530,53 @@ Deno.test("nothing but POST /api/sweep writes: other methods are refused", async
     void XSS;
   } finally {
     await w.close();
+  }
+});
+
+Deno.test("pages are gzip-encoded when accepted, identical once decoded", async () => {
+  const w = await world();
+  try {
+    for (const path of ["/", `/findings/${IDS.evil}`, "/feed.atom", "/ledger"]) {
+      const plain = await w.get(path, { headers: { "Accept-Encoding": "identity" } });
+      assertEquals(plain.headers.get("content-encoding"), null);
+      const text = await plain.text();
+      const gz = await w.get(path, { headers: { "Accept-Encoding": "gzip" } });
+      assertEquals(gz.headers.get("content-encoding"), "gzip", path);
+      assertEquals(gz.headers.get("vary"), "Accept-Encoding");
+      assertEquals(await gz.text(), text, path); // fetch decodes gzip
+    }
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("the page cache serves a stale page once while it refreshes, then the new one", async () => {
+  const w = await seededWorld();
+  let t = NOW.getTime();
+  const app = createApp({
+    config: w.config,
+    kv: w.kv,
+    ledger: w.ledger,
+    rules: RULES,
+    now: () => new Date(t),
+    cacheMs: 1000,
+  });
+  const count = async () => {
+    const html = await (await app.request("/")).text();
+    return Number(/(\d+) open finding\(s\)/.exec(html)?.[1]);
+  };
+  try {
+    assertEquals(await count(), 1);
+    await appendAll(w.kv, w.ledger, [{
+      kind: "finding.opened",
+      body: { ...w.stored[5].entry.body, id: "ffffffffffffffff", subject: "another" },
+    }]);
+    assertEquals(await count(), 1, "within the TTL");
+    t += 1500;
+    assertEquals(await count(), 1, "stale while revalidating");
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(await count(), 2, "refreshed");
+  } finally {
+    w.close();
   }
 });

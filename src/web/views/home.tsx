@@ -9,7 +9,7 @@ import { formatDuration, truncate } from "../text.ts";
 import { Age, Sev } from "./parts.tsx";
 
 /** Most findings listed on the home page. */
-export const HOME_FINDINGS_CAP = 200;
+export const HOME_FINDINGS_CAP = 100;
 /** Most projects listed on the home page. */
 export const HOME_PROJECTS_CAP = 1000;
 
@@ -72,7 +72,7 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
                 <tr>
                   <th scope="row">
                     <a href={`/projects/${encodeURIComponent(p.name)}`}>{truncate(p.name, 200)}</a>
-                    {!p.configured && <span class="muted">(not configured)</span>}
+                    {!p.configured && <span class="muted note">(not configured)</span>}
                   </th>
                   <td>
                     <StateCell state={p.state} worst={p.worst} />
@@ -155,7 +155,7 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
                   <tr>
                     <td>
                       <Sev severity={f.severity} />
-                      {f.status === "waived" && <span class="muted">(waived)</span>}
+                      {f.status === "waived" && <span class="muted note">(waived)</span>}
                     </td>
                     <td>
                       <a href={`/projects/${encodeURIComponent(f.project)}`}>

@@ -11,6 +11,9 @@ import { truncate } from "../text.ts";
 import { StateCell } from "./home.tsx";
 import { Age, EntryTable, EvidenceView, ExternalLink, Sev } from "./parts.tsx";
 
+/** Most findings and gaps listed on a project page. */
+export const PROJECT_LIST_CAP = 500;
+
 /** Props of {@link ProjectPage}. */
 export interface ProjectPageProps {
   name: string;
@@ -83,11 +86,11 @@ export function ProjectPage(props: ProjectPageProps) {
                 </tr>
               </thead>
               <tbody>
-                {props.findings.map((f) => (
+                {props.findings.slice(0, PROJECT_LIST_CAP).map((f) => (
                   <tr>
                     <td>
                       <Sev severity={f.severity} />
-                      {f.status === "waived" && <span class="muted">(waived)</span>}
+                      {f.status === "waived" && <span class="muted note">(waived)</span>}
                     </td>
                     <td>
                       <a href={`/findings/${encodeURIComponent(f.id)}`}>{truncate(f.rule, 100)}</a>
@@ -107,6 +110,10 @@ export function ProjectPage(props: ProjectPageProps) {
         )}
       </section>
 
+      {props.findings.length > PROJECT_LIST_CAP && (
+        <p class="muted">{props.findings.length - PROJECT_LIST_CAP} more finding(s) not shown.</p>
+      )}
+
       <section aria-labelledby="gaps">
         <h2 id="gaps">Not observable</h2>
         {props.gaps.length === 0 ? <p>Every scope was observed.</p> : (
@@ -121,7 +128,7 @@ export function ProjectPage(props: ProjectPageProps) {
                 </tr>
               </thead>
               <tbody>
-                {props.gaps.map((g) => (
+                {props.gaps.slice(0, PROJECT_LIST_CAP).map((g) => (
                   <tr>
                     <td>{g.job}</td>
                     <td>
