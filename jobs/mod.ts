@@ -9,10 +9,12 @@ import type { Job } from "./types.ts";
 import { pypiJob } from "./pypi.ts";
 import { repoJob } from "./repo.ts";
 import { accessJob } from "./access.ts";
+import { releasesJob } from "./releases.ts";
 
 /** Jobs that exist, by name. */
 export const JOB_REGISTRY: Partial<Record<JobName, Job<unknown>>> = {
   pypi: pypiJob as Job<unknown>,
+  releases: releasesJob as Job<unknown>,
   repo: repoJob as Job<unknown>,
   access: accessJob as Job<unknown>,
 };

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import type { Project } from "../src/config.ts";
+import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
 import type { PypiFile } from "./pypi_types.ts";
@@ -59,6 +59,7 @@ import {
   verifyGithubAttestations,
 } from "../src/sigstore/github_attestation.ts";
 import { releaseRefPattern } from "../src/sigstore/publisher_policy.ts";
+import { loadTrustRoots } from "../src/sigstore/mod.ts";
 import {
   publicGoodTrustRoot,
   selectTrustRoot,
@@ -699,6 +700,28 @@ function evaluate(observation: Observation<ReleasesData>, project: Project): Fin
   return [...evaluateProvenance(data.provenance, project), ...evaluateParity(data, project)];
 }
 
+const rootsByConfig = new Map<string, Promise<TrustRoot[]>>();
+
+/**
+ * The trust roots a config names (`[sigstore] trusted_root`, `github_trusted_root`), loaded
+ * once per process; the embedded public-good root when none is configured.
+ */
+export function configuredRoots(config: Config): Promise<readonly TrustRoot[]> {
+  const { trusted_root, github_trusted_root } = config.sigstore;
+  if (!trusted_root && !github_trusted_root) return Promise.resolve([publicGoodTrustRoot()]);
+  const key = `${trusted_root ?? ""}\n${github_trusted_root ?? ""}`;
+  let roots = rootsByConfig.get(key);
+  if (!roots) {
+    roots = loadTrustRoots({
+      trustedRootPath: trusted_root,
+      githubTrustedRootPath: github_trusted_root,
+    });
+    rootsByConfig.set(key, roots);
+    roots.catch(() => rootsByConfig.delete(key));
+  }
+  return roots;
+}
+
 /** Options of {@link createReleasesJob}. */
 export interface ReleasesJobOptions {
   /**
@@ -720,7 +743,8 @@ export interface ReleasesJobOptions {
 export function createReleasesJob(options: ReleasesJobOptions = {}): Job<ReleasesData> {
   return {
     name: "releases",
-    collect: (project, ctx) => collect(project, ctx, options.roots ?? [publicGoodTrustRoot()]),
+    collect: async (project, ctx) =>
+      collect(project, ctx, options.roots ?? await configuredRoots(ctx.config)),
     evaluate,
   };
 }

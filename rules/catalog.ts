@@ -13,6 +13,7 @@ import { PROVENANCE_RULES } from "./provenance.ts";
 import { POSTURE_RULES } from "./posture.ts";
 import { WORKFLOW_RULES } from "./workflows.ts";
 import { ACCESS_RULES } from "./access.ts";
+import { PARITY_RULES } from "./parity.ts";
 
 /** Every rule. Ids are unique (a test checks it). */
 export const RULES: readonly RuleMeta[] = [
@@ -21,6 +22,7 @@ export const RULES: readonly RuleMeta[] = [
   ...METADATA_RULES,
   ...RELEASE_RULES,
   ...PROVENANCE_RULES,
+  ...PARITY_RULES,
   ...POSTURE_RULES,
   ...WORKFLOW_RULES,
   ...ACCESS_RULES,

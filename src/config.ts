@@ -187,6 +187,14 @@ export const StatusSchema = z.object({
   webhook: z.array(WebhookSchema).default([]),
 }).strict();
 
+/** Sigstore trust material. Verification is offline by default. */
+export const SigstoreSchema = z.object({
+  /** A `trusted_root.json` replacing the public-good root embedded in @sigstore/tuf's seeds. */
+  trusted_root: z.string().min(1).optional(),
+  /** GitHub's `trusted_root.json` (`gh attestation trusted-root`), for attestations GitHub signed. */
+  github_trusted_root: z.string().min(1).optional(),
+}).strict();
+
 /** The whole `auditor.toml`. */
 export const ConfigSchema = z.object({
   upstream: UpstreamSchema.prefault({}),
@@ -194,6 +202,7 @@ export const ConfigSchema = z.object({
   ledger: LedgerConfigSchema.prefault({}),
   state: StateConfigSchema.prefault({}),
   status: StatusSchema.prefault({}),
+  sigstore: SigstoreSchema.prefault({}),
   project: z.array(ProjectSchema).max(100_000).default([]),
 }).strict().superRefine((config, ctx) => {
   const seen = new Set<string>();

@@ -53,6 +53,11 @@ export interface Scenario {
   projects: SandboxProject[];
   /** GitHub API responses by path (no query string), e.g. `/repos/o/r/rulesets`. */
   github: Map<string, unknown>;
+  /**
+   * Called once the sandbox listens, for responses that embed its URLs (release asset and
+   * attestation bundle links): add them to `github`.
+   */
+  onListen?: (urls: { pypiUrl: string; githubUrl: string }) => Promise<void>;
 }
 
 /** The tag of a sandbox release (the project's `tag_pattern`, default `v{version}`). */

@@ -13,6 +13,7 @@ import { type ArtifactSpec, buildSdist, buildWheel, sdistName, wheelName } from 
 import type { SandboxFile, SandboxProject, Scenario } from "./scenario.ts";
 import { buildGithubPosture } from "./github_posture.ts";
 import { githubAccessAllow, githubAccessRoutes } from "./github_access.ts";
+import { githubReleaseRoutes } from "./github_releases.ts";
 
 const INERT_PTH = "# inert stand-in for a start-up hook: does nothing\n";
 
@@ -161,17 +162,36 @@ export function githubRoutes(
   return routes;
 }
 
+/** A scenario over projects, each with a hardened or weak GitHub side. */
+export function scenarioOf(
+  name: string,
+  description: string,
+  projects: { project: SandboxProject; hardened: boolean }[],
+): Scenario {
+  const scenario: Scenario = {
+    name,
+    description,
+    projects: projects.map((p) => p.project),
+    github: githubRoutes(projects),
+    onListen: async (urls) => {
+      for (const { project, hardened } of projects) {
+        if (!project.github) continue;
+        const routes = await githubReleaseRoutes(project, { hardened, ...urls });
+        for (const [path, body] of routes) scenario.github.set(path, body);
+      }
+    },
+  };
+  return scenario;
+}
+
 /** The demo's scenarios: the control and the compromised project. */
 export async function defaultScenario(): Promise<Scenario> {
-  const hardened = await hardenedProject();
-  const compromised = await compromisedProject();
-  return {
-    name: "default",
-    description: "A well-hardened project (the control) and a compromised one",
-    projects: [hardened, compromised],
-    github: githubRoutes([
-      { project: hardened, hardened: true },
-      { project: compromised, hardened: false },
-    ]),
-  };
+  const control = await hardenedProject();
+  // A sandbox cannot produce Sigstore signatures, so the demo's control does not require
+  // provenance; real provenance is verified on real material in tests/jobs/releases_test.ts.
+  control.config.policy = { require_provenance: false };
+  return scenarioOf("default", "A well-hardened project (the control) and a compromised one", [
+    { project: control, hardened: true },
+    { project: await compromisedProject(), hardened: false },
+  ]);
 }

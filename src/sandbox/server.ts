@@ -274,8 +274,11 @@ export function sandboxApp(
     } catch {
       return c.json({ message: "Bad Request" }, 400);
     }
-    const withQuery = githubRouteKey(path, new URL(c.req.url).searchParams);
-    const key = state.scenario.github.has(withQuery) ? withQuery : path;
+    // Routes are keyed by decoded path (with the query where it matters); raw paths are
+    // accepted too, for keys written with percent-escapes (`sha256%3A…`).
+    const raw = c.req.path.slice("/github".length);
+    const candidates = [githubRouteKey(path, new URL(c.req.url).searchParams), path, raw];
+    const key = candidates.find((k) => state.scenario.github.has(k)) ?? path;
     if (!state.scenario.github.has(key)) {
       return c.json(
         { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
@@ -297,30 +300,38 @@ export function sandboxApp(
 /**
  * Start the sandbox on 127.0.0.1 (an ephemeral port unless given).
  */
-export function startSandbox(scenario: Scenario, opts: SandboxOptions = {}): Promise<Sandbox> {
+export async function startSandbox(
+  scenario: Scenario,
+  opts: SandboxOptions = {},
+): Promise<Sandbox> {
   const requests = { total: 0, notModified: 0 };
   const state = { scenario, base: "", latencyMs: opts.latencyMs ?? 0, requests };
   const app = sandboxApp(state);
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: opts.port ?? 0,
-      onListen: () => {},
-    }, app.fetch);
-    const addr = server.addr as Deno.NetAddr;
-    state.base = `http://127.0.0.1:${addr.port}`;
-    resolve({
-      pypiUrl: state.base,
-      githubUrl: `${state.base}/github`,
-      fileHost: `127.0.0.1:${addr.port}`,
-      requests,
-      get scenario() {
-        return state.scenario;
-      },
-      set scenario(s: Scenario) {
-        state.scenario = s;
-      },
-      close: () => server.shutdown(),
-    });
-  });
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: opts.port ?? 0,
+    onListen: () => {},
+  }, app.fetch);
+  const addr = server.addr as Deno.NetAddr;
+  state.base = `http://127.0.0.1:${addr.port}`;
+  const sandbox: Sandbox = {
+    pypiUrl: state.base,
+    githubUrl: `${state.base}/github`,
+    fileHost: `127.0.0.1:${addr.port}`,
+    requests,
+    get scenario() {
+      return state.scenario;
+    },
+    set scenario(s: Scenario) {
+      state.scenario = s;
+    },
+    close: () => server.shutdown(),
+  };
+  try {
+    await scenario.onListen?.({ pypiUrl: sandbox.pypiUrl, githubUrl: sandbox.githubUrl });
+  } catch (e) {
+    await server.shutdown();
+    throw e;
+  }
+  return sandbox;
 }

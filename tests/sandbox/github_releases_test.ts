@@ -56,7 +56,7 @@ Deno.test("sandbox releases: the hijacked variant has no tag for its newest vers
     hardened: false,
     ...URLS,
   });
-  const repo = "/repos/acme/acme-compromised";
+  const repo = "/repos/acme-labs/acme-compromised";
   assert(!routes.has(`${repo}/commits/v2.0.1`));
   assert(!routes.has(`${repo}/releases/tags/v2.0.1`));
   assertEquals((routes.get(`${repo}/immutable-releases`) as { enabled: boolean }).enabled, false);
