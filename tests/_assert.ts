@@ -58,6 +58,13 @@ export function assert(condition: unknown, msg = "assertion failed"): asserts co
   if (!condition) throw new Error(msg);
 }
 
+/** `text` matches `re`. */
+export function assertMatch(text: string, re: RegExp, msg?: string): void {
+  if (!re.test(text)) {
+    throw new Error(`${msg ? msg + ": " : ""}expected ${re} to match ${show(text.slice(0, 500))}`);
+  }
+}
+
 /** `text` contains `part`. */
 export function assertStringIncludes(text: string, part: string, msg?: string): void {
   if (!text.includes(part)) {
