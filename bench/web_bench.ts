@@ -20,7 +20,7 @@ import { generateSigningKey, openLedger } from "../src/ledger/mod.ts";
 import type { LedgerEventInput, LedgerStore, StoredEntry } from "../src/ledger/types.ts";
 import { catchUp } from "../src/state/findings.ts";
 import { createApp } from "../src/web/app.tsx";
-import { catchUpIndex } from "../src/web/ledger_index.ts";
+import { catchUpIndex } from "../src/state/ledger_index.ts";
 
 const CONNECTIONS = 64;
 const PROJECTS = 100;

@@ -19,6 +19,7 @@ import { applyEntry, catchUp, listCoverageGaps, listFindings } from "./state/fin
 import { applyOverrides, reconcile } from "./reconcile.ts";
 import { getJson, setJson } from "./state/blob.ts";
 import { toLedgerValue } from "./events.ts";
+import { catchUpIndex, indexEntry } from "./state/ledger_index.ts";
 
 /** What a sweep needs. */
 export interface SweepDeps {
@@ -81,7 +82,10 @@ export async function record(
   const stored = await deps.ledger.append(
     events.map((e) => ({ kind: e.kind, body: toLedgerValue(e.body) as Record<string, unknown> })),
   );
-  for (const entry of stored) await applyEntry(deps.kv, entry);
+  for (const entry of stored) {
+    await applyEntry(deps.kv, entry);
+    await indexEntry(deps.kv, entry);
+  }
   await deps.onAppended?.(stored);
   return stored;
 }
@@ -147,6 +151,7 @@ export async function runSweep<T>(
   const started = now();
   const sweep = crypto.randomUUID();
   await catchUp(deps.kv, deps.ledger);
+  await catchUpIndex(deps.kv, deps.ledger);
   const ctx: JobContext = {
     config: deps.config,
     secrets: deps.secrets,
@@ -175,7 +180,10 @@ export async function runSweep<T>(
     });
   }
   const unobservable = outcomes.reduce((n, o) => n + o.unobservable.length, 0);
-  const status = unobservable === 0 ? "completed" : "incomplete";
+  // A sweep is incomplete when a whole project could not be observed; narrower gaps are
+  // recorded per scope (coverage.changed) and shown as "not observable" on the project.
+  const whole = outcomes.some((o) => o.unobservable.some((u) => u.scope === "*"));
+  const status = whole || outcomes.length < projects.length ? "incomplete" : "completed";
   const durationMs = Math.max(0, Math.round(now().getTime() - started.getTime()));
   await record(deps, [{
     kind: `sweep.${status}`,

@@ -22,7 +22,7 @@ import type { Secrets } from "./config.ts";
 import type { StoredEntry } from "./ledger/types.ts";
 import { FindingOpenedSchema, FindingResolvedSchema } from "./events.ts";
 import { atLeast, type Severity, SeveritySchema } from "../rules/types.ts";
-import { getRecords, listIndexes } from "./web/ledger_index.ts";
+import { getRecords, listIndexes } from "./state/ledger_index.ts";
 import { safeHttpUrl, truncate } from "./web/text.ts";
 
 /** One queued delivery. */

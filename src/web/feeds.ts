@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { IndexRecord } from "./ledger_index.ts";
+import type { IndexRecord } from "../state/ledger_index.ts";
 import { safeHttpUrl, truncate, xmlEscape } from "./text.ts";
 
 /** What a feed is about. */

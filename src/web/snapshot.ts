@@ -16,7 +16,7 @@ import {
 } from "../state/findings.ts";
 import { type JobName, JOBS, SEVERITIES, type Severity, severityRank } from "../../rules/types.ts";
 import { cronIntervalMs, isStale } from "./schedule.ts";
-import { indexedCount } from "./ledger_index.ts";
+import { indexedCount } from "../state/ledger_index.ts";
 
 /** The state of one job. */
 export interface JobStatus {

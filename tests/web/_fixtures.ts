@@ -7,7 +7,7 @@
 import { type Config, ConfigSchema } from "../../src/config.ts";
 import type { LedgerEventInput, LedgerStore, StoredEntry } from "../../src/ledger/types.ts";
 import { applyEntry } from "../../src/state/findings.ts";
-import { indexEntry } from "../../src/web/ledger_index.ts";
+import { indexEntry } from "../../src/state/ledger_index.ts";
 import type { RuleMeta } from "../../rules/types.ts";
 import { generateSigningKey, openLedger } from "../../src/ledger/mod.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { IndexRecord } from "../ledger_index.ts";
+import type { IndexRecord } from "../../state/ledger_index.ts";
 import { truncate } from "../text.ts";
 import { EntryTable } from "./parts.tsx";
 

@@ -5,7 +5,7 @@
  */
 import type { Severity } from "../../../rules/types.ts";
 import type { Evidence } from "../../../rules/types.ts";
-import type { IndexRecord } from "../ledger_index.ts";
+import type { IndexRecord } from "../../state/ledger_index.ts";
 import { formatAge, jsonPreview, safeHttpUrl, truncate } from "../text.ts";
 
 /** Severity label with its color class. */

@@ -5,7 +5,7 @@
  */
 import type { Project } from "../../config.ts";
 import type { CoverageGap, OpenFinding } from "../../state/findings.ts";
-import type { IndexRecord } from "../ledger_index.ts";
+import type { IndexRecord } from "../../state/ledger_index.ts";
 import type { ProjectStatus } from "../snapshot.ts";
 import { truncate } from "../text.ts";
 import { StateCell } from "./home.tsx";

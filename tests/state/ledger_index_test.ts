@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
 import {
   catchUpIndex,
   getRecords,
@@ -7,8 +7,8 @@ import {
   latestFeedRecords,
   listIndexes,
   toIndexRecord,
-} from "../../src/web/ledger_index.ts";
-import { realLedger, seedEvents } from "./_fixtures.ts";
+} from "../../src/state/ledger_index.ts";
+import { realLedger, seedEvents } from "../web/_fixtures.ts";
 
 async function dump(kv: Deno.Kv) {
   const out: [Deno.KvKey, unknown][] = [];
