@@ -344,7 +344,8 @@ export async function runSweep<T>(
   const launch = () => {
     while (pending.size < window && launched < total) {
       if (ctx.signal.aborted) return;
-      if (now().getTime() >= deadline) {
+      // Each run commits at least one project, so a fleet always makes progress.
+      if (launched > from && now().getTime() >= deadline) {
         budgetExhausted = true;
         return;
       }
