@@ -112,7 +112,7 @@ export class LeaseGuard {
   #lease: Lease;
   #timer: ReturnType<typeof setInterval> | undefined;
   #lost = false;
-  #renewing: Promise<unknown> = Promise.resolve();
+  #renewing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly kv: Deno.Kv,
@@ -136,8 +136,15 @@ export class LeaseGuard {
   /** Renew every third of the lease's lifetime in the background. */
   start(): void {
     this.#timer = setInterval(() => {
-      this.#renewing = this.#renew().catch(() => {});
+      this.#serial().catch(() => {});
     }, Math.max(100, Math.floor(this.ttlMs / 3)));
+  }
+
+  /** Renewals run one at a time (two at once would fail each other's compare-and-set). */
+  #serial(): Promise<void> {
+    const next = this.#renewing.catch(() => {}).then(() => this.#renew());
+    this.#renewing = next.catch(() => {});
+    return next;
   }
 
   async #renew(): Promise<void> {
@@ -157,8 +164,7 @@ export class LeaseGuard {
    * happens with a full lease lifetime ahead of it. @throws {LeaseLostError}
    */
   async fence(): Promise<void> {
-    await this.#renewing;
-    await this.#renew();
+    await this.#serial();
   }
 
   /** Stop renewing and release the lease (when still held). */

@@ -239,3 +239,21 @@ Deno.test("sweepJob skips while another run holds the job's lease", async () => 
     await t.close();
   }
 });
+
+Deno.test("background renewals and fences never fail each other", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const lease = (await acquireLease(kv, "pypi", "a", Date.now(), 1_000))!;
+    const guard = new LeaseGuard(kv, lease, 1_000);
+    guard.start(); // renews every 333 ms
+    for (let i = 0; i < 40; i++) {
+      await Promise.all([guard.fence(), guard.fence()]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert(!guard.lost);
+    await guard.stop();
+    assertEquals((await kv.get(["lease", "pypi"])).value, null, "released");
+  } finally {
+    kv.close();
+  }
+});
