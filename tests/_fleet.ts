@@ -1,13 +1,38 @@
 /**
  * A fleet of small sandbox projects for scale tests and the sweep benchmark: `n` projects, each
- * with two releases of two files (an sdist and a wheel). The artifacts are built once and served
- * under every project's file names (so they share digests), with the digests precomputed.
+ * with two releases of two files (an sdist and a wheel). The artifacts are built once; each
+ * project gets its own bytes (and digests) by a cheap patch that leaves the contents alone: the
+ * wheel's zip comment and the sdist's gzip MTIME carry the project number. Digests are
+ * precomputed so the sandbox does not hash on every download.
  *
  * @module
  */
 import { stringify } from "smol-toml";
 import { type ArtifactSpec, buildSdist, buildWheel, sha256Hex } from "../src/sandbox/artifacts.ts";
 import type { SandboxFile, SandboxProject, Scenario } from "../src/sandbox/scenario.ts";
+
+/** A copy of a zip (no comment yet) whose end-of-central-directory comment says `comment`. */
+export function withZipComment(zip: Uint8Array, comment: string): Uint8Array {
+  const eocd = zip.length - 22;
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  if (view.getUint32(eocd, true) !== 0x06054b50 || view.getUint16(eocd + 20, true) !== 0) {
+    throw new Error("expected a zip without a comment");
+  }
+  const text = new TextEncoder().encode(comment);
+  const out = new Uint8Array(zip.length + text.length);
+  out.set(zip);
+  out.set(text, zip.length);
+  new DataView(out.buffer).setUint16(eocd + 20, text.length, true);
+  return out;
+}
+
+/** A copy of a gzip stream with another MTIME header field. */
+export function withGzipMtime(gz: Uint8Array, mtime: number): Uint8Array {
+  if (gz[0] !== 0x1f || gz[1] !== 0x8b) throw new Error("expected gzip");
+  const out = gz.slice();
+  new DataView(out.buffer).setUint32(4, mtime, true);
+  return out;
+}
 
 /** Name of the i-th fleet project. */
 export function fleetName(i: number): string {
@@ -28,13 +53,16 @@ export async function fleetScenario(n: number): Promise<Scenario> {
     };
     built.push({ version, sdist: await buildSdist(spec), wheel: await buildWheel(spec), at });
   }
-  const digests = new Map(
-    built.flatMap((b) => [[b.sdist, sha256Hex(b.sdist)], [b.wheel, sha256Hex(b.wheel)]]),
-  );
   const projects: SandboxProject[] = [];
   for (let i = 0; i < n; i++) {
     const name = fleetName(i);
     const dist = name.replace(/-/g, "_");
+    const file = (filename: string, bytes: Uint8Array, at: string): SandboxFile => ({
+      filename,
+      bytes,
+      uploadTime: at,
+      listedSha256: sha256Hex(bytes),
+    });
     projects.push({
       name,
       summary: "fleet member",
@@ -42,19 +70,9 @@ export async function fleetScenario(n: number): Promise<Scenario> {
       releases: built.map((b) => ({
         version: b.version,
         files: [
-          {
-            filename: `${dist}-${b.version}.tar.gz`,
-            bytes: b.sdist,
-            uploadTime: b.at,
-            listedSha256: digests.get(b.sdist),
-          },
-          {
-            filename: `${dist}-${b.version}-py3-none-any.whl`,
-            bytes: b.wheel,
-            uploadTime: b.at,
-            listedSha256: digests.get(b.wheel),
-          },
-        ] satisfies SandboxFile[],
+          file(`${dist}-${b.version}.tar.gz`, withGzipMtime(b.sdist, 1_700_000_000 + i), b.at),
+          file(`${dist}-${b.version}-py3-none-any.whl`, withZipComment(b.wheel, name), b.at),
+        ],
       })),
       config: {},
     });
