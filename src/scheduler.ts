@@ -20,7 +20,7 @@ import { JOBS } from "../rules/types.ts";
 import { JOB_REGISTRY } from "../jobs/mod.ts";
 import type { Runtime } from "./runtime.ts";
 import { runSweep, type SweepDeps, type SweepSummary } from "./audit.ts";
-import type { SweepRecord } from "./state/findings.ts";
+import { listSweeps, type SweepRecord } from "./state/findings.ts";
 import { cronIntervalMs, isStale } from "./web/schedule.ts";
 
 /** Default lifetime of a lease without renewal (`[schedules] lease_ms`). */
@@ -272,7 +272,12 @@ export function registerCrons(
           job: name,
           status: summary?.status ?? "skipped",
           projects: summary?.projectsDone ?? 0,
+          projectsTotal: summary?.projectsTotal ?? 0,
+          durationMs: summary?.durationMs ?? 0,
         });
+        for (const stale of staleJobs(rt.config, await listSweeps(rt.kv, "sweep-ok"), new Date())) {
+          log("job.stale", { ...stale });
+        }
       },
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Deno Deploy mode, locally: `main.ts serve` in a child process that may not write to the
+ * Deno Deploy mode, locally: the Deploy entrypoint (`src/cli/serve.ts`) in a child process that may not write to the
  * filesystem at all (`--deny-write`), with the ledger in KV (`[ledger] store = "kv"`), the
  * default KV database (`[state] path = ":default:"`, made per-test by `--location`) and no
  * scratch folder (`work_dir = ":none:"`). A sweep is started through `POST /api/sweep`, and the
@@ -11,7 +11,8 @@ import { startSandbox } from "../src/sandbox/server.ts";
 import { fleetConfigToml, fleetScenario } from "./_fleet.ts";
 import { generateSigningKey, httpSource, verifyLedger } from "../src/ledger/mod.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** The Deploy entrypoint: no arguments, the config path from AUDITOR_CONFIG. */
+const ENTRY = new URL("../src/cli/serve.ts", import.meta.url).pathname;
 
 async function readUntil(
   reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -68,13 +69,15 @@ Deno.test("Deploy mode: no filesystem writes, KV ledger, sweep via the API, ledg
       "--allow-net=127.0.0.1",
       `--allow-read=${dir}`,
       "--deny-write",
-      "--allow-env=LEDGER_SIGNING_KEY,GITHUB_TOKEN,AUDITOR_SWEEP_TOKEN",
-      MAIN,
-      "serve",
-      "--config",
-      `${dir}/auditor.toml`,
+      "--allow-env=LEDGER_SIGNING_KEY,GITHUB_TOKEN,AUDITOR_SWEEP_TOKEN,AUDITOR_CONFIG",
+      ENTRY,
     ],
-    env: { LEDGER_SIGNING_KEY: key.privateKey, AUDITOR_SWEEP_TOKEN: token, NO_COLOR: "1" },
+    env: {
+      LEDGER_SIGNING_KEY: key.privateKey,
+      AUDITOR_SWEEP_TOKEN: token,
+      AUDITOR_CONFIG: `${dir}/auditor.toml`,
+      NO_COLOR: "1",
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
