@@ -87,7 +87,7 @@ function terminalColumns(): number {
 
 /** Redraws the progress line on stderr, at most every `intervalMs`. */
 export class TerminalProgress {
-  #last = 0;
+  #last = -Infinity;
   #drawn = false;
   #state: ProgressState | undefined;
   readonly #encoder = new TextEncoder();
