@@ -79,7 +79,8 @@ export function formatProgress(state: ProgressState, nowMs: number, columns = 12
 
 function terminalColumns(): number {
   try {
-    return Deno.consoleSize().columns;
+    const { columns } = Deno.consoleSize();
+    return columns >= 20 ? columns : 120; // 0 when the terminal does not say
   } catch {
     return 120;
   }
