@@ -16,6 +16,7 @@ import { runLedger } from "./src/cli/ledger.ts";
 import { runInspect } from "./src/cli/inspect.ts";
 import { runProvenance } from "./src/cli/provenance.ts";
 import { runCheckWorkflows } from "./src/cli/check_workflows.ts";
+import { runPermissions } from "./src/cli/permissions.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   audit: runAudit,
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   provenance: runProvenance,
   ledger: runLedger,
   rules: runRules,
+  permissions: runPermissions,
 };
 
 const HELP = `release-auditor: audits Python package releases and the controls around them.
@@ -41,6 +43,7 @@ Commands:
   provenance        verify one artifact's PEP 740 provenance
   ledger            verify | show | tail | export | checkpoint | prove | keygen
   rules             print the rule catalog
+  permissions       print the Deno permission flags a command needs for a config
 
 Exit codes: 0 ok; 1 findings (or a failed verification); 2 usage or config error;
 3 incomplete (an upstream could not be read).

@@ -26,6 +26,13 @@ export function contentPolicyKey(policy: Policy): string {
   ].join("|");
 }
 
+/**
+ * `[state] work_dir` value for hosts without a writable filesystem (Deno Deploy): files are not
+ * downloaded; a digest is inspected only if KV already holds its result (filled by a run that
+ * has a scratch folder, e.g. the CI job writing to the same KV), otherwise it is not observable.
+ */
+export const NO_WORK_DIR = ":none:";
+
 /** Allowed download hosts: the configured file hosts. */
 function allowedHosts(ctx: JobContext): string[] {
   return ctx.config.upstream.file_hosts;
@@ -49,6 +56,10 @@ export async function inspectFile(
   const cached = await getJson<ContentResult>(ctx.kv, key);
   if (cached && ContentResultSchema.safeParse(cached).success) return cached;
 
+  if (ctx.config.state.work_dir === NO_WORK_DIR) {
+    // No writable filesystem (Deno Deploy): only results already cached in KV are known.
+    return { ok: false, filename: file.filename, reason: "no-work-dir", detail: NO_WORK_DIR };
+  }
   await Deno.mkdir(ctx.config.state.work_dir, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: ctx.config.state.work_dir, prefix: "dl-" });
   try {

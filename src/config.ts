@@ -146,6 +146,13 @@ export const SchedulesSchema = z.object({
   releases: cron.default("*/30 * * * *"),
   repo: cron.default("0 * * * *"),
   access: cron.default("0 * * * *"),
+  /**
+   * Time budget of one scheduled run, in milliseconds: a run stops starting projects after it
+   * and the next run resumes from the cursor (`["cursor", job]` in KV). 0 = no budget.
+   */
+  budget_ms: z.number().int().min(0).max(86_400_000).default(240_000),
+  /** Lifetime of a job's lease without renewal; a running sweep renews it every third. */
+  lease_ms: z.number().int().min(1_000).max(3_600_000).default(60_000),
 }).strict();
 
 /** Ledger location. */

@@ -27,11 +27,28 @@ function parentOf(path: string): string | undefined {
   return i > 0 ? path.slice(0, i) : undefined;
 }
 
-/** Open the KV state at the configured path (`:memory:` allowed; no path = Deno Deploy's KV). */
+/** `[state] path` value that selects `Deno.openKv()`'s default database (Deno Deploy). */
+export const DEFAULT_KV = ":default:";
+
+/** What `[state] path` designates. */
+export function stateLocation(path: string | undefined): "default" | "memory" | "remote" | "file" {
+  if (path === undefined || path === DEFAULT_KV) return "default";
+  if (path === ":memory:") return "memory";
+  if (/^https?:\/\//i.test(path)) return "remote";
+  return "file";
+}
+
+/**
+ * Open the KV state: a local file (its folder is created), `:memory:`, `:default:` (no path:
+ * Deno Deploy's KV, or the per-origin database of `--location` locally) or an `https://` KV
+ * Connect URL (a Deploy database from elsewhere; token in `DENO_KV_ACCESS_TOKEN`).
+ */
 export async function openState(config: Config): Promise<Deno.Kv> {
   const path = config.state.path;
-  if (path && path !== ":memory:") {
-    const dir = parentOf(path);
+  const where = stateLocation(path);
+  if (where === "default") return await Deno.openKv();
+  if (where === "file") {
+    const dir = parentOf(path!);
     if (dir) await Deno.mkdir(dir, { recursive: true });
   }
   return await Deno.openKv(path);

@@ -91,13 +91,13 @@ Deno.test("the compromised project raises the .pth finding, the hardened one not
   }
 });
 
-Deno.test("a second sweep of an unchanged upstream adds only its sweep record and uses 304s", async () => {
+Deno.test("a second sweep of an unchanged upstream adds only its start and end records and uses 304s", async () => {
   const t = await setup();
   try {
     await runSweep(pypiJob, t.rt.config.project, t.rt);
     const before = await t.rt.ledger.size();
     const second = await runSweep(pypiJob, t.rt.config.project, t.rt);
-    assertEquals(await t.rt.ledger.size(), before + 1);
+    assertEquals(await t.rt.ledger.size(), before + 2);
     assertEquals(second.opened + second.resolved, 0);
     // Everything is a 304 but the contents API's 404 for the missing tag (404s carry no validator).
     assertEquals(second.stats.notModified, second.stats.requests - 1);

@@ -9,7 +9,10 @@ import { type Config, loadConfig, normalizeName, readSecrets } from "../config.t
 import { atLeast, type JobName, JOBS, SEVERITIES, type Severity } from "../../rules/types.ts";
 import { JOB_REGISTRY } from "../../jobs/mod.ts";
 import { openRuntime, type Runtime, UsageError } from "../runtime.ts";
-import { runSweep, type SweepDeps, type SweepSummary } from "../audit.ts";
+import { runSweep, type SweepDeps } from "../audit.ts";
+import { withLease } from "../scheduler.ts";
+import { jsonLinesLogger, type LogFn } from "../log.ts";
+import { type ProgressState, TerminalProgress } from "../progress.ts";
 import { activeWaiver, findingId } from "../reconcile.ts";
 import { type AuditReport, renderSarif, renderText, type ReportedFinding } from "./report.ts";
 import { RULES } from "../../rules/catalog.ts";
@@ -90,67 +93,91 @@ export function selectProjects(config: Config, names: string[]) {
   return selected;
 }
 
-/** Run the selected jobs; returns the report (used by `audit` and `demo`). */
+/** Why a job did not run (not a gap in what was observed, but the run is incomplete). */
+export const LEASE_HELD = "another run of this job holds its lease";
+const NOT_AVAILABLE = "job not available in this build";
+
+/** Options of {@link auditOnce} beyond the sweep dependencies. */
+export interface AuditOnceOptions extends Partial<SweepDeps> {
+  /** Called when a job starts (progress display). */
+  onJob?: (job: JobName, index: number, planned: number) => void;
+  /** How long to wait for a held lease (default `[schedules] lease_ms` + 2 s). */
+  leaseWaitMs?: number;
+}
+
+/**
+ * Run the selected jobs, each under its lease (used by `audit` and `demo`); returns the report.
+ * Every project of every job is covered (no time budget, no cursor).
+ */
 export async function auditOnce(
   rt: Runtime,
   jobs: JobName[],
   projectNames: string[],
-  extra: Partial<SweepDeps> = {},
+  extra: AuditOnceOptions = {},
 ): Promise<AuditReport> {
+  const { onJob, leaseWaitMs, ...deps } = extra;
   const projects = selectProjects(rt.config, projectNames);
-  const sweeps: SweepSummary[] = [];
-  const unavailable: AuditReport["unobservable"] = [];
-  for (const name of jobs) {
+  const byName = new Map(projects.map((p) => [p.name, p]));
+  const sweeps: AuditReport["sweeps"] = [];
+  const findings: ReportedFinding[] = [];
+  const unobservable: AuditReport["unobservable"] = [];
+  const now = new Date();
+  const skip = (job: JobName, reason: string) => {
+    for (const p of projects) unobservable.push({ project: p.name, job, scope: "*", reason });
+  };
+  for (const [index, name] of jobs.entries()) {
     const job = JOB_REGISTRY[name];
     if (!job) {
-      for (const p of projects) {
-        unavailable.push({
-          project: p.name,
-          job: name,
-          scope: "*",
-          reason: "job not available in this build",
-        });
-      }
+      skip(name, NOT_AVAILABLE);
       continue;
     }
-    sweeps.push(
-      await runSweep(job, projects, {
-        ...extra,
-        config: rt.config,
-        secrets: rt.secrets,
-        kv: rt.kv,
-        ledger: rt.ledger,
-      }),
+    onJob?.(name, index, projects.length);
+    const summary = await withLease(
+      rt.kv,
+      name,
+      (guard) =>
+        runSweep(job, projects, {
+          ...deps,
+          config: rt.config,
+          secrets: rt.secrets,
+          kv: rt.kv,
+          ledger: rt.ledger,
+          fence: () => guard.fence(),
+          token: guard.lease.token,
+          outcomeLimit: 0,
+          onOutcome: async (o) => {
+            const project = byName.get(o.project)!;
+            for (const f of o.findings) {
+              findings.push({
+                ...f,
+                project: o.project,
+                job: name,
+                id: await findingId(o.project, f.rule, f.subject),
+                waived: activeWaiver(project, f.rule, f.subject, now) !== undefined,
+              });
+            }
+            for (const u of o.unobservable) {
+              unobservable.push({ project: o.project, job: name, ...u });
+            }
+            await deps.onOutcome?.(o);
+          },
+        }),
+      {
+        ttlMs: rt.config.schedules.lease_ms,
+        waitMs: leaseWaitMs ?? rt.config.schedules.lease_ms + 2_000,
+      },
     );
-  }
-  const now = new Date();
-  const findings: ReportedFinding[] = [];
-  for (const s of sweeps) {
-    for (const o of s.projects) {
-      const project = projects.find((p) => p.name === o.project)!;
-      for (const f of o.findings) {
-        findings.push({
-          ...f,
-          project: o.project,
-          job: s.job,
-          id: await findingId(o.project, f.rule, f.subject),
-          waived: activeWaiver(project, f.rule, f.subject, now) !== undefined,
-        });
-      }
+    if (!summary) {
+      skip(name, LEASE_HELD);
+      continue;
     }
+    const { projects: _p, ...rest } = summary;
+    sweeps.push(rest);
   }
-  const unobservable = [
-    ...sweeps.flatMap((s) =>
-      s.projects.flatMap((o) =>
-        o.unobservable.map((u) => ({ project: o.project, job: s.job, ...u }))
-      )
-    ),
-    ...unavailable,
-  ];
   return {
     version: 1,
     generatedAt: now.toISOString(),
-    sweeps: sweeps.map(({ projects: _p, ...rest }) => rest),
+    sweeps,
     findings,
     unobservable,
     ledger: { size: await rt.ledger.size(), checkpoint: await rt.ledger.checkpoint() },
@@ -160,7 +187,7 @@ export async function auditOnce(
 /** Exit code for a report. Jobs missing from this build do not make a run incomplete. */
 export function exitCodeFor(report: AuditReport, failOn: Severity): number {
   if (report.findings.some((f) => !f.waived && atLeast(f.severity, failOn))) return EXIT.findings;
-  if (report.unobservable.some((u) => u.reason !== "job not available in this build")) {
+  if (report.unobservable.some((u) => u.reason !== NOT_AVAILABLE)) {
     return EXIT.incomplete;
   }
   return EXIT.ok;
@@ -170,7 +197,7 @@ export function exitCodeFor(report: AuditReport, failOn: Severity): number {
 export function incompleteLines(report: AuditReport): string[] {
   const groups = new Map<string, string[]>();
   for (const u of report.unobservable) {
-    if (u.scope !== "*" || u.reason === "job not available in this build") continue;
+    if (u.scope !== "*" || u.reason === NOT_AVAILABLE) continue;
     const key = `${u.job}: ${u.reason}`;
     groups.set(key, [...(groups.get(key) ?? []), u.project]);
   }
@@ -191,6 +218,94 @@ export function printReport(
   } else console.log(renderText(report));
 }
 
+/** Progress on a terminal, JSON-lines logs otherwise (both on stderr). */
+export function auditReporters(
+  kv: Deno.Kv,
+  terminal: boolean,
+  jobCount: number,
+  log: LogFn = jsonLinesLogger(),
+): AuditOnceOptions & { finish(): void } {
+  if (!terminal) {
+    return {
+      log,
+      onJob: (job, index, planned) => log("job.start", { job, index, planned }),
+      onProject: (p) =>
+        log("project.done", {
+          job: p.job,
+          project: p.project,
+          done: p.done,
+          total: p.total,
+          findings: p.findings,
+          findingsTotal: p.findingsTotal,
+          unobservable: p.unobservable,
+          requests: p.stats.requests,
+          notModified: p.stats.notModified,
+        }),
+      finish() {},
+    };
+  }
+  const progress = new TerminalProgress();
+  let base: Omit<ProgressState, "done" | "findings" | "requests" | "notModified" | "errors">;
+  let rateLimit: ProgressState["rateLimit"] = null;
+  let lastRateRead = 0;
+  const readRate = async () => {
+    if (Date.now() - lastRateRead < 2_000) return;
+    lastRateRead = Date.now();
+    rateLimit = await lowestRateLimit(kv).catch(() => rateLimit);
+  };
+  return {
+    log: () => {},
+    onJob: (job, index, planned) => {
+      progress.finish();
+      base = {
+        job,
+        jobIndex: index,
+        jobCount,
+        total: planned,
+        startedMs: Date.now(),
+        rateLimit,
+      };
+      progress.update({
+        ...base,
+        done: 0,
+        findings: 0,
+        requests: 0,
+        notModified: 0,
+        errors: 0,
+      }, true);
+    },
+    onProject: (p) => {
+      void readRate();
+      progress.update({
+        ...base,
+        rateLimit,
+        total: p.total,
+        done: p.done,
+        findings: p.findingsTotal,
+        ...p.stats,
+      });
+    },
+    finish: () => progress.finish(),
+  };
+}
+
+/** The lowest rate-limit budget recorded in KV (`["ratelimit", upstream]`), if any. */
+export async function lowestRateLimit(
+  kv: Deno.Kv,
+): Promise<{ upstream: string; remaining: number } | null> {
+  let best: { upstream: string; remaining: number } | null = null;
+  for await (
+    const item of kv.list<{ values?: Record<string, number> }>({ prefix: ["ratelimit"] }, {
+      limit: 50,
+    })
+  ) {
+    const remaining = item.value?.values?.remaining;
+    if (typeof remaining !== "number") continue;
+    if (!best || remaining < best.remaining) best = { upstream: String(item.key[1]), remaining };
+  }
+  return best;
+}
+
 /** Entry point of `main.ts audit`. */
 export async function runAudit(args: string[]): Promise<number> {
   const opts = parseAuditArgs(args);
@@ -202,11 +317,13 @@ export async function runAudit(args: string[]): Promise<number> {
   selectProjects(config, opts.projects);
   const rt = await openRuntime(config, readSecrets(config));
   try {
-    const report = await auditOnce(rt, opts.jobs, opts.projects, {
-      log: (event, fields) => {
-        if (!Deno.stderr.isTerminal()) console.error(JSON.stringify({ event, ...fields }));
-      },
-    });
+    const reporters = auditReporters(rt.kv, Deno.stderr.isTerminal(), opts.jobs.length);
+    let report: AuditReport;
+    try {
+      report = await auditOnce(rt, opts.jobs, opts.projects, reporters);
+    } finally {
+      reporters.finish();
+    }
     printReport(report, opts.format, opts.config);
     for (const line of incompleteLines(report)) console.error(line);
     return exitCodeFor(report, opts.failOn);

@@ -40,12 +40,15 @@ export function renderText(report: AuditReport): string {
   const lines: string[] = [];
   for (const s of report.sweeps) {
     lines.push(
-      `sweep ${s.job}: ${s.status}, ${s.stats.requests} requests (${s.stats.notModified} not modified), ${s.opened} opened, ${s.resolved} resolved, ${s.durationMs} ms`,
+      `sweep ${s.job}: ${s.status}, ${s.projectsDone}/${s.projectsTotal} projects, ${s.stats.requests} requests (${s.stats.notModified} not modified), ${s.opened} opened, ${s.resolved} resolved, ${s.durationMs} ms`,
     );
   }
-  const byProject = new Map<string, ReportedFinding[]>();
-  for (const f of report.findings) {
-    byProject.set(f.project, [...(byProject.get(f.project) ?? []), f]);
+  for (const s of report.sweeps) {
+    if (s.abandoned.length) {
+      lines.push(
+        `  ${s.abandoned.length} earlier ${s.job} sweep(s) never ended: recorded as abandoned`,
+      );
+    }
   }
   const sorted = [...report.findings].sort((a, b) =>
     severityRank(b.severity) - severityRank(a.severity)
@@ -102,18 +105,45 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
   info: "0.0",
 };
 
+/** Most not-observable scopes listed as SARIF tool notifications. */
+export const SARIF_NOTIFICATION_LIMIT = 100;
+
+function ruleDescriptor(r: RuleMeta) {
+  return {
+    id: r.id,
+    name: r.id.replace(/[^A-Za-z0-9]+/g, "_"),
+    shortDescription: { text: r.title },
+    fullDescription: { text: r.control },
+    help: {
+      text: r.remediation,
+      markdown: `**Control:** ${r.control}\n\n**Fix:** ${r.remediation}`,
+    },
+    defaultConfiguration: { level: sarifLevel(r.severity) },
+    properties: {
+      "security-severity": SECURITY_SEVERITY[r.severity],
+      tags: ["security", r.job],
+    },
+  };
+}
+
 /**
  * SARIF 2.1.0 log. Each result points at the config file (GitHub code scanning needs a
- * location) and carries a stable fingerprint (the finding id).
+ * location), has the index of its rule in `tool.driver.rules` (a rule missing from the catalog
+ * gets a minimal descriptor) and a stable fingerprint (the finding id). Waived findings are
+ * left out; scopes that could not be observed become tool notifications, and the invocation is
+ * marked unsuccessful when there are any.
  */
 export function renderSarif(
   report: AuditReport,
   rules: readonly RuleMeta[],
   configPath: string,
 ): unknown {
-  const used = new Set(report.findings.map((f) => f.rule));
-  const ruleList = rules.filter((r) => used.has(r.id));
-  const index = new Map(ruleList.map((r, i) => [r.id, i]));
+  const results = report.findings.filter((f) => !f.waived);
+  const catalog = new Map(rules.map((r) => [r.id, r]));
+  const used = [...new Set(results.map((f) => f.rule))].sort();
+  const index = new Map(used.map((id, i) => [id, i]));
+  const uri = configPath.replace(/^\.\//, "");
+  const gaps = report.unobservable.filter((u) => u.reason !== "job not available in this build");
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -123,31 +153,42 @@ export function renderSarif(
           name: "release-auditor",
           informationUri: "https://github.com/release-auditor/release-auditor",
           version: "0.1.0",
-          rules: ruleList.map((r) => ({
-            id: r.id,
-            name: r.id.replace(/[^A-Za-z0-9]+/g, "_"),
-            shortDescription: { text: r.title },
-            fullDescription: { text: r.control },
-            help: {
-              text: r.remediation,
-              markdown: `**Control:** ${r.control}\n\n**Fix:** ${r.remediation}`,
-            },
-            defaultConfiguration: { level: sarifLevel(r.severity) },
-            properties: {
-              "security-severity": SECURITY_SEVERITY[r.severity],
-              tags: ["security", r.job],
-            },
-          })),
+          rules: used.map((id) => {
+            const meta = catalog.get(id);
+            if (meta) return ruleDescriptor(meta);
+            const f = results.find((r) => r.rule === id)!;
+            return {
+              id,
+              name: id.replace(/[^A-Za-z0-9]+/g, "_"),
+              shortDescription: { text: id },
+              defaultConfiguration: { level: sarifLevel(f.severity) },
+              properties: {
+                "security-severity": SECURITY_SEVERITY[f.severity],
+                tags: ["security"],
+              },
+            };
+          }),
         },
       },
-      results: report.findings.filter((f) => !f.waived).map((f) => ({
+      invocations: [{
+        executionSuccessful: gaps.length === 0,
+        toolExecutionNotifications: gaps.slice(0, SARIF_NOTIFICATION_LIMIT).map((u) => ({
+          level: "warning",
+          message: {
+            text: `not observable: ${safeText(u.project, 100)} (${u.job}) ${
+              safeText(u.scope, 100)
+            }: ${safeText(u.reason, 300)}`,
+          },
+        })),
+      }],
+      results: results.map((f) => ({
         ruleId: f.rule,
-        ...(index.has(f.rule) ? { ruleIndex: index.get(f.rule) } : {}),
+        ruleIndex: index.get(f.rule)!,
         level: sarifLevel(f.severity),
         message: { text: `${f.project}: ${f.message}` },
         locations: [{
           physicalLocation: {
-            artifactLocation: { uri: configPath.replace(/^\.\//, "") },
+            artifactLocation: { uri },
             region: { startLine: 1 },
           },
           logicalLocations: [{ name: f.subject.slice(0, 500), kind: "object" }],

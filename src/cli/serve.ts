@@ -5,11 +5,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadConfig, readSecrets } from "../config.ts";
+import { ConfigError, loadConfig, readSecrets, safeEnv } from "../config.ts";
 import { openRuntime, type Runtime, UsageError } from "../runtime.ts";
 import { createApp } from "../web/app.tsx";
 import { RULES } from "../../rules/catalog.ts";
 import { registerCrons } from "../scheduler.ts";
+import { jsonLinesLogger } from "../log.ts";
 
 const HELP = `Usage: main.ts serve [--config FILE] [--port N] [--no-cron]
 
@@ -64,7 +65,8 @@ export async function runServe(args: string[]): Promise<number> {
   }
   const rt = await openRuntime(config, readSecrets(config));
   try {
-    const sweepAll = values["no-cron"] ? undefined : registerCrons(rt);
+    // Crons are registered before Deno.serve starts (Deno Deploy requires it at start-up).
+    const sweepAll = values["no-cron"] ? undefined : registerCrons(rt, jsonLinesLogger());
     await serveStatusPage(rt, {
       port,
       hostname: config.status.hostname,
@@ -74,5 +76,26 @@ export async function runServe(args: string[]): Promise<number> {
     return 0;
   } finally {
     await rt.close();
+  }
+}
+
+/**
+ * Entry point for hosts that start a module without arguments (Deno Deploy: set the entrypoint
+ * to `src/cli/serve.ts`): the config path comes from `AUDITOR_CONFIG` (default auditor.toml).
+ * The crons are registered during the module's start-up, before Deno.serve.
+ */
+if (import.meta.main) {
+  const args = Deno.args.length
+    ? Deno.args
+    : ["--config", safeEnv("AUDITOR_CONFIG") ?? "auditor.toml"];
+  try {
+    Deno.exit(await runServe(args));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      for (const line of e.problems) console.error(`config: ${line}`);
+    } else {console.error(
+        `error: ${(e as Error)?.name}: ${String((e as Error)?.message).split("\n")[0]}`,
+      );}
+    Deno.exit(e instanceof ConfigError || e instanceof UsageError ? 2 : 3);
   }
 }
