@@ -10,6 +10,10 @@ import { assert, assertEquals } from "./_assert.ts";
 import { startSandbox } from "../src/sandbox/server.ts";
 import { fleetConfigToml, fleetScenario } from "./_fleet.ts";
 import { generateSigningKey, httpSource, verifyLedger } from "../src/ledger/mod.ts";
+import { JOB_REGISTRY } from "../jobs/mod.ts";
+
+/** One sweep per registered job. */
+const JOBS_AVAILABLE = Object.keys(JOB_REGISTRY).length;
 
 /** The Deploy entrypoint: no arguments, the config path from AUDITOR_CONFIG. */
 const ENTRY = new URL("../src/cli/serve.ts", import.meta.url).pathname;
@@ -109,13 +113,18 @@ Deno.test("Deploy mode: no filesystem writes, KV ledger, sweep via the API, ledg
         const size = Number((await res.text()).split("\n")[1]);
         const page = await fetch(`${base}/ledger/entries?from=0&to=${size}`);
         kinds = (await page.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l).kind);
-        if (kinds.filter((k) => k === "sweep.completed" || k === "sweep.incomplete").length >= 2) {
+        const ends = kinds.filter((k) => k === "sweep.completed" || k === "sweep.incomplete");
+        if (ends.length >= JOBS_AVAILABLE) {
           break;
         }
       } else await res.body?.cancel();
       await new Promise((r) => setTimeout(r, 200));
     }
-    assertEquals(kinds.filter((k) => k === "sweep.started").length, 2, kinds.join(","));
+    assertEquals(
+      kinds.filter((k) => k === "sweep.started").length,
+      JOBS_AVAILABLE,
+      kinds.join(","),
+    );
     assert(kinds.includes("release.observed"), kinds.join(","));
     const verdict = await verifyLedger(await httpSource(base), { verifierKey: key.verifierKey });
     assert(verdict.ok, JSON.stringify(verdict));

@@ -113,6 +113,9 @@ export function permissionsFor(
   };
 }
 
+/** Variables libraries look up that the auditor answers as unset (`--ignore-env`). */
+export const IGNORED_ENV = ["LOG_TOKENS", "LOG_STREAM"];
+
 /**
  * The permissions as `deno run` flags (with `--no-prompt`, so a missing permission fails
  * instead of asking).
@@ -120,7 +123,9 @@ export function permissionsFor(
 export function permissionFlags(p: Permissions): string[] {
   const flags = [`--allow-net=${p.net.join(",")}`, `--allow-read=${p.read.join(",")}`];
   if (p.write.length) flags.push(`--allow-write=${p.write.join(",")}`);
-  flags.push(`--allow-env=${p.env.join(",")}`, "--no-prompt");
+  // The YAML parser (workflow files) reads these; they are answered "unset", never read.
+  flags.push(`--allow-env=${p.env.join(",")}`, `--ignore-env=${IGNORED_ENV.join(",")}`);
+  flags.push("--no-prompt");
   return flags;
 }
 
