@@ -52,7 +52,8 @@ export async function inspectFile(
   policy: Policy,
   ctx: JobContext,
 ): Promise<ContentResult> {
-  const key = ["inspect", file.sha256, contentPolicyKey(policy)];
+  // Findings name the file, so the same bytes under another name are judged again.
+  const key = ["inspect", file.sha256, contentPolicyKey(policy), file.filename.slice(0, 300)];
   const cached = await getJson<ContentResult>(ctx.kv, key);
   if (cached && ContentResultSchema.safeParse(cached).success) return cached;
 
