@@ -149,7 +149,7 @@ export function buildEntry(event: LedgerEventInput, at: EntryPosition): BuiltEnt
     time: formatTime(at.time),
     kind: event.kind,
     prev: at.prev,
-    body: structuredClone(body),
+    body, // the caller's object: the line is the record
   };
   const line = canonicalize(entry);
   if (line === undefined) throw new EntryError("entry cannot be canonicalized");

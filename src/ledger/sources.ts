@@ -38,16 +38,7 @@ export function folderSource(dir: string): VerifySource {
     bytes: fileBytes(path),
     checkpoints: checkpoints(),
     hasCheckpoints: true,
-    sizeHint: sizeOf(path),
   };
-}
-
-function sizeOf(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
-  }
 }
 
 async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
@@ -57,7 +48,8 @@ async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  yield* readChunks(path);
+  // Small reads: large short-lived buffers make the allocator hold on to freed memory.
+  yield* readChunks(path, 0, Infinity, 64 * 1024);
 }
 
 /**
@@ -73,7 +65,6 @@ export function jsonlSource(path: string): VerifySource {
     bytes: fileBytes(path),
     checkpoints: empty(),
     hasCheckpoints: false,
-    sizeHint: sizeOf(path),
   };
 }
 
@@ -139,7 +130,7 @@ export async function httpSource(
       from += got;
     }
   }
-  return { bytes: bytes(), checkpoints: one(note), hasCheckpoints: true, sizeHint: size * 512 };
+  return { bytes: bytes(), checkpoints: one(note), hasCheckpoints: true };
 }
 
 async function* one(note: string): AsyncGenerator<string> {
@@ -169,4 +160,39 @@ async function boundedText(res: Response, max: number): Promise<string> {
     at += p.length;
   }
   return new TextDecoder("utf-8", { fatal: true }).decode(out);
+}
+
+/** What {@link readerSource} needs from a ledger reader. */
+export interface ReadableLedger {
+  entries(from?: number, to?: number): AsyncIterable<{ line: string }>;
+  checkpoints(): AsyncIterable<string>;
+}
+
+/**
+ * Any opened ledger (a KV store on Deno Deploy, say) as a verification source: its lines up to the
+ * signed head and every checkpoint it signed.
+ *
+ * @example
+ * ```ts
+ * const reader = await openLedgerReader({ store: "kv", kv });
+ * const report = await verifyLedger(readerSource(reader), { verifierKey });
+ * ```
+ */
+export function readerSource(reader: ReadableLedger): VerifySource {
+  const encoder = new TextEncoder();
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    let batch: string[] = [];
+    let size = 0;
+    for await (const e of reader.entries()) {
+      batch.push(e.line, "\n");
+      size += e.line.length;
+      if (size >= 1 << 20) {
+        yield encoder.encode(batch.join(""));
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0) yield encoder.encode(batch.join(""));
+  }
+  return { bytes: bytes(), checkpoints: reader.checkpoints(), hasCheckpoints: true };
 }
