@@ -215,7 +215,9 @@ async function verifyCommand(args: string[]): Promise<number> {
   if (values.json) {
     await out(JSON.stringify(report) + "\n");
   } else {
-    for (const w of report.warnings) err(w.startsWith("warning:") ? w : `warning: ${w}`);
+    for (const w of report.warnings) {
+      err(escapeText(w.startsWith("warning:") ? w : `warning: ${w}`, 500));
+    }
     await out(describe(report) + "\n");
   }
   return report.ok ? 0 : 1;
@@ -223,9 +225,10 @@ async function verifyCommand(args: string[]): Promise<number> {
 
 function describe(report: VerifyReport): string {
   if (!report.ok) {
+    const reason = escapeText(report.reason, 500);
     return report.index === null
-      ? `invalid: ${report.reason}`
-      : `invalid: entry ${report.index}: ${report.reason}`;
+      ? `invalid: ${reason}`
+      : `invalid: entry ${report.index}: ${reason}`;
   }
   const parts = [`ok: ${report.size} entries (${report.bytes} bytes)`, `root ${report.root}`];
   parts.push(`${report.checkpointsChecked} signed checkpoints checked`);

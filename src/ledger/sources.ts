@@ -74,6 +74,8 @@ async function* empty(): AsyncGenerator<string> {}
 export interface HttpSourceOptions {
   /** Entries asked for per request (the server may return fewer). */
   pageSize?: number;
+  /** Time limit of each request, body included (default 60 s). */
+  timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -92,7 +94,10 @@ export async function httpSource(
   const doFetch = opts.fetch ?? fetch;
   const base = baseUrl.replace(/\/+$/, "");
   const pageSize = opts.pageSize ?? 10_000;
-  const res = await doFetch(`${base}/ledger/checkpoint`);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const res = await doFetch(`${base}/ledger/checkpoint`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (res.status === 404) {
     await res.body?.cancel();
     return { bytes: emptyBytes(), checkpoints: empty(), hasCheckpoints: true };
@@ -109,22 +114,34 @@ export async function httpSource(
     while (from < size) {
       const to = Math.min(size, from + pageSize);
       const url = `${base}/ledger/entries?from=${from}&to=${to}`;
-      const page = await doFetch(url);
+      const page = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs) });
       if (!page.ok || !page.body) {
         await page.body?.cancel();
         throw new Error(`GET ${url}: HTTP ${page.status}`);
       }
+      const want = to - from;
       let got = 0;
       let tail = 0; // bytes after the page's last LF
-      for await (const chunk of page.body) {
-        for (let p = chunk.indexOf(10); p >= 0; p = chunk.indexOf(10, p + 1)) got++;
-        const last = chunk.lastIndexOf(10);
-        tail = last < 0 ? tail + chunk.length : chunk.length - last - 1;
-        if (tail > MAX_ENTRY_BYTES + 1) {
-          yield chunk;
-          return;
+      const reader = page.body.getReader();
+      try {
+        while (got < want) {
+          const { done, value: chunk } = await reader.read();
+          if (done) break;
+          let cut = chunk.length;
+          for (let p = chunk.indexOf(10); p >= 0; p = chunk.indexOf(10, p + 1)) {
+            if (++got === want) {
+              cut = p + 1; // never read more than asked for: a hostile server cannot stream forever
+              break;
+            }
+          }
+          const piece = chunk.subarray(0, cut);
+          const last = piece.lastIndexOf(10);
+          tail = last < 0 ? tail + piece.length : piece.length - last - 1;
+          yield piece;
+          if (tail > MAX_ENTRY_BYTES + 1) return;
         }
-        yield chunk;
+      } finally {
+        await reader.cancel().catch(() => {});
       }
       if (tail > 0 || got === 0) return; // torn page or no more entries: verify reports it
       from += got;
