@@ -34,6 +34,15 @@ function hexInto(hex: string, out: Uint8Array, at: number): void {
   }
 }
 
+const RUN_BYTES = 64 * 1024;
+
+/** End (after its LF) of a run of whole lines from `pos`, about {@link RUN_BYTES} long. */
+function runEnd(data: Uint8Array, pos: number): number {
+  const limit = Math.min(data.length, pos + RUN_BYTES);
+  const last = data.subarray(pos, limit).lastIndexOf(10);
+  return last >= 0 ? pos + last + 1 : data.indexOf(10, pos) + 1;
+}
+
 /**
  * Check the LF-terminated lines in `data`, the first being entry `start`. `origin`, when known,
  * must match; otherwise every line must share the first line's origin.
@@ -53,10 +62,11 @@ export function checkBlock(data: Uint8Array, start: number, origin?: string): Bl
   let pos = 0;
   let blockOrigin: string | null = origin ?? null;
   let error: BlockResult["error"] = null;
-  // One lenient decode for the whole block is much cheaper than strict per-line decoding; LF
-  // bytes and "\n" characters correspond one to one. Invalid UTF-8 shows up as U+FFFD, and only
-  // lines containing U+FFFD (which may also be genuine) are decoded strictly by parseLine.
-  const text = lenient.decode(data);
+  // Lenient decoding of runs of lines is much cheaper than strict per-line decoding; LF bytes and
+  // "\n" characters correspond one to one. Invalid UTF-8 shows up as U+FFFD, and only lines
+  // containing U+FFFD (which may also be genuine) are decoded strictly by parseLine. Runs are kept
+  // near 64 KiB: larger strings land in V8's large-object space and linger until a full GC.
+  let text = "";
   let textPos = 0;
   while (count < lines) {
     const nl = data.indexOf(10, pos);
@@ -66,6 +76,10 @@ export function checkBlock(data: Uint8Array, start: number, origin?: string): Bl
       break;
     }
     try {
+      if (textPos >= text.length) {
+        text = lenient.decode(data.subarray(pos, runEnd(data, pos)));
+        textPos = 0;
+      }
       const end = text.indexOf("\n", textPos);
       let decoded: string | undefined = text.slice(textPos, end);
       textPos = end + 1;
