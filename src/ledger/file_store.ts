@@ -228,7 +228,7 @@ export class FileLedgerReader implements Omit<LedgerStore, "append"> {
   }
 
   async *entries(from = 0, to?: number): AsyncIterable<StoredEntry> {
-    const end = to ?? await this.size();
+    const end = Math.min(to ?? Infinity, await this.size());
     if (from >= end) return;
     let index = from;
     let start = await this.lineOffset(from);

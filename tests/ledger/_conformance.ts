@@ -116,6 +116,8 @@ export function conformance(name: string, makeHarness: () => Promise<StoreHarnes
     assertEquals((await collect(s.entries())).map((e) => e.line), all.map((e) => e.line));
     assertEquals((await collect(s.entries(1, 3))).map((e) => e.entry.index), [1, 2]);
     assertEquals((await collect(s.entries(3))).map((e) => e.entry.index), [3]);
+    assertEquals((await collect(s.entries(2, 99))).map((e) => e.entry.index), [2, 3]);
+    assertEquals((await collect(s.entries(4, 9))).length, 0);
     await s.close();
   });
 
