@@ -30,7 +30,7 @@ import { escapeText, formatRow, TABLE_HEADER } from "../ledger/display.ts";
 const USAGE = `usage: ledger <command> [flags]
 
 commands:
-  verify [SOURCE] [--trusted FILE] [--vkey KEY] [--json]
+  verify [SOURCE] [--trusted FILE] [--vkey KEY] [--json] [--workers N]
                           verify a ledger folder (default ${DEFAULT_LEDGER_PATH}), an exported .jsonl
                           file or a status page URL; exit 0 valid, 1 invalid, 2 usage
   verify --proof FILE [--vkey KEY]
@@ -162,7 +162,9 @@ async function verifyCommand(args: string[]): Promise<number> {
     vkey: { type: "string" },
     json: { type: "boolean" },
     proof: { type: "string" },
+    workers: { type: "string" },
   }, 1);
+  const workers = parseCount(values.workers, "--workers", 0)!;
   let vkey = values.vkey ?? env("LEDGER_VERIFIER_KEY");
   if (values.proof !== undefined) {
     if (!vkey) throw new UsageError("verify --proof needs --vkey KEY or LEDGER_VERIFIER_KEY");
@@ -203,12 +205,19 @@ async function verifyCommand(args: string[]): Promise<number> {
       source = jsonlSource(target);
     }
   }
-  const report = await verifyLedger(source, { verifierKey: vkey, origin: values.origin, trusted });
+  const report = await verifyLedger(source, {
+    verifierKey: vkey,
+    origin: values.origin,
+    trusted,
+    workers: Math.min(workers, 16),
+  });
   report.warnings.unshift(...warnings);
   if (values.json) {
     await out(JSON.stringify(report) + "\n");
   } else {
-    for (const w of report.warnings) err(w.startsWith("warning:") ? w : `warning: ${w}`);
+    for (const w of report.warnings) {
+      err(escapeText(w.startsWith("warning:") ? w : `warning: ${w}`, 500));
+    }
     await out(describe(report) + "\n");
   }
   return report.ok ? 0 : 1;
@@ -216,9 +225,10 @@ async function verifyCommand(args: string[]): Promise<number> {
 
 function describe(report: VerifyReport): string {
   if (!report.ok) {
+    const reason = escapeText(report.reason, 500);
     return report.index === null
-      ? `invalid: ${report.reason}`
-      : `invalid: entry ${report.index}: ${report.reason}`;
+      ? `invalid: ${reason}`
+      : `invalid: entry ${report.index}: ${reason}`;
   }
   const parts = [`ok: ${report.size} entries (${report.bytes} bytes)`, `root ${report.root}`];
   parts.push(`${report.checkpointsChecked} signed checkpoints checked`);

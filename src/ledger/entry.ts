@@ -40,52 +40,64 @@ export class EntryError extends Error {}
  * ```
  */
 export function assertJsonValue(value: unknown, path = "body"): void {
-  walkJson(value, path, 0);
+  walkJson(value, path);
+}
+
+/** Path of the value being checked, kept as a stack (joined only for an error message). */
+const trail: (string | number)[] = [];
+
+function fail(root: string, message: string): never {
+  const where = root + trail.map((p) => typeof p === "number" ? `[${p}]` : `.${p}`).join("");
+  trail.length = 0;
+  throw new EntryError(`${where}: ${message}`);
 }
 
 /**
  * Validate a JSON value (see {@link assertJsonValue}); returns whether every object's keys are
  * in RFC 8785 order (ascending UTF-16 code units), as they appear in iteration order.
  */
-function walkJson(value: unknown, path: string, depth: number): boolean {
-  if (depth > MAX_DEPTH) throw new EntryError(`${path}: nested too deeply`);
+function walkJson(value: unknown, root: string): boolean {
+  trail.length = 0;
+  return walk(value, root, 0);
+}
+
+function walk(value: unknown, root: string, depth: number): boolean {
+  if (depth > MAX_DEPTH) fail(root, "nested too deeply");
   if (value === null || typeof value === "boolean") return true;
   if (typeof value === "string") {
-    if (!value.isWellFormed()) throw new EntryError(`${path}: string is not well-formed UTF-16`);
+    if (!value.isWellFormed()) fail(root, "string is not well-formed UTF-16");
     return true;
   }
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) {
-      throw new EntryError(`${path}: only safe integers are allowed, got ${value}`);
-    }
+    if (!Number.isSafeInteger(value)) fail(root, `only safe integers are allowed, got ${value}`);
     return true;
   }
   if (Array.isArray(value)) {
     let sorted = true;
     for (let i = 0; i < value.length; i++) {
-      if (!walkJson(value[i], `${path}[${i}]`, depth + 1)) sorted = false;
+      trail.push(i);
+      if (!walk(value[i], root, depth + 1)) sorted = false;
+      trail.pop();
     }
     return sorted;
   }
   if (typeof value === "object") {
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      throw new EntryError(`${path}: only plain objects are allowed`);
-    }
+    if (proto !== Object.prototype && proto !== null) fail(root, "only plain objects are allowed");
     let sorted = true;
     let prev: string | null = null;
     for (const k in value) {
       if (!Object.hasOwn(value, k)) continue;
-      if (!k.isWellFormed()) throw new EntryError(`${path}: key is not well-formed UTF-16`);
+      trail.push(k);
+      if (!k.isWellFormed()) fail(root, "key is not well-formed UTF-16");
       if (prev !== null && !(prev < k)) sorted = false;
       prev = k;
-      if (!walkJson((value as Record<string, unknown>)[k], `${path}.${k}`, depth + 1)) {
-        sorted = false;
-      }
+      if (!walk((value as Record<string, unknown>)[k], root, depth + 1)) sorted = false;
+      trail.pop();
     }
     return sorted;
   }
-  throw new EntryError(`${path}: ${typeof value} is not a JSON value`);
+  return fail(root, `${typeof value} is not a JSON value`);
 }
 
 /**
@@ -149,7 +161,7 @@ export function buildEntry(event: LedgerEventInput, at: EntryPosition): BuiltEnt
     time: formatTime(at.time),
     kind: event.kind,
     prev: at.prev,
-    body: structuredClone(body),
+    body, // the caller's object: the line is the record
   };
   const line = canonicalize(entry);
   if (line === undefined) throw new EntryError("entry cannot be canonicalized");
@@ -206,9 +218,14 @@ export function parseLine(
     throw new EntryError("line is not a JSON object");
   }
   const entry = value as LedgerEntry;
-  const keys = Object.keys(entry).sort();
-  if (keys.length !== ENTRY_KEYS.length || keys.some((k, i) => k !== ENTRY_KEYS[i])) {
-    throw new EntryError(`fields must be exactly ${ENTRY_KEYS.join(",")}`);
+  const order = Object.keys(entry);
+  const topSorted = order.length === ENTRY_KEYS.length &&
+    order.every((k, i) => k === ENTRY_KEYS[i]);
+  if (!topSorted) {
+    const keys = [...order].sort();
+    if (keys.length !== ENTRY_KEYS.length || keys.some((k, i) => k !== ENTRY_KEYS[i])) {
+      throw new EntryError(`fields must be exactly ${ENTRY_KEYS.join(",")}`);
+    }
   }
   if (entry.v !== LEDGER_FORMAT_VERSION) {
     throw new EntryError(`unsupported format version ${entry.v}`);
@@ -237,8 +254,7 @@ export function parseLine(
   if (entry.body === null || typeof entry.body !== "object" || Array.isArray(entry.body)) {
     throw new EntryError("body is not an object");
   }
-  const keysSorted = walkJson(entry.body, "body", 0) &&
-    keys.every((k, i) => Object.keys(entry)[i] === k);
+  const keysSorted = walkJson(entry.body, "body") && topSorted;
   if (!isCanonical(entry, line, keysSorted)) {
     throw new EntryError("line is not in RFC 8785 canonical form");
   }
@@ -246,7 +262,13 @@ export function parseLine(
   return { entry, line, bytes, leaf, leafHash: toHex(leaf) };
 }
 
+/** The last time text found valid: the entries of one append share their time. */
+let lastValidTime = "";
+
 function validTime(text: string): boolean {
+  if (text === lastValidTime) return true;
   const d = new Date(text);
-  return !Number.isNaN(d.getTime()) && d.toISOString() === text;
+  const ok = !Number.isNaN(d.getTime()) && d.toISOString() === text;
+  if (ok) lastValidTime = text;
+  return ok;
 }

@@ -228,7 +228,7 @@ export class FileLedgerReader implements Omit<LedgerStore, "append"> {
   }
 
   async *entries(from = 0, to?: number): AsyncIterable<StoredEntry> {
-    const end = to ?? await this.size();
+    const end = Math.min(to ?? Infinity, await this.size());
     if (from >= end) return;
     let index = from;
     let start = await this.lineOffset(from);
@@ -333,10 +333,6 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
     return this;
   }
 
-  #checkpointSize(): number {
-    return this.#checkpoint ? peekCheckpoint(this.#checkpoint).size : 0;
-  }
-
   /** Run `fn` holding the in-process mutex and the folder's exclusive lock, state synced. */
   #locked<T>(fn: () => Promise<T>): Promise<T> {
     return this.#mutex.run(async () => {
@@ -385,6 +381,17 @@ export class FileLedger extends FileLedgerReader implements LedgerStore {
   }
 
   async #appendBuilt(built: BuiltEntry[]): Promise<void> {
+    try {
+      await this.#writeAndSign(built);
+    } catch (e) {
+      // Whatever reached the disk is unacknowledged: force a full check (and set-aside of
+      // unsigned lines) before the next append instead of signing over it.
+      this.#bytes = -1;
+      throw e;
+    }
+  }
+
+  async #writeAndSign(built: BuiltEntry[]): Promise<void> {
     const total = built.reduce((n, b) => n + b.bytes.length + 1, 0);
     const data = new Uint8Array(total);
     const offsets: number[] = [];

@@ -52,7 +52,8 @@ export {
   type VerifyReport,
   type VerifySource,
 } from "./verify.ts";
-export { folderSource, httpSource, jsonlSource } from "./sources.ts";
+export { folderSource, httpSource, jsonlSource, readerSource } from "./sources.ts";
+export { escapeText, formatRow, summarize, TABLE_HEADER } from "./display.ts";
 export { formatTlogProof, type VerifiedProof, verifyTlogProof } from "./tlog_proof.ts";
 export { LedgerCorruptError } from "./file_store.ts";
 export { matchesFilter } from "./filter.ts";

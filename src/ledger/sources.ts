@@ -38,16 +38,7 @@ export function folderSource(dir: string): VerifySource {
     bytes: fileBytes(path),
     checkpoints: checkpoints(),
     hasCheckpoints: true,
-    sizeHint: sizeOf(path),
   };
-}
-
-function sizeOf(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
-  }
 }
 
 async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
@@ -57,7 +48,8 @@ async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  yield* readChunks(path);
+  // Small reads: large short-lived buffers make the allocator hold on to freed memory.
+  yield* readChunks(path, 0, Infinity, 64 * 1024);
 }
 
 /**
@@ -73,7 +65,6 @@ export function jsonlSource(path: string): VerifySource {
     bytes: fileBytes(path),
     checkpoints: empty(),
     hasCheckpoints: false,
-    sizeHint: sizeOf(path),
   };
 }
 
@@ -83,6 +74,8 @@ async function* empty(): AsyncGenerator<string> {}
 export interface HttpSourceOptions {
   /** Entries asked for per request (the server may return fewer). */
   pageSize?: number;
+  /** Time limit of each request, body included (default 60 s). */
+  timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -101,7 +94,10 @@ export async function httpSource(
   const doFetch = opts.fetch ?? fetch;
   const base = baseUrl.replace(/\/+$/, "");
   const pageSize = opts.pageSize ?? 10_000;
-  const res = await doFetch(`${base}/ledger/checkpoint`);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const res = await doFetch(`${base}/ledger/checkpoint`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (res.status === 404) {
     await res.body?.cancel();
     return { bytes: emptyBytes(), checkpoints: empty(), hasCheckpoints: true };
@@ -118,28 +114,40 @@ export async function httpSource(
     while (from < size) {
       const to = Math.min(size, from + pageSize);
       const url = `${base}/ledger/entries?from=${from}&to=${to}`;
-      const page = await doFetch(url);
+      const page = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs) });
       if (!page.ok || !page.body) {
         await page.body?.cancel();
         throw new Error(`GET ${url}: HTTP ${page.status}`);
       }
+      const want = to - from;
       let got = 0;
       let tail = 0; // bytes after the page's last LF
-      for await (const chunk of page.body) {
-        for (let p = chunk.indexOf(10); p >= 0; p = chunk.indexOf(10, p + 1)) got++;
-        const last = chunk.lastIndexOf(10);
-        tail = last < 0 ? tail + chunk.length : chunk.length - last - 1;
-        if (tail > MAX_ENTRY_BYTES + 1) {
-          yield chunk;
-          return;
+      const reader = page.body.getReader();
+      try {
+        while (got < want) {
+          const { done, value: chunk } = await reader.read();
+          if (done) break;
+          let cut = chunk.length;
+          for (let p = chunk.indexOf(10); p >= 0; p = chunk.indexOf(10, p + 1)) {
+            if (++got === want) {
+              cut = p + 1; // never read more than asked for: a hostile server cannot stream forever
+              break;
+            }
+          }
+          const piece = chunk.subarray(0, cut);
+          const last = piece.lastIndexOf(10);
+          tail = last < 0 ? tail + piece.length : piece.length - last - 1;
+          yield piece;
+          if (tail > MAX_ENTRY_BYTES + 1) return;
         }
-        yield chunk;
+      } finally {
+        await reader.cancel().catch(() => {});
       }
       if (tail > 0 || got === 0) return; // torn page or no more entries: verify reports it
       from += got;
     }
   }
-  return { bytes: bytes(), checkpoints: one(note), hasCheckpoints: true, sizeHint: size * 512 };
+  return { bytes: bytes(), checkpoints: one(note), hasCheckpoints: true };
 }
 
 async function* one(note: string): AsyncGenerator<string> {
@@ -169,4 +177,39 @@ async function boundedText(res: Response, max: number): Promise<string> {
     at += p.length;
   }
   return new TextDecoder("utf-8", { fatal: true }).decode(out);
+}
+
+/** What {@link readerSource} needs from a ledger reader. */
+export interface ReadableLedger {
+  entries(from?: number, to?: number): AsyncIterable<{ line: string }>;
+  checkpoints(): AsyncIterable<string>;
+}
+
+/**
+ * Any opened ledger (a KV store on Deno Deploy, say) as a verification source: its lines up to the
+ * signed head and every checkpoint it signed.
+ *
+ * @example
+ * ```ts
+ * const reader = await openLedgerReader({ store: "kv", kv });
+ * const report = await verifyLedger(readerSource(reader), { verifierKey });
+ * ```
+ */
+export function readerSource(reader: ReadableLedger): VerifySource {
+  const encoder = new TextEncoder();
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    let batch: string[] = [];
+    let size = 0;
+    for await (const e of reader.entries()) {
+      batch.push(e.line, "\n");
+      size += e.line.length;
+      if (size >= 1 << 20) {
+        yield encoder.encode(batch.join(""));
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0) yield encoder.encode(batch.join(""));
+  }
+  return { bytes: bytes(), checkpoints: reader.checkpoints(), hasCheckpoints: true };
 }

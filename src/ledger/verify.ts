@@ -2,8 +2,9 @@
  * Streaming verification of a whole ledger: canonical form, index continuity, origin, prev chain,
  * every stored checkpoint (signature, monotonic size, root recomputed from the entries) and
  * consistency with a pinned (trusted) checkpoint. Memory use is bounded by a few blocks of lines
- * and the compact range, whatever the ledger's size. Large ledgers are checked on worker threads
- * in blocks of about 1 MiB; the chain and the tree are assembled in order on the calling thread.
+ * and the compact range, whatever the ledger's size. Lines are checked in blocks of about 1 MiB,
+ * optionally on worker threads; the chain and the tree are assembled in order on the calling
+ * thread either way.
  *
  * @module
  */
@@ -23,8 +24,6 @@ export interface VerifySource {
   checkpoints: AsyncIterable<string>;
   /** Whether the source carries the log's own checkpoints (then every entry must be covered). */
   hasCheckpoints: boolean;
-  /** Expected byte size, when known (decides whether worker threads pay off). */
-  sizeHint?: number;
 }
 
 /** Options of {@link verifyLedger}. */
@@ -38,7 +37,10 @@ export interface VerifyOptions {
   origin?: string;
   /** A checkpoint note pinned earlier: the ledger must extend it. */
   trusted?: string;
-  /** Worker threads (default: the CPU count for sources above 8 MiB, else none). */
+  /**
+   * Worker threads that check blocks of lines in parallel (default 0). Each costs about 60 MB
+   * of memory; they pay off on idle multi-core machines for ledgers above a few MB.
+   */
   workers?: number;
   /** Bytes per block of lines handed to a worker (default 1 MiB). */
   blockBytes?: number;
@@ -73,7 +75,6 @@ class VerifyFailure extends Error {
 }
 
 const BLOCK_BYTES = 1 << 20;
-const WORKER_THRESHOLD = 8 << 20;
 
 /**
  * Verify a ledger from a streaming source.
@@ -89,13 +90,12 @@ export async function verifyLedger(
   opts: VerifyOptions,
 ): Promise<VerifyReport> {
   const warnings: string[] = [];
-  const workers = opts.workers ??
-    ((source.sizeHint ?? 0) >= WORKER_THRESHOLD
-      ? Math.min(4, navigator.hardwareConcurrency || 1)
-      : 0);
-  const pool = workers > 0 ? BlockPool.create(workers) : null;
+  const workers = opts.workers ?? 0;
+  const blockBytes = opts.blockBytes ?? BLOCK_BYTES;
+  const buffers = new BufferPool(blockBytes + MAX_ENTRY_BYTES + 2);
+  const pool = workers > 0 ? BlockPool.create(workers, buffers) : null;
   try {
-    return { ...(await run(source, opts, warnings, pool)), warnings };
+    return { ...(await run(source, opts, warnings, pool, buffers, blockBytes)), warnings };
   } catch (e) {
     if (e instanceof VerifyFailure) {
       return { ok: false, index: e.index, reason: e.message, warnings };
@@ -118,45 +118,71 @@ function countLines(data: Uint8Array): number {
   return n;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+/**
+ * Reusable block buffers. Allocating a fresh megabyte per block makes the allocator keep freed
+ * memory around (peak RSS grew with the ledger's size); recycled buffers keep it flat.
+ */
+class BufferPool {
+  #free: ArrayBuffer[] = [];
+  constructor(readonly size: number) {}
+  get(): Uint8Array {
+    return new Uint8Array(this.#free.pop() ?? new ArrayBuffer(this.size));
+  }
+  put(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === this.size && this.#free.length < 8) this.#free.push(buffer);
+  }
 }
 
-/** Cut a byte stream into blocks of whole lines of about {@link BLOCK_BYTES}. */
+/**
+ * Cut a byte stream into blocks of whole lines of about `blockBytes`, each starting at offset 0
+ * of its own pooled buffer (return it with `pool.put(block.data.buffer)` once checked).
+ */
 async function* blocks(
   chunks: AsyncIterable<Uint8Array>,
   blockBytes: number,
+  pool: BufferPool,
 ): AsyncGenerator<Block> {
-  let pending: Uint8Array = new Uint8Array(0);
-  for await (const chunk of chunks) {
-    pending = pending.length === 0 ? chunk.slice() : concat(pending, chunk);
-    if (pending.length < blockBytes) {
-      if (pending.indexOf(10) < 0 && pending.length > MAX_ENTRY_BYTES + 1) {
-        yield { kind: "too-long" };
-        return;
-      }
-      continue;
-    }
-    const last = pending.lastIndexOf(10);
+  let cur = pool.get();
+  let fill = 0;
+  /** Emit the complete lines in `cur` and carry the rest into a fresh buffer. */
+  function* cut(): Generator<Block> {
+    const last = cur.subarray(0, fill).lastIndexOf(10);
     if (last < 0) {
-      yield { kind: "too-long" };
+      if (fill > MAX_ENTRY_BYTES + 1) yield { kind: "too-long" };
       return;
     }
-    const data = pending.slice(0, last + 1);
-    pending = pending.slice(last + 1);
+    const next = pool.get();
+    next.set(cur.subarray(last + 1, fill), 0);
+    const data = cur.subarray(0, last + 1);
+    fill -= last + 1;
+    cur = next;
     yield { kind: "lines", data, lines: countLines(data) };
   }
-  const last = pending.lastIndexOf(10);
-  if (last >= 0) {
-    const data = pending.slice(0, last + 1);
-    yield { kind: "lines", data, lines: countLines(data) };
+  for await (const chunk of chunks) {
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(chunk.length - at, cur.length - fill);
+      cur.set(chunk.subarray(at, at + n), fill);
+      fill += n;
+      at += n;
+      if (fill >= blockBytes) {
+        for (const b of cut()) {
+          yield b;
+          if (b.kind === "too-long") return;
+        }
+        if (fill >= cur.length) {
+          yield { kind: "too-long" };
+          return;
+        }
+      }
+    }
   }
-  const rest = pending.length - (last + 1);
-  if (rest > MAX_ENTRY_BYTES + 1) yield { kind: "too-long" };
-  else if (rest > 0) yield { kind: "partial", length: rest };
+  for (const b of cut()) {
+    yield b;
+    if (b.kind === "too-long") return;
+  }
+  if (fill > MAX_ENTRY_BYTES + 1) yield { kind: "too-long" };
+  else if (fill > 0) yield { kind: "partial", length: fill };
 }
 
 /** Worker threads that run {@link checkBlock}. */
@@ -166,12 +192,13 @@ class BlockPool {
   #id = 0;
   #pending = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
 
-  private constructor(workers: Worker[]) {
+  private constructor(workers: Worker[], readonly buffers: BufferPool) {
     this.#workers = workers;
     for (const w of workers) {
-      w.onmessage = (e: MessageEvent<{ id: number; result: BlockResult }>) => {
+      w.onmessage = (e: MessageEvent<{ id: number; result: BlockResult; data: ArrayBuffer }>) => {
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
+        this.buffers.put(e.data.data);
         p?.resolve(e.data.result);
       };
       w.onerror = (e) => {
@@ -185,10 +212,13 @@ class BlockPool {
   }
 
   /** Start `n` workers; null when workers are unavailable. */
-  static create(n: number): BlockPool | null {
+  static create(n: number, buffers: BufferPool): BlockPool | null {
     try {
       const url = new URL("./verify_worker.ts", import.meta.url).href;
-      return new BlockPool(Array.from({ length: n }, () => new Worker(url, { type: "module" })));
+      return new BlockPool(
+        Array.from({ length: n }, () => new Worker(url, { type: "module" })),
+        buffers,
+      );
     } catch {
       return null;
     }
@@ -199,7 +229,13 @@ class BlockPool {
     const worker = this.#workers[this.#next++ % this.#workers.length];
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      const msg: BlockRequest = { id, data, start, origin };
+      const msg: BlockRequest = {
+        id,
+        data: data.buffer as ArrayBuffer,
+        length: data.length,
+        start,
+        origin,
+      };
       worker.postMessage(msg, [data.buffer as ArrayBuffer]);
     });
   }
@@ -214,6 +250,8 @@ async function run(
   opts: VerifyOptions,
   warnings: string[],
   pool: BlockPool | null,
+  buffers: BufferPool,
+  blockBytes: number,
 ) {
   let verifier: NoteVerifier | null = null;
   if (opts.verifierKey !== undefined) {
@@ -316,7 +354,7 @@ async function run(
   const queue: Promise<BlockResult>[] = [];
   const depth = pool ? 4 : 0;
   let dispatched = 0;
-  for await (const block of blocks(source.bytes, opts.blockBytes ?? BLOCK_BYTES)) {
+  for await (const block of blocks(source.bytes, blockBytes, buffers)) {
     if (block.kind === "too-long") {
       while (queue.length) await absorb(await queue.shift()!);
       throw new VerifyFailure(count, `line is longer than ${MAX_ENTRY_BYTES} bytes`);
@@ -333,7 +371,9 @@ async function run(
       while (queue.length > depth) await absorb(await queue.shift()!);
     } else {
       while (queue.length) await absorb(await queue.shift()!);
-      await absorb(checkBlock(block.data, dispatched, origin));
+      const result = checkBlock(block.data, dispatched, origin);
+      buffers.put(block.data.buffer as ArrayBuffer);
+      await absorb(result);
     }
     dispatched += block.lines;
   }

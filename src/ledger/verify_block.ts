@@ -24,7 +24,7 @@ export interface BlockResult {
   error: { index: number; reason: string } | null;
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
 
@@ -32,6 +32,15 @@ function hexInto(hex: string, out: Uint8Array, at: number): void {
   for (let i = 0; i < 32; i++) {
     out[at + i] = (HEX_VALUE[hex.charCodeAt(2 * i)] << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)];
   }
+}
+
+const RUN_BYTES = 64 * 1024;
+
+/** End (after its LF) of a run of whole lines from `pos`, about {@link RUN_BYTES} long. */
+function runEnd(data: Uint8Array, pos: number): number {
+  const limit = Math.min(data.length, pos + RUN_BYTES);
+  const last = data.subarray(pos, limit).lastIndexOf(10);
+  return last >= 0 ? pos + last + 1 : data.indexOf(10, pos) + 1;
 }
 
 /**
@@ -53,15 +62,11 @@ export function checkBlock(data: Uint8Array, start: number, origin?: string): Bl
   let pos = 0;
   let blockOrigin: string | null = origin ?? null;
   let error: BlockResult["error"] = null;
-  // One strict decode for the whole block is much cheaper than one per line; LF bytes and "\n"
-  // characters correspond one to one in valid UTF-8. On invalid UTF-8, decode line by line to
-  // find the culprit.
-  let text: string | null = null;
-  try {
-    text = decoder.decode(data);
-  } catch {
-    text = null;
-  }
+  // Lenient decoding of runs of lines is much cheaper than strict per-line decoding; LF bytes and
+  // "\n" characters correspond one to one. Invalid UTF-8 shows up as U+FFFD, and only lines
+  // containing U+FFFD (which may also be genuine) are decoded strictly by parseLine. Runs are kept
+  // near 64 KiB: larger strings land in V8's large-object space and linger until a full GC.
+  let text = "";
   let textPos = 0;
   while (count < lines) {
     const nl = data.indexOf(10, pos);
@@ -71,12 +76,14 @@ export function checkBlock(data: Uint8Array, start: number, origin?: string): Bl
       break;
     }
     try {
-      let decoded: string | undefined;
-      if (text !== null) {
-        const end = text.indexOf("\n", textPos);
-        decoded = text.slice(textPos, end);
-        textPos = end + 1;
+      if (textPos >= text.length) {
+        text = lenient.decode(data.subarray(pos, runEnd(data, pos)));
+        textPos = 0;
       }
+      const end = text.indexOf("\n", textPos);
+      let decoded: string | undefined = text.slice(textPos, end);
+      textPos = end + 1;
+      if (decoded.includes("\ufffd")) decoded = undefined;
       const built = parseLine(
         data.subarray(pos, nl),
         { index, origin: blockOrigin ?? undefined },

@@ -8,7 +8,10 @@ import { checkBlock } from "./verify_block.ts";
 /** A request to the worker. */
 export interface BlockRequest {
   id: number;
-  data: Uint8Array;
+  /** The block's buffer (transferred, and transferred back with the result for reuse). */
+  data: ArrayBuffer;
+  /** Bytes of complete lines at the start of `data`. */
+  length: number;
   start: number;
   origin?: string;
 }
@@ -19,9 +22,13 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = (e) => {
-  const { id, data, start, origin } = e.data;
-  const result = checkBlock(data, start, origin);
+  const { id, data, length, start, origin } = e.data;
+  const result = checkBlock(new Uint8Array(data, 0, length), start, origin);
   const leaves = result.leaves.slice();
   const prevs = result.prevs.slice();
-  scope.postMessage({ id, result: { ...result, leaves, prevs } }, [leaves.buffer, prevs.buffer]);
+  scope.postMessage({ id, result: { ...result, leaves, prevs }, data }, [
+    leaves.buffer,
+    prevs.buffer,
+    data,
+  ]);
 };

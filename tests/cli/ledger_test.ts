@@ -216,3 +216,61 @@ Deno.test("cli ledger: verify a status page URL", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli ledger: tail --follow prints new entries until interrupted", async () => {
+  const dir = await fixture();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-read",
+      CLI,
+      "tail",
+      "-n",
+      "1",
+      "--follow",
+      "--interval",
+      "50",
+      "--jsonl",
+      "--ledger",
+      dir,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    const waitFor = async (text: string) => {
+      while (!seen.includes(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`tail ended before printing ${text}`);
+        seen += value;
+      }
+    };
+    await waitFor("finding.waived");
+    const s = await openLedger({
+      store: "file",
+      path: dir,
+      origin: ORIGIN,
+      signingKey: KEYS.privateKey,
+    });
+    await s.append([{ kind: "finding.opened", body: { project: "gamma", message: "followed" } }]);
+    await s.close();
+    await waitFor('"followed"');
+    child.kill("SIGINT");
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    const status = await child.status;
+    assertEquals(status.code, 0);
+    assertEquals(seen.trim().split("\n").length, 2);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await child.stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

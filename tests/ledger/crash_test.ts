@@ -76,8 +76,19 @@ Deno.test("crash: SIGKILL at random moments loses no acknowledged entry and leav
     const leaves = await leafHashes(dir);
     assertEquals(leaves.length, report.size);
     assert(leaves.length >= acked.size);
+    const repairs: Record<string, number> = {};
+    const r = await openLedgerReader({ store: "file", path: dir });
+    for await (const e of r.entries()) {
+      if (e.entry.kind === "ledger.repaired") {
+        const reason = String(e.entry.body.reason);
+        repairs[reason] = (repairs[reason] ?? 0) + 1;
+      }
+    }
+    await r.close();
     console.log(
-      `  ${acked.size} acknowledged, ${leaves.length} in the ledger, ${report.checkpointsChecked} checkpoints`,
+      `  ${acked.size} acknowledged, ${leaves.length} in the ledger, repairs: ${
+        JSON.stringify(repairs)
+      }`,
     );
     for (const [index, leaf] of acked) {
       assertEquals(leaves[index], leaf, `acknowledged entry ${index}`);

@@ -198,3 +198,22 @@ Deno.test("file store: a checkpoint file rolled back behind checkpoints.log is r
     const report = await verifyLedger(folderSource(dir), { verifierKey: KEYS.verifierKey });
     assert(report.ok, JSON.stringify(report));
   }));
+
+Deno.test("file store: lines of an append whose checkpoint could not be written are never signed later", () =>
+  withDir(async (dir) => {
+    const s = await open(dir);
+    await s.append([finding(0)]);
+    await Deno.mkdir(`${dir}/.checkpoint.tmp`); // the atomic checkpoint write now fails
+    await assertRejects(() => s.append([finding(1), finding(2)]));
+    await Deno.remove(`${dir}/.checkpoint.tmp`);
+    const after = await s.append([finding(3)]);
+    await s.close();
+    const kinds: string[] = [];
+    const r = await openLedgerReader({ store: "file", path: dir });
+    for await (const e of r.entries()) kinds.push(e.entry.kind);
+    await r.close();
+    assertEquals(kinds, ["finding.opened", "ledger.repaired", "finding.opened"]);
+    assertEquals(after[0].entry.index, 2);
+    const report = await verifyLedger(folderSource(dir), { verifierKey: KEYS.verifierKey });
+    assert(report.ok, JSON.stringify(report));
+  }));

@@ -241,7 +241,7 @@ Deno.test("verify: an exported .jsonl file, alone or against a pinned checkpoint
 });
 
 /** A minimal status-page stand-in serving the two ledger endpoints from a folder, capped pages. */
-function serveLedger(dir: string, cap: number) {
+function serveLedger(dir: string, cap: number, ignoreTo = false) {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
     const reader = await openLedgerReader({ store: "file", path: dir });
@@ -256,8 +256,23 @@ function serveLedger(dir: string, cap: number) {
         const from = Number(url.searchParams.get("from") ?? 0);
         const to = Math.min(Number(url.searchParams.get("to") ?? from + cap), from + cap);
         let body = "";
-        for await (const e of reader.entries(from, to)) body += e.line + "\n";
-        return new Response(body, { headers: { "content-type": "application/jsonl" } });
+        for await (const e of reader.entries(from, ignoreTo ? await reader.size() : to)) {
+          body += e.line + "\n";
+        }
+        if (!ignoreTo) {
+          return new Response(body, { headers: { "content-type": "application/jsonl" } });
+        }
+        // A hostile server: everything it has, then garbage lines forever.
+        const enc = new TextEncoder();
+        let first = true;
+        return new Response(
+          new ReadableStream({
+            pull(c) {
+              c.enqueue(enc.encode(first ? body : "garbage\n".repeat(1000)));
+              first = false;
+            },
+          }),
+        );
       }
       return new Response("not found", { status: 404 });
     } finally {
@@ -265,6 +280,23 @@ function serveLedger(dir: string, cap: number) {
     }
   });
 }
+
+Deno.test("verify: a server sending more than a page asked for is read only as far as asked", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ledger-v-" });
+  const server = serveLedger(dir, 1000, true);
+  try {
+    await build(dir, HONEST);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const report = await verifyLedger(await httpSource(base, { pageSize: 5 }), {
+      verifierKey: KEYS.verifierKey,
+    });
+    assert(report.ok, JSON.stringify(report));
+    assertEquals(report.size, 12);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("verify: a status page URL, paged, with the server capping page sizes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ledger-v-" });
