@@ -219,7 +219,7 @@ Deno.test("cli ledger: verify a status page URL", async () => {
 
 Deno.test("cli ledger: tail --follow prints new entries until interrupted", async () => {
   const dir = await fixture();
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(DENO, {
     args: [
       "run",
       "--quiet",
