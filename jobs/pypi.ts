@@ -18,6 +18,7 @@ import { inspectFile } from "./pypi_content.ts";
 import { reviewedPyprojects } from "./pypi_source.ts";
 import { createGitHubClient } from "../src/github/client.ts";
 import { metadataDrift } from "../rules/metadata.ts";
+import { noveltyFindings } from "../rules/novelty.ts";
 import { parseCoreMetadata, parseEntryPoints } from "../src/inspect/core_metadata.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { safeText } from "../src/http.ts";
@@ -209,7 +210,12 @@ function evaluate(observation: Observation<PypiData>, project: Project): Finding
   const data = observation.data;
   if (observation.unobservable.some((u) => u.scope === "*")) return [];
   const content = Object.values(data.content).flatMap((r) => r.ok ? r.findings : []);
-  return [...content, ...driftFindings(data, project), ...evaluateRelease(data, project.policy)];
+  return [
+    ...content,
+    ...driftFindings(data, project),
+    ...evaluateRelease(data, project.policy),
+    ...noveltyFindings(data),
+  ];
 }
 
 /** Files not pinned yet become `release.observed` events, one per release (chunked). */

@@ -15,6 +15,9 @@ import { inspectArtifact, limitsFromPolicy } from "../src/inspect/mod.ts";
 import { contentFindings } from "../rules/content.ts";
 import { archiveFindings } from "../rules/archive.ts";
 import { USER_AGENT } from "../src/http.ts";
+import type { EntryInfo } from "../src/inspect/types.ts";
+import { MAX_FILE_TYPES } from "./pypi_types.ts";
+import { BINARY_SUFFIX } from "../rules/novelty.ts";
 
 /** The policy fields that change what content rules report; part of the cache key. */
 export function contentPolicyKey(policy: Policy): string {
@@ -55,7 +58,9 @@ export async function inspectFile(
   // Findings name the file, so the same bytes under another name are judged again.
   const key = ["inspect", file.sha256, contentPolicyKey(policy), file.filename.slice(0, 300)];
   const cached = await getJson<ContentResult>(ctx.kv, key);
-  if (cached && ContentResultSchema.safeParse(cached).success) return cached;
+  // A result cached before file types were summarized is inspected again, once.
+  const complete = cached && (!cached.ok || cached.fileTypes !== undefined);
+  if (complete && ContentResultSchema.safeParse(cached).success) return cached;
 
   if (ctx.config.state.work_dir === NO_WORK_DIR) {
     // No writable filesystem (Deno Deploy): only results already cached in KV are known.
@@ -104,10 +109,64 @@ export async function inspectFile(
           entryPoints: (inspection.members.entryPoints?.text ?? "").slice(0, 64 * 1024),
         }
         : undefined,
+      fileTypes: fileTypeSummary(inspection.entries),
     };
     await setJson(ctx.kv, key, result);
     return result;
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** True when the first bytes (hex) of a member are not text: a NUL, or not UTF-8. */
+export function isBinaryHead(headHex: string): boolean {
+  const bytes = new Uint8Array(Math.floor(headHex.length / 2));
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = parseInt(headHex.slice(i * 2, i * 2 + 2), 16);
+    if (Number.isNaN(byte)) return true;
+    bytes[i] = byte;
+  }
+  if (bytes.includes(0)) return true;
+  // The head may end inside a multi-byte character: decode in streaming mode.
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: true });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Extension of a member path, lowercase (`.py`), `` when none or not a plain word. */
+function extensionOf(path: string): string {
+  const base = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
+  const dot = base.lastIndexOf(".");
+  if (dot <= 0 || dot === base.length - 1) return "";
+  const ext = base.slice(dot + 1);
+  return /^[a-z0-9_]{1,16}$/.test(ext) ? `.${ext}` : ".(other)";
+}
+
+/**
+ * File types of an artifact's members: one key per extension, with `+binary` when any member of
+ * that extension is not text (by magic bytes or its first bytes), sorted and bounded.
+ *
+ * @example
+ * ```ts
+ * fileTypeSummary(inspection.entries); // [".py", ".wav+binary", ""]
+ * ```
+ */
+export function fileTypeSummary(
+  entries: readonly Pick<EntryInfo, "path" | "type" | "head" | "magic">[],
+): string[] {
+  const binary = new Map<string, boolean>();
+  for (const entry of entries) {
+    if (entry.type !== "file") continue;
+    const ext = extensionOf(entry.path);
+    const isBinary = entry.magic !== undefined ||
+      (entry.head !== undefined && isBinaryHead(entry.head));
+    binary.set(ext, (binary.get(ext) ?? false) || isBinary);
+  }
+  return [...binary]
+    .map(([ext, bin]) => bin ? `${ext}${BINARY_SUFFIX}` : ext)
+    .sort()
+    .slice(0, MAX_FILE_TYPES);
 }

@@ -36,6 +36,9 @@ export const PinSchema = z.object({
 /** See {@link PinSchema}. */
 export type Pin = z.infer<typeof PinSchema>;
 
+/** Most file types kept in a {@link ContentResult} summary. */
+export const MAX_FILE_TYPES = 200;
+
 /** What inspecting one file's contents produced (memoized per digest). */
 export const ContentResultSchema = z.union([
   z.object({
@@ -46,6 +49,11 @@ export const ContentResultSchema = z.union([
     bytes: z.number().int(),
     /** A wheel's METADATA and entry_points.txt texts (bounded), for the drift rules. */
     metadata: z.object({ text: z.string(), entryPoints: z.string() }).optional(),
+    /**
+     * File types of the members (bounded, sorted): `.ext`, or `` for none, with `+binary` when
+     * a member of that type is not text. For the novelty rules (`rules/novelty.ts`).
+     */
+    fileTypes: z.array(z.string().max(40)).max(MAX_FILE_TYPES).optional(),
   }),
   z.object({
     ok: z.literal(false),

@@ -14,10 +14,12 @@ import { POSTURE_RULES } from "./posture.ts";
 import { WORKFLOW_RULES } from "./workflows.ts";
 import { ACCESS_RULES } from "./access.ts";
 import { PARITY_RULES } from "./parity.ts";
+import { NOVELTY_RULES } from "./novelty.ts";
 
 /** Every rule. Ids are unique (a test checks it). */
 export const RULES: readonly RuleMeta[] = [
   ...CONTENT_RULES,
+  ...NOVELTY_RULES,
   ...ARCHIVE_RULES,
   ...METADATA_RULES,
   ...RELEASE_RULES,

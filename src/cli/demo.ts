@@ -15,6 +15,7 @@ import { JOBS } from "../../rules/types.ts";
 import { startSandbox } from "../sandbox/server.ts";
 import { defaultScenario } from "../sandbox/scenarios.ts";
 import type { Scenario } from "../sandbox/scenario.ts";
+import { demoIncidentScenario, INCIDENT_NAMES } from "../sandbox/incidents.ts";
 import { openRuntime, UsageError } from "../runtime.ts";
 import { auditOnce, printReport } from "./audit.ts";
 import { folderSource, generateSigningKey, parseSigningKey, verifyLedger } from "../ledger/mod.ts";
@@ -34,6 +35,9 @@ Options:
 /** Scenarios the demo offers, by name. */
 export const DEMO_SCENARIOS: Record<string, () => Promise<Scenario>> = {
   default: defaultScenario,
+  // Real incidents replayed with inert content (docs/incidents.md): all, or one by name.
+  incidents: () => demoIncidentScenario("incidents"),
+  ...Object.fromEntries(INCIDENT_NAMES.map((name) => [name, () => demoIncidentScenario(name)])),
 };
 
 /** Config text for a scenario served at the sandbox's URLs. */
