@@ -8,7 +8,7 @@ import {
   xmlEscape,
 } from "../../src/web/text.ts";
 import { acceptsGzip, rendered } from "../../src/web/rendered.ts";
-import { HttpError, intParam } from "../../src/web/params.ts";
+import { type HttpError, intParam } from "../../src/web/params.ts";
 import { bearerMatches } from "../../src/web/auth.ts";
 import { badgeFor, renderBadge } from "../../src/web/badge.ts";
 import { labelValue } from "../../src/web/metrics.ts";
