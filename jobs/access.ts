@@ -22,9 +22,10 @@ import type { z } from "zod";
 import type { Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
-import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
-import { createGitHubClient, type GitHubClient, type GitHubResult } from "../src/github/client.ts";
-import { PypiClient } from "../src/pypi/client.ts";
+import { githubFor, pypiFor, sumStats } from "./clients.ts";
+import type { Job, JobContext, Observation } from "./types.ts";
+import type { GitHubClient, GitHubResult } from "../src/github/client.ts";
+import type { PypiClient } from "../src/pypi/client.ts";
 import { USER_AGENT } from "../src/http.ts";
 import type { ProjectJson } from "../src/pypi/schemas.ts";
 import { evaluateAccess } from "../rules/access.ts";
@@ -433,33 +434,10 @@ async function collectPypi(
   return undefined;
 }
 
-function sum(a: RequestStats, b: RequestStats): RequestStats {
-  return {
-    requests: a.requests + b.requests,
-    notModified: a.notModified + b.notModified,
-    errors: a.errors + b.errors,
-  };
-}
-
 async function collect(project: Project, ctx: JobContext): Promise<Observation<AccessData>> {
-  const upstream = ctx.config.upstream;
   const observedAt = ctx.now().toISOString();
-  const gh = createGitHubClient({
-    baseUrl: upstream.github_api,
-    token: ctx.secrets.githubToken,
-    kv: ctx.kv,
-    userAgent: USER_AGENT,
-    timeoutMs: upstream.timeout_ms,
-    maxResponseBytes: upstream.max_response_bytes,
-    signal: ctx.signal,
-  });
-  const pypi = new PypiClient({
-    baseUrl: upstream.pypi,
-    kv: ctx.kv,
-    timeoutMs: upstream.timeout_ms,
-    maxBytes: upstream.max_response_bytes,
-    signal: ctx.signal,
-  });
+  const gh = githubFor(ctx, USER_AGENT);
+  const pypi = pypiFor(ctx);
   const data: AccessData = { project: project.name, notApplicable: [] };
   const c: Collector = { gh, data, unobservable: [] };
   const [, pypiGap] = await Promise.all([
@@ -478,7 +456,7 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<A
     observedAt,
     data,
     unobservable: c.unobservable,
-    stats: sum(gh.stats(), pypi.stats),
+    stats: sumStats(gh.stats(), pypi.stats),
   };
 }
 

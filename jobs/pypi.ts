@@ -9,14 +9,13 @@
 import type { Project } from "../src/config.ts";
 import type { Finding } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
-import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
+import type { Job, JobContext, Observation } from "./types.ts";
 import type { ContentResult, Pin, PypiData, PypiFile, PypiPeople } from "./pypi_types.ts";
-import { PypiClient } from "../src/pypi/client.ts";
+import { githubFor, mapLimit, pypiFor, sumStats } from "./clients.ts";
 import type { ProjectJson, SimpleProject } from "../src/pypi/schemas.ts";
 import { evaluateRelease } from "../rules/release.ts";
 import { inspectFile } from "./pypi_content.ts";
 import { reviewedPyprojects } from "./pypi_source.ts";
-import { createGitHubClient } from "../src/github/client.ts";
 import { metadataDrift } from "../rules/metadata.ts";
 import { noveltyFindings } from "../rules/novelty.ts";
 import { parseCoreMetadata, parseEntryPoints } from "../src/inspect/core_metadata.ts";
@@ -87,14 +86,6 @@ export function peopleFrom(json: ProjectJson): PypiPeople {
   };
 }
 
-function sumStats(...all: RequestStats[]): RequestStats {
-  return all.reduce((a, b) => ({
-    requests: a.requests + b.requests,
-    notModified: a.notModified + b.notModified,
-    errors: a.errors + b.errors,
-  }), { requests: 0, notModified: 0, errors: 0 });
-}
-
 /** Metadata drift of each wheel against the reviewed pyproject.toml at its release's tag. */
 function driftFindings(data: PypiData, project: Project): Finding[] {
   const out: Finding[] = [];
@@ -121,44 +112,13 @@ async function loadPins(kv: Deno.Kv, project: string): Promise<Record<string, Pi
   return pins;
 }
 
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 async function collect(project: Project, ctx: JobContext): Promise<Observation<PypiData>> {
   const upstream = ctx.config.upstream;
-  const pypi = new PypiClient({
-    baseUrl: upstream.pypi,
-    kv: ctx.kv,
-    timeoutMs: upstream.timeout_ms,
-    maxBytes: upstream.max_response_bytes,
-    signal: ctx.signal,
-  });
+  const pypi = pypiFor(ctx);
   const unobservable: Unobservable[] = [];
   const observedAt = ctx.now().toISOString();
   const data: PypiData = { name: project.name, files: [], pins: {}, content: {}, pyproject: {} };
-  const github = createGitHubClient({
-    baseUrl: upstream.github_api,
-    token: ctx.secrets.githubToken,
-    kv: ctx.kv,
-    userAgent: "release-auditor/0.1 (PyPI release sweep)",
-    timeoutMs: upstream.timeout_ms,
-    maxResponseBytes: upstream.max_response_bytes,
-    signal: ctx.signal,
-  });
+  const github = githubFor(ctx, "release-auditor/0.1 (PyPI release sweep)");
   const done = () => ({
     job: "pypi" as const,
     project: project.name,

@@ -17,6 +17,7 @@
  */
 import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
+import { githubFor, mapLimit, pypiFor } from "./clients.ts";
 import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
 import type { PypiFile } from "./pypi_types.ts";
 import type {
@@ -28,8 +29,8 @@ import type {
   VersionParity,
 } from "./releases_types.ts";
 import { filesFromSimple } from "./pypi.ts";
-import { PypiClient } from "../src/pypi/client.ts";
-import { createGitHubClient, type GitHubClient } from "../src/github/client.ts";
+import type { PypiClient } from "../src/pypi/client.ts";
+import type { GitHubClient } from "../src/github/client.ts";
 import {
   assetHosts,
   assetSha256,
@@ -107,23 +108,6 @@ interface GitHubRun extends Run {
   gh: GitHubClient;
   owner: string;
   repo: string;
-}
-
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 function oneLine(text: string): string {
@@ -624,13 +608,7 @@ async function collect(
   roots: readonly TrustRoot[],
 ): Promise<Observation<ReleasesData>> {
   const upstream = ctx.config.upstream;
-  const pypi = new PypiClient({
-    baseUrl: upstream.pypi,
-    kv: ctx.kv,
-    timeoutMs: upstream.timeout_ms,
-    maxBytes: upstream.max_response_bytes,
-    signal: ctx.signal,
-  });
+  const pypi = pypiFor(ctx);
   const unobservable: Unobservable[] = [];
   const stats: RequestStats = { requests: 0, notModified: 0, errors: 0 };
   const data: ReleasesData = {
@@ -664,15 +642,7 @@ async function collect(
   }));
   if (project.github) {
     const [owner, repo] = project.github.split("/");
-    const gh = createGitHubClient({
-      baseUrl: upstream.github_api,
-      token: ctx.secrets.githubToken,
-      kv: ctx.kv,
-      userAgent: USER_AGENT,
-      timeoutMs: upstream.timeout_ms,
-      maxResponseBytes: upstream.max_response_bytes,
-      signal: ctx.signal,
-    });
+    const gh = githubFor(ctx, USER_AGENT);
     const byVersion = new Map<string, PypiFile[]>();
     for (const f of data.files) {
       if (f.version === "unknown") continue;

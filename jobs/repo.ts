@@ -18,13 +18,9 @@
 import { z } from "zod";
 import type { Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
+import { githubFor } from "./clients.ts";
 import type { Job, JobContext, Observation } from "./types.ts";
-import {
-  createGitHubClient,
-  type GitHubClient,
-  type GitHubClientOptions,
-  type GitHubResult,
-} from "../src/github/client.ts";
+import type { GitHubClient, GitHubClientOptions, GitHubResult } from "../src/github/client.ts";
 import {
   ActionsPermissionsSchema,
   BranchProtectionSchema,
@@ -527,16 +523,7 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
         };
       }
       const [owner, repo] = project.github.split("/");
-      const gh = createGitHubClient({
-        baseUrl: ctx.config.upstream.github_api,
-        token: ctx.secrets.githubToken,
-        kv: ctx.kv,
-        userAgent: options.userAgent ?? USER_AGENT,
-        timeoutMs: ctx.config.upstream.timeout_ms,
-        maxResponseBytes: ctx.config.upstream.max_response_bytes,
-        signal: ctx.signal,
-        ...options.client,
-      });
+      const gh = githubFor(ctx, options.userAgent ?? USER_AGENT, options.client);
       const c = new Collector(gh, owner, repo, project.default_branch);
       try {
         await c.settings();
