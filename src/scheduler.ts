@@ -19,6 +19,7 @@ import type { JobName } from "../rules/types.ts";
 import { JOBS } from "../rules/types.ts";
 import { JOB_REGISTRY } from "../jobs/mod.ts";
 import type { Runtime } from "./runtime.ts";
+import { deliverPending, enqueueWebhooks } from "./webhooks.ts";
 import { runSweep, type SweepDeps, type SweepSummary } from "./audit.ts";
 import { listSweeps, type SweepRecord } from "./state/findings.ts";
 import { cronIntervalMs, isStale } from "./web/schedule.ts";
@@ -216,9 +217,28 @@ export async function withLease<R>(
   }
 }
 
-/** Sweep dependencies of a runtime. */
+/**
+ * Sweep dependencies of a runtime. Every append queues the webhook deliveries it calls for
+ * (durably, in KV), so a notification survives a crash before it is sent.
+ */
 export function sweepDeps(rt: Runtime, extra: Partial<SweepDeps> = {}): SweepDeps {
-  return { ...extra, config: rt.config, secrets: rt.secrets, kv: rt.kv, ledger: rt.ledger };
+  return {
+    onAppended: async (entries) => {
+      await enqueueWebhooks(rt.kv, rt.config, entries);
+    },
+    ...extra,
+    config: rt.config,
+    secrets: rt.secrets,
+    kv: rt.kv,
+    ledger: rt.ledger,
+  };
+}
+
+/** Send the queued webhook deliveries that are due (no-op without webhooks). */
+export async function deliverWebhooks(rt: Runtime, log: SweepDeps["log"] = () => {}) {
+  if (rt.config.status.webhook.length === 0) return;
+  const result = await deliverPending(rt.kv, rt.config, rt.secrets);
+  if (result.delivered || result.retrying || result.dead) log("webhooks.delivered", { ...result });
 }
 
 /**
@@ -278,8 +298,13 @@ export function registerCrons(
         for (const stale of staleJobs(rt.config, await listSweeps(rt.kv, "sweep-ok"), new Date())) {
           log("job.stale", { ...stale });
         }
+        await deliverWebhooks(rt, log);
       },
     );
+  }
+  if (rt.config.status.webhook.length > 0) {
+    // Retries with backoff: deliveries that failed are tried again when they are due.
+    Deno.cron("release-auditor webhooks", "* * * * *", () => deliverWebhooks(rt, log));
   }
   return async () => {
     const out: Record<string, string> = {};
@@ -287,6 +312,7 @@ export function registerCrons(
       if (!JOB_REGISTRY[name]) continue;
       out[name] = (await sweepJob(rt, name, { log }))?.status ?? "skipped";
     }
+    await deliverWebhooks(rt, log);
     return out;
   };
 }
