@@ -13,6 +13,7 @@ import { runDemo } from "./src/cli/demo.ts";
 import { runServe } from "./src/cli/serve.ts";
 import { runRules } from "./src/cli/rules.ts";
 import { runLedger } from "./src/cli/ledger.ts";
+import { runAccess } from "./src/cli/access.ts";
 import { runInspect } from "./src/cli/inspect.ts";
 import { runProvenance } from "./src/cli/provenance.ts";
 import { runCheckWorkflows } from "./src/cli/check_workflows.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   "check-workflows": runCheckWorkflows,
   provenance: runProvenance,
   ledger: runLedger,
+  access: runAccess,
   rules: runRules,
   permissions: runPermissions,
 };
@@ -42,6 +44,7 @@ Commands:
   check-workflows   run the workflow rules on local workflow files (pre-merge gate)
   provenance        verify one artifact's PEP 740 provenance
   ledger            verify | show | tail | export | checkpoint | prove | keygen
+  access            who could push or publish on a date, from the ledger
   rules             print the rule catalog
   permissions       print the Deno permission flags a command needs for a config
 

@@ -32,6 +32,8 @@ import { Layout } from "./views/layout.tsx";
 import { HomePage } from "./views/home.tsx";
 import { FindingPage, ProjectPage } from "./views/project.tsx";
 import { LedgerPage } from "./views/ledger.tsx";
+import { AccessPage } from "./views/access.tsx";
+import { accessAt, type TimedEvent } from "../../jobs/access.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -51,6 +53,8 @@ export interface AppDeps {
 
 /** Most raw entries served by one `/ledger/entries` request. */
 export const ENTRIES_CAP = 10_000;
+/** Most `access.changed` events one access page replays (newest kept). */
+export const ACCESS_EVENTS_CAP = 1000;
 /** Entries per `/ledger` page and project timeline page. */
 export const PAGE_SIZE = 50;
 /** Items per feed. */
@@ -262,6 +266,46 @@ export function createApp(deps: AppDeps): Hono {
     });
     if (text === null) throw new HttpError(404, "unknown project");
     return html(c, text);
+  });
+
+  app.get("/projects/:name/access", async (c) => {
+    const url = new URL(c.req.url);
+    onlyParams(url, ["at"]);
+    const raw = c.req.param("name");
+    const name = resolveProject(raw);
+    if (!name) throw new HttpError(404, "unknown project");
+    const atText = url.searchParams.get("at");
+    const at = atText === null ? now() : new Date(atText);
+    if (Number.isNaN(at.getTime()) || (atText !== null && atText.length > 40)) {
+      throw new HttpError(400, "at: expected a date such as 2026-03-24");
+    }
+    // End of the day asked for, when only a date is given.
+    const cutoff = atText !== null && /^\d{4}-\d{2}-\d{2}$/.test(atText)
+      ? new Date(at.getTime() + 86_399_999)
+      : at;
+    const indexes = await listIndexes(kv, { project: name, kind: "access.changed" }, {
+      limit: ACCESS_EVENTS_CAP + 1,
+    });
+    const replay = indexes.slice(0, ACCESS_EVENTS_CAP).reverse();
+    const events: TimedEvent[] = [];
+    for (const i of replay) {
+      for await (const { entry } of ledger.entries(i, i + 1)) {
+        events.push({ time: entry.time, kind: entry.kind, body: entry.body });
+      }
+    }
+    const snapshot = accessAt(events, cutoff, name);
+    return html(
+      c,
+      rendered(page(
+        `Access to ${name}`,
+        <AccessPage
+          name={name}
+          snapshot={snapshot}
+          indexes={replay.filter((_, k) => Date.parse(events[k]?.time ?? "") <= cutoff.getTime())}
+          capped={indexes.length > ACCESS_EVENTS_CAP}
+        />,
+      )),
+    );
   });
 
   app.get("/findings/:id", async (c) => {

@@ -64,6 +64,10 @@ export function ProjectPage(props: ProjectPageProps) {
             </dd>
           </>
         )}
+        <dt>Access</dt>
+        <dd>
+          <a href={`/projects/${enc}/access`}>Who could push or publish, on any date</a>
+        </dd>
         <dt>Feeds</dt>
         <dd>
           <a href={`/projects/${enc}/feed.atom`}>Atom</a> ·{" "}
