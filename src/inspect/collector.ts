@@ -18,6 +18,8 @@ import { detectMagic, MAGIC_WINDOW } from "./magic.ts";
 import type { Anomaly, AnomalyKind, EntryInfo, InspectLimits, Members, Totals } from "./types.ts";
 
 const HEAD_BYTES = 64;
+/** Yield to the event loop after this many uncompressed bytes. */
+const YIELD_EVERY_BYTES = 8 * 1024 * 1024;
 const MAX_DETAIL = 300;
 
 /** Thrown inside readers to stop reading; caught by the inspector, never escapes. */
@@ -137,6 +139,7 @@ export class Collector {
   #anomalyKeys = new Set<string>();
 
   #pending: Array<{ entry: EntryInfo; result: SinkResult }> = [];
+  #lastYield = 0;
 
   constructor(readonly limits: InspectLimits, readonly hasher: Hasher) {
     this.deadline = this.started + limits.timeBudgetMs;
@@ -227,6 +230,7 @@ export class Collector {
   async settle(): Promise<void> {
     const pending = this.#pending;
     this.#pending = [];
+    this.hasher.flush();
     const digests = await Promise.all(pending.map((p) => p.result.digests));
     pending.forEach(({ entry, result }, i) => {
       if (entry.type !== "file" || !result.complete) return;
@@ -235,9 +239,16 @@ export class Collector {
     });
   }
 
-  /** Wait while the hasher has too much in flight. */
+  /**
+   * Wait while the hasher has too much in flight, and yield to the event loop every few MiB
+   * (readers otherwise run on microtasks only, and timers, servers and signals would starve).
+   */
   pressure(): Promise<void> | undefined {
-    return this.hasher.pressure();
+    const hashing = this.hasher.pressure();
+    if (hashing) return hashing;
+    if (this.uncompressedBytes - this.#lastYield < YIELD_EVERY_BYTES) return undefined;
+    this.#lastYield = this.uncompressedBytes;
+    return new Promise((resolve) => setTimeout(resolve, 0));
   }
 
   /** Totals for the result. */

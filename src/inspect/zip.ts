@@ -165,6 +165,8 @@ async function readZipFrom(
       );
     }
     previousEnd = await readEntry(view, record, collector, roleOf);
+    const wait = collector.pressure();
+    if (wait) await wait;
   }
   for (const w of await zipJs) collector.anomaly("zipjs-warning", w);
   const cdStart = dir.cdOffset + base;
