@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
 import type { Hasher, MemberDigest, MemberHash } from "./hasher.ts";
 import { detectMagic, MAGIC_WINDOW } from "./magic.ts";
@@ -118,11 +119,9 @@ export class MemberSink {
   }
 }
 
-/** Lowercase hex of bytes. */
+/** Lowercase hex of bytes (a flat string: concatenation would keep a rope per entry). */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** Entry listing, anomalies and totals of one inspection. */
