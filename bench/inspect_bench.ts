@@ -252,14 +252,16 @@ function vmHwmMb(): number {
 }
 
 /** Child mode: inspect one file, print JSON with the peak RSS. */
-async function child(path: string, filename: string): Promise<void> {
+async function child(path: string, filename: string, worker: boolean): Promise<void> {
+  const startRss = Deno.memoryUsage().rss;
   let peak = 0;
   const sampler = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 20);
   const t0 = performance.now();
-  const inspection = await inspectArtifact(path, filename, LIMITS);
+  const inspection = await inspectArtifact(path, filename, { ...LIMITS, hashInWorker: worker });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   console.log(JSON.stringify({
+    startRssMb: startRss / MB,
     seconds,
     entries: inspection.totals.entries,
     uncompressed: inspection.totals.uncompressedBytes,
@@ -269,7 +271,7 @@ async function child(path: string, filename: string): Promise<void> {
   }));
 }
 
-async function inChild(path: string, filename: string) {
+async function inChild(path: string, filename: string, worker: boolean) {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(Deno.execPath(), {
@@ -279,6 +281,7 @@ async function inChild(path: string, filename: string) {
         `--allow-write=/tmp`,
         import.meta.filename!,
         "--child",
+        ...(worker ? ["--worker"] : []),
         path,
         filename,
       ],
@@ -322,9 +325,10 @@ async function main(): Promise<void> {
       mb: { type: "string", default: "220" },
       child: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      worker: { type: "boolean", default: false },
     },
   });
-  if (values.child) return await child(positionals[0], positionals[1]);
+  if (values.child) return await child(positionals[0], positionals[1], values.worker);
   const totalMb = Number(values.mb);
   const dir = await Deno.makeTempDir({ prefix: "inspect-bench-" });
   try {
@@ -355,21 +359,24 @@ async function main(): Promise<void> {
       ] as const
     ) {
       const [rawBytes, tBase] = await timed(baseline);
-      const run = await inChild(file, file.split("/").pop()!);
-      const baseRate = rawBytes / MB / tBase;
-      const rate = run.uncompressed / MB / run.seconds;
-      rows.push(
-        `${label}: decompress-only ${baseRate.toFixed(0)} MB/s (${tBase.toFixed(2)} s, ${
-          (rawBytes / MB).toFixed(0)
-        } MB out); ` +
-          `inspect ${rate.toFixed(0)} MB/s uncompressed, ${
-            (size / MB / run.seconds).toFixed(1)
-          } MB/s of file ` +
-          `(${run.seconds.toFixed(2)} s, ${run.entries} entries, ${run.anomalies} anomalies); ` +
-          `ratio ${(rate / baseRate).toFixed(2)}x; peak RSS ${
-            run.sampledRssMb.toFixed(0)
-          } MB (sampled every 20 ms)`,
-      );
+      for (const worker of [false, true]) {
+        const run = await inChild(file, file.split("/").pop()!, worker);
+        const baseRate = rawBytes / MB / tBase;
+        const rate = run.uncompressed / MB / run.seconds;
+        rows.push(
+          `${label} (hashing ${worker ? "in a worker" : "inline"}): decompress-only ${
+            baseRate.toFixed(0)
+          } MB/s (${tBase.toFixed(2)} s, ${(rawBytes / MB).toFixed(0)} MB out); inspect ${
+            rate.toFixed(0)
+          } MB/s uncompressed, ${(size / MB / run.seconds).toFixed(1)} MB/s of file (${
+            run.seconds.toFixed(2)
+          } s, ${run.entries} entries, ${run.anomalies} anomalies); ratio ${
+            (rate / baseRate).toFixed(2)
+          }x; peak RSS ${run.sampledRssMb.toFixed(0)} MB (start ${
+            run.startRssMb.toFixed(0)
+          } MB, sampled every 20 ms)`,
+        );
+      }
     }
     for (const r of rows) console.log(r);
   } finally {

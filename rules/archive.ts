@@ -13,6 +13,7 @@ import type { Policy } from "../src/config.ts";
 import { parseWheelFilename } from "../src/inspect/names.ts";
 import type { AnomalyKind, ArchiveInspection } from "../src/inspect/types.ts";
 import { quote, scopeOf, subjectOf } from "./_artifact.ts";
+import type { ArtifactRule } from "./content.ts";
 import { type Finding, finding, type RuleMeta } from "./types.ts";
 
 /** Ambiguous ZIP structure: different readers would see different files (PyPI rejects these). */
@@ -134,7 +135,7 @@ const ANOMALY_RULES: Record<AnomalyKind, RuleMeta> = {
   "time-budget": INSPECTION_INCOMPLETE,
 };
 
-type Rule = (inspection: ArchiveInspection, policy: Policy) => Finding[];
+type Rule = ArtifactRule;
 
 /**
  * One finding per anomaly the inspector recorded.

@@ -145,7 +145,9 @@ export const CONTENT_RULES: RuleMeta[] = [
   DUPLICATE_PATH,
 ];
 
-type Rule = (inspection: ArchiveInspection, policy: Policy) => Finding[];
+/** An artifact rule: pure, `(inspection, policy) -> findings`. */
+export type ArtifactRule = (inspection: ArchiveInspection, policy: Policy) => Finding[];
+type Rule = ArtifactRule;
 
 function perEntry(
   meta: RuleMeta,

@@ -12,12 +12,15 @@
  * ```
  * @module
  */
+import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
 import type { Hasher, MemberDigest, MemberHash } from "./hasher.ts";
 import { detectMagic, MAGIC_WINDOW } from "./magic.ts";
 import type { Anomaly, AnomalyKind, EntryInfo, InspectLimits, Members, Totals } from "./types.ts";
 
 const HEAD_BYTES = 64;
+/** Yield to the event loop after this many uncompressed bytes. */
+const YIELD_EVERY_BYTES = 8 * 1024 * 1024;
 const MAX_DETAIL = 300;
 
 /** Thrown inside readers to stop reading; caught by the inspector, never escapes. */
@@ -116,11 +119,9 @@ export class MemberSink {
   }
 }
 
-/** Lowercase hex of bytes. */
+/** Lowercase hex of bytes (a flat string: concatenation would keep a rope per entry). */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** Entry listing, anomalies and totals of one inspection. */
@@ -137,6 +138,7 @@ export class Collector {
   #anomalyKeys = new Set<string>();
 
   #pending: Array<{ entry: EntryInfo; result: SinkResult }> = [];
+  #lastYield = 0;
 
   constructor(readonly limits: InspectLimits, readonly hasher: Hasher) {
     this.deadline = this.started + limits.timeBudgetMs;
@@ -227,6 +229,7 @@ export class Collector {
   async settle(): Promise<void> {
     const pending = this.#pending;
     this.#pending = [];
+    this.hasher.flush();
     const digests = await Promise.all(pending.map((p) => p.result.digests));
     pending.forEach(({ entry, result }, i) => {
       if (entry.type !== "file" || !result.complete) return;
@@ -235,9 +238,16 @@ export class Collector {
     });
   }
 
-  /** Wait while the hasher has too much in flight. */
+  /**
+   * Wait while the hasher has too much in flight, and yield to the event loop every few MiB
+   * (readers otherwise run on microtasks only, and timers, servers and signals would starve).
+   */
   pressure(): Promise<void> | undefined {
-    return this.hasher.pressure();
+    const hashing = this.hasher.pressure();
+    if (hashing) return hashing;
+    if (this.uncompressedBytes - this.#lastYield < YIELD_EVERY_BYTES) return undefined;
+    this.#lastYield = this.uncompressedBytes;
+    return new Promise((resolve) => setTimeout(resolve, 0));
   }
 
   /** Totals for the result. */

@@ -14,6 +14,11 @@ export type HashRequest =
   | { t: "begin"; id: number; declaredSize: number }
   | { t: "data"; id: number; buf: ArrayBuffer }
   | { t: "end"; id: number }
+  | {
+    t: "batch";
+    items: Array<{ id: number; declaredSize: number; length: number }>;
+    buf: ArrayBuffer;
+  }
   | { t: "file"; id: number; path: string }
   | { t: "zipjs"; id: number; path: string; enabled: boolean };
 
@@ -21,6 +26,7 @@ export type HashRequest =
 export type HashReply =
   | { t: "ack"; bytes: number }
   | { t: "digest"; id: number; sha256: string; sha1: string }
+  | { t: "digests"; items: Array<{ id: number; sha256: string; sha1: string }> }
   | { t: "file"; id: number; sha256: string; size: number; error?: string }
   | { t: "zipjs"; id: number; warnings: string[] };
 
@@ -57,6 +63,22 @@ self.onmessage = (event: MessageEvent<HashRequest>) => {
       const bytes = new Uint8Array(msg.buf);
       entry?.sha256.update(bytes);
       entry?.sha1.update(bytes);
+      self.postMessage({ t: "ack", bytes: bytes.length } satisfies HashReply);
+      return;
+    }
+    case "batch": {
+      const bytes = new Uint8Array(msg.buf);
+      let at = 0;
+      const items = msg.items.map(({ id, declaredSize, length }) => {
+        const data = bytes.subarray(at, at + length);
+        at += length;
+        return {
+          id,
+          sha256: createHash("sha256").update(data).digest("hex"),
+          sha1: createHash("sha1").update(`blob ${declaredSize}\0`).update(data).digest("hex"),
+        };
+      });
+      self.postMessage({ t: "digests", items } satisfies HashReply);
       self.postMessage({ t: "ack", bytes: bytes.length } satisfies HashReply);
       return;
     }

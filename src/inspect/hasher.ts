@@ -40,22 +40,28 @@ export interface Hasher {
   zipJs(path: string, enabled: boolean): Promise<string[]>;
   /** Resolves when few enough bytes are in flight; undefined when there is no need to wait. */
   pressure(): Promise<void> | undefined;
+  /** Send whatever is buffered (call before awaiting digests). */
+  flush(): void;
   close(): void;
 }
 
-/** SHA-256 and size of a file, streamed. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  using file = await Deno.open(path, { read: true });
-  const buf = new Uint8Array(1024 * 1024);
-  while (true) {
-    const n = await file.read(buf);
-    if (n === null) break;
-    hash.update(buf.subarray(0, n));
-    size += n;
+/** SHA-256 and size of a file, read synchronously in 1 MiB chunks. */
+export function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  try {
+    const hash = createHash("sha256");
+    let size = 0;
+    using file = Deno.openSync(path, { read: true });
+    const buf = new Uint8Array(1024 * 1024);
+    while (true) {
+      const n = file.readSync(buf);
+      if (n === null || n === 0) break;
+      hash.update(buf.subarray(0, n));
+      size += n;
+    }
+    return Promise.resolve({ sha256: hash.digest("hex"), size });
+  } catch (e) {
+    return Promise.reject(e);
   }
-  return { sha256: hash.digest("hex"), size };
 }
 
 /** Hashing on the calling thread. */
@@ -81,10 +87,19 @@ export class InlineHasher implements Hasher {
   pressure(): undefined {
     return undefined;
   }
+  flush(): void {}
   close(): void {}
 }
 
 const STAGING = 1024 * 1024;
+const MAX_BATCH_ITEMS = 512;
+
+/** One member inside a batch message. */
+export interface BatchItem {
+  id: number;
+  declaredSize: number;
+  length: number;
+}
 const HIGH_WATER = 16 * 1024 * 1024;
 const LOW_WATER = 4 * 1024 * 1024;
 
@@ -132,6 +147,14 @@ export class WorkerHasher implements Hasher {
       if (this.#inFlight <= LOW_WATER) this.#wake();
       return;
     }
+    if (msg.t === "digests") {
+      for (const d of msg.items) {
+        const pending = this.#pending.get(d.id);
+        this.#pending.delete(d.id);
+        pending?.resolve({ sha256: d.sha256, sha1: d.sha1 } as never);
+      }
+      return;
+    }
     const pending = this.#pending.get(msg.id);
     this.#pending.delete(msg.id);
     if (!pending) return;
@@ -161,7 +184,7 @@ export class WorkerHasher implements Hasher {
     this.#worker.postMessage(msg, transfer);
   }
 
-  #request<T>(msg: HashRequest): Promise<T> {
+  #request<T>(msg: Extract<HashRequest, { id: number }>): Promise<T> {
     if (this.#failed) return Promise.reject(this.#failed);
     const promise = new Promise<T>((resolve, reject) => {
       this.#pending.set(msg.id, { resolve: resolve as (v: never) => void, reject });
@@ -172,18 +195,30 @@ export class WorkerHasher implements Hasher {
     return promise;
   }
 
+  /** Small members waiting to go to the worker together. */
+  #batch: { items: BatchItem[]; buf: Uint8Array; used: number } | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Members that fit in one staging buffer travel in batches (one message for many files);
+   * larger ones stream in ~1 MiB messages. Chunks are always copied (Buffer#slice would
+   * share memory), so that a transfer detaches only our copy.
+   */
   begin(declaredSize: number): MemberHash {
     const id = this.#nextId++;
-    this.#send({ t: "begin", id, declaredSize });
-    // Chunks are copied into a staging buffer (Buffer#slice would share memory) and the
-    // buffer is transferred when full, so that messages carry about 1 MiB each.
     let staging: Uint8Array | undefined;
     let used = 0;
+    let streaming = false;
     const flush = () => {
+      if (!streaming) {
+        this.#send({ t: "begin", id, declaredSize });
+        streaming = true;
+      }
       if (!staging || used === 0) return;
-      const buf = used === staging.length ? staging.buffer : staging.slice(0, used).buffer;
+      const buf = (used === staging.length ? staging : staging.slice(0, used))
+        .buffer as ArrayBuffer;
       this.#inFlight += used;
-      this.#send({ t: "data", id, buf: buf as ArrayBuffer }, [buf as ArrayBuffer]);
+      this.#send({ t: "data", id, buf }, [buf]);
       staging = undefined;
       used = 0;
     };
@@ -201,10 +236,43 @@ export class WorkerHasher implements Hasher {
         }
       },
       finish: () => {
-        flush();
-        return this.#request<MemberDigest>({ t: "end", id });
+        if (streaming) {
+          flush();
+          return this.#request<MemberDigest>({ t: "end", id });
+        }
+        return this.#enqueue(id, declaredSize, staging?.subarray(0, used) ?? new Uint8Array());
       },
     };
+  }
+
+  #enqueue(id: number, declaredSize: number, data: Uint8Array): Promise<MemberDigest> {
+    if (this.#batch && this.#batch.used + data.length > this.#batch.buf.length) this.flush();
+    if (!this.#batch) {
+      this.#batch = { items: [], buf: new Uint8Array(Math.max(STAGING, data.length)), used: 0 };
+      // Whoever awaits a digest without calling flush() still gets it on the next turn.
+      this.#timer = setTimeout(() => this.flush(), 0);
+    }
+    const batch = this.#batch;
+    batch.buf.set(data, batch.used);
+    batch.items.push({ id, declaredSize, length: data.length });
+    batch.used += data.length;
+    const promise = new Promise<MemberDigest>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: never) => void, reject });
+    });
+    promise.catch(() => undefined);
+    if (batch.items.length >= MAX_BATCH_ITEMS) this.flush();
+    return promise;
+  }
+
+  /** Send the pending batch of small members. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (!batch || batch.items.length === 0) return;
+    const buf = batch.buf.slice(0, batch.used).buffer as ArrayBuffer;
+    this.#inFlight += batch.used;
+    this.#send({ t: "batch", items: batch.items, buf }, [buf]);
   }
 
   fileDigest(path: string): Promise<{ sha256: string; size: number }> {
@@ -217,10 +285,12 @@ export class WorkerHasher implements Hasher {
 
   pressure(): Promise<void> | undefined {
     if (this.#inFlight <= HIGH_WATER || this.#failed) return undefined;
+    this.flush();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   close(): void {
+    clearTimeout(this.#timer);
     this.#worker.terminate();
     this.#fail(new Error("hasher closed"));
   }

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
 import { type Hasher, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
 import { isOwnDistInfo, kindFromFilename } from "./names.ts";
@@ -61,17 +62,21 @@ export async function inspectArtifact(
     throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
   }
   const stat = await Deno.stat(path);
-  const parallel = (limits.hashInWorker ?? stat.size > WORKER_THRESHOLD) && workerAllowed(path);
+  const parallel = (limits.hashInWorker ?? defaultParallel(stat.size)) && workerAllowed(path);
   const hasher: Hasher = parallel ? new WorkerHasher() : new InlineHasher();
   try {
-    const whole = hasher.fileDigest(path);
-    whole.catch(() => undefined);
+    // The whole-file digest: in the worker, or (tar, inline) from the bytes the stream reads.
+    const streamHash = !parallel && kind === "sdist-tar" ? createHash("sha256") : undefined;
+    const whole = streamHash ? undefined : hasher.fileDigest(path);
+    whole?.catch(() => undefined);
     const collector = new Collector(limits, hasher);
     const roleOf = (p: string) => memberRole(kind, filename, p);
-    if (kind === "sdist-tar") await readTarGz(path, collector, roleOf);
+    if (kind === "sdist-tar") await readTarGz(path, collector, roleOf, streamHash);
     else await readZip(path, collector, roleOf);
     await collector.settle();
-    const { sha256, size } = await whole;
+    const { sha256, size } = whole
+      ? await whole
+      : { sha256: streamHash!.digest("hex"), size: stat.size };
     return {
       filename,
       kind,
@@ -86,7 +91,16 @@ export async function inspectArtifact(
   }
 }
 
-/** Artifacts larger than this are hashed in a worker thread (unless limits say otherwise). */
+/** Artifacts larger than this may be hashed in a worker thread (unless limits say otherwise). */
 export const WORKER_THRESHOLD = 4 * 1024 * 1024;
+
+/**
+ * Hash in a worker only for large artifacts on machines with at least 4 cores: decompression
+ * and the parsing run on one thread, so a worker only helps when a core is free for it (on
+ * two shared cores it measured slower than hashing inline).
+ */
+function defaultParallel(size: number): boolean {
+  return size > WORKER_THRESHOLD && (navigator.hardwareConcurrency ?? 1) >= 4;
+}
 
 export { hashFile } from "./hasher.ts";

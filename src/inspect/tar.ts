@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import type { Hash } from "node:crypto";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
@@ -33,13 +34,43 @@ export async function readTarGz(
   path: string,
   collector: Collector,
   roleOf: (path: string) => keyof Members | undefined,
+  fileHash?: Hash,
+): Promise<void> {
+  const read = { bytes: 0 };
+  try {
+    await readStream(path, collector, roleOf, (chunk) => {
+      fileHash?.update(chunk);
+      read.bytes += chunk.length;
+    });
+  } finally {
+    if (fileHash) hashRest(path, read.bytes, fileHash);
+  }
+}
+
+/** Hash the bytes of the file after `offset` (when the stream stopped early). */
+function hashRest(path: string, offset: number, hash: Hash): void {
+  using file = Deno.openSync(path, { read: true });
+  file.seekSync(offset, Deno.SeekMode.Start);
+  const buf = new Uint8Array(1024 * 1024);
+  while (true) {
+    const n = file.readSync(buf);
+    if (n === null || n === 0) break;
+    hash.update(buf.subarray(0, n));
+  }
+}
+
+async function readStream(
+  path: string,
+  collector: Collector,
+  roleOf: (path: string) => keyof Members | undefined,
+  onInput: (chunk: Uint8Array) => void,
 ): Promise<void> {
   const limits = collector.limits;
   let compressedRead = 0;
   let rawBytes = 0;
   const rawLimit = limits.maxUncompressedBytes + 1024 * limits.maxEntries + 1024 * 1024;
   let stopError: StopInspection | undefined;
-  const input = syncFileStream(path);
+  const input = syncFileStream(path, onInput);
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const guard = new Transform({
     transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback) {
@@ -130,7 +161,11 @@ async function readEntry(
  * A readable stream over a file with synchronous reads (page-cache reads are faster than a
  * round trip through the thread pool for each chunk).
  */
-function syncFileStream(path: string, chunkSize = 256 * 1024): Readable {
+function syncFileStream(
+  path: string,
+  onChunk: (chunk: Uint8Array) => void,
+  chunkSize = 256 * 1024,
+): Readable {
   let file: Deno.FsFile | undefined;
   return new Readable({
     highWaterMark: chunkSize,
@@ -143,7 +178,11 @@ function syncFileStream(path: string, chunkSize = 256 * 1024): Readable {
           file.close();
           file = undefined;
           this.push(null);
-        } else this.push(n === chunkSize ? buf : buf.subarray(0, n));
+        } else {
+          const chunk = n === chunkSize ? buf : buf.subarray(0, n);
+          onChunk(chunk);
+          this.push(chunk);
+        }
       } catch (e) {
         this.destroy(e as Error);
       }

@@ -155,8 +155,9 @@ export interface InspectLimits {
   /** Bytes captured of each text member (METADATA, RECORD, PKG-INFO...). */
   maxTextMemberBytes: number;
   /**
-   * Hash in a worker thread (overlaps with decompression). Default: only for artifacts
-   * larger than 4 MiB. Needs read permission on `src/inspect/hash_worker.ts`.
+   * Hash in a worker thread (overlaps with decompression). Default: for artifacts larger
+   * than 4 MiB on machines with at least 4 cores. Needs read permission on
+   * `src/inspect/hash_worker.ts` (otherwise hashing stays inline).
    */
   hashInWorker?: boolean;
 }

@@ -25,6 +25,11 @@ const U16_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
 const EOCD_SIZE = 22;
 const CHUNK = 256 * 1024;
+/**
+ * zip.js's second opinion is skipped above this many entries: it allocates several KiB per
+ * entry, and the checks of this module cover the same ambiguities.
+ */
+const ZIPJS_MAX_ENTRIES = 2_000;
 /** A central directory larger than this is not read (no honest wheel comes close). */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
 
@@ -129,7 +134,7 @@ async function readZipFrom(
       `end record declares ${dir.entries} entries, central directory holds ${records.length}`,
     );
   }
-  const zipJs = collector.hasher.zipJs(path, records.length <= 20_000)
+  const zipJs = collector.hasher.zipJs(path, records.length <= ZIPJS_MAX_ENTRIES)
     .catch((e) => [`zip.js: ${message(e)}`]);
 
   const ordered = [...records].sort((a, b) => a.localOffset - b.localOffset);
@@ -165,6 +170,8 @@ async function readZipFrom(
       );
     }
     previousEnd = await readEntry(view, record, collector, roleOf);
+    const wait = collector.pressure();
+    if (wait) await wait;
   }
   for (const w of await zipJs) collector.anomaly("zipjs-warning", w);
   const cdStart = dir.cdOffset + base;

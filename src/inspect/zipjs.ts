@@ -52,7 +52,10 @@ export async function zipJsWarnings(
   if (!enabled) return [];
   const reader = new ZipReader(new FsFileSyncReader(file, size), { strictness: "tolerant" });
   try {
-    await reader.getEntries();
+    // Iterate without keeping the entries: memory stays flat whatever the entry count.
+    for await (const _entry of reader.getEntriesGenerator()) {
+      // zip.js records its warnings on the reader while it walks the directory.
+    }
     return (reader.warnings ?? []).map((w) =>
       w.filename === undefined ? w.reason : `${w.reason} (${w.filename.slice(0, 200)})`
     );

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { archiveFindings } from "../../rules/archive.ts";
 import { contentFindings } from "../../rules/content.ts";
 import { buildTarGz, type TarMember } from "./_tar_writer.ts";
@@ -24,13 +25,15 @@ function rulesOf(inspection: Awaited<ReturnType<typeof inspectBytes>>): string[]
 }
 
 Deno.test("tar.gz: a plain sdist lists entries and captures PKG-INFO and pyproject.toml", async () => {
-  const inspection = await inspectBytes(await buildTarGz(base), SDIST);
+  const bytes = await buildTarGz(base);
+  const inspection = await inspectBytes(bytes, SDIST);
   assert.equal(inspection.kind, "sdist-tar");
   assert.deepEqual(inspection.anomalies, []);
   assert.deepEqual(inspection.entries.map((e) => e.type), ["dir", "file", "file", "file"]);
   assert.match(inspection.members.pkgInfo?.text ?? "", /^Metadata-Version: 2.1/);
   assert.match(inspection.members.pyprojectToml?.text ?? "", /\[project\]/);
   assert.deepEqual(rulesOf(inspection), []);
+  assert.equal(inspection.sha256, createHash("sha256").update(bytes).digest("hex"));
 });
 
 Deno.test("tar.gz: symlink escaping the tree, hard link, device file, FIFO", async () => {
@@ -79,6 +82,8 @@ Deno.test("tar.gz bomb: 100 MB of zeros stops at the ratio limit, fast", async (
   assert.ok(rulesOf(inspection).includes("archive/decompression-bomb"));
   assert.ok(inspection.totals.uncompressedBytes < 40 * 1024 * 1024);
   assert.ok(performance.now() - started < 3000);
+  // The artifact digest covers the whole file even though reading stopped early.
+  assert.equal(inspection.sha256, createHash("sha256").update(bomb).digest("hex"));
 });
 
 Deno.test("tar.gz bomb: absolute limit on moderately compressible data", async () => {

@@ -229,3 +229,23 @@ Deno.test("zip: content digests are correct (sha256, git blob sha1)", async () =
   assert.equal(e.sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
   assert.equal(e.gitSha1, "ce013625030ba8dba906f756967f9e9ca394464a"); // `git hash-object` of "hello\n"
 });
+
+Deno.test("zip: a long inspection yields to the event loop (timers keep running)", async () => {
+  const data = new Uint8Array(8 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 25);
+  const members: ZipMember[] = [];
+  for (let i = 0; i < 6; i++) members.push({ name: `big/${i}.bin`, data, method: 0 });
+  const bytes = buildZip(members);
+  const ticks: number[] = [];
+  const timer = setInterval(() => ticks.push(Date.now()), 0);
+  let inspection;
+  try {
+    inspection = await inspectBytes(bytes, WHEEL, { hashInWorker: false });
+  } finally {
+    clearInterval(timer);
+  }
+  const end = Date.now();
+  const start = end - inspection.totals.elapsedMs;
+  const during = ticks.filter((t) => t > start + 2 && t < end - 2);
+  assert.equal(inspection.entries.length, 6);
+  assert.ok(during.length >= 2, `timer ran ${during.length} times while reading 48 MiB`);
+});
