@@ -24,7 +24,7 @@ export const BENCHES: Bench[] = [
   {
     name: "provenance",
     script: "bench/provenance_bench.ts",
-    flags: [...READ_WRITE, "--allow-run"],
+    flags: [...READ_WRITE, "--allow-run", "--allow-net=127.0.0.1"],
   },
   {
     name: "posture",
