@@ -147,11 +147,7 @@ async function main(): Promise<void> {
   try {
     await Deno.writeTextFile(
       `${dir}/auditor.toml`,
-      fleetConfigToml(scenario, {
-        pypi: sandbox.pypiUrl,
-        github: sandbox.githubUrl,
-        fileHost: sandbox.fileHost,
-      }, { dir, concurrency, schedules: { budget_ms: 0 } }),
+      fleetConfigToml(scenario, sandbox, { dir, concurrency, schedules: { budget_ms: 0 } }),
     );
     const key = await generateSigningKey("bench.localhost/auditor");
     const env = { LEDGER_SIGNING_KEY: key.privateKey };

@@ -38,6 +38,7 @@ import { USER_AGENT } from "../src/http.ts";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
+import { concatBytes } from "../src/bytes.ts";
 
 /** Largest `setup.cfg` read for the `[egg_info]` comparison. */
 export const MAX_SETUP_CFG_BYTES = 64 * 1024;
@@ -302,13 +303,7 @@ export async function readTarMember(
         if (size > maxBytes) return undefined;
         chunks.push(chunk);
       }
-      const all = new Uint8Array(size);
-      let at = 0;
-      for (const c of chunks) {
-        all.set(c, at);
-        at += c.length;
-      }
-      text = new TextDecoder().decode(all);
+      text = new TextDecoder().decode(concatBytes(chunks));
       break;
     }
   } catch {

@@ -9,6 +9,7 @@
  * @module
  */
 import { readCached, writeCached } from "./state/http_cache.ts";
+import { readCapped } from "./bytes.ts";
 
 /** Identifies the auditor to upstream operators. */
 export const USER_AGENT =
@@ -111,7 +112,7 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
     return tooLarge(url, opts.maxBytes);
   }
   try {
-    const body = await readCapped(response, opts.maxBytes);
+    const body = await readCapped(response.body, opts.maxBytes);
     if (!body) return tooLarge(url, opts.maxBytes);
     return {
       ok: true,
@@ -124,30 +125,6 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
   } catch (e) {
     return failure(e, url, timeout);
   }
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | null> {
-  if (!response.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 function tooLarge(url: string, max: number): HttpFailure {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { stringify } from "smol-toml";
+import { sandboxConfigToml, type SandboxUrls } from "../src/sandbox/config.ts";
 import { type ArtifactSpec, buildSdist, buildWheel, sha256Hex } from "../src/sandbox/artifacts.ts";
 import type { SandboxFile, SandboxProject, Scenario } from "../src/sandbox/scenario.ts";
 
@@ -83,7 +83,7 @@ export async function fleetScenario(n: number): Promise<Scenario> {
 /** Config text for a fleet served by a sandbox. */
 export function fleetConfigToml(
   scenario: Scenario,
-  urls: { pypi: string; github: string; fileHost: string },
+  urls: SandboxUrls,
   opts: {
     dir: string;
     ledger?: Record<string, unknown>;
@@ -93,19 +93,10 @@ export function fleetConfigToml(
     port?: number;
   },
 ): string {
-  return stringify({
-    upstream: {
-      pypi: urls.pypi,
-      github_api: urls.github,
-      file_hosts: [urls.fileHost],
-      timeout_ms: 20_000,
-      concurrency: opts.concurrency ?? 8,
-    },
-    schedules: opts.schedules ?? {},
-    ledger: opts.ledger ??
-      { store: "file", path: `${opts.dir}/ledger`, origin: "fleet.localhost/auditor" },
-    state: opts.state ?? { path: `${opts.dir}/state.kv`, work_dir: `${opts.dir}/work` },
-    status: { hostname: "127.0.0.1", port: opts.port ?? 0 },
-    project: scenario.projects.map((p) => ({ name: p.name, ...p.config })),
+  return sandboxConfigToml(scenario, urls, {
+    ...opts,
+    origin: "fleet.localhost/auditor",
+    timeoutMs: 20_000,
+    concurrency: opts.concurrency ?? 8,
   });
 }

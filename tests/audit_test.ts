@@ -19,11 +19,7 @@ async function setup() {
   const sandbox = await startSandbox(scenario);
   const toml = demoConfigToml(
     scenario,
-    {
-      pypi: sandbox.pypiUrl,
-      github: sandbox.githubUrl,
-      fileHost: sandbox.fileHost,
-    },
+    sandbox,
     dir,
     0,
   );

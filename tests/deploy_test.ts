@@ -52,11 +52,7 @@ Deno.test("Deploy mode: no filesystem writes, KV ledger, sweep via the API, ledg
   const scenario = await fleetScenario(3);
   const sandbox = await startSandbox(scenario);
   const location = `http://deploy-${crypto.randomUUID()}.test.invalid/`;
-  const toml = fleetConfigToml(scenario, {
-    pypi: sandbox.pypiUrl,
-    github: sandbox.githubUrl,
-    fileHost: sandbox.fileHost,
-  }, {
+  const toml = fleetConfigToml(scenario, sandbox, {
     dir,
     ledger: { store: "kv", origin: "deploy.localhost/auditor" },
     state: { path: ":default:", work_dir: ":none:" },

@@ -104,11 +104,9 @@ async function fleetRuntime(n: number, opts: { concurrency?: number; latencyMs?:
   const dir = await Deno.makeTempDir({ prefix: "sched-test-" });
   const scenario = await fleetScenario(n);
   const sandbox = await startSandbox(scenario, { latencyMs: opts.latencyMs ?? 0 });
-  const config = parseConfig(fleetConfigToml(scenario, {
-    pypi: sandbox.pypiUrl,
-    github: sandbox.githubUrl,
-    fileHost: sandbox.fileHost,
-  }, { dir, concurrency: opts.concurrency }));
+  const config = parseConfig(
+    fleetConfigToml(scenario, sandbox, { dir, concurrency: opts.concurrency }),
+  );
   const key = await generateSigningKey("sched.localhost/auditor");
   const kv = await Deno.openKv(":memory:");
   const ledger = await openLedger({

@@ -31,11 +31,7 @@ Deno.test("a scheduled sweep delivers signed webhooks for critical findings, onc
   const sandbox = await startSandbox(scenario);
   const toml = demoConfigToml(
     scenario,
-    {
-      pypi: sandbox.pypiUrl,
-      github: sandbox.githubUrl,
-      fileHost: sandbox.fileHost,
-    },
+    sandbox,
     dir,
     0,
   ) +

@@ -9,12 +9,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { stringify } from "smol-toml";
 import { type Config, parseConfig, readSecrets } from "../config.ts";
 import { JOBS } from "../../rules/types.ts";
 import { startSandbox } from "../sandbox/server.ts";
 import { defaultScenario } from "../sandbox/scenarios.ts";
 import type { Scenario } from "../sandbox/scenario.ts";
+import { sandboxConfigToml, type SandboxUrls } from "../sandbox/config.ts";
 import { demoIncidentScenario, INCIDENT_NAMES } from "../sandbox/incidents.ts";
 import { openRuntime, UsageError } from "../runtime.ts";
 import { auditOnce, printReport } from "./audit.ts";
@@ -40,24 +40,18 @@ export const DEMO_SCENARIOS: Record<string, () => Promise<Scenario>> = {
   ...Object.fromEntries(INCIDENT_NAMES.map((name) => [name, () => demoIncidentScenario(name)])),
 };
 
-/** Config text for a scenario served at the sandbox's URLs. */
+/** Config text for a scenario served by a running sandbox, in the demo's folder. */
 export function demoConfigToml(
   scenario: Scenario,
-  urls: { pypi: string; github: string; fileHost: string },
+  urls: SandboxUrls,
   dir: string,
   port: number,
 ): string {
-  return stringify({
-    upstream: {
-      pypi: urls.pypi,
-      github_api: urls.github,
-      file_hosts: [urls.fileHost],
-      timeout_ms: 10_000,
-    },
-    ledger: { store: "file", path: `${dir}/ledger`, origin: "demo.localhost/release-auditor" },
-    state: { path: `${dir}/state.kv`, work_dir: `${dir}/work` },
-    status: { title: "Release auditor (demo)", port, hostname: "127.0.0.1" },
-    project: scenario.projects.map((p) => ({ name: p.name, ...p.config })),
+  return sandboxConfigToml(scenario, urls, {
+    dir,
+    port,
+    title: "Release auditor (demo)",
+    origin: "demo.localhost/release-auditor",
   });
 }
 
@@ -95,11 +89,7 @@ export async function runDemo(args: string[]): Promise<number> {
   try {
     const toml = demoConfigToml(
       scenario,
-      {
-        pypi: sandbox.pypiUrl,
-        github: sandbox.githubUrl,
-        fileHost: sandbox.fileHost,
-      },
+      sandbox,
       dir,
       port,
     );

@@ -18,6 +18,7 @@ import { fromHex, hashLeaf, toHex } from "./hash.ts";
 import { CompactRange, consistencyProof, inclusionProof, type NodeId } from "./merkle.ts";
 import { formatCheckpoint, peekCheckpoint } from "./checkpoint.ts";
 import { type NoteSigner, parseSigningKey, signNote } from "./note.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** Largest part of an entry line stored in one KV value. */
 export const KV_PART_BYTES = 60_000;
@@ -119,7 +120,7 @@ export class KvLedgerReader implements Omit<LedgerStore, "append"> {
     let index = from;
     let parts: Uint8Array[] = [];
     const emit = (): StoredEntry => {
-      const bytes = parts.length === 1 ? parts[0] : concatAll(parts);
+      const bytes = parts.length === 1 ? parts[0] : concatBytes(parts);
       const line = decoder.decode(bytes);
       parts = [];
       return { entry: JSON.parse(line), line, leafHash: toHex(hashLeaf(bytes)) };
@@ -173,16 +174,6 @@ export class KvLedgerReader implements Omit<LedgerStore, "append"> {
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Count of complete nodes created by appending leaf `index` (the leaf plus its carries). */

@@ -9,6 +9,7 @@ import { readChunks } from "./lines.ts";
 import { peekCheckpoint } from "./checkpoint.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
 import type { VerifySource } from "./verify.ts";
+import { readCapped } from "../bytes.ts";
 
 /** Largest checkpoint response accepted over HTTP. */
 const MAX_NOTE_BYTES = 64 * 1024;
@@ -157,26 +158,9 @@ async function* one(note: string): AsyncGenerator<string> {
 async function* emptyBytes(): AsyncGenerator<Uint8Array> {}
 
 async function boundedText(res: Response, max: number): Promise<string> {
-  const reader = res.body!.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw new Error("checkpoint response is too large");
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return new TextDecoder("utf-8", { fatal: true }).decode(out);
+  const bytes = await readCapped(res.body, max);
+  if (bytes === null) throw new Error("checkpoint response is too large");
+  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
 
 /** What {@link readerSource} needs from a ledger reader. */

@@ -13,6 +13,7 @@ import { BlobWriter, configure, Uint8ArrayReader, ZipWriter } from "@zip.js/zip.
 import tar from "tar-stream";
 import { gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
+import { concatBytes } from "../bytes.ts";
 
 configure({ useWebWorkers: false });
 
@@ -156,14 +157,7 @@ export async function buildSdist(spec: ArtifactSpec): Promise<Uint8Array> {
   }
   pack.finalize();
   await done;
-  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const tarBytes = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    tarBytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  const gz = gzipSync(tarBytes, { level: 6 });
+  const gz = gzipSync(concatBytes(chunks), { level: 6 });
   // Zero the gzip header's mtime and OS bytes for determinism.
   const out = new Uint8Array(gz.buffer, gz.byteOffset, gz.byteLength);
   out.fill(0, 4, 8);
@@ -171,7 +165,19 @@ export async function buildSdist(spec: ArtifactSpec): Promise<Uint8Array> {
   return out;
 }
 
+/**
+ * Git blob id of some bytes: `sha1("blob <size>\0" + bytes)`.
+ *
+ * @example
+ * ```ts
+ * gitBlobSha1(new Uint8Array()); // "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+ * ```
+ */
+export function gitBlobSha1(bytes: Uint8Array): string {
+  return createHash("sha1").update(`blob ${bytes.byteLength}\0`).update(bytes).digest("hex");
+}
+
 /** Lowercase hex SHA-256. */
-export function sha256Hex(bytes: Uint8Array): string {
+export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }

@@ -26,6 +26,8 @@ import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { listedDigest, type SandboxFile, type SandboxProject } from "./scenario.ts";
+import { gitBlobSha1, sha256Hex } from "./artifacts.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** Options of {@link githubReleaseRoutes}. */
 export interface GithubReleaseRouteOptions {
@@ -57,22 +59,6 @@ function sha1Hex(data: Uint8Array | string): string {
   return createHash("sha1").update(data).digest("hex");
 }
 
-function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-/**
- * Git blob id of some bytes: `sha1("blob <size>\0" + bytes)`.
- *
- * @example
- * ```ts
- * gitBlobSha1(new Uint8Array()); // "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
- * ```
- */
-export function gitBlobSha1(bytes: Uint8Array): string {
-  return createHash("sha1").update(`blob ${bytes.byteLength}\0`).update(bytes).digest("hex");
-}
-
 /** Files of an sdist (top folder removed), without what the build generated. */
 export async function sdistSources(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
@@ -85,13 +71,7 @@ export async function sdistSources(bytes: Uint8Array): Promise<Map<string, Uint8
       const name = entry.header.name.replace(/^\.\//, "");
       const path = name.slice(name.indexOf("/") + 1);
       if (path === "PKG-INFO" || path.split("/").some((p) => p.endsWith(".egg-info"))) continue;
-      const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-      let at = 0;
-      for (const c of chunks) {
-        all.set(c, at);
-        at += c.byteLength;
-      }
-      out.set(path, all);
+      out.set(path, concatBytes(chunks));
     }
   })();
   extract.end(gunzipSync(bytes));

@@ -95,11 +95,7 @@ export async function replayIncidents(incidents: Incident[]): Promise<Replay> {
   try {
     const toml = demoConfigToml(
       scenario,
-      {
-        pypi: sandbox.pypiUrl,
-        github: sandbox.githubUrl,
-        fileHost: sandbox.fileHost,
-      },
+      sandbox,
       dir,
       0,
     );

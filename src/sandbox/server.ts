@@ -22,15 +22,9 @@ import {
   sandboxTag,
   type Scenario,
 } from "./scenario.ts";
-import { sha256Hex } from "./artifacts.ts";
+import { gitBlobSha1, sha256Hex } from "./artifacts.ts";
 import { SandboxResponse } from "./github_posture.ts";
 import { githubRouteKey } from "./github_access.ts";
-import { createHash } from "node:crypto";
-
-/** Git blob id of some bytes: SHA-1 of `blob <size>\0` followed by the bytes. */
-export function gitBlobSha1(bytes: Uint8Array): string {
-  return createHash("sha1").update(`blob ${bytes.byteLength}\0`).update(bytes).digest("hex");
-}
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {

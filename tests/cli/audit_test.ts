@@ -43,11 +43,11 @@ async function fleetSetup(n: number, latencyMs: number) {
   const dir = await Deno.makeTempDir({ prefix: "audit-cli-test-" });
   const scenario = await fleetScenario(n);
   const sandbox = await startSandbox(scenario, { latencyMs });
-  const toml = fleetConfigToml(scenario, {
-    pypi: sandbox.pypiUrl,
-    github: sandbox.githubUrl,
-    fileHost: sandbox.fileHost,
-  }, { dir, concurrency: 4, schedules: { lease_ms: 1_000 } });
+  const toml = fleetConfigToml(scenario, sandbox, {
+    dir,
+    concurrency: 4,
+    schedules: { lease_ms: 1_000 },
+  });
   await Deno.writeTextFile(`${dir}/auditor.toml`, toml);
   const key = await generateSigningKey("fault.localhost/auditor");
   return {

@@ -64,11 +64,7 @@ Deno.test("an audit runs with exactly the printed flags, and fails without one",
   try {
     const toml = demoConfigToml(
       scenario,
-      {
-        pypi: sandbox.pypiUrl,
-        github: sandbox.githubUrl,
-        fileHost: sandbox.fileHost,
-      },
+      sandbox,
       `${dir}/run`,
       0,
     );

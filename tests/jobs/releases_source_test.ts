@@ -9,7 +9,7 @@ import {
   stripTop,
 } from "../../jobs/releases_source.ts";
 import { buildSdist } from "../../src/sandbox/artifacts.ts";
-import { gitBlobSha1 } from "../../src/sandbox/github_releases.ts";
+import { gitBlobSha1 } from "../../src/sandbox/artifacts.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const blob = (s: string) => gitBlobSha1(enc(s));

@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { realdata } from "../_realdata.ts";
-import { gitBlobSha1, githubReleaseRoutes } from "../../src/sandbox/github_releases.ts";
+import { githubReleaseRoutes } from "../../src/sandbox/github_releases.ts";
+import { gitBlobSha1 } from "../../src/sandbox/artifacts.ts";
 import { compromisedProject, hardenedProject } from "../../src/sandbox/scenarios.ts";
 import {
   CommitSchema,
