@@ -8,6 +8,7 @@
 /// <reference lib="deno.worker" />
 import { createHash, type Hash } from "node:crypto";
 import { zipJsWarnings } from "./zipjs.ts";
+import { hashFile } from "./hasher.ts";
 
 /** Requests the worker understands. */
 export type HashRequest =
@@ -31,21 +32,6 @@ export type HashReply =
   | { t: "zipjs"; id: number; warnings: string[] };
 
 const open = new Map<number, { sha256: Hash; sha1: Hash }>();
-
-/** Synchronous reads: this thread has nothing better to do, and async hops cost latency. */
-function hashWholeFile(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  using file = Deno.openSync(path, { read: true });
-  const buf = new Uint8Array(1024 * 1024);
-  while (true) {
-    const n = file.readSync(buf);
-    if (n === null || n === 0) break;
-    hash.update(buf.subarray(0, n));
-    size += n;
-  }
-  return Promise.resolve({ sha256: hash.digest("hex"), size });
-}
 
 let queue: Promise<void> = Promise.resolve();
 
@@ -98,7 +84,7 @@ self.onmessage = (event: MessageEvent<HashRequest>) => {
     }
     case "file":
       queue = queue.then(() =>
-        hashWholeFile(msg.path).then(
+        hashFile(msg.path).then(
           (r) => self.postMessage({ t: "file", id: msg.id, ...r } satisfies HashReply),
           (e) =>
             self.postMessage(
