@@ -23,6 +23,7 @@ import { ownersOf, parseCodeowners } from "../src/github/codeowners.ts";
 import { parseWorkflow, type Workflow } from "../src/workflows/parse.ts";
 import { type Finding, finding, type RuleMeta, type Unobservable } from "./types.ts";
 import { checkWorkflows, invalidWorkflow, isPublishJob } from "./workflows.ts";
+import { applyOverrides } from "./overrides.ts";
 
 const meta = (
   id: string,
@@ -884,22 +885,6 @@ export function parsedWorkflows(data: RepoPosture): { workflows: Workflow[]; inv
 }
 
 /**
- * Apply a project's per-rule overrides (disable, severity).
- *
- * @example
- * ```ts
- * applyOverrides(findings, project); // drops disabled rules, applies severities
- * ```
- */
-export function applyOverrides(findings: Finding[], project: Project): Finding[] {
-  return findings.flatMap((f) => {
-    const o = project.rules[f.rule];
-    if (o && o.enabled === false) return [];
-    return o?.severity ? [{ ...f, severity: o.severity }] : [f];
-  });
-}
-
-/**
  * Every repo rule (posture and workflow files) over one observation.
  *
  * @example
@@ -934,5 +919,5 @@ export function evaluatePosture(
     );
   }
   // Findings of a blind scope are dropped: reconcile keeps what was open there.
-  return applyOverrides(out.filter((f) => !blind.has(f.scope)), project);
+  return applyOverrides(project, out.filter((f) => !blind.has(f.scope)));
 }

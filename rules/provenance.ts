@@ -15,6 +15,7 @@ import { type Finding, finding, type RuleMeta, type Unobservable } from "./types
 import type { Project } from "../src/config.ts";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import type { Problem, ProblemKind } from "../src/sigstore/result.ts";
+import { applyOverrides } from "./overrides.ts";
 
 const meta = (
   id: string,
@@ -163,12 +164,6 @@ function bounded(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function applyOverride(meta: RuleMeta, project: Project): RuleMeta | undefined {
-  const override = project.rules[meta.id];
-  if (override && !override.enabled) return undefined;
-  return override?.severity ? { ...meta, severity: override.severity } : meta;
-}
-
 /** Group problems by the rule they map to (one finding per rule and file). */
 function byRule(
   problems: readonly Problem[],
@@ -196,9 +191,7 @@ function pep740Findings(file: FileProvenance, project: Project): Finding[] {
   const out: Finding[] = [];
   for (const [rule, problems] of byRule(result.problems, PEP740_RULE)) {
     if (rule === PROVENANCE_MISSING && !project.policy.require_provenance) continue;
-    const effective = applyOverride(rule, project);
-    if (!effective) continue;
-    out.push(finding(effective, {
+    out.push(finding(rule, {
       subject: bounded(file.filename, 2000),
       scope: fileScope(file.sha256),
       message: bounded(`${file.filename}: ${problems.map((p) => p.detail).join("; ")}`, 4000),
@@ -223,9 +216,7 @@ function attestationFindings(file: FileProvenance, project: Project): Finding[] 
   const out: Finding[] = [];
   for (const [rule, problems] of byRule(result.problems, ATTESTATION_RULE)) {
     if (rule === ATTESTATION_MISSING && !project.policy.require_github_attestation) continue;
-    const effective = applyOverride(rule, project);
-    if (!effective) continue;
-    out.push(finding(effective, {
+    out.push(finding(rule, {
       subject: bounded(file.filename, 2000),
       scope: fileScope(file.sha256),
       message: bounded(`${file.filename}: ${problems.map((p) => p.detail).join("; ")}`, 4000),
@@ -260,10 +251,13 @@ export function evaluateProvenance(
   results: readonly FileProvenance[],
   project: Project,
 ): Finding[] {
-  return results.flatMap((file) => [
-    ...pep740Findings(file, project),
-    ...attestationFindings(file, project),
-  ]);
+  return applyOverrides(
+    project,
+    results.flatMap((file) => [
+      ...pep740Findings(file, project),
+      ...attestationFindings(file, project),
+    ]),
+  );
 }
 
 /**

@@ -14,6 +14,9 @@ import type { Finding, JobName, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "./ledger/types.ts";
 import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
+import { applyOverrides } from "../rules/overrides.ts";
+
+export { applyOverrides };
 
 /** Input of {@link reconcile} for one (project, job). */
 export interface ReconcileInput {
@@ -64,20 +67,6 @@ export function activeWaiver(
     w.expires.getTime() > now.getTime()
   );
   return waiver && { reason: waiver.reason, expires: waiver.expires.toISOString() };
-}
-
-/**
- * Apply a project's per-rule overrides (`[project.rules."id"]`): drop disabled rules and
- * replace severities.
- */
-export function applyOverrides(project: Project, findings: Finding[]): Finding[] {
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const override = project.rules[f.rule];
-    if (override && !override.enabled) continue;
-    out.push(override?.severity ? { ...f, severity: override.severity } : f);
-  }
-  return out;
 }
 
 /**
