@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import { type Finding, finding, type RuleMeta } from "./types.ts";
+import { type Finding, finding, type RuleMeta, ruleMetaFor } from "./types.ts";
 import type { Project } from "../src/config.ts";
 import type {
   ReleasesData,
@@ -34,13 +34,7 @@ import type {
 } from "../jobs/releases_types.ts";
 import { checksumFormat } from "../src/github/releases.ts";
 
-const meta = (
-  id: string,
-  severity: RuleMeta["severity"],
-  title: string,
-  control: string,
-  remediation: string,
-): RuleMeta => ({ id, job: "releases", severity, title, control, remediation });
+const meta = ruleMetaFor("releases");
 
 const RELEASE_CONTROL =
   "Every PyPI release has a published, immutable GitHub release with the same files";

@@ -21,17 +21,11 @@ import { SCOPES } from "../src/github/posture.ts";
 import type { BypassActor, Ruleset } from "../src/github/schemas.ts";
 import { ownersOf, parseCodeowners } from "../src/github/codeowners.ts";
 import { parseWorkflow, type Workflow } from "../src/workflows/parse.ts";
-import { type Finding, finding, type RuleMeta, type Unobservable } from "./types.ts";
+import { type Finding, finding, type RuleMeta, ruleMetaFor, type Unobservable } from "./types.ts";
 import { checkWorkflows, invalidWorkflow, isPublishJob } from "./workflows.ts";
 import { applyOverrides } from "./overrides.ts";
 
-const meta = (
-  id: string,
-  severity: RuleMeta["severity"],
-  title: string,
-  control: string,
-  remediation: string,
-): RuleMeta => ({ id: `posture/${id}`, job: "repo", severity, title, control, remediation });
+const meta = ruleMetaFor("repo", "posture/");
 
 const BRANCH = "Default branch protection";
 const RULESET_FIX =

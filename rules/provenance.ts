@@ -11,19 +11,13 @@
  * ```
  * @module
  */
-import { type Finding, finding, type RuleMeta, type Unobservable } from "./types.ts";
+import { type Finding, finding, type RuleMeta, ruleMetaFor, type Unobservable } from "./types.ts";
 import type { Project } from "../src/config.ts";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import type { Problem, ProblemKind } from "../src/sigstore/result.ts";
 import { applyOverrides } from "./overrides.ts";
 
-const meta = (
-  id: string,
-  severity: RuleMeta["severity"],
-  title: string,
-  control: string,
-  remediation: string,
-): RuleMeta => ({ id, job: "releases", severity, title, control, remediation });
+const meta = ruleMetaFor("releases");
 
 const TP = "Every file is published by the configured trusted publisher, with PEP 740 provenance";
 

@@ -56,6 +56,25 @@ export interface RuleMeta {
   readonly remediation: string;
 }
 
+/**
+ * A short constructor of rule metadata for one job (and an id prefix).
+ *
+ * @example
+ * ```ts
+ * const meta = ruleMetaFor("repo", "posture/");
+ * const RULE = meta("branch-deletion-allowed", "high", "Title", "Control", "Fix");
+ * ```
+ */
+export function ruleMetaFor(job: JobName, prefix = "") {
+  return (
+    id: string,
+    severity: Severity,
+    title: string,
+    control: string,
+    remediation: string,
+  ): RuleMeta => ({ id: `${prefix}${id}`, job, severity, title, control, remediation });
+}
+
 /** Evidence attached to a finding: what was observed against what was expected. */
 export const EvidenceSchema = z.object({
   observed: z.unknown().optional(),
