@@ -29,8 +29,3 @@ export const RULES: readonly RuleMeta[] = [
   ...WORKFLOW_RULES,
   ...ACCESS_RULES,
 ];
-
-/** Look up a rule's metadata. */
-export function ruleById(id: string): RuleMeta | undefined {
-  return RULES.find((r) => r.id === id);
-}

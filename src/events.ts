@@ -74,20 +74,6 @@ export const ReleaseObservedSchema = z.object({
   })),
 });
 
-/** Every kind the auditor writes, with its body schema. */
-export const EVENT_SCHEMAS = {
-  "finding.opened": FindingOpenedSchema,
-  "finding.resolved": FindingResolvedSchema,
-  "finding.waived": FindingWaivedSchema,
-  "coverage.changed": CoverageChangedSchema,
-  "sweep.completed": SweepSchema,
-  "sweep.incomplete": SweepSchema,
-  "release.observed": ReleaseObservedSchema,
-} as const;
-
-/** Event kinds with a known schema. Others (posture.changed, access.changed, ...) are free-form. */
-export type KnownEventKind = keyof typeof EVENT_SCHEMAS;
-
 /**
  * Make a value fit the ledger's JSON profile: `undefined` members are dropped, numbers that
  * are not safe integers become decimal strings, and nesting and string sizes are bounded.

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Config, loadConfig, readSecrets, type Secrets } from "./config.ts";
+import { type Config, readSecrets, type Secrets } from "./config.ts";
 import type { LedgerStore } from "./ledger/types.ts";
 import { openLedger } from "./ledger/mod.ts";
 
@@ -97,9 +97,4 @@ export async function openRuntime(
       kv.close();
     },
   };
-}
-
-/** Load the config and open the runtime. */
-export async function openFromConfigFile(path: string): Promise<Runtime> {
-  return await openRuntime(await loadConfig(path));
 }
