@@ -1,12 +1,14 @@
 /**
- * JSON values of any size in Deno KV. KV values are limited to 64 KiB, so a larger value is
- * split into chunks under `[...key, "chunk", i]`, with a manifest at `key` written in the
- * same atomic commit (at most 800 KiB per commit, so values up to ~700 KiB).
+ * JSON values of any size in Deno KV (observations, inspection results, baselines). KV values
+ * are limited to 64 KiB, so a larger value is split into chunks under `[...key, "chunk", i]`,
+ * with a manifest at `key` written in the same atomic commit (at most 800 KiB per commit, so
+ * values up to ~700 KiB). HTTP bodies have their own store with integrity checks and
+ * validators: `http_cache.ts`.
  *
  * @example
  * ```ts
- * await setJson(kv, ["http", url], { body: bigText });
- * const v = await getJson<{ body: string }>(kv, ["http", url]);
+ * await setJson(kv, ["observation", "pypi", "acme"], observation);
+ * const v = await getJson<typeof observation>(kv, ["observation", "pypi", "acme"]);
  * ```
  * @module
  */
