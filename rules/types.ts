@@ -129,3 +129,52 @@ export function finding(
 ): Finding {
   return { ...fields, rule: meta.id, severity: fields.severity ?? meta.severity };
 }
+
+/**
+ * One rule as a value: its metadata and its pure judgement. Each rule module exports a
+ * readonly array of these (e.g. `CONTENT_RULESET`); `rules/registry.ts` gathers every module's
+ * array once, and the catalog, the docs and each job's rule list are derived from it.
+ *
+ * `I` is the rule module's own input type: the parsed observation it judges plus whatever
+ * policy, project and clock it needs, all passed in (a rule reads no environment, clock,
+ * network or KV). Several rules of a module may share pure helpers; each rule still returns
+ * only findings carrying its own id.
+ *
+ * @example
+ * ```ts
+ * const pthFile = defineRule(PTH_FILE, (input: ArtifactInput) => findingsFor(input));
+ * pthFile.evaluate(input); // Finding[] whose rule is always "content/pth-file"
+ * ```
+ */
+export interface Rule<I> {
+  readonly meta: RuleMeta;
+  readonly evaluate: (input: I) => Finding[];
+}
+
+/**
+ * Build a {@link Rule}. The returned `evaluate` keeps only findings with this rule's id, so a
+ * shared helper that emits several ids cannot leak another rule's findings.
+ *
+ * @example
+ * ```ts
+ * const rule = defineRule(NO_2FA, (input: AccessInput) => twoFactorFindings(input));
+ * ```
+ */
+export function defineRule<I>(meta: RuleMeta, evaluate: (input: I) => Finding[]): Rule<I> {
+  return {
+    meta,
+    evaluate: (input: I) => evaluate(input).filter((f) => f.rule === meta.id),
+  };
+}
+
+/**
+ * Run every rule of a rule set over one input.
+ *
+ * @example
+ * ```ts
+ * const findings = runRules(CONTENT_RULESET, input);
+ * ```
+ */
+export function runRules<I>(rules: readonly Rule<I>[], input: I): Finding[] {
+  return rules.flatMap((rule) => rule.evaluate(input));
+}
