@@ -20,9 +20,16 @@ import type { ObservedEnvironment, RepoPosture } from "../src/github/posture.ts"
 import { SCOPES } from "../src/github/posture.ts";
 import type { BypassActor, Ruleset } from "../src/github/schemas.ts";
 import { ownersOf, parseCodeowners } from "../src/github/codeowners.ts";
-import { parseWorkflow, type Workflow } from "../src/workflows/parse.ts";
-import { type Finding, finding, type RuleMeta, ruleMetaFor, type Unobservable } from "./types.ts";
-import { checkWorkflows, invalidWorkflow, isPublishJob } from "./workflows.ts";
+import type { Workflow } from "../src/observations/workflow.ts";
+import {
+  type Finding,
+  finding,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+  type Unobservable,
+} from "./types.ts";
+import { isPublishJob, WORKFLOW_RULESET } from "./workflows.ts";
 import { applyOverrides } from "./overrides.ts";
 
 const meta = ruleMetaFor("repo", "posture/");
@@ -856,29 +863,6 @@ function keyAndHookFindings(data: RepoPosture): Finding[] {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Parse the observed workflow files; unparseable ones become findings.
- *
- * @example
- * ```ts
- * const { workflows, invalid } = parsedWorkflows(observation.data);
- * ```
- */
-export function parsedWorkflows(data: RepoPosture): { workflows: Workflow[]; invalid: Finding[] } {
-  const workflows: Workflow[] = [];
-  const invalid: Finding[] = [];
-  for (const file of data.workflows ?? []) {
-    if (file.text === undefined) {
-      invalid.push(invalidWorkflow(file.path, file.error ?? "not read"));
-      continue;
-    }
-    const r = parseWorkflow(file.path, file.text);
-    if (r.ok) workflows.push(r.workflow);
-    else invalid.push(invalidWorkflow(file.path, r.error));
-  }
-  return { workflows, invalid };
-}
-
-/**
  * Every repo rule (posture and workflow files) over one observation.
  *
  * @example
@@ -894,7 +878,7 @@ export function evaluatePosture(
   if (unobservable.some((u) => u.scope === "*") && !data.repository) return [];
   const blind = new Set(unobservable.map((u) => u.scope));
   const policy = project.policy;
-  const { workflows, invalid } = parsedWorkflows(data);
+  const workflows = (data.workflowFiles ?? []).flatMap((f) => f.workflow ? [f.workflow] : []);
   const out: Finding[] = [];
   // The branch is judged only when both sources were observed (never by omission).
   const branchSeen = data.branchRules !== undefined && data.branchProtection !== undefined;
@@ -906,11 +890,14 @@ export function evaluatePosture(
   out.push(...runnerFindings(data, policy));
   if (!blind.has(SCOPES.environments)) out.push(...environmentFindings(data, project, workflows));
   out.push(...keyAndHookFindings(data));
-  if (data.workflows && !blind.has(SCOPES.workflows)) {
-    out.push(
-      ...invalid,
-      ...checkWorkflows(workflows, policy, { environment: project.publisher?.environment }),
-    );
+  if (data.workflowFiles && !blind.has(SCOPES.workflows)) {
+    out.push(...runRules(WORKFLOW_RULESET, {
+      files: data.workflowFiles,
+      policy,
+      environment: project.publisher?.environment,
+      repository: data.repository,
+      actions: data.workflowActions,
+    }));
   }
   // Findings of a blind scope are dropped: reconcile keeps what was open there.
   return applyOverrides(project, out.filter((f) => !blind.has(f.scope)));

@@ -22,6 +22,7 @@ import {
   SelectedActionsSchema,
   WorkflowPermissionsSchema,
 } from "./schemas.ts";
+import { ActionRefFactSchema, WorkflowFileSchema } from "../observations/workflow.ts";
 
 /** A file read from the repository (CODEOWNERS, SECURITY.md, a workflow). */
 export const RepoFileSchema = z.object({
@@ -90,8 +91,12 @@ export const RepoPostureSchema = z.object({
     title: z.string().optional(),
     readOnly: z.boolean(),
   })).optional(),
-  /** Workflow files at the default branch head. */
+  /** Workflow files at the default branch head (located; their text is parsed into workflowFiles). */
   workflows: z.array(RepoFileSchema).optional(),
+  /** The same workflow files, parsed (src/workflows/read.ts). */
+  workflowFiles: z.array(WorkflowFileSchema).optional(),
+  /** Online facts about the actions the workflows pin (impostor commits, advisories). */
+  workflowActions: z.array(ActionRefFactSchema).optional(),
 });
 /** See {@link RepoPostureSchema}. */
 export type RepoPosture = z.infer<typeof RepoPostureSchema>;

@@ -13,6 +13,7 @@ import {
 } from "../../rules/posture.ts";
 import { WORKFLOW_RULES } from "../../rules/workflows.ts";
 import { realdata } from "../_realdata.ts";
+import { readWorkflowText } from "../../src/workflows/read.ts";
 
 const readJson = async (rel: string) => JSON.parse(await Deno.readTextFile(realdata(rel)));
 const readback = async (f: string) =>
@@ -244,7 +245,8 @@ Deno.test("environments: the configured one and those the publish jobs use", () 
   const data: RepoPosture = {
     repository: "o/r",
     defaultBranch: "main",
-    workflows: [{ path: ".github/workflows/r.yml", sha: "a", size: wf.length, text: wf }],
+    workflows: [{ path: ".github/workflows/r.yml", sha: "a", size: wf.length }],
+    workflowFiles: [readWorkflowText(".github/workflows/r.yml", wf, { sha: "a" })],
     environments: [{
       name: "release",
       protection_rules: [{ type: "wait_timer", wait_timer: 5 }],
