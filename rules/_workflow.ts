@@ -137,12 +137,23 @@ export const UNTRUSTED_CONTEXT = new RegExp(
       .raw`github\.event\.workflow_run\.(head_branch|display_title|head_commit\.(message|author\.(email|name))|head_repository\.(description|name|full_name)|pull_requests(\[[^\]]*\]|\.\*|\.\d+)?\.head\.ref)`,
     String.raw`github\.event\.(check_suite|check_run\.check_suite)\.head_branch`,
     String.raw`github\.event\.workflow_run\.head_commit\.message`,
+    String.raw`github\.event\.client_payload`,
     String.raw`github\.head_ref`,
     String.raw`toJSON\(\s*github\.event\s*\)`,
     String.raw`toJSON\(\s*github\s*\)`,
   ].join("|"),
   "i",
 );
+
+/**
+ * True when an expression can only evaluate to a boolean (a comparison, contains(),
+ * startsWith(), endsWith()), which no attacker can turn into code.
+ */
+function yieldsNoText(inner: string): boolean {
+  const e = inner.trim();
+  if (/\|\||&&/.test(e)) return false; // `a == b && x || y` may yield x or y
+  return /^!?\s*(contains|startsWith|endsWith)\(/i.test(e) || /(==|!=|<=|>=)/.test(e);
+}
 
 /**
  * The untrusted expressions of a string (`${{ github.event.issue.title }}`...), at most 10.
@@ -155,7 +166,9 @@ export const UNTRUSTED_CONTEXT = new RegExp(
 export function untrustedExpressions(script: string): string[] {
   const found: string[] = [];
   for (const inner of expressions(script)) {
-    if (UNTRUSTED_CONTEXT.test(inner)) found.push(clip(`\${{${inner}}}`.trim(), 150));
+    if (UNTRUSTED_CONTEXT.test(inner) && !yieldsNoText(inner)) {
+      found.push(clip(`\${{${inner}}}`.trim(), 150));
+    }
     if (found.length >= 10) break;
   }
   return found;
@@ -220,7 +233,7 @@ export function jobSecrets(wf: Workflow, job: WorkflowJob): string[] {
 }
 
 const PUBLISH_RUN =
-  /\b(twine\s+upload|uv\s+publish|poetry\s+publish|flit\s+publish|hatch\s+publish|pdm\s+publish|maturin\s+(publish|upload))\b|publish[-_]pypi|pypi[-_]publish|upload[-_]pypi/i;
+  /\b(twine(==[\w.]+)?\s+upload|uv\s+publish|poetry\s+publish|flit\s+publish|hatch\s+publish|pdm\s+publish|maturin\s+(publish|upload))\b|publish[-_]pypi|pypi[-_]publish|upload[-_]pypi/i;
 
 /**
  * True when a run script uploads to a Python package index.

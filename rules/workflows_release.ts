@@ -163,7 +163,7 @@ const SECRET_REF = /\$\{\{[^}]*\bsecrets\./i;
 const TOKEN_ENV =
   /^(TWINE_PASSWORD|TWINE_USERNAME|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|FLIT_PASSWORD|HATCH_INDEX_AUTH|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD)$/;
 const TOKEN_FLAG = /(\s-p\s|--password[\s=]|--token[\s=]|-u\s+__token__|\s-t\s)/;
-const TOOL = /\b(twine|uv|poetry|flit|hatch|pdm|maturin)\s+(upload|publish)\b/i;
+const TOOL = /\b(twine|uv|poetry|flit|hatch|pdm|maturin)(==[\w.]+)?\s+(upload|publish)\b/i;
 /** Tools that mint a PyPI token from the job's OIDC token themselves. */
 const OIDC_TOOLS = new Set(["uv", "pdm", "maturin"]);
 
@@ -320,8 +320,15 @@ export function checkDangerousTrigger(wf: Workflow, scope = WORKFLOW_SCOPE): Fin
   })];
 }
 
-const BOT_ACTOR =
-  /github\.(actor|triggering_actor)\s*[!=]=\s*['"][^'"]*\[bot\]['"]|['"][^'"]*\[bot\]['"]\s*[!=]=\s*github\.(actor|triggering_actor)|(contains|endswith)\(\s*github\.(actor|triggering_actor)\s*,\s*['"][^'"]*bot/i;
+const ACTOR = String.raw`github(\.|\[\s*['"])(actor|triggering_actor)(['"]\s*\])?`;
+const BOT_ACTOR = new RegExp(
+  [
+    String.raw`${ACTOR}\s*[!=]=\s*['"][^'"]*\[bot\]['"]`,
+    String.raw`['"][^'"]*\[bot\]['"]\s*[!=]=\s*${ACTOR}`,
+    String.raw`(contains|endswith)\(\s*${ACTOR}\s*,\s*['"][^'"]*bot`,
+  ].join("|"),
+  "i",
+);
 
 /**
  * `workflows/bot-condition`: a job or step `if:` that trusts `github.actor` being a bot.
