@@ -45,6 +45,7 @@ import { type RepoFile, type RepoPosture, SCOPES } from "../src/github/posture.t
 import { evaluatePosture } from "../rules/posture.ts";
 import { postureChanges } from "../src/github/drift.ts";
 import { readWorkflowText } from "../src/workflows/read.ts";
+import { collectActionFacts } from "./repo_workflow_actions.ts";
 
 /** Descriptive User-Agent sent to GitHub. */
 export const USER_AGENT = "release-auditor/0.1 (repository posture sweep)";
@@ -549,6 +550,12 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
           Promise.all([c.runners(), c.webhooks(), c.deployKeys()]),
         ]);
         c.finish();
+        // Online checks of the pinned actions (impostor commits, advisories).
+        if (c.data.workflowFiles?.length) {
+          const online = await collectActionFacts(gh, c.data.workflowFiles);
+          c.data.workflowActions = online.facts;
+          c.unobservable.push(...online.unobservable);
+        }
       } catch (e) {
         // Never throw for upstream failures: whatever was not collected is unobservable.
         const reason = `collection aborted: ${(e as Error)?.name ?? "error"}`;

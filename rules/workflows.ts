@@ -23,7 +23,6 @@ import type {
   WorkflowFile,
   WorkflowJob,
 } from "../src/observations/workflow.ts";
-import { WORKFLOW_ONLINE_SCOPE } from "../src/observations/workflow.ts";
 import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
 import * as M from "./_workflow_meta.ts";
 import {
@@ -75,8 +74,11 @@ export interface WorkflowInput {
   scope?: string;
   /** Online facts about pinned actions (sweep only). */
   actions?: readonly ActionRefFact[];
-  /** Scope of the online findings (default {@link WORKFLOW_ONLINE_SCOPE}). */
-  onlineScope?: string;
+  /**
+   * Scope of the online findings for one action repository (default
+   * `repo:workflow-actions:<owner/repo>`, see `actionScope`).
+   */
+  onlineScope?: (repository: string) => string;
 }
 
 /**
@@ -380,11 +382,11 @@ export const WORKFLOW_RULESET: readonly Rule<WorkflowInput>[] = [
   perWorkflow(M.UNPINNED_IMAGE, (wf, _i, s) => checkUnpinnedImages(wf, s)),
   perWorkflow(
     M.IMPOSTOR_COMMIT,
-    (wf, i) => checkActionFacts(wf, i.actions ?? [], i.onlineScope ?? WORKFLOW_ONLINE_SCOPE),
+    (wf, i) => checkActionFacts(wf, i.actions ?? [], i.onlineScope),
   ),
   perWorkflow(
     M.KNOWN_VULNERABLE_ACTION,
-    (wf, i) => checkActionFacts(wf, i.actions ?? [], i.onlineScope ?? WORKFLOW_ONLINE_SCOPE),
+    (wf, i) => checkActionFacts(wf, i.actions ?? [], i.onlineScope),
   ),
   perWorkflow(M.PARTIALLY_ANALYSED, (wf, _i, s) => checkPartial(wf, s)),
   defineRule(

@@ -10,11 +10,12 @@
  * @module
  */
 import type { Policy } from "../src/config.ts";
-import type {
-  ActionRefFact,
-  Workflow,
-  WorkflowJob,
-  WorkflowStep,
+import {
+  actionScope,
+  type ActionRefFact,
+  type Workflow,
+  type WorkflowJob,
+  type WorkflowStep,
 } from "../src/observations/workflow.ts";
 import { type Finding, finding } from "./types.ts";
 import {
@@ -434,13 +435,13 @@ export function actionRepoRef(uses: string | undefined): string | undefined {
  *
  * @example
  * ```ts
- * checkActionFacts(workflow, facts, "repo:workflow-actions");
+ * checkActionFacts(workflow, facts); // scoped `repo:workflow-actions:<owner/repo>`
  * ```
  */
 export function checkActionFacts(
   wf: Workflow,
   facts: readonly ActionRefFact[],
-  scope: string,
+  scopeOf: (repository: string) => string = actionScope,
 ): Finding[] {
   if (facts.length === 0) return [];
   const byRef = new Map(facts.map((f) => [f.uses.toLowerCase(), f]));
@@ -454,6 +455,7 @@ export function checkActionFacts(
       const key = actionRepoRef(uses);
       const fact = key ? byRef.get(key) : undefined;
       if (!fact || !uses) continue;
+      const scope = scopeOf(key!.split("@")[0]);
       if (fact.reachable === false) {
         out.push(finding(IMPOSTOR_COMMIT, {
           subject: `${where(wf, job, step)} ${clip(uses, 200)}#impostor`,

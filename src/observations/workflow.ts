@@ -137,3 +137,15 @@ export type ActionRefFact = z.infer<typeof ActionRefFactSchema>;
 
 /** Finding scope of the online action checks (impostor commits, advisories) in the sweep. */
 export const WORKFLOW_ONLINE_SCOPE = "repo:workflow-actions";
+
+/**
+ * The finding scope of the online checks for one action repository.
+ *
+ * @example
+ * ```ts
+ * actionScope("actions/checkout"); // "repo:workflow-actions:actions/checkout"
+ * ```
+ */
+export function actionScope(repository: string): string {
+  return `${WORKFLOW_ONLINE_SCOPE}:${repository.toLowerCase()}`;
+}
