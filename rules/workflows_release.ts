@@ -11,8 +11,8 @@
  */
 import type { Policy } from "../src/config.ts";
 import {
-  actionScope,
   type ActionRefFact,
+  actionScope,
   type Workflow,
   type WorkflowJob,
   type WorkflowStep,
