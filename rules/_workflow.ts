@@ -138,6 +138,7 @@ export const UNTRUSTED_CONTEXT = new RegExp(
     String.raw`github\.event\.(check_suite|check_run\.check_suite)\.head_branch`,
     String.raw`github\.event\.workflow_run\.head_commit\.message`,
     String.raw`github\.event\.client_payload`,
+    String.raw`github\.event\.changes\.`,
     String.raw`github\.head_ref`,
     String.raw`toJSON\(\s*github\.event\s*\)`,
     String.raw`toJSON\(\s*github\s*\)`,
@@ -165,7 +166,9 @@ function yieldsNoText(inner: string): boolean {
  */
 export function untrustedExpressions(script: string): string[] {
   const found: string[] = [];
-  for (const inner of expressions(script)) {
+  for (const raw of expressions(script)) {
+    // `github['event']['issue']['title']` is `github.event.issue.title`.
+    const inner = raw.replace(/\[\s*['"]([A-Za-z0-9_-]+)['"]\s*\]/g, ".$1");
     if (UNTRUSTED_CONTEXT.test(inner) && !yieldsNoText(inner)) {
       found.push(clip(`\${{${inner}}}`.trim(), 150));
     }

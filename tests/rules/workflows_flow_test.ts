@@ -143,6 +143,21 @@ Deno.test("script-injection in every sink: env, matrix, composite inputs, code i
     `      - uses: actions-ecosystem/action-add-labels@bd52874380e3909a1ac983768df6976535ece7f8\n        with:\n          labels: \${{ github.head_ref }}\n`,
   );
   assert.equal(only("script-injection", label).length, 0);
+  // Index notation is the same context.
+  assert.equal(
+    only(
+      "script-injection",
+      job(`      - run: echo "\${{ github['event']['pull_request']['title'] }}"\n`),
+    ).length,
+    1,
+  );
+  assert.equal(
+    only(
+      "script-injection",
+      job(`      - run: echo "\${{ github['event']['issue']['number'] }}"\n`),
+    ).length,
+    0,
+  );
   // Booleans derived from untrusted fields are not text.
   assert.equal(
     only(
