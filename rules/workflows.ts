@@ -355,6 +355,10 @@ function perWorkflow(
   );
 }
 
+/** The rules judged on the sweep's online facts about pinned actions. */
+const online = (wf: Workflow, i: WorkflowInput) =>
+  checkActionFacts(wf, i.actions ?? [], i.onlineScope);
+
 /** Every workflow rule as a value. */
 export const WORKFLOW_RULESET: readonly Rule<WorkflowInput>[] = [
   perWorkflow(M.UNPINNED_ACTION, (wf, _i, s) => checkPinning(wf, s)),
@@ -380,14 +384,8 @@ export const WORKFLOW_RULESET: readonly Rule<WorkflowInput>[] = [
   perWorkflow(M.CHECKOUT_CREDENTIALS, (wf, _i, s) => checkCheckoutCredentials(wf, s)),
   perWorkflow(M.BOT_CONDITION, (wf, _i, s) => checkBotCondition(wf, s)),
   perWorkflow(M.UNPINNED_IMAGE, (wf, _i, s) => checkUnpinnedImages(wf, s)),
-  perWorkflow(
-    M.IMPOSTOR_COMMIT,
-    (wf, i) => checkActionFacts(wf, i.actions ?? [], i.onlineScope),
-  ),
-  perWorkflow(
-    M.KNOWN_VULNERABLE_ACTION,
-    (wf, i) => checkActionFacts(wf, i.actions ?? [], i.onlineScope),
-  ),
+  perWorkflow(M.IMPOSTOR_COMMIT, online),
+  perWorkflow(M.KNOWN_VULNERABLE_ACTION, online),
   perWorkflow(M.PARTIALLY_ANALYSED, (wf, _i, s) => checkPartial(wf, s)),
   defineRule(
     M.INVALID_WORKFLOW,
