@@ -49,15 +49,31 @@ import {
   WORKFLOW_SCOPE,
 } from "./_workflow.ts";
 
-/** Whether an input value switches a feature on (`${{ }}` counts as on unless tag-guarded off). */
-function isOn(v: string | undefined, dflt: boolean): boolean {
+/**
+ * Whether an input value switches a feature on. An expression counts as on, unless it is a
+ * tag guard (`!startsWith(github.ref, 'refs/tags/')`, `github.ref_type != 'tag'`) and every
+ * release trigger of the workflow runs on a tag (`tagOnly`).
+ */
+function isOn(v: string | undefined, dflt: boolean, tagOnly = false): boolean {
   if (v === undefined) return dflt;
   const s = v.trim().toLowerCase();
   if (s.includes("${{")) {
-    return !/!\s*startswith\(\s*github\.ref\s*,\s*'refs\/tags\/'|github\.ref_type\s*!=\s*'tag'|github\.event_name\s*!=\s*'release'/
-      .test(s);
+    const guard =
+      /!\s*startswith\(\s*github\.ref\s*,\s*'refs\/tags\/'|github\.ref_type\s*!=\s*'tag'/.test(s);
+    return !(guard && tagOnly);
   }
   return !(s === "" || s === "false" || s === "0" || s === "no" || s === "off");
+}
+
+/** The major version of a step's action: from its ref, else from a `# v5.0.0` comment. */
+const stepMajor = (step: WorkflowStep): number | undefined =>
+  majorVersion(step.uses) ?? majorVersion(`x@${step.usesComment ?? ""}`);
+
+/** True when every release trigger of a workflow runs on a tag ref. */
+function tagOnlyRelease(wf: Workflow | undefined): boolean {
+  if (!wf) return false;
+  const releaseBranch = wf.pushBranches.some((b) => /(^|\/)releases?([/_*-]|$)/i.test(b));
+  return !releaseBranch && (wf.pushTags.length > 0 || wf.events.includes("release"));
 }
 
 type CacheSpec =
@@ -72,11 +88,8 @@ const CACHE_PROVIDERS: Readonly<Record<string, CacheSpec>> = {
   "actions/setup-python": { input: "cache", dflt: false },
   "actions/setup-java": { input: "cache", dflt: false },
   "actions/setup-dotnet": { input: "cache", dflt: false },
-  "actions/setup-go": { input: "cache", dflt: (s) => (majorVersion(s.uses) ?? 4) >= 4 },
-  "astral-sh/setup-uv": {
-    input: "enable-cache",
-    dflt: (s) => (majorVersion(s.uses) ?? 0) < 10,
-  },
+  "actions/setup-go": { input: "cache", dflt: (s) => (stepMajor(s) ?? 4) >= 4 },
+  "astral-sh/setup-uv": { input: "enable-cache", dflt: (s) => (stepMajor(s) ?? 0) < 10 },
   "swatinem/rust-cache": { optOut: "lookup-only" },
   "mozilla-actions/sccache-action": { always: true },
   "pyo3/maturin-action": { input: "sccache", dflt: false },
@@ -98,15 +111,20 @@ const CACHE_PROVIDERS: Readonly<Record<string, CacheSpec>> = {
  *
  * @example
  * ```ts
- * cacheUse(step); // "actions/setup-python cache: pip"
+ * cacheUse(step, workflow); // "actions/setup-python cache: pip"
  * ```
  */
-export function cacheUse(step: WorkflowStep): string | undefined {
+export function cacheUse(step: WorkflowStep, wf?: Workflow): string | undefined {
   const name = actionName(step.uses);
+  const tagOnly = tagOnlyRelease(wf);
   if (name === "actions/setup-node") {
-    if (isOn(step.with.cache, false)) return `${name} cache: ${clip(step.with.cache ?? "", 60)}`;
-    const major = majorVersion(step.uses);
-    if (major !== undefined && major >= 5 && isOn(step.with["package-manager-cache"], true)) {
+    if (isOn(step.with.cache, false, tagOnly)) {
+      return `${name} cache: ${clip(step.with.cache ?? "", 60)}`;
+    }
+    const major = stepMajor(step);
+    if (
+      major !== undefined && major >= 5 && isOn(step.with["package-manager-cache"], true, tagOnly)
+    ) {
       return `${name} v${major} (package-manager-cache on by default)`;
     }
     return undefined;
@@ -123,7 +141,7 @@ export function cacheUse(step: WorkflowStep): string | undefined {
   }
   const dflt = typeof spec.dflt === "function" ? spec.dflt(step) : spec.dflt;
   const v = step.with[spec.input];
-  if (!isOn(v, dflt)) return undefined;
+  if (!isOn(v, dflt, tagOnly)) return undefined;
   return v === undefined
     ? `${name} (${spec.input} on by default)`
     : `${name} ${spec.input}: ${clip(v, 60)}`;
@@ -141,9 +159,12 @@ export function cacheUse(step: WorkflowStep): string | undefined {
 export function checkReleaseCache(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   if (!isReleaseWorkflow(wf)) return [];
   const out: Finding[] = [];
+  const off = (mode: string | undefined) => lower(mode).trim() === "none";
   for (const job of wf.jobs) {
+    // `cache-mode: none` (workflow or job) switches the Actions cache off for the job.
+    if (off(job.cacheMode) || (job.cacheMode === undefined && off(wf.cacheMode))) continue;
     for (const step of job.steps) {
-      const use = cacheUse(step);
+      const use = cacheUse(step, wf);
       if (!use) continue;
       out.push(finding(CACHE_IN_RELEASE, {
         subject: `${where(wf, job, step)}#cache`,

@@ -40,6 +40,11 @@ export const WorkflowStepSchema = z.object({
   id: text.optional(),
   if: text.optional(),
   uses: text.optional(),
+  /**
+   * The version a SHA-pinned `uses:` names in its trailing comment (`# v5.0.0`, `# tag=v5`),
+   * when any. Informational: a comment is not proof of what the commit is.
+   */
+  usesComment: z.string().max(100).optional(),
   run: text.optional(),
   shell: text.optional(),
   with: textMap,
@@ -71,6 +76,8 @@ export const WorkflowJobSchema = z.object({
   services: z.array(text),
   /** `strategy.matrix` as JSON text, when any. */
   matrix: text.optional(),
+  /** `cache-mode:` of the job (`none` switches the Actions cache off). */
+  cacheMode: z.string().max(100).optional(),
   steps: z.array(WorkflowStepSchema),
 });
 /** See {@link WorkflowJobSchema}. */
@@ -90,6 +97,8 @@ export const WorkflowSchema = z.object({
   pushBranches: z.array(text),
   permissions: PermissionsSchema.optional(),
   env: textMap,
+  /** Top-level `cache-mode:` (`none` switches the Actions cache off). */
+  cacheMode: z.string().max(100).optional(),
   /** Input names of a composite action (`inputs:`). */
   inputs: z.array(z.string().max(1000)),
   /** What was cut to fit the bounds (empty when the whole file was seen). */

@@ -179,15 +179,27 @@ export function parseWorkflow(path: string, source: string): ParseResult {
     return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
   };
   const cuts = new Cuts();
+  const commentOf = (keys: (string | number)[]): string | undefined => {
+    const node = doc.getIn(keys, true) as { comment?: string | null } | undefined;
+    const m = /^\s*(?:tag\s*[=:]\s*)?(v?\d+(?:\.\d+)*)\b/i.exec(node?.comment ?? "");
+    return m?.[1];
+  };
   const base = {
     path,
     name: scalarText(root.name, cuts, "name"),
     env: textMap(root.env, cuts, "env"),
+    cacheMode: scalarText(root["cache-mode"], cuts, "cache-mode")?.slice(0, 100),
     partial: cuts.items,
   };
 
   if (isMap(root.runs) && !root.jobs) {
-    const steps = parseSteps(root.runs.steps, cuts, "runs", (i) => lineOf(["runs", "steps", i]));
+    const steps = parseSteps(
+      root.runs.steps,
+      cuts,
+      "runs",
+      (i) => lineOf(["runs", "steps", i]),
+      (i) => commentOf(["runs", "steps", i, "uses"]),
+    );
     const inputs = isMap(root.inputs) ? Object.keys(root.inputs).slice(0, 1000) : [];
     return {
       ok: true,
@@ -209,7 +221,7 @@ export function parseWorkflow(path: string, source: string): ParseResult {
   const entries = Object.entries(root.jobs);
   if (entries.length > MAX_JOBS) cuts.note(`more than ${MAX_JOBS} jobs`);
   for (const [id, raw] of entries.slice(0, MAX_JOBS)) {
-    const job = parseJob(id, raw ?? {}, cuts, lineOf);
+    const job = parseJob(id, raw ?? {}, cuts, lineOf, commentOf);
     if (typeof job === "string") return { ok: false, error: job };
     jobs.push(job);
   }
@@ -235,6 +247,7 @@ function parseJob(
   raw: unknown,
   cuts: Cuts,
   lineOf: (keys: (string | number)[]) => number | undefined,
+  commentOf: (keys: (string | number)[]) => string | undefined,
 ): WorkflowJob | string {
   const name = id.slice(0, 100);
   if (!isMap(raw)) return `invalid job ${name}: not a mapping`;
@@ -274,7 +287,14 @@ function parseJob(
     container,
     services,
     matrix,
-    steps: parseSteps(raw.steps, cuts, where, (i) => lineOf(["jobs", id, "steps", i])),
+    cacheMode: scalarText(raw["cache-mode"], cuts, `${where}.cache-mode`)?.slice(0, 100),
+    steps: parseSteps(
+      raw.steps,
+      cuts,
+      where,
+      (i) => lineOf(["jobs", id, "steps", i]),
+      (i) => commentOf(["jobs", id, "steps", i, "uses"]),
+    ),
   };
 }
 
@@ -283,6 +303,7 @@ function parseSteps(
   cuts: Cuts,
   where: string,
   lineOf: (i: number) => number | undefined,
+  commentOf: (i: number) => string | undefined,
 ): WorkflowStep[] {
   if (!Array.isArray(raw)) return [];
   if (raw.length > MAX_STEPS) cuts.note(`${where}: more than ${MAX_STEPS} steps`);
@@ -297,6 +318,7 @@ function parseSteps(
       id: scalarText(item.id, cuts, `${at}.id`),
       if: scalarText(item.if, cuts, `${at}.if`),
       uses: scalarText(item.uses, cuts, `${at}.uses`),
+      usesComment: item.uses === undefined ? undefined : commentOf(index),
       run: scalarText(item.run, cuts, `${at}.run`),
       shell: scalarText(item.shell, cuts, `${at}.shell`),
       with: textMap(item.with, cuts, `${at}.with`),

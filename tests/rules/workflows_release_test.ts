@@ -35,7 +35,20 @@ Deno.test("cache providers: inputs, defaults by version, expressions", () => {
   assert.equal(cacheUse(step("actions/cache@v4", { "lookup-only": "true" })), undefined);
   assert.ok(cacheUse(step("actions/cache/restore@v4")));
   const guarded = "${{ !startsWith(github.ref, 'refs/tags/') }}";
-  assert.equal(cacheUse(step("astral-sh/setup-uv@v6", { "enable-cache": guarded })), undefined);
+  const tagsOnly = wf(`on:\n  push:\n    tags: ["v*"]\njobs: {}\n`);
+  const tagsAndBranch = wf(`on:\n  push:\n    tags: ["v*"]\n    branches: [release]\njobs: {}\n`);
+  const uv = step("astral-sh/setup-uv@v6", { "enable-cache": guarded });
+  assert.equal(cacheUse(uv, tagsOnly), undefined);
+  // A release branch also triggers the workflow: the guard no longer proves the cache off.
+  assert.ok(cacheUse(uv, tagsAndBranch));
+  // A SHA pin's version comment tells setup-node v5 apart.
+  const sha = "a0853c24544627f65ddf259abe73b1d18a591444";
+  const w = wf(
+    `on: release\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: actions/setup-node@${sha} # v5.0.0\n      - uses: actions/setup-node@${sha} # v4.4.0\n`,
+  );
+  assert.equal(w.jobs[0].steps[0].usesComment, "v5.0.0");
+  assert.ok(cacheUse(w.jobs[0].steps[0]));
+  assert.equal(cacheUse(w.jobs[0].steps[1]), undefined);
   assert.ok(cacheUse(step("astral-sh/setup-uv@v6", { "enable-cache": "${{ inputs.cache }}" })));
 });
 
@@ -49,6 +62,12 @@ Deno.test("cache-in-release: release branches, GitHub releases, not plain CI", (
       .length,
     1,
   );
+  // `cache-mode: none` at the top or in the job switches the cache off.
+  const released = text("  release:");
+  assert.equal(only("cache-in-release", released).length, 1);
+  assert.equal(only("cache-in-release", `cache-mode: none\n${released}`).length, 0);
+  const jobOff = released.replace("    runs-on: x\n", "    runs-on: x\n    cache-mode: none\n");
+  assert.equal(only("cache-in-release", jobOff).length, 0);
 });
 
 Deno.test("token-upload: every publisher, continuations, trusted publishing exempt", () => {
