@@ -23,7 +23,7 @@ function parseSums(text: string): Map<string, string> {
   const sums = new Map<string, string>();
   for (const line of text.split("\n")) {
     if (!line) continue;
-    const match = /^([0-9a-f]{64})  (.+)$/.exec(line);
+    const match = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
     assert(match, `SHA256SUMS: malformed line ${JSON.stringify(line)}`);
     sums.set(match[2], match[1]);
   }
