@@ -23,7 +23,7 @@ import type { Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
 import { githubFor, pypiFor, sumStats } from "./clients.ts";
-import type { Job, JobContext, Observation } from "./types.ts";
+import type { Job, JobContext, Observation } from "../src/observations/job.ts";
 import type { GitHubClient, GitHubResult } from "../src/github/client.ts";
 import type { PypiClient } from "../src/pypi/client.ts";
 import { USER_AGENT } from "../src/http.ts";
@@ -57,7 +57,7 @@ import {
   type TeamItem,
   TeamSchema,
   type TwoFactorLists,
-} from "./access_types.ts";
+} from "../src/observations/access.ts";
 
 /** Most items read from one list (per page 100). */
 const MAX_ITEMS = 1000;

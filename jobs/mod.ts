@@ -5,7 +5,7 @@
  * @module
  */
 import type { JobName } from "../rules/types.ts";
-import type { Job } from "./types.ts";
+import type { Job } from "../src/observations/job.ts";
 import { pypiJob } from "./pypi.ts";
 import { repoJob } from "./repo.ts";
 import { accessJob } from "./access.ts";

@@ -9,8 +9,8 @@
 import type { Project } from "../src/config.ts";
 import type { Finding } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
-import type { Job, JobContext, Observation } from "./types.ts";
-import type { ContentResult, Pin, PypiData, PypiFile, PypiPeople } from "./pypi_types.ts";
+import type { Job, JobContext, Observation } from "../src/observations/job.ts";
+import type { ContentResult, Pin, PypiData, PypiFile, PypiPeople } from "../src/observations/pypi.ts";
 import { githubFor, mapLimit, pypiFor, sumStats } from "./clients.ts";
 import type { ProjectJson, SimpleProject } from "../src/pypi/schemas.ts";
 import { evaluateRelease } from "../rules/release.ts";

@@ -18,8 +18,8 @@
 import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import { githubFor, mapLimit, pypiFor } from "./clients.ts";
-import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
-import type { PypiFile } from "./pypi_types.ts";
+import type { Job, JobContext, Observation, RequestStats } from "../src/observations/job.ts";
+import type { PypiFile } from "../src/observations/pypi.ts";
 import type {
   AssetObservation,
   ChecksumObservation,
@@ -27,7 +27,7 @@ import type {
   ReleasesData,
   SourceComparison,
   VersionParity,
-} from "./releases_types.ts";
+} from "../src/observations/releases.ts";
 import { filesFromSimple } from "./pypi.ts";
 import type { PypiClient } from "../src/pypi/client.ts";
 import type { GitHubClient } from "../src/github/client.ts";

@@ -14,7 +14,7 @@
  */
 import type { Project } from "../src/config.ts";
 import { type Finding, finding, type RuleMeta } from "./types.ts";
-import { type AccessData, type Level, PUSH_LEVELS, SCOPES } from "../jobs/access_types.ts";
+import { type AccessData, type Level, PUSH_LEVELS, SCOPES } from "../src/observations/access.ts";
 
 /** The organization does not require 2FA. */
 export const ORG_2FA_NOT_REQUIRED: RuleMeta = {

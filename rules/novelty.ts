@@ -13,7 +13,7 @@
  * @module
  */
 import { type Finding, finding, type RuleMeta } from "./types.ts";
-import type { PypiData, PypiFile } from "../jobs/pypi_types.ts";
+import type { PypiData, PypiFile } from "../src/observations/pypi.ts";
 
 /** Suffix of a file-type key whose members are not text. */
 export const BINARY_SUFFIX = "+binary";

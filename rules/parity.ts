@@ -3,7 +3,7 @@
  * release of its tag carrying the same bytes; the tag is on the default branch and predates
  * the upload; and the sdist / pure wheel contain nothing that is not at the tag.
  *
- * Pure: judged from the releases job's observation (`jobs/releases_types.ts`). Messages state
+ * Pure: judged from the releases job's observation (`src/observations/releases.ts`). Messages state
  * facts only: a digest divergence also happens innocently (requests 2.32.5 was rebuilt and
  * uploaded by hand after a failed publish job), so a finding says what differs, not why.
  *
@@ -31,7 +31,7 @@ import type {
   SourceComparison,
   SourceEntry,
   VersionParity,
-} from "../jobs/releases_types.ts";
+} from "../src/observations/releases.ts";
 import { checksumFormat } from "../src/github/releases.ts";
 
 const meta = ruleMetaFor("releases");

@@ -1,6 +1,6 @@
 /**
  * Repository posture rules: pure functions over the `repo` job's observation
- * (src/github/posture.ts) and a project's policy.
+ * (src/observations/repo.ts) and a project's policy.
  *
  * The default branch is judged on the combination of the effective rulesets and classic
  * branch protection (the strictest source wins for each requirement); bypass actors of the
@@ -16,8 +16,8 @@
  * @module
  */
 import type { Policy, Project } from "../src/config.ts";
-import type { ObservedEnvironment, RepoPosture } from "../src/github/posture.ts";
-import { SCOPES } from "../src/github/posture.ts";
+import type { ObservedEnvironment, RepoPosture } from "../src/observations/repo.ts";
+import { SCOPES } from "../src/observations/repo.ts";
 import type { BypassActor, Ruleset } from "../src/github/schemas.ts";
 import { ownersOf, parseCodeowners } from "../src/github/codeowners.ts";
 import { parseWorkflow, type Workflow } from "../src/workflows/parse.ts";

@@ -7,7 +7,7 @@
  */
 import type { Policy } from "../src/config.ts";
 import { type Finding, finding, type RuleMeta } from "./types.ts";
-import type { PypiData, PypiFile } from "../jobs/pypi_types.ts";
+import type { PypiData, PypiFile } from "../src/observations/pypi.ts";
 
 const control = "Every release is what the plan promises; published files never change.";
 

@@ -24,7 +24,7 @@
 import { z } from "zod";
 import type { Config, Project, Secrets } from "./config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
-import type { Job, JobContext, Observation, RequestStats } from "../jobs/types.ts";
+import type { Job, JobContext, Observation, RequestStats } from "./observations/job.ts";
 import type { LedgerEventInput, LedgerStore, StoredEntry } from "./ledger/types.ts";
 import { applyEntry, catchUp, listCoverageGaps, listFindings } from "./state/findings.ts";
 import { applyOverrides, reconcile } from "./reconcile.ts";

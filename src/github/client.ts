@@ -23,7 +23,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import type { z } from "zod";
-import type { RequestStats } from "../../jobs/types.ts";
+import type { RequestStats } from "../observations/job.ts";
 import { forget, readCached, writeCached } from "../state/http_cache.ts";
 
 /** Why a read failed. */

@@ -15,9 +15,9 @@
  */
 import canonicalize from "canonicalize";
 import { createHash } from "node:crypto";
-import type { Observation } from "../../jobs/types.ts";
+import type { Observation } from "../observations/job.ts";
 import type { LedgerEventInput } from "../ledger/types.ts";
-import type { RepoPosture } from "./posture.ts";
+import type { RepoPosture } from "../observations/repo.ts";
 
 /** Bounds of one `posture.changed` body. */
 export const DRIFT_LIMITS = { changes: 100, valueChars: 200, bodyBytes: 32 * 1024 } as const;

@@ -25,7 +25,7 @@ import {
   InvitationSchema,
   OrganizationSchema,
   SimpleUserSchema,
-} from "../../jobs/access_types.ts";
+} from "../../src/observations/access.ts";
 import {
   collaboratorsFrom,
   deployKeysFrom,

@@ -1,6 +1,6 @@
 import { assertEquals } from "../_assert.ts";
 import { newBinaryFileTypes, NOVELTY_RULES } from "../../rules/novelty.ts";
-import type { ContentResult, PypiData, PypiFile } from "../../jobs/pypi_types.ts";
+import type { ContentResult, PypiData, PypiFile } from "../../src/observations/pypi.ts";
 
 function wheel(version: string, at: string, sha: string, name = "acme"): PypiFile {
   return {

@@ -10,9 +10,9 @@ import type {
   ReleasesData,
   SourceComparison,
   VersionParity,
-} from "../../jobs/releases_types.ts";
+} from "../../src/observations/releases.ts";
 import { type Project, ProjectSchema } from "../../src/config.ts";
-import type { PypiFile } from "../../jobs/pypi_types.ts";
+import type { PypiFile } from "../../src/observations/pypi.ts";
 import type { Finding } from "../../rules/types.ts";
 
 const SDIST_SHA = "a".repeat(64);

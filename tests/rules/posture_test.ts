@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Project, ProjectSchema } from "../../src/config.ts";
-import type { RepoPosture } from "../../src/github/posture.ts";
+import type { RepoPosture } from "../../src/observations/repo.ts";
 import { BranchProtectionSchema, RulesetSchema } from "../../src/github/schemas.ts";
 import {
   actorName,

@@ -7,7 +7,7 @@ import {
   shapeRules,
 } from "../../rules/release.ts";
 import { parseConfig } from "../../src/config.ts";
-import type { PypiData, PypiFile } from "../../jobs/pypi_types.ts";
+import type { PypiData, PypiFile } from "../../src/observations/pypi.ts";
 
 const policy = parseConfig('[[project]]\nname = "x"\n').project[0].policy;
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { FindingSchema } from "../rules/types.ts";
+import { FindingSchema } from "../../rules/types.ts";
 
 /** One file of one release as the index lists it. */
 export const PypiFileSchema = z.object({

@@ -21,7 +21,7 @@ import {
   RulesetSchema,
   SelectedActionsSchema,
   WorkflowPermissionsSchema,
-} from "./schemas.ts";
+} from "../github/schemas.ts";
 
 /** A file read from the repository (CODEOWNERS, SECURITY.md, a workflow). */
 export const RepoFileSchema = z.object({

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Config, Project, Secrets } from "../src/config.ts";
-import type { Finding, JobName, Unobservable } from "../rules/types.ts";
-import type { LedgerEventInput } from "../src/ledger/types.ts";
+import type { Config, Project, Secrets } from "../config.ts";
+import type { Finding, JobName, Unobservable } from "../../rules/types.ts";
+import type { LedgerEventInput } from "../ledger/types.ts";
 
 /** Counters a job reports for the sweep record. */
 export interface RequestStats {
