@@ -28,7 +28,8 @@ import type { GitHubClient, GitHubResult } from "../src/github/client.ts";
 import type { PypiClient } from "../src/pypi/client.ts";
 import { USER_AGENT } from "../src/http.ts";
 import type { ProjectJson } from "../src/pypi/schemas.ts";
-import { evaluateAccess } from "../rules/access.ts";
+import { RULESETS } from "../rules/registry.ts";
+import { runRules } from "../rules/types.ts";
 import {
   type AccessChange,
   type AccessChangedBody,
@@ -462,7 +463,7 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<A
 
 function evaluate(observation: Observation<AccessData>, project: Project): Finding[] {
   if (!observation.data) return [];
-  return evaluateAccess(observation.data, project);
+  return runRules(RULESETS.access, { data: observation.data, project });
 }
 
 // ---------------------------------------------------------------------------------------------

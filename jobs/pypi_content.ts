@@ -17,7 +17,7 @@ import { archiveFindings } from "../rules/archive.ts";
 import { USER_AGENT } from "../src/http.ts";
 import type { EntryInfo } from "../src/inspect/types.ts";
 import { MAX_FILE_TYPES } from "../src/observations/pypi.ts";
-import { BINARY_SUFFIX } from "../rules/novelty.ts";
+import { BINARY_SUFFIX } from "../src/observations/pypi.ts";
 
 /** The policy fields that change what content rules report; part of the cache key. */
 export function contentPolicyKey(policy: Policy): string {

@@ -43,6 +43,7 @@ import {
 } from "../src/github/schemas.ts";
 import { type RepoFile, type RepoPosture, SCOPES } from "../src/observations/repo.ts";
 import { evaluatePosture } from "../rules/posture.ts";
+import { postureFacts } from "../src/github/posture_facts.ts";
 import { postureChanges } from "../src/github/drift.ts";
 
 /** Descriptive User-Agent sent to GitHub. */
@@ -567,7 +568,13 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
       };
     },
     evaluate(observation: Observation<RepoPosture>, project: Project, _now: Date): Finding[] {
-      return evaluatePosture(observation.data, project, observation.unobservable);
+      const data = observation.data;
+      return evaluatePosture({
+        data,
+        facts: postureFacts(data),
+        project,
+        unobservable: observation.unobservable,
+      });
     },
     changes(previous, next) {
       return postureChanges(previous, next);

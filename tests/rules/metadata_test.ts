@@ -4,15 +4,21 @@ import { parseCoreMetadata, parseEntryPoints } from "../../src/inspect/core_meta
 import { inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
 import {
   METADATA_RULES,
-  metadataDrift,
-  metadataDriftReport,
+  metadataDrift as driftOfParsed,
+  metadataDriftReport as reportOfParsed,
   normalizeRequirement,
-  type WheelMetadataInput,
-  wheelMetadataOf,
 } from "../../rules/metadata.ts";
+import type { WheelMetadataInput } from "../../src/observations/metadata.ts";
+import { parsePyproject, wheelMetadataOf } from "../../src/pypi/pyproject.ts";
 import { realdata } from "../_realdata.ts";
 
 const policy = PolicySchema.parse({});
+
+/** The rules receive a parsed pyproject.toml; these tests start from its text. */
+const metadataDrift = (w: WheelMetadataInput, text: string | undefined, p: typeof policy) =>
+  driftOfParsed(w, parsePyproject(text), p);
+const metadataDriftReport = (w: WheelMetadataInput, text: string | undefined, p: typeof policy) =>
+  reportOfParsed(w, parsePyproject(text), p);
 
 function wheel(metadata: string, entryPoints = ""): WheelMetadataInput {
   return {

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { type Project, ProjectSchema } from "../../src/config.ts";
 import type { RepoPosture } from "../../src/observations/repo.ts";
 import { BranchProtectionSchema, RulesetSchema } from "../../src/github/schemas.ts";
+import { actorName, branchRequirements, postureFacts } from "../../src/github/posture_facts.ts";
+import type { Unobservable } from "../../rules/types.ts";
 import {
-  actorName,
-  branchRequirements,
   DEFAULT_CODEOWNERS_PATHS,
-  evaluatePosture,
+  evaluatePosture as judge,
   POSTURE_RULES,
   refPatternMatches,
   sampleReleaseTag,
@@ -17,6 +17,10 @@ import { realdata } from "../_realdata.ts";
 const readJson = async (rel: string) => JSON.parse(await Deno.readTextFile(realdata(rel)));
 const readback = async (f: string) =>
   RulesetSchema.parse(await readJson(`github-api/third-party-readbacks/${f}`));
+
+/** The repo job's evaluation: facts derived from the posture, then the rules. */
+const evaluatePosture = (data: RepoPosture, p: Project, unobservable: Unobservable[] = []) =>
+  judge({ data, facts: postureFacts(data), project: p, unobservable });
 
 function project(over: Record<string, unknown> = {}): Project {
   return ProjectSchema.parse({ name: "p", github: "o/r", ...over });
