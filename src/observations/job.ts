@@ -41,6 +41,9 @@ export interface JobContext {
   now: () => Date;
 }
 
+/** The jobs a build provides, by name (see `jobs/mod.ts`); passed to the scheduler. */
+export type JobSet = Partial<Record<JobName, Job<unknown>>>;
+
 /** A job: collection, judgement, and the state changes it wants ledgered. */
 export interface Job<T = unknown> {
   name: JobName;
