@@ -29,6 +29,7 @@ import type { PypiClient } from "../src/pypi/client.ts";
 import { USER_AGENT } from "../src/http.ts";
 import type { ProjectJson } from "../src/pypi/schemas.ts";
 import { RULESETS } from "../rules/registry.ts";
+import { ledgerEvent } from "../src/events.ts";
 import { runRules } from "../rules/types.ts";
 import {
   type AccessChange,
@@ -568,7 +569,7 @@ export function accessChanges(
     if (i === 0 && full.length > 0) body.full = full;
     const last = i + CHUNK >= kept.length;
     if (last && changes.length > kept.length) body.truncated = changes.length - kept.length;
-    events.push({ kind: "access.changed", body: { ...body } });
+    events.push(ledgerEvent("access.changed", { ...body }));
   }
   return events;
 }

@@ -22,6 +22,7 @@ import type { ProjectJson, SimpleProject } from "../src/pypi/schemas.ts";
 import { inspectFile } from "./pypi_content.ts";
 import { reviewedPyprojects } from "./pypi_source.ts";
 import { RULESETS } from "../rules/registry.ts";
+import { ledgerEvent } from "../src/events.ts";
 import { runRules } from "../rules/types.ts";
 import { parsePyproject, wheelMetadataFrom } from "../src/pypi/pyproject.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
@@ -199,20 +200,17 @@ function changes(
   const events: LedgerEventInput[] = [];
   for (const [version, files] of fresh) {
     for (let i = 0; i < files.length; i += 200) {
-      events.push({
-        kind: "release.observed",
-        body: {
-          project: next.project,
-          version,
-          late: known.has(version),
-          files: files.slice(i, i + 200).map((f) => ({
-            filename: f.filename,
-            sha256: f.sha256,
-            size: f.size ?? 0,
-            ...(f.uploadTime ? { uploadTime: f.uploadTime } : {}),
-          })),
-        },
-      });
+      events.push(ledgerEvent("release.observed", {
+        project: next.project,
+        version,
+        late: known.has(version),
+        files: files.slice(i, i + 200).map((f) => ({
+          filename: f.filename,
+          sha256: f.sha256,
+          size: f.size ?? 0,
+          ...(f.uploadTime ? { uploadTime: f.uploadTime } : {}),
+        })),
+      }));
     }
   }
   return events;
