@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
 import { realdata } from "../_realdata.ts";
+import { evaluatePosture } from "../../rules/posture.ts";
+import { postureFacts } from "../../src/github/posture_facts.ts";
+import type { RepoPosture } from "../../src/observations/repo.ts";
+import { readWorkflowText } from "../../src/workflows/read.ts";
+import { ProjectSchema } from "../../src/config.ts";
 import { judge, only } from "./_workflow_fixtures.ts";
 
 const GHOST_JOB = `  send-secrets:
@@ -218,28 +223,26 @@ Deno.test("env-file-injection and unsecure-commands", () => {
   assert.equal(only("unsecure-commands", unsecure("false")).length, 0);
 });
 
-Deno.test("the repo sweep judges the same rules on the parsed files it observed", async () => {
-  const { evaluatePosture } = await import("../../rules/posture.ts");
-  const { readWorkflowText } = await import("../../src/workflows/read.ts");
-  const { ProjectSchema } = await import("../../src/config.ts");
+Deno.test("the repo sweep judges the same rules on the parsed files it observed", () => {
   const text = `on: push\npermissions: {}\njobs:\n${GHOST_JOB}`;
-  const findings = evaluatePosture(
-    {
-      repository: "o/r",
-      defaultBranch: "main",
-      workflows: [{ path: ".github/workflows/x.yml", sha: "a", size: text.length }],
-      workflowFiles: [readWorkflowText(".github/workflows/x.yml", text, { sha: "a" })],
-    },
-    ProjectSchema.parse({ name: "r", github: "o/r" }),
-  );
+  const project = ProjectSchema.parse({ name: "r", github: "o/r" });
+  const data: RepoPosture = {
+    repository: "o/r",
+    defaultBranch: "main",
+    workflows: [{ path: ".github/workflows/x.yml", sha: "a", size: text.length }],
+    workflowFiles: [readWorkflowText(".github/workflows/x.yml", text, { sha: "a" })],
+  };
+  const facts = postureFacts(data);
+  const findings = evaluatePosture({ data, facts, project, unobservable: [] });
   const hit = findings.find((f) => f.rule === "workflows/secret-exfiltration");
   assert.equal(hit?.scope, "repo:workflows");
   assert.equal(hit?.severity, "high");
   // Not observed: nothing is judged (and nothing resolved).
-  const blind = evaluatePosture(
-    { repository: "o/r", defaultBranch: "main" },
-    ProjectSchema.parse({ name: "r", github: "o/r" }),
-    [{ scope: "repo:workflows", reason: "403" }],
-  );
+  const blind = evaluatePosture({
+    data,
+    facts,
+    project,
+    unobservable: [{ scope: "repo:workflows", reason: "403" }],
+  });
   assert.equal(blind.some((f) => f.rule.startsWith("workflows/")), false);
 });
