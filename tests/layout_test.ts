@@ -68,12 +68,9 @@ const PARSER_MODULES = ["src/workflows/parse.ts"];
 
 /**
  * Imports the rules below allow for now, each owned by a branch that removes it.
- * TODO(workflows): rules/posture.ts and rules/workflows.ts receive parsed workflows (issue #14).
  * TODO(responder): src/web/text.ts moves down (src/display.ts), then these two go.
  */
 const ALLOWED = new Set([
-  "rules/posture.ts -> src/workflows/parse.ts",
-  "rules/workflows.ts -> src/workflows/parse.ts",
   "src/state/ledger_index.ts -> src/web/text.ts",
   "src/webhooks.ts -> src/web/text.ts",
 ]);
