@@ -5,10 +5,13 @@
  * tj-actions/changed-files compromise), and which published advisories (GitHub's global
  * advisory database, ecosystem `actions`) affect the pinned version.
  *
- * Reachability is decided as zizmor's impostor-commit audit does: a commit that is the head of a
- * branch or tag is reachable; otherwise the compare API (`base...sha`) against the main branches
- * and the newest tags says `behind`/`identical` for a reachable commit. Anything that could not
- * be read leaves the fact absent and the action's scope unobservable, never "reachable".
+ * Reachability is decided as zizmor's impostor-commit audit does (after chainguard-dev/clank): a
+ * commit that is the head of a branch or tag is reachable; otherwise the compare API
+ * (`refs/heads/x...sha`, `refs/tags/v...sha`) says `behind`/`identical` for a ref whose history
+ * contains it, and 404 for unrelated histories. A commit no ref contains is an impostor. The
+ * number of compares is bounded: past the bound (or on any failed read) the fact is left absent
+ * and the action's scope unobservable, never "reachable". (zizmor also peels annotated-tag SHAs
+ * and uses github.com's `branch_commits` page; neither is done here.)
  *
  * @example
  * ```ts
@@ -31,8 +34,8 @@ export const ACTION_LIMITS = {
   repositories: 20,
   /** Branches and tags listed per action repository. */
   refs: 100,
-  /** Compare requests per pinned commit that is no branch or tag head. */
-  compares: 6,
+  /** Compare requests per pinned commit that is no branch or tag head (beyond: not observable). */
+  compares: 25,
 } as const;
 
 const RefSchema = z.object({ name: z.string().max(300), commit: z.object({ sha: z.string() }) });
@@ -165,20 +168,27 @@ async function reachable(
 ): Promise<boolean | undefined> {
   const lower = sha.toLowerCase();
   if ([...branches, ...tags].some((r) => r.commit.sha.toLowerCase() === lower)) return true;
+  // Most pins are older commits of the main branch or of a release tag: try those first.
   const main = branches.filter((b) => /^(main|master|develop|trunk)$/.test(b.name));
-  const bases = [...main, ...branches.filter((b) => !main.includes(b)), ...tags]
-    .slice(0, ACTION_LIMITS.compares);
+  const all = [
+    ...main.map((b) => `refs/heads/${b.name}`),
+    ...tags.map((t) => `refs/tags/${t.name}`),
+    ...branches.filter((b) => !main.includes(b)).map((b) => `refs/heads/${b.name}`),
+  ];
+  const bases = all.slice(0, ACTION_LIMITS.compares);
   for (const base of bases) {
     const r = await gh.get(
       "GET /repos/{owner}/{repo}/compare/{basehead}",
-      { owner, repo, basehead: `${base.name}...${sha}`, per_page: 1 },
+      { owner, repo, basehead: `${base}...${sha}`, per_page: 1 },
       CompareSchema,
     );
+    // GitHub answers 404 when the two have no common history: the base does not contain it.
+    if (!r.ok && r.reason === "not-found") continue;
     if (!r.ok) return undefined;
     if (r.data.status === "behind" || r.data.status === "identical") return true;
   }
   // Every base compared and none contains the commit; bases beyond the bound are not known.
-  return bases.length === branches.length + tags.length ? false : undefined;
+  return bases.length === all.length ? false : undefined;
 }
 
 /**

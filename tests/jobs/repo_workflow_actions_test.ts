@@ -18,15 +18,30 @@ const IMPOSTOR = "0e58ed8671d6b60d0890c21b07f8835ace038e67";
 const OLD = "cbda684547adc8c052d50711417fa61b428a9f88";
 const DL = "fa0a91b85d4f404e444e00e005971372dc801d16";
 
+const OLDER = "2222222222222222222222222222222222222222";
+const MANY = "3333333333333333333333333333333333333333";
+
 const ACTIONS: SandboxAction[] = [
+  // An older commit of main: not a head, but main's history contains it.
+  {
+    repository: "acme/setup",
+    branches: [{ name: "main", sha: GOOD }],
+    compare: { [`refs/heads/main...${OLDER}`]: "behind" },
+  },
+  // More refs than the compare bound: undecided, so not observable (never "reachable").
+  {
+    repository: "acme/busy",
+    branches: [{ name: "main", sha: GOOD }],
+    tags: Array.from({ length: 40 }, (_, i) => ({ name: `v1.0.${i}`, sha: GOOD })),
+  },
   {
     repository: "tj-actions/changed-files",
     branches: [{ name: "main", sha: GOOD }],
     tags: [{ name: "v45.0.8", sha: GOOD }, { name: "v44.5.7", sha: OLD }],
+    // Unrelated histories answer 404 (not listed); a diverged fork commit "diverged".
     compare: {
-      [`main...${IMPOSTOR}`]: "diverged",
-      [`v45.0.8...${IMPOSTOR}`]: "diverged",
-      [`v44.5.7...${IMPOSTOR}`]: "diverged",
+      [`refs/heads/main...${IMPOSTOR}`]: "diverged",
+      [`refs/tags/v45.0.8...${IMPOSTOR}`]: "diverged",
     },
     advisories: [{
       ghsa_id: "GHSA-mrrh-fwg8-r2c3",
@@ -62,6 +77,8 @@ jobs:
       - uses: tj-actions/changed-files@v45.0.7
       - uses: actions/download-artifact@${DL}
       - uses: unknown-org/gone@1111111111111111111111111111111111111111
+      - uses: acme/setup@${OLDER}
+      - uses: acme/busy@${MANY}
 `;
 
 async function withSandbox(fn: (url: string, kv: Deno.Kv) => Promise<void>) {
@@ -92,6 +109,8 @@ Deno.test("online checks: impostor commit, advisories, and not observable", asyn
     });
     const file = readWorkflowText(".github/workflows/ci.yml", WORKFLOW);
     assert.deepEqual([...pinnedActions([file]).keys()].sort(), [
+      "acme/busy",
+      "acme/setup",
       "actions/download-artifact",
       "tj-actions/changed-files",
       "unknown-org/gone",
@@ -112,7 +131,12 @@ Deno.test("online checks: impostor commit, advisories, and not observable", asyn
     assert.equal(byUses[`actions/download-artifact@${DL}`].reachable, true);
     // An action repository the API does not answer for is not observable, never "reachable".
     assert.equal(facts.some((f) => f.uses.startsWith("unknown-org/")), false);
-    assert.deepEqual(unobservable.map((u) => u.scope), ["repo:workflow-actions:unknown-org/gone"]);
+    assert.equal(byUses[`acme/setup@${OLDER}`].reachable, true);
+    assert.equal(byUses[`acme/busy@${MANY}`].reachable, undefined);
+    assert.deepEqual(unobservable.map((u) => u.scope).sort(), [
+      "repo:workflow-actions:acme/busy",
+      "repo:workflow-actions:unknown-org/gone",
+    ]);
 
     const findings = runRules(WORKFLOW_RULESET, {
       files: [file],
