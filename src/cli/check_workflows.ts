@@ -2,7 +2,8 @@
  * `check-workflows PATH… [--format text|json] [--environment NAME]`: run the workflow-file
  * rules on local workflow files or folders (a pre-merge / pre-publish gate).
  *
- * Exit codes: 0 clean, 1 findings, 2 usage error or unreadable path.
+ * Exit codes: 0 clean, 1 findings (an unreadable or invalid file is one), 2 usage error or a
+ * path that does not exist.
  *
  * @example
  * ```ts
@@ -30,7 +31,11 @@ Options:
   --environment NAME    The protected environment the publish job must use
   --help                Show this help
 
-Exit codes: 0 no findings, 1 findings, 2 usage error or unreadable path.
+The online checks of the scheduled sweep (impostor commits, actions with advisories) need the
+GitHub API and are not run here.
+
+Exit codes: 0 no findings, 1 findings (an unreadable or invalid file is one), 2 usage error or
+a path that does not exist.
 `;
 
 /** A file to check; `found` when it was discovered by walking a folder. */
