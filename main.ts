@@ -18,6 +18,7 @@ import { runInspect } from "./src/cli/inspect.ts";
 import { runProvenance } from "./src/cli/provenance.ts";
 import { runCheckWorkflows } from "./src/cli/check_workflows.ts";
 import { runPermissions } from "./src/cli/permissions.ts";
+import { KeyFileError, KeyMismatchError } from "./src/ledger/key_file.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   audit: runAudit,
@@ -78,7 +79,7 @@ export function reportError(e: unknown): number {
     for (const line of e.problems) console.error(`config: ${line}`);
     return 2;
   }
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof KeyFileError || e instanceof KeyMismatchError) {
     console.error(`error: ${e.message}`);
     return 2;
   }

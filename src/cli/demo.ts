@@ -4,7 +4,8 @@
  * print its URL (`--once` exits after the verification).
  *
  * Everything lives under `out/demo/` (recreated on each run). The signing key is
- * `LEDGER_SIGNING_KEY` when set, else a fresh key for this run only.
+ * `LEDGER_SIGNING_KEY` when set, else the key file the first run creates in the demo's ledger
+ * folder (`src/cli/signing_key.ts`).
  *
  * @module
  */
@@ -18,7 +19,8 @@ import { sandboxConfigToml, type SandboxUrls } from "../sandbox/config.ts";
 import { demoIncidentScenario, INCIDENT_NAMES } from "../sandbox/incidents.ts";
 import { openRuntime, UsageError } from "../runtime.ts";
 import { auditOnce, printReport } from "./audit.ts";
-import { folderSource, generateSigningKey, parseSigningKey, verifyLedger } from "../ledger/mod.ts";
+import { folderSource, verifyLedger } from "../ledger/mod.ts";
+import { resolveSigningKey } from "./signing_key.ts";
 import { serveStatusPage } from "./serve.ts";
 
 const HELP = `Usage: main.ts demo [--once] [--port N] [--scenario NAME]
@@ -96,22 +98,19 @@ export async function runDemo(args: string[]): Promise<number> {
     await Deno.writeTextFile(`${dir}/auditor.toml`, toml);
     const config: Config = parseConfig(toml, `${dir}/auditor.toml`);
     // The sandbox accepts any token; a real GITHUB_TOKEN is never sent to it.
-    const secrets = { ...readSecrets(config), githubToken: "sandbox-token" };
-    if (!secrets.ledgerSigningKey) {
-      const key = await generateSigningKey(config.ledger.origin);
-      secrets.ledgerSigningKey = key.privateKey;
-      console.log(`demo: signing with a fresh key; verifier key: ${key.verifierKey}`);
-    }
-    const { verifierKey } = await parseSigningKey(secrets.ledgerSigningKey);
+    const signing = await resolveSigningKey(config, {
+      ...readSecrets(config),
+      githubToken: "sandbox-token",
+    });
     console.log(
       `demo: sandbox upstream at ${sandbox.pypiUrl} (scenario ${scenario.name}: ${scenario.description})`,
     );
-    const rt = await openRuntime(config, secrets);
+    const rt = await openRuntime(config, signing.secrets, { keySource: signing.source });
     try {
       const report = await auditOnce(rt, [...JOBS], []);
       printReport(report, "text", `${dir}/auditor.toml`);
       const verdict = await verifyLedger(folderSource(config.ledger.path), {
-        verifierKey,
+        verifierKey: rt.verifierKey!,
       });
       if (!verdict.ok) {
         console.error(

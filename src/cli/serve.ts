@@ -11,6 +11,7 @@ import { createApp } from "../web/app.tsx";
 import { RULES } from "../../rules/catalog.ts";
 import { registerCrons } from "../scheduler.ts";
 import { jsonLinesLogger } from "../log.ts";
+import { resolveSigningKey } from "./signing_key.ts";
 
 const HELP = `Usage: main.ts serve [--config FILE] [--port N] [--no-cron]
 
@@ -32,6 +33,7 @@ export async function serveStatusPage(
     ledger: rt.ledger,
     rules: [...RULES],
     sweepToken: rt.secrets.sweepToken,
+    verifierKey: rt.verifierKey,
     onSweep: opts.onSweep,
   });
   const server = Deno.serve({
@@ -63,7 +65,8 @@ export async function runServe(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError("--port: expected 0-65535");
   }
-  const rt = await openRuntime(config, readSecrets(config));
+  const signing = await resolveSigningKey(config, readSecrets(config));
+  const rt = await openRuntime(config, signing.secrets, { keySource: signing.source });
   try {
     // Crons are registered before Deno.serve starts (Deno Deploy requires it at start-up).
     const sweepAll = values["no-cron"] ? undefined : registerCrons(rt, jsonLinesLogger());
