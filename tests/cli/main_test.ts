@@ -85,11 +85,59 @@ Deno.test("an upstream that does not answer exits 3, one line per upstream, noth
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("audit without a signing key says how to make one (exit 2)", async () => {
+/** A config whose upstream is a local port nothing listens on (fails fast). */
+function unreachableConfig(extra = ""): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return `[upstream]\npypi = "http://127.0.0.1:${port}"\ngithub_api = "http://127.0.0.1:${port}"\n` +
+    `timeout_ms = 3000\n${extra}[[project]]\nname = "a"\n`;
+}
+
+Deno.test("first run without LEDGER_SIGNING_KEY: a 0600 key file is created, its verifier key printed, then reused", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
-  await Deno.writeTextFile(`${dir}/auditor.toml`, '[[project]]\nname = "a"\n');
+  await Deno.writeTextFile(`${dir}/auditor.toml`, unreachableConfig());
+  const first = await run(["audit", "--job", "pypi"], {}, dir);
+  assertEquals(first.code, 3, first.stderr);
+  const keyPath = `${dir}/ledger/data/signing.key`;
+  assertEquals((await Deno.stat(keyPath)).mode! & 0o777, 0o600);
+  const key = (await Deno.readTextFile(keyPath)).trim();
+  const verifierKey = (await Deno.readTextFile(`${dir}/ledger/data/vkey`)).trim();
+  assertStringIncludes(first.stderr, "created a signing key in ledger/data/signing.key");
+  assertStringIncludes(first.stderr, `verifier key ${verifierKey}`);
+  for (const out of [first.stdout, first.stderr]) assert(!out.includes(key.slice(-20)), out);
+  const second = await run(["audit", "--job", "pypi"], {}, dir);
+  assertEquals(second.code, 3, second.stderr);
+  assertEquals((await Deno.readTextFile(keyPath)).trim(), key);
+  assertStringIncludes(second.stderr, `signing with the key in ledger/data/signing.key`);
+  assert(!second.stderr.includes("created a signing key"), second.stderr);
+  // The environment variable still wins, and a key that did not sign the ledger is refused.
+  const other = await generateSigningKey("localhost/release-auditor");
+  const wrong = await run(
+    ["audit", "--job", "pypi"],
+    { LEDGER_SIGNING_KEY: other.privateKey },
+    dir,
+  );
+  assertEquals(wrong.code, 2, wrong.stderr);
+  assertEquals(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
+  assertStringIncludes(wrong.stderr, "LEDGER_SIGNING_KEY) does not match the ledger");
+  const size = (await Deno.stat(`${dir}/ledger/data/entries.jsonl`)).size;
+  const right = await run(["audit", "--job", "pypi"], { LEDGER_SIGNING_KEY: key }, dir);
+  assertEquals(right.code, 3, right.stderr);
+  assert(!right.stderr.includes("signing.key"), right.stderr);
+  assert((await Deno.stat(`${dir}/ledger/data/entries.jsonl`)).size > size);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the kv ledger store still needs LEDGER_SIGNING_KEY (one line, exit 2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  await Deno.writeTextFile(
+    `${dir}/auditor.toml`,
+    unreachableConfig('[ledger]\nstore = "kv"\n[state]\npath = "state.kv"\n'),
+  );
   const r = await run(["audit"], {}, dir);
   assertEquals(r.code, 2);
+  assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
   assertStringIncludes(r.stderr, "LEDGER_SIGNING_KEY is not set");
   await Deno.remove(dir, { recursive: true });
 });
