@@ -17,6 +17,7 @@ import { activeWaiver, findingId } from "../reconcile.ts";
 import { type AuditReport, renderSarif, renderText, type ReportedFinding } from "./report.ts";
 import { RULES } from "../../rules/catalog.ts";
 import { resolveSigningKey } from "./signing_key.ts";
+import { checkNetPermissions, permissionsFor, permissionsHint } from "./permissions.ts";
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3 } as const;
@@ -316,6 +317,10 @@ export async function runAudit(args: string[]): Promise<number> {
   }
   const config = await loadConfig(opts.config);
   selectProjects(config, opts.projects);
+  checkNetPermissions(
+    permissionsFor(config, "audit", opts.config).net,
+    permissionsHint(opts.config, "audit"),
+  );
   const signing = await resolveSigningKey(config, readSecrets(config));
   const rt = await openRuntime(config, signing.secrets, { keySource: signing.source });
   try {

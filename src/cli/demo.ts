@@ -21,7 +21,7 @@ import { openRuntime, UsageError } from "../runtime.ts";
 import { auditOnce, printReport } from "./audit.ts";
 import { folderSource, verifyLedger } from "../ledger/mod.ts";
 import { resolveSigningKey } from "./signing_key.ts";
-import { serveStatusPage } from "./serve.ts";
+import { checkPortFree, serveStatusPage } from "./serve.ts";
 
 const HELP = `Usage: main.ts demo [--once] [--port N] [--scenario NAME]
 
@@ -82,6 +82,7 @@ export async function runDemo(args: string[]): Promise<number> {
   if (!makeScenario) {
     throw new UsageError(`--scenario: expected one of ${Object.keys(DEMO_SCENARIOS).join(", ")}`);
   }
+  if (!values.once) checkPortFree("127.0.0.1", port);
   const dir = values.dir.replace(/\/+$/, "");
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(dir, { recursive: true });
