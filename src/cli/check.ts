@@ -199,7 +199,8 @@ async function checkConfigFor(opts: CheckOptions, dir: string): Promise<{ config
   console.error(`check: inferred from ${opts.pypi} (review before relying on it):`);
   for (const line of describeInference(inferred)) console.error(`check: ${line}`);
   console.error(
-    `check: the PyPI roles above are taken as the allow list; GitHub collaborators are not`,
+    "check: allow lists: the PyPI roles above; GitHub collaborators and admins are not " +
+      "inferred (each one is a finding to review)",
   );
   const { toml, config } = checkConfig(opts, inferred, dir);
   await Deno.writeTextFile(`${dir}/auditor.toml`, toml);

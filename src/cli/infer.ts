@@ -118,7 +118,7 @@ export function githubRepoOf(url: string): string | undefined {
   if (host !== "github.com") return undefined;
   const [owner, rawRepo] = u.pathname.split("/").filter(Boolean);
   if (!owner || !rawRepo || NOT_OWNERS.has(owner.toLowerCase())) return undefined;
-  const repo = rawRepo.replace(/\.git$/i, "");
+  const repo = rawRepo.replace(/@.*$/, "").replace(/\.git$/i, "");
   if (!OWNER_RE.test(owner) || !REPO_RE.test(repo) || repo === "." || repo === "..") {
     return undefined;
   }
