@@ -70,6 +70,7 @@ Deno.test("an upstream that does not answer exits 3, one line per upstream, noth
   await Deno.writeTextFile(
     `${dir}/auditor.toml`,
     `[upstream]\npypi = "http://127.0.0.1:${port}"\ngithub_api = "http://127.0.0.1:${port}"\ntimeout_ms = 3000\n` +
+      `file_hosts = ["127.0.0.1:${port}"]\n` +
       `[ledger]\npath = "ledger"\n[state]\npath = "state.kv"\nwork_dir = "work"\n` +
       `[[project]]\nname = "one"\n[[project]]\nname = "two"\n`,
   );
@@ -91,7 +92,7 @@ function unreachableConfig(extra = ""): string {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return `[upstream]\npypi = "http://127.0.0.1:${port}"\ngithub_api = "http://127.0.0.1:${port}"\n` +
-    `timeout_ms = 3000\n${extra}[[project]]\nname = "a"\n`;
+    `file_hosts = ["127.0.0.1:${port}"]\ntimeout_ms = 3000\n${extra}[[project]]\nname = "a"\n`;
 }
 
 Deno.test("first run without LEDGER_SIGNING_KEY: a 0600 key file is created, its verifier key printed, then reused", async () => {
@@ -140,4 +141,70 @@ Deno.test("the kv ledger store still needs LEDGER_SIGNING_KEY (one line, exit 2)
   assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
   assertStringIncludes(r.stderr, "LEDGER_SIGNING_KEY is not set");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a host missing from --allow-net stops audit before the sweep: exit 2, the hint, no ledger", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  await Deno.writeTextFile(
+    `${dir}/auditor.toml`,
+    '[upstream]\npypi = "https://pypi.internal.example"\n[[project]]\nname = "a"\n',
+  );
+  const started = Date.now();
+  const r = await run(["audit"], {}, dir);
+  assertEquals(r.code, 2, r.stderr);
+  assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assertStringIncludes(r.stderr, "network access to api.github.com, files.pythonhosted.org");
+  assertStringIncludes(r.stderr, "`deno task permissions --config auditor.toml --command audit`");
+  assert(Date.now() - started < 20_000);
+  // Nothing was written: no ledger, no key, no state.
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["auditor.toml"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a config the task may not read names the missing permission and the permissions task", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  await Deno.writeTextFile(`${dir}/other.toml`, '[[project]]\nname = "a"\n');
+  const out = await new Deno.Command(DENO, {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      `--allow-read=${MAIN}`,
+      MAIN,
+      "audit",
+      "--config",
+      "other.toml",
+    ],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 2, stderr);
+  assertEquals(
+    stderr.trim(),
+    "config: other.toml: cannot read config: read access is not granted (--allow-read); " +
+      "`deno task permissions --config other.toml` prints the flags it needs",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a busy --port fails before anything runs, naming the port (serve and demo, exit 2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  try {
+    await Deno.writeTextFile(`${dir}/auditor.toml`, unreachableConfig());
+    const serve = await run(["serve", "--port", String(port)], {}, dir);
+    assertEquals(serve.code, 2, serve.stderr);
+    assertEquals(serve.stderr.trim(), `error: --port: 127.0.0.1:${port} is already in use`);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["auditor.toml"]);
+    const demo = await run(["demo", "--port", String(port), "--dir", `${dir}/demo`], {}, dir);
+    assertEquals(demo.code, 2, demo.stderr);
+    assertStringIncludes(demo.stderr, `127.0.0.1:${port} is already in use`);
+    assert(!demo.stdout.includes("sweep"), demo.stdout);
+  } finally {
+    listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
