@@ -148,9 +148,36 @@ export function checkConfig(
   return { toml, config: parseConfig(toml, `${dir}/auditor.toml`) };
 }
 
+/**
+ * Run `fn` on `path`; a missing permission becomes one line naming the flag that grants it.
+ *
+ * @throws {UsageError}
+ * @example
+ * ```ts
+ * await withAccess("--dir", "/srv/check", "write", () => Deno.mkdir("/srv/check"));
+ * ```
+ */
+export async function withAccess<T>(
+  option: string,
+  path: string,
+  access: "read" | "write",
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(
+        `${option} ${path}: ${access} access is not granted; run with --allow-${access}=${path}`,
+      );
+    }
+    throw e;
+  }
+}
+
 async function workDir(dir: string | undefined): Promise<{ dir: string; temporary: boolean }> {
   if (dir) {
-    await Deno.mkdir(dir, { recursive: true });
+    await withAccess("--dir", dir, "write", () => Deno.mkdir(dir, { recursive: true }));
     return { dir, temporary: false };
   }
   await Deno.mkdir("out/check", { recursive: true });

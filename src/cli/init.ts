@@ -15,7 +15,13 @@ import { parseArgs } from "node:util";
 import { type Config, normalizeName, parseConfig } from "../config.ts";
 import { UsageError } from "../runtime.ts";
 import { inferProject, type Inferred } from "./infer.ts";
-import { checkProjectName, UPSTREAM_ARGS, type UpstreamOptions, upstreamOptions } from "./check.ts";
+import {
+  checkProjectName,
+  UPSTREAM_ARGS,
+  type UpstreamOptions,
+  upstreamOptions,
+  withAccess,
+} from "./check.ts";
 import { checkNetPermissions, netHost } from "./permissions.ts";
 import { reportError } from "./report_error.ts";
 
@@ -174,7 +180,7 @@ export async function runInit(args: string[]): Promise<number> {
   const names = positionals.map(checkProjectName);
   const upstream = upstreamOptions(values);
   const path = values.config;
-  const existing = await readExisting(path);
+  const existing = await withAccess("--config", path, "read", () => readExisting(path));
   const present = new Set(
     existing === null ? [] : parseConfig(existing, path).project.map((p) => normalizeName(p.name)),
   );
@@ -207,7 +213,7 @@ export async function runInit(args: string[]): Promise<number> {
     return worst;
   }
   const { text } = extendConfig(existing, path, upstream, inferred, new Date());
-  await Deno.writeTextFile(path, text);
+  await withAccess("--config", path, "write", () => Deno.writeTextFile(path, text));
   for (const p of inferred) {
     const publisher = p.publisher
       ? `publisher ${p.publisher.repository} ${p.publisher.workflow}`

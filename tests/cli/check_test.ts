@@ -159,6 +159,16 @@ Deno.test("check: no repository in the URLs, unknown project, missing --allow-ne
       denied.stderr,
       "network access to pypi.org, api.github.com, files.pythonhosted.org is not granted",
     );
+    const outside = `${dir}-outside`;
+    const noWrite = await runMain(
+      ["check", UNSIGNED, ...sandboxFlags(sandbox), "--dir", outside],
+      dir,
+    );
+    assertEquals(noWrite.code, 2, noWrite.stderr);
+    assertEquals(
+      noWrite.stderr.trim(),
+      `error: --dir ${outside}: write access is not granted; run with --allow-write=${outside}`,
+    );
     const usage = await runMain(["check"], dir);
     assertEquals(usage.code, 2);
     const bad = await runMain(["check", "../etc"], dir);
