@@ -57,6 +57,20 @@ export async function startCheckSandbox(): Promise<Sandbox> {
   return await startSandbox(await checkScenario());
 }
 
+/** Run `fn` with the check sandbox and a temporary folder, both cleaned up afterwards. */
+export async function withCheckSandbox(
+  fn: (sandbox: Sandbox, dir: string) => Promise<void>,
+): Promise<void> {
+  const sandbox = await startCheckSandbox();
+  const dir = await Deno.makeTempDir({ prefix: "check-init-test-" });
+  try {
+    await fn(sandbox, dir);
+  } finally {
+    await sandbox.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The result of a child `main.ts` run. */
 export interface Run {
   code: number;
@@ -64,30 +78,37 @@ export interface Run {
   stderr: string;
 }
 
-/** Run `main.ts ARGS` in a child with narrow flags: net 127.0.0.1, writes only under `dir`. */
-export async function runMain(args: string[], dir: string, net = "127.0.0.1"): Promise<Run> {
-  const out = await new Deno.Command(DENO, {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      `--allow-net=${net}`,
-      "--allow-read",
-      `--allow-write=${dir}`,
-      "--allow-env=GITHUB_TOKEN,LEDGER_SIGNING_KEY",
-      "--ignore-env=LOG_TOKENS,LOG_STREAM",
-      MAIN,
-      ...args,
-    ],
-    cwd: dir,
-    env: { NO_COLOR: "1", GITHUB_TOKEN: "sandbox-token" },
-    stdin: "null",
-  }).output();
+/** Run a child command to its end and decode its output. */
+export async function outputOf(command: Deno.Command): Promise<Run> {
+  const out = await command.output();
   return {
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr),
   };
+}
+
+/** Run `main.ts ARGS` in a child with narrow flags: net 127.0.0.1, writes only under `dir`. */
+export function runMain(args: string[], dir: string, net = "127.0.0.1"): Promise<Run> {
+  return outputOf(
+    new Deno.Command(DENO, {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        `--allow-net=${net}`,
+        "--allow-read",
+        `--allow-write=${dir}`,
+        "--allow-env=GITHUB_TOKEN,LEDGER_SIGNING_KEY",
+        "--ignore-env=LOG_TOKENS,LOG_STREAM",
+        MAIN,
+        ...args,
+      ],
+      cwd: dir,
+      env: { NO_COLOR: "1", GITHUB_TOKEN: "sandbox-token" },
+      stdin: "null",
+    }),
+  );
 }
 
 /** `--pypi` and `--github-api` pointing at a sandbox. */

@@ -10,8 +10,8 @@ import {
   NO_REPO,
   runMain,
   sandboxFlags,
-  startCheckSandbox,
   UNSIGNED,
+  withCheckSandbox,
 } from "./_check_scenario.ts";
 import { realdata } from "../_realdata.ts";
 
@@ -81,9 +81,7 @@ Deno.test("publisherFromProvenance: the GitHub publisher of a real Integrity API
 });
 
 Deno.test("check: infers repository and publisher from real provenance, runs every job, reports", async () => {
-  const sandbox = await startCheckSandbox();
-  const dir = await Deno.makeTempDir({ prefix: "check-test-" });
-  try {
+  await withCheckSandbox(async (sandbox, dir) => {
     const r = await runMain(
       ["check", ATTESTED, ...sandboxFlags(sandbox), "--format", "json", "--dir", `${dir}/w`],
       dir,
@@ -106,16 +104,11 @@ Deno.test("check: infers repository and publisher from real provenance, runs eve
     assertStringIncludes(toml, 'github = "trailofbits/pypi-attestations"');
     assertStringIncludes(toml, 'workflow = "release.yml"');
     assert((await Deno.stat(`${dir}/w/ledger/entries.jsonl`)).size > 0);
-  } finally {
-    await sandbox.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("check: without provenance the publisher is left to review; sarif and a temporary folder", async () => {
-  const sandbox = await startCheckSandbox();
-  const dir = await Deno.makeTempDir({ prefix: "check-test-" });
-  try {
+  await withCheckSandbox(async (sandbox, dir) => {
     const r = await runMain(
       ["check", UNSIGNED, ...sandboxFlags(sandbox), "--format", "sarif"],
       dir,
@@ -132,16 +125,11 @@ Deno.test("check: without provenance the publisher is left to review; sarif and 
     assert(rules.includes("provenance/missing"), rules.join(", "));
     // The temporary working folder is gone.
     assertEquals([...Deno.readDirSync(`${dir}/out/check`)], []);
-  } finally {
-    await sandbox.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("check: no repository in the URLs, unknown project, missing --allow-net: one line, exit 2", async () => {
-  const sandbox = await startCheckSandbox();
-  const dir = await Deno.makeTempDir({ prefix: "check-test-" });
-  try {
+  await withCheckSandbox(async (sandbox, dir) => {
     const none = await runMain(["check", NO_REPO, ...sandboxFlags(sandbox)], dir);
     assertEquals(none.code, 2, none.stderr);
     assertEquals(none.stderr.trim().split("\n").length, 1, none.stderr);
@@ -173,8 +161,5 @@ Deno.test("check: no repository in the URLs, unknown project, missing --allow-ne
     assertEquals(usage.code, 2);
     const bad = await runMain(["check", "../etc"], dir);
     assertEquals(bad.code, 2);
-  } finally {
-    await sandbox.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

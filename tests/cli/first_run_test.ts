@@ -6,6 +6,7 @@
  */
 import { DENO } from "../_deno.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { outputOf } from "./_check_scenario.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const COPIED = ["main.ts", "deno.json", "deno.lock", "auditor.toml", "src", "jobs", "rules"];
@@ -26,7 +27,7 @@ function closedPort(): number {
   return port;
 }
 
-async function task(dir: string, proxyPort: number) {
+function task(dir: string, proxyPort: number) {
   const env: Record<string, string> = {
     NO_COLOR: "1",
     HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`,
@@ -37,18 +38,15 @@ async function task(dir: string, proxyPort: number) {
     const value = Deno.env.get(name);
     if (value) env[name] = value;
   }
-  const out = await new Deno.Command(DENO, {
-    args: ["task", "--quiet", "audit", "--job", "pypi"],
-    cwd: dir,
-    env,
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  return outputOf(
+    new Deno.Command(DENO, {
+      args: ["task", "--quiet", "audit", "--job", "pypi"],
+      cwd: dir,
+      env,
+      clearEnv: true,
+      stdin: "null",
+    }),
+  );
 }
 
 Deno.test("deno task audit on a fresh copy, no key, upstream unreachable: exit 3, 0600 key file, verifier key printed, then reused", async () => {

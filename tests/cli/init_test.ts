@@ -9,8 +9,8 @@ import {
   NO_REPO,
   runMain,
   sandboxFlags,
-  startCheckSandbox,
   UNSIGNED,
+  withCheckSandbox,
 } from "./_check_scenario.ts";
 
 const MINE = `# my own config: this comment stays
@@ -24,9 +24,7 @@ default_branch = "trunk"
 `;
 
 Deno.test("init: writes a new auditor.toml with inferred entries and review comments", async () => {
-  const sandbox = await startCheckSandbox();
-  const dir = await Deno.makeTempDir({ prefix: "init-test-" });
-  try {
+  await withCheckSandbox(async (sandbox, dir) => {
     const r = await runMain(["init", ATTESTED, UNSIGNED, ...sandboxFlags(sandbox)], dir);
     assertEquals(r.code, 0, r.stderr);
     assertStringIncludes(r.stderr, `init: wrote auditor.toml`);
@@ -58,16 +56,11 @@ Deno.test("init: writes a new auditor.toml with inferred entries and review comm
     const audit = await runMain(["audit", "--job", "pypi", "--format", "json"], dir);
     assert([0, 1].includes(audit.code), audit.stderr);
     assertEquals(JSON.parse(audit.stdout).sweeps[0].job, "pypi");
-  } finally {
-    await sandbox.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("init: extends an existing file, leaving its text and its projects as they are", async () => {
-  const sandbox = await startCheckSandbox();
-  const dir = await Deno.makeTempDir({ prefix: "init-test-" });
-  try {
+  await withCheckSandbox(async (sandbox, dir) => {
     await Deno.writeTextFile(`${dir}/mine.toml`, MINE);
     const r = await runMain(
       ["init", UNSIGNED, ATTESTED, "--config", "mine.toml", ...sandboxFlags(sandbox)],
@@ -88,16 +81,11 @@ Deno.test("init: extends an existing file, leaving its text and its projects as 
     );
     assertEquals(again.code, 0, again.stderr);
     assertEquals(await Deno.readTextFile(`${dir}/mine.toml`), text);
-  } finally {
-    await sandbox.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("init: a project whose URLs name no repository writes nothing (one line, exit 2)", async () => {
-  const sandbox = await startCheckSandbox();
-  const dir = await Deno.makeTempDir({ prefix: "init-test-" });
-  try {
+  await withCheckSandbox(async (sandbox, dir) => {
     await Deno.writeTextFile(`${dir}/auditor.toml`, MINE);
     const r = await runMain(["init", ATTESTED, NO_REPO, ...sandboxFlags(sandbox)], dir);
     assertEquals(r.code, 2, r.stderr);
@@ -120,8 +108,5 @@ Deno.test("init: a project whose URLs name no repository writes nothing (one lin
     ], dir);
     assertEquals(broken.code, 2);
     assertStringIncludes(broken.stderr, "project[0].name");
-  } finally {
-    await sandbox.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

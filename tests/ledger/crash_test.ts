@@ -1,4 +1,5 @@
 import { DENO } from "../_deno.ts";
+import { concatBytes } from "../../src/bytes.ts";
 import { KEYS } from "./_conformance.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { folderSource, openLedger, openLedgerReader, verifyLedger } from "../../src/ledger/mod.ts";
@@ -62,13 +63,7 @@ async function killAfterAcks(child: Deno.ChildProcess, k: number): Promise<Uint8
     }
   }
   if (!killed) child.kill("SIGKILL");
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 Deno.test("crash: SIGKILL at random moments loses no acknowledged entry and leaves a verifiable ledger", async () => {
