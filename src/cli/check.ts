@@ -200,7 +200,10 @@ export async function runCheck(args: string[]): Promise<number> {
     const rt = await openRuntime(probe.config, signing.secrets, { keySource: signing.source });
     try {
       const report = await auditOnce(rt, [...JOBS], []);
-      printReport(report, opts.format, `${dir}/auditor.toml`);
+      // JSON carries what was inferred beside the report (the audit report's fields unchanged).
+      if (opts.format === "json") {
+        console.log(JSON.stringify({ ...report, inferred: probe.inferred }, null, 2));
+      } else printReport(report, opts.format, `${dir}/auditor.toml`);
       for (const line of incompleteLines(report)) console.error(line);
       if (!temporary) console.error(`check: ledger, state and config kept in ${dir}`);
       return exitCodeFor(report, opts.failOn);
@@ -213,7 +216,10 @@ export async function runCheck(args: string[]): Promise<number> {
 }
 
 /** Infer, say what was inferred (stderr), and write the config `check` runs with. */
-async function checkConfigFor(opts: CheckOptions, dir: string): Promise<{ config: Config }> {
+async function checkConfigFor(
+  opts: CheckOptions,
+  dir: string,
+): Promise<{ config: Config; inferred: Inferred }> {
   const hosts = [netHost(opts.pypi), netHost(opts.githubApi), ...opts.fileHosts];
   checkNetPermissions(hosts, `run it with --allow-net=${[...new Set(hosts)].join(",")}`);
   const kv = await Deno.openKv(":memory:");
@@ -231,5 +237,5 @@ async function checkConfigFor(opts: CheckOptions, dir: string): Promise<{ config
   );
   const { toml, config } = checkConfig(opts, inferred, dir);
   await Deno.writeTextFile(`${dir}/auditor.toml`, toml);
-  return { config };
+  return { config, inferred };
 }

@@ -94,6 +94,11 @@ Deno.test("check: infers repository and publisher from real provenance, runs eve
     );
     const report = JSON.parse(r.stdout);
     assertEquals(report.sweeps.map((s: { job: string }) => s.job).sort(), [...JOBS].sort());
+    assertEquals(report.inferred.repository.repo, "trailofbits/pypi-attestations");
+    assertEquals(report.inferred.publisher, {
+      repository: "trailofbits/pypi-attestations",
+      workflow: "release.yml",
+    });
     // The inferred publisher is what the provenance names: the real signature verifies against it.
     const provenance = report.findings.filter((f: { rule: string }) =>
       f.rule.startsWith("provenance/")
