@@ -72,16 +72,27 @@ async function readKey(path: string): Promise<KeyFile | null> {
   }
 }
 
+async function writeFile(path: string, text: string): Promise<void> {
+  using f = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  await Deno.chmod(path, 0o600);
+  const bytes = new TextEncoder().encode(text);
+  let done = 0;
+  while (done < bytes.length) done += await f.write(bytes.subarray(done));
+  await f.sync();
+}
+
+/** Create `path` holding `text` unless it exists (false then); never half-written. */
 async function writeNew(path: string, text: string): Promise<boolean> {
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    {
-      using f = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-      await f.write(new TextEncoder().encode(text));
-      await f.sync();
+    await writeFile(tmp, text);
+    try {
+      await Deno.link(tmp, path);
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) throw e;
+      // A file system without hard links: create the file in place (exclusively).
+      await writeFile(path, text);
     }
-    await Deno.chmod(tmp, 0o600);
-    await Deno.link(tmp, path);
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) return false;
