@@ -10,6 +10,7 @@ import { openRuntime, type Runtime, UsageError } from "../runtime.ts";
 import { createApp } from "../web/app.tsx";
 import { RULES } from "../../rules/catalog.ts";
 import { registerCrons } from "../scheduler.ts";
+import { JOB_REGISTRY } from "../../jobs/mod.ts";
 import { jsonLinesLogger } from "../log.ts";
 import { resolveSigningKey } from "./signing_key.ts";
 import { reportError } from "./report_error.ts";
@@ -102,7 +103,9 @@ export async function runServe(args: string[]): Promise<number> {
   const rt = await openRuntime(config, signing.secrets, { keySource: signing.source });
   try {
     // Crons are registered before Deno.serve starts (Deno Deploy requires it at start-up).
-    const sweepAll = values["no-cron"] ? undefined : registerCrons(rt, jsonLinesLogger());
+    const sweepAll = values["no-cron"]
+      ? undefined
+      : registerCrons(rt, JOB_REGISTRY, jsonLinesLogger());
     await serveStatusPage(rt, {
       port,
       hostname: config.status.hostname,

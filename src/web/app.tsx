@@ -33,7 +33,7 @@ import { HomePage } from "./views/home.tsx";
 import { FindingPage, ProjectPage } from "./views/project.tsx";
 import { LedgerPage } from "./views/ledger.tsx";
 import { AccessPage } from "./views/access.tsx";
-import { accessAt, type TimedEvent } from "../../jobs/access.ts";
+import { accessAt, type TimedEvent } from "../state/access_at.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
