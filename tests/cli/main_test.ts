@@ -208,3 +208,20 @@ Deno.test("a busy --port fails before anything runs, naming the port (serve and 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve checks its own hosts too (a webhook host missing from --allow-net): exit 2, serve hint", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-test-" });
+  await Deno.writeTextFile(
+    `${dir}/auditor.toml`,
+    unreachableConfig() + '[[status.webhook]]\nurl = "https://hooks.example.com/x"\n',
+  );
+  const r = await run(["serve", "--port", "0"], {}, dir);
+  assertEquals(r.code, 2, r.stderr);
+  assertEquals(
+    r.stderr.trim(),
+    "error: network access to hooks.example.com is not granted (--allow-net): " +
+      "`deno task permissions --config auditor.toml --command serve` prints the flags this config needs",
+  );
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["auditor.toml"]);
+  await Deno.remove(dir, { recursive: true });
+});
