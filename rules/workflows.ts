@@ -215,18 +215,21 @@ export function checkPermissions(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[
 export function checkIdToken(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
-    if (!grantsWrite(job.permissions, "id-token") || job.permissions === "write-all") continue;
+    // A job without its own `permissions:` runs with the workflow's (GitHub does not merge them).
+    const perms = job.permissions ?? wf.permissions;
+    // `write-all` is reported by `workflows/permissions-write`.
+    if (!grantsWrite(perms, "id-token") || perms === "write-all") continue;
     // Exempt: the publish job; jobs gated by an environment (PyPI can bind the publisher to
     // it, and the environment rules check its protection); attestation-only jobs (no scripts).
     if (isPublishJob(job) || job.environment || isAttestationOnlyJob(job)) continue;
     out.push(finding(M.ID_TOKEN_OUTSIDE_PUBLISH, {
       subject: `${where(wf, job)}#id-token`,
       scope,
-      message: `Job ${
-        clip(job.id, 80)
-      } can mint an OIDC token but is not the publish job and has no environment: code it runs could publish.`,
+      message: `Job ${clip(job.id, 80)} can mint an OIDC token${
+        job.permissions === undefined ? " (inherited from the workflow's permissions)" : ""
+      } but is not the publish job and has no environment: code it runs could publish.`,
       evidence: {
-        observed: job.permissions,
+        observed: perms,
         expected: "id-token: write only in the publish job",
         ...lineOf(job),
       },

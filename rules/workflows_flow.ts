@@ -181,6 +181,9 @@ export function checkEnvFileInjection(wf: Workflow, scope = WORKFLOW_SCOPE): Fin
   return out;
 }
 
+const MATRIX_UNSECURE =
+  /"ACTIONS_ALLOW_UNSECURE_COMMANDS"\s*:\s*(true|1|"\s*(true|1|yes)\s*")\s*[,}]/i;
+
 const truthy = (v: string | undefined) => v !== undefined && /^\s*(true|1|yes)\s*$/i.test(v);
 
 /**
@@ -205,7 +208,9 @@ export function checkUnsecureCommands(wf: Workflow, scope = WORKFLOW_SCOPE): Fin
     }));
   if (hit(wf.env)) add(wf.path, {});
   for (const job of wf.jobs) {
-    if (hit(job.env)) add(where(wf, job), lineOf(job));
+    // A matrix entry carrying the variable only exists to be spread into an `env:`
+    // (`env: ${{ matrix.env }}`), which the model cannot see as a mapping.
+    if (hit(job.env) || MATRIX_UNSECURE.test(job.matrix ?? "")) add(where(wf, job), lineOf(job));
     for (const step of job.steps) if (hit(step.env)) add(where(wf, job, step), lineOf(job, step));
   }
   return out;

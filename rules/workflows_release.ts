@@ -186,6 +186,28 @@ const TOKEN_ENV =
   /^(TWINE_PASSWORD|TWINE_USERNAME|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|FLIT_PASSWORD|HATCH_INDEX_AUTH|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD)$/;
 const TOKEN_FLAG = /(\s-p\s|--password[\s=]|--token[\s=]|-u\s+__token__|\s-t\s)/;
 const TOOL = /\b(twine|uv|poetry|flit|hatch|pdm|maturin)(==[\w.]+)?\s+(upload|publish)\b/i;
+
+/** The first upload-credential variable (TWINE_PASSWORD, UV_PUBLISH_TOKEN...) set from secrets. */
+function storedCredential(env: Record<string, string>): string | undefined {
+  return Object.entries(env).find(([k, v]) =>
+    TOKEN_ENV.test(k) && k !== "TWINE_USERNAME" && SECRET_REF.test(v)
+  )?.[0];
+}
+
+/**
+ * The upload credential from secrets a script step receives without a visible upload command:
+ * from its own `env:`, or (reported once, on the job's first script, when no step of the job
+ * uploads visibly) from the job's or workflow's `env:`.
+ */
+function handedCredential(wf: Workflow, job: WorkflowJob, step: WorkflowStep): string | undefined {
+  if (step.run === undefined) return undefined;
+  const own = storedCredential(step.env);
+  if (own) return own;
+  const first = job.steps.find((s) => s.run !== undefined);
+  if (first !== step || job.steps.some((s) => publishesInScript(s.run))) return undefined;
+  return storedCredential({ ...wf.env, ...job.env });
+}
+
 /** Tools that mint a PyPI token from the job's OIDC token themselves. */
 const OIDC_TOOLS = new Set(["uv", "pdm", "maturin"]);
 
@@ -207,14 +229,16 @@ export function tokenUpload(
     const pw = step.with.password;
     return pw && pw.trim() !== "" ? "gh-action-pypi-publish with password:" : undefined;
   }
-  if (!publishesInScript(step.run)) return undefined;
+  if (!publishesInScript(step.run)) {
+    // An upload credential from secrets handed to a script (`run: scripts/publish` with
+    // TWINE_PASSWORD) is a token-based upload even when the upload command is not visible.
+    const handed = handedCredential(wf, job, step);
+    return handed ? `${handed} from secrets handed to a script` : undefined;
+  }
   const run = code(step.run);
   const env = stepEnv(wf, job, step);
-  for (const [k, v] of Object.entries(env)) {
-    if (TOKEN_ENV.test(k) && SECRET_REF.test(v) && k !== "TWINE_USERNAME") {
-      return `${k} from secrets`;
-    }
-  }
+  const credential = storedCredential(env);
+  if (credential) return `${credential} from secrets`;
   if (TOKEN_FLAG.test(` ${run} `) && SECRET_REF.test(run)) return "credential flag from secrets";
   const tool = TOOL.exec(run)?.[1].toLowerCase();
   if (!tool) return undefined;
@@ -222,9 +246,9 @@ export function tokenUpload(
   if (job.steps.some((s) => /oidc\/mint-token/.test(s.run ?? ""))) return undefined;
   if (OIDC_TOOLS.has(tool)) {
     if (/--trusted-publishing[\s=]+(always|automatic)/.test(run)) return undefined;
-    const credential = TOKEN_FLAG.test(` ${run} `) ||
+    const given = TOKEN_FLAG.test(` ${run} `) ||
       Object.keys(env).some((k) => TOKEN_ENV.test(k) && k !== "TWINE_USERNAME");
-    if (!credential && grantsWrite(job.permissions ?? wf.permissions, "id-token")) {
+    if (!given && grantsWrite(job.permissions ?? wf.permissions, "id-token")) {
       return undefined;
     }
     return `${tool} publish without trusted publishing`;

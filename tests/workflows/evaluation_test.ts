@@ -1,0 +1,146 @@
+/**
+ * Reproductions of the rule gaps found by the blind evaluation of tests/workflows/EVALUATION.md
+ * (real public workflows, labelled before the rules ran). Each case is written for this suite,
+ * with a near miss that must stay clean.
+ */
+import assert from "node:assert/strict";
+import { only } from "../rules/_workflow_fixtures.ts";
+
+const CO = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8";
+const PUB = "pypa/gh-action-pypi-publish@76f52bc884231f62b9a034ebfe128415bbaabdfc";
+
+Deno.test("id-token-outside-publish: a build job inheriting the workflow's id-token: write", () => {
+  const text = (buildPermissions: string) =>
+    `on:
+  push:
+    tags: ["v*"]
+permissions:
+  contents: read
+  id-token: write
+jobs:
+  build:
+    runs-on: ubuntu-latest
+${buildPermissions}    steps:
+      - uses: ${CO}
+        with:
+          persist-credentials: false
+      - run: python -m build
+  publish:
+    needs: build
+    runs-on: ubuntu-latest
+    environment: pypi
+    steps:
+      - uses: ${PUB}
+`;
+  const inherited = only("id-token-outside-publish", text(""));
+  assert.deepEqual(inherited.map((f) => f.subject), ["t.yml#build#id-token"]);
+  assert.match(inherited[0].message, /inherited from the workflow's permissions/);
+  // A job with its own permissions does not inherit the workflow's (GitHub does not merge them).
+  assert.deepEqual(
+    only("id-token-outside-publish", text("    permissions:\n      contents: read\n")),
+    [],
+  );
+});
+
+Deno.test("id-token-outside-publish: an inherited write-all is left to permissions-write", () => {
+  const text = `on: push
+permissions: write-all
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make lint
+`;
+  assert.deepEqual(only("id-token-outside-publish", text), []);
+  assert.equal(only("permissions-write", text).length, 1);
+});
+
+const scriptRelease = (env: string, run = "./scripts/release") =>
+  `on:
+  push:
+    tags: ["*"]
+permissions: {}
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    environment: pypi
+    steps:
+      - uses: ${CO}
+        with:
+          persist-credentials: false
+      - name: Build and upload
+        run: ${run}
+        env:
+${env}`;
+
+Deno.test("token-upload: an upload credential from secrets handed to a release script", () => {
+  const hit = only(
+    "token-upload",
+    scriptRelease(
+      "          TWINE_USERNAME: __token__\n          TWINE_PASSWORD: ${{ secrets.PYPI }}\n",
+    ),
+  );
+  assert.deepEqual(hit.map((f) => f.subject), ["t.yml#release/steps[1]#token-upload"]);
+  assert.match(hit[0].message, /TWINE_PASSWORD from secrets handed to a script/);
+  assert.equal(
+    only("token-upload", scriptRelease("          UV_PUBLISH_TOKEN: ${{ secrets.UV }}\n")).length,
+    1,
+  );
+  // Not a credential, or not from secrets: no finding.
+  assert.deepEqual(
+    only("token-upload", scriptRelease("          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n")),
+    [],
+  );
+  assert.deepEqual(
+    only("token-upload", scriptRelease("          TWINE_USERNAME: __token__\n")),
+    [],
+  );
+});
+
+Deno.test("token-upload: a job-level credential is reported once, where it is visibly used", () => {
+  const jobEnv = (second: string) =>
+    `on: release
+permissions: {}
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    env:
+      TWINE_PASSWORD: \${{ secrets.PYPI }}
+    steps:
+      - run: python -m build
+      - run: ${second}
+`;
+  // No visible upload: the first script that receives the credential.
+  assert.deepEqual(
+    only("token-upload", jobEnv("./scripts/upload")).map((f) => f.subject),
+    ["t.yml#release/steps[0]#token-upload"],
+  );
+  // A visible `twine upload`: that step only.
+  assert.deepEqual(
+    only("token-upload", jobEnv("twine upload dist/*")).map((f) => f.subject),
+    ["t.yml#release/steps[1]#token-upload"],
+  );
+});
+
+Deno.test("unsecure-commands: switched on through a matrix entry spread into env", () => {
+  const text = (value: string) =>
+    `on: pull_request
+permissions: {}
+jobs:
+  legacy:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        env:
+          - ACTIONS_ALLOW_UNSECURE_COMMANDS: ${value}
+    steps:
+      - run: echo "::add-path::/opt/tool"
+        env: \${{ matrix.env }}
+`;
+  assert.deepEqual(
+    only("unsecure-commands", text("true")).map((f) => f.subject),
+    ["t.yml#legacy#unsecure-commands"],
+  );
+  assert.equal(only("unsecure-commands", text('"true"')).length, 1);
+  assert.deepEqual(only("unsecure-commands", text("false")), []);
+});
