@@ -251,6 +251,8 @@ export function checkPublishEnvironment(
   expected: string | undefined,
   scope = WORKFLOW_SCOPE,
 ): Finding[] {
+  // A composite action has no environment of its own: the calling job's is what counts.
+  if (wf.kind !== "workflow") return [];
   const out: Finding[] = [];
   for (const job of wf.jobs.filter(isPublishJob)) {
     const env = job.environment;

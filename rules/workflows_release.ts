@@ -129,6 +129,13 @@ export function cacheUse(step: WorkflowStep, wf?: Workflow): string | undefined 
     }
     return undefined;
   }
+  if (name === "docker/setup-buildx-action") {
+    // Only a downloaded buildx (`version:` given) is cached; the runner's own is not.
+    const version = (step.with.version ?? "").trim();
+    return version !== "" && isOn(step.with["cache-binary"], true, tagOnly)
+      ? `${name} (cache-binary on by default, version ${clip(version, 40)})`
+      : undefined;
+  }
   if (name === "docker/build-push-action" || name === "docker/bake-action") {
     const from = `${step.with["cache-from"] ?? ""} ${step.with.set ?? ""}`;
     return /type\s*=\s*gha/i.test(from) ? `${name} cache-from type=gha` : undefined;

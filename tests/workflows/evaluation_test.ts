@@ -144,3 +144,55 @@ jobs:
   assert.equal(only("unsecure-commands", text('"true"')).length, 1);
   assert.deepEqual(only("unsecure-commands", text("false")), []);
 });
+
+Deno.test("publish-without-environment: not judged in a composite action (the caller's job has it)", () => {
+  const action = `name: upload
+description: upload dists
+runs:
+  using: composite
+  steps:
+    - uses: ${PUB}
+      with:
+        password: \${{ inputs.token }}
+`;
+  assert.deepEqual(only("publish-without-environment", action), []);
+  // The token upload inside the action is still reported.
+  assert.equal(only("token-upload", action).length, 1);
+  // The same publishing step in a workflow job without environment is.
+  const workflow = `on: release
+permissions: {}
+jobs:
+  upload:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${PUB}
+`;
+  assert.equal(only("publish-without-environment", workflow).length, 1);
+});
+
+Deno.test("cache-in-release: setup-buildx-action caches a downloaded buildx", () => {
+  const BUILDX = "docker/setup-buildx-action@e468171a9de216ec08956ac3ada2f0791b6bd435";
+  const release = (withBlock: string) =>
+    `on:
+  release:
+    types: [published]
+permissions: {}
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${BUILDX}
+${withBlock}`;
+  const hit = only("cache-in-release", release("        with:\n          version: v0.19.3\n"));
+  assert.equal(hit.length, 1);
+  assert.match(hit[0].message, /setup-buildx-action/);
+  // Switched off, or no download (the runner's own buildx): nothing restored.
+  assert.deepEqual(
+    only(
+      "cache-in-release",
+      release("        with:\n          version: v0.19.3\n          cache-binary: false\n"),
+    ),
+    [],
+  );
+  assert.deepEqual(only("cache-in-release", release("")), []);
+});
