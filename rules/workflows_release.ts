@@ -43,7 +43,10 @@ import {
   OUTSIDER_EVENTS,
   privileged,
   publishesInScript,
+  SECRET_REF,
   stepEnv,
+  storedCredential,
+  TOKEN_ENV,
   UNTRUSTED_REF,
   where,
   WORKFLOW_SCOPE,
@@ -76,9 +79,25 @@ function tagOnlyRelease(wf: Workflow | undefined): boolean {
   return !releaseBranch && (wf.pushTags.length > 0 || wf.events.includes("release"));
 }
 
+/** Events on which setup-uv v10+ switches its automatic cache off. */
+const UV_AUTO_OFF = new Set(["pull_request_target", "workflow_run", "release"]);
+
+/**
+ * Whether setup-uv caches when `enable-cache` is absent or `auto`: off before v5, on (on
+ * GitHub-hosted runners) from v5, and from v10 off on pull_request_target, workflow_run and
+ * release events only. A SHA without a version comment is taken as v5-v9 (cache on).
+ */
+function setupUvDefault(step: WorkflowStep, wf?: Workflow): boolean {
+  const major = stepMajor(step);
+  if (major === undefined) return true;
+  if (major < 5) return false;
+  if (major < 10) return true;
+  return wf !== undefined && wf.events.some((e) => !UV_AUTO_OFF.has(e));
+}
+
 type CacheSpec =
   | { always: true }
-  | { input: string; dflt: boolean | ((step: WorkflowStep) => boolean) }
+  | { input: string; dflt: boolean | ((step: WorkflowStep, wf?: Workflow) => boolean) }
   | { optOut: string };
 
 /** Cache-aware actions (key lower case), and how their cache is switched. */
@@ -89,7 +108,7 @@ const CACHE_PROVIDERS: Readonly<Record<string, CacheSpec>> = {
   "actions/setup-java": { input: "cache", dflt: false },
   "actions/setup-dotnet": { input: "cache", dflt: false },
   "actions/setup-go": { input: "cache", dflt: (s) => (stepMajor(s) ?? 4) >= 4 },
-  "astral-sh/setup-uv": { input: "enable-cache", dflt: (s) => (stepMajor(s) ?? 0) < 10 },
+  "astral-sh/setup-uv": { input: "enable-cache", dflt: setupUvDefault },
   "swatinem/rust-cache": { optOut: "lookup-only" },
   "mozilla-actions/sccache-action": { always: true },
   "pyo3/maturin-action": { input: "sccache", dflt: false },
@@ -146,8 +165,10 @@ export function cacheUse(step: WorkflowStep, wf?: Workflow): string | undefined 
   if ("optOut" in spec) {
     return isOn(step.with[spec.optOut], false) ? undefined : `${name} (${spec.optOut} not set)`;
   }
-  const dflt = typeof spec.dflt === "function" ? spec.dflt(step) : spec.dflt;
-  const v = step.with[spec.input];
+  const dflt = typeof spec.dflt === "function" ? spec.dflt(step, wf) : spec.dflt;
+  // `auto` is the action's own default (setup-uv), whatever that is for this version.
+  const given = step.with[spec.input];
+  const v = given?.trim().toLowerCase() === "auto" ? undefined : given;
   if (!isOn(v, dflt, tagOnly)) return undefined;
   return v === undefined
     ? `${name} (${spec.input} on by default)`
@@ -188,18 +209,8 @@ export function checkReleaseCache(wf: Workflow, scope = WORKFLOW_SCOPE): Finding
   return out;
 }
 
-const SECRET_REF = /\$\{\{[^}]*\bsecrets\./i;
-const TOKEN_ENV =
-  /^(TWINE_PASSWORD|TWINE_USERNAME|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|FLIT_PASSWORD|HATCH_INDEX_AUTH|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD)$/;
 const TOKEN_FLAG = /(\s-p\s|--password[\s=]|--token[\s=]|-u\s+__token__|\s-t\s)/;
 const TOOL = /\b(twine|uv|poetry|flit|hatch|pdm|maturin)(==[\w.]+)?\s+(upload|publish)\b/i;
-
-/** The first upload-credential variable (TWINE_PASSWORD, UV_PUBLISH_TOKEN...) set from secrets. */
-function storedCredential(env: Record<string, string>): string | undefined {
-  return Object.entries(env).find(([k, v]) =>
-    TOKEN_ENV.test(k) && k !== "TWINE_USERNAME" && SECRET_REF.test(v)
-  )?.[0];
-}
 
 /**
  * The upload credential from secrets a script step receives without a visible upload command:
@@ -383,6 +394,14 @@ const BOT_ACTOR = new RegExp(
   "i",
 );
 
+const AUTHOR_CHECK = /github\.event\.pull_request\.user\.login\s*==\s*['"][^'"]*\[bot\]['"]/i;
+
+/**
+ * True when a condition also requires the pull request's author to be the bot, with no `||`
+ * that would let the actor test alone pass (the check the remediation recommends).
+ */
+const checksAuthor = (cond: string): boolean => AUTHOR_CHECK.test(cond) && !/\|\|/.test(cond);
+
 /**
  * `workflows/bot-condition`: a job or step `if:` that trusts `github.actor` being a bot.
  *
@@ -402,9 +421,11 @@ export function checkBotCondition(wf: Workflow, scope = WORKFLOW_SCOPE): Finding
       message: `Job ${clip(job.id, 80)} is gated on a bot's name (${clip(cond.trim(), 120)}).`,
       evidence: { observed: clip(cond, 300), ...lineOf(job, step) },
     }));
+  const trusts = (cond: string | undefined): cond is string =>
+    cond !== undefined && BOT_ACTOR.test(cond) && !checksAuthor(cond);
   for (const job of wf.jobs) {
-    if (job.if && BOT_ACTOR.test(job.if)) add(job, undefined, job.if);
-    for (const step of job.steps) if (step.if && BOT_ACTOR.test(step.if)) add(job, step, step.if);
+    if (trusts(job.if)) add(job, undefined, job.if);
+    for (const step of job.steps) if (trusts(step.if)) add(job, step, step.if);
   }
   return out;
 }

@@ -196,3 +196,131 @@ ${withBlock}`;
   );
   assert.deepEqual(only("cache-in-release", release("")), []);
 });
+
+const UV = "astral-sh/setup-uv@20cfd1bf945f4377ade1205e4dbc17946fc9a30d";
+
+Deno.test("cache-in-release: setup-uv's default cache depends on its major version and the event", () => {
+  const wf = (on: string, comment: string, withBlock = "") =>
+    `on:
+${on}
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${UV} # ${comment}
+${withBlock}      - run: uv build
+`;
+  const tags = '  push:\n    tags: ["v*"]';
+  const release = "  release:\n    types: [published]";
+  const count = (text: string) => only("cache-in-release", text).length;
+  assert.equal(count(wf(tags, "v3.2.0")), 0, "before v5 the cache is opt-in");
+  assert.equal(count(wf(tags, "v6.0.0")), 1, "v5 to v9: on by default");
+  assert.equal(count(wf(tags, "v10.0.1")), 1, "v10: still on for tag pushes");
+  assert.equal(count(wf(release, "v10.0.1")), 0, "v10: off on release events");
+  assert.equal(
+    count(wf(`${release}\n  workflow_dispatch:`, "v10.0.1")),
+    1,
+    "v10: on again when another trigger can run the release",
+  );
+  // `auto` is the default, whatever it means for that version.
+  const auto = "        with:\n          enable-cache: auto\n";
+  assert.equal(count(wf(release, "v10.0.1", auto)), 0);
+  assert.equal(count(wf(tags, "v6.0.0", auto)), 1);
+  assert.equal(count(wf(tags, "v3.2.0", "        with:\n          enable-cache: true\n")), 1);
+});
+
+Deno.test("publish job: a release script handed TWINE_PASSWORD is one, even off a tag trigger", () => {
+  const text = (environment: string) =>
+    `on: [push, workflow_dispatch]
+jobs:
+  release:
+    if: startsWith(github.ref, 'refs/tags/')
+    runs-on: ubuntu-latest
+${environment}    steps:
+      - run: python -m pip install tox
+      - run: tox -e release
+        env:
+          TWINE_PASSWORD: \${{ secrets.PYPI_TOKEN }}
+`;
+  assert.equal(only("publish-without-environment", text("")).length, 1);
+  // Publishing makes it a release workflow, whose secrets belong in an environment.
+  assert.equal(only("secrets-outside-environment", text("")).length, 1);
+  const protectedJob = text("    environment: pypi\n");
+  assert.deepEqual(only("publish-without-environment", protectedJob), []);
+  assert.deepEqual(only("secrets-outside-environment", protectedJob), []);
+});
+
+Deno.test("bot-condition: not when the pull request's author and head repository are checked too", () => {
+  const text = (cond: string) =>
+    `on: pull_request_target
+permissions: {}
+jobs:
+  merge:
+    if: ${cond}
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo ok
+`;
+  const author =
+    "github.event.pull_request.user.login == 'dependabot[bot]' && github.repository == github.event.pull_request.head.repo.full_name";
+  assert.deepEqual(
+    only("bot-condition", text(`github.actor == 'dependabot[bot]' && ${author}`)),
+    [],
+  );
+  // An `||` lets the spoofable actor test pass on its own.
+  assert.equal(
+    only(
+      "bot-condition",
+      text(
+        "github.actor == 'dependabot[bot]' || github.event.pull_request.user.login == 'dependabot[bot]'",
+      ),
+    ).length,
+    1,
+  );
+  assert.equal(only("bot-condition", text("github.actor == 'dependabot[bot]'")).length, 1);
+});
+
+Deno.test("script-injection: string inputs of a reusable workflow are a sink, typed ones are not", () => {
+  const text = (trigger: string, type: string) =>
+    `on:
+  ${trigger}:
+    inputs:
+      label:
+        type: ${type}
+permissions: {}
+jobs:
+  tag:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "labelling \${{ inputs.label }}"
+`;
+  const hit = only("script-injection", text("workflow_call", "string"));
+  assert.equal(hit.length, 1);
+  assert.equal(hit[0].severity, "high");
+  assert.match(hit[0].message, /reusable-workflow string input/);
+  assert.deepEqual(only("script-injection", text("workflow_call", "boolean")), []);
+  // workflow_dispatch inputs come from people with write access.
+  assert.deepEqual(only("script-injection", text("workflow_dispatch", "string")), []);
+});
+
+Deno.test("script-injection: event data next to a composite input keeps the finding critical", () => {
+  const action = (extra: string) =>
+    `name: notes
+description: write notes
+runs:
+  using: composite
+  steps:
+    - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea
+      with:
+        script: |
+          const target = "\${{ inputs.target }}";${extra}
+`;
+  assert.equal(only("script-injection", action(""))[0].severity, "high");
+  const both = only(
+    "script-injection",
+    action('\n          const t = "${{ github.event.issue.title }}";'),
+  );
+  assert.equal(both[0].severity, "critical");
+  assert.match(both[0].message, /github\.event\.issue\.title/);
+});
