@@ -359,3 +359,7 @@ export const privileged = (wf: Workflow): boolean =>
 /** A ref expression of the pull request head (fork code). */
 export const UNTRUSTED_REF =
   /github\.event\.pull_request\.head\.|github\.head_ref|github\.event\.workflow_run\.head_|refs\/pull\//i;
+
+/** A script that checks out the pull request head (`gh pr checkout`, `git fetch ... pull/`). */
+export const UNTRUSTED_RUN_CHECKOUT =
+  /gh\s+pr\s+checkout|git\s+(fetch|checkout|pull)\b[^\n]*(pull\/|github\.event\.pull_request\.head|github\.head_ref|github\.event\.workflow_run\.head_)/i;

@@ -33,6 +33,7 @@ import {
   lineOf,
   privileged,
   UNTRUSTED_REF,
+  UNTRUSTED_RUN_CHECKOUT,
   where,
   WORKFLOW_SCOPE,
 } from "./_workflow.ts";
@@ -275,9 +276,6 @@ export function checkPublishEnvironment(
   }
   return out;
 }
-
-const UNTRUSTED_RUN_CHECKOUT =
-  /gh\s+pr\s+checkout|git\s+(fetch|checkout|pull)\b[^\n]*(pull\/|github\.event\.pull_request\.head|github\.head_ref|github\.event\.workflow_run\.head_)/i;
 
 /**
  * `workflows/untrusted-checkout`.

@@ -48,6 +48,7 @@ import {
   storedCredential,
   TOKEN_ENV,
   UNTRUSTED_REF,
+  UNTRUSTED_RUN_CHECKOUT,
   where,
   WORKFLOW_SCOPE,
 } from "./_workflow.ts";
@@ -322,9 +323,11 @@ const WORKSPACE_ROOT =
 export function checkCheckoutCredentials(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
+    // The pull request head comes in through a checkout input or a script (`gh pr checkout`).
     const untrusted = privileged(wf) &&
       job.steps.some((s) =>
-        actionName(s.uses) === "actions/checkout" && UNTRUSTED_REF.test(s.with.ref ?? "")
+        (actionName(s.uses) === "actions/checkout" && UNTRUSTED_REF.test(s.with.ref ?? "")) ||
+        UNTRUSTED_RUN_CHECKOUT.test(s.run ?? "")
       );
     for (const step of job.steps) {
       if (actionName(step.uses) !== "actions/checkout") continue;

@@ -324,3 +324,28 @@ runs:
   assert.equal(both[0].severity, "critical");
   assert.match(both[0].message, /github\.event\.issue\.title/);
 });
+
+Deno.test("checkout-credentials-persisted: the pull request fetched by `gh pr checkout` in a script", () => {
+  const text = (on: string, persist: string) =>
+    `on: ${on}
+permissions:
+  contents: write
+jobs:
+  refresh:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CO}
+${persist}      - run: gh pr checkout \${{ github.event.pull_request.number }}
+        env:
+          GH_TOKEN: \${{ github.token }}
+      - run: make lock
+`;
+  assert.deepEqual(
+    only("checkout-credentials-persisted", text("pull_request_target", "")).map((f) => f.subject),
+    ["t.yml#refresh/steps[0]#persist-credentials"],
+  );
+  const off = "        with:\n          persist-credentials: false\n";
+  assert.deepEqual(only("checkout-credentials-persisted", text("pull_request_target", off)), []);
+  // On `pull_request` the token is read-only and holds no secrets: not judged here.
+  assert.deepEqual(only("checkout-credentials-persisted", text("pull_request", "")), []);
+});
