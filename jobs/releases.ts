@@ -79,6 +79,10 @@ import { z } from "zod";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import { evaluateParity } from "../rules/parity.ts";
 import { evaluateProvenance, unobservableProvenance } from "../rules/provenance.ts";
+import { TAG_RULESET } from "../rules/tags.ts";
+import { runRules } from "../rules/types.ts";
+import { loadTagPins } from "../src/state/tags.ts";
+import { tagChanges } from "./releases_tags.ts";
 import {
   artifactMembers,
   cachedComparison,
@@ -648,6 +652,7 @@ async function collect(
       if (f.version === "unknown") continue;
       byVersion.set(f.version, [...(byVersion.get(f.version) ?? []), f]);
     }
+    data.tagPins = await loadTagPins(ctx.kv, project.name);
     await observeGitHub(data, { ...run, gh, owner, repo }, byVersion);
     addStats(stats, gh.stats());
   } else {
@@ -667,7 +672,11 @@ async function collect(
 function evaluate(observation: Observation<ReleasesData>, project: Project): Finding[] {
   if (observation.unobservable.some((u) => u.scope === "*")) return [];
   const data = observation.data;
-  return [...evaluateProvenance(data.provenance, project), ...evaluateParity(data, project)];
+  return [
+    ...evaluateProvenance(data.provenance, project),
+    ...evaluateParity(data, project),
+    ...runRules(TAG_RULESET, { data }),
+  ];
 }
 
 const rootsByConfig = new Map<string, Promise<TrustRoot[]>>();
@@ -716,6 +725,7 @@ export function createReleasesJob(options: ReleasesJobOptions = {}): Job<Release
     collect: async (project, ctx) =>
       collect(project, ctx, options.roots ?? await configuredRoots(ctx.config)),
     evaluate,
+    changes: (_previous, next) => tagChanges(next),
   };
 }
 

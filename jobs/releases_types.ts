@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { PypiFile } from "./pypi_types.ts";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import type { ChecksumEntry, ImmutableReleases } from "../src/github/releases.ts";
+import type { TagPin } from "../src/observations/tags.ts";
 
 /** Most paths kept per list in a source comparison (the count is kept apart). */
 export const MAX_LISTED_PATHS = 200;
@@ -119,4 +120,6 @@ export interface ReleasesData {
   /** The repository's immutable-releases setting; undefined when not observed. */
   immutableReleases?: ImmutableReleases;
   versions: Record<string, VersionParity>;
+  /** Commits of release tags as first seen (`src/observations/tags.ts`), by tag name. */
+  tagPins?: Record<string, TagPin>;
 }

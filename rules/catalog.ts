@@ -15,6 +15,7 @@ import { WORKFLOW_RULES } from "./workflows.ts";
 import { ACCESS_RULES } from "./access.ts";
 import { PARITY_RULES } from "./parity.ts";
 import { NOVELTY_RULES } from "./novelty.ts";
+import { TAG_RULES } from "./tags.ts";
 
 /** Every rule. Ids are unique (a test checks it). */
 export const RULES: readonly RuleMeta[] = [
@@ -25,7 +26,13 @@ export const RULES: readonly RuleMeta[] = [
   ...RELEASE_RULES,
   ...PROVENANCE_RULES,
   ...PARITY_RULES,
+  ...TAG_RULES,
   ...POSTURE_RULES,
   ...WORKFLOW_RULES,
   ...ACCESS_RULES,
 ];
+
+/** Ids of the sticky rules ({@link RuleMeta.sticky}): only a waiver closes their findings. */
+export const STICKY_RULES: ReadonlySet<string> = new Set(
+  RULES.filter((r) => r.sticky).map((r) => r.id),
+);

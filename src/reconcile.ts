@@ -5,6 +5,9 @@
  * - a new finding → `finding.opened` (or `finding.waived` when a live waiver covers it);
  * - an open finding no longer found on an observed scope → `finding.resolved`;
  * - an open finding on a scope that was not observable → untouched (never resolved);
+ * - a finding of a sticky rule (`RuleMeta.sticky`, e.g. `parity/tag-moved`) that is no longer
+ *   found → untouched while open; a waiver turns it into `finding.waived`, and a waived one is
+ *   then resolved (a human accepted it and the condition is gone); an expired waiver re-opens it;
  * - a waiver that appears or expires → `finding.waived` / `finding.opened`;
  * - a scope that becomes (not) observable → `coverage.changed`.
  *
@@ -15,6 +18,7 @@ import type { LedgerEventInput } from "./ledger/types.ts";
 import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
 import { applyOverrides } from "../rules/overrides.ts";
+import { STICKY_RULES } from "../rules/catalog.ts";
 
 export { applyOverrides };
 
@@ -113,6 +117,11 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
   for (const [id, o] of before) {
     if (current.has(id)) continue;
     if (isUnobservable(o.scope, input.unobservable)) continue;
+    if (STICKY_RULES.has(o.rule)) {
+      const sticky = stickyEvent(o, activeWaiver(project, o.rule, o.subject, now));
+      if (sticky) events.push(sticky);
+      continue;
+    }
     events.push({
       kind: "finding.resolved",
       body: {
@@ -126,6 +135,43 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
     });
   }
   return events;
+}
+
+/**
+ * What becomes of a sticky finding that is no longer found: nothing while it is open and not
+ * waived; waived when a waiver now covers it; resolved once waived; re-opened when its waiver
+ * expired.
+ */
+function stickyEvent(
+  o: OpenFinding,
+  waiver: { reason: string; expires: string } | undefined,
+): LedgerEventInput | undefined {
+  const body = {
+    project: o.project,
+    job: o.job,
+    id: o.id,
+    rule: o.rule,
+    severity: o.severity,
+    subject: o.subject,
+    scope: o.scope,
+    message: o.message,
+    ...(o.evidence ? { evidence: o.evidence } : {}),
+  };
+  if (o.status === "open") {
+    return waiver ? { kind: "finding.waived", body: { ...body, waiver } } : undefined;
+  }
+  if (!waiver) return { kind: "finding.opened", body };
+  return {
+    kind: "finding.resolved",
+    body: {
+      project: o.project,
+      job: o.job,
+      id: o.id,
+      rule: o.rule,
+      subject: o.subject,
+      reason: "waived by a maintainer and no longer observed",
+    },
+  };
 }
 
 function coverageEvents(input: ReconcileInput): LedgerEventInput[] {
