@@ -44,6 +44,7 @@ import {
 import { type RepoFile, type RepoPosture, SCOPES } from "../src/github/posture.ts";
 import { evaluatePosture } from "../rules/posture.ts";
 import { postureChanges } from "../src/github/drift.ts";
+import { collectControls, evaluateControls } from "./repo_controls.ts";
 
 /** Descriptive User-Agent sent to GitHub. */
 export const USER_AGENT = "release-auditor/0.1 (repository posture sweep)";
@@ -89,7 +90,7 @@ export function unobservableReason(f: Failure, adminEndpoint = false): string {
   return `upstream error${f.status ? ` (${f.status})` : ""}: ${f.message}`.slice(0, 500);
 }
 
-function decodeContent(
+export function decodeContent(
   file: z.infer<typeof ContentFileSchema>,
   max: number,
 ): { text?: string; error?: string } {
@@ -134,7 +135,7 @@ class Collector {
     this.data = { repository: `${owner}/${repo}`, defaultBranch };
   }
 
-  private miss(scope: string, reason: string): void {
+  miss(scope: string, reason: string): void {
     if (!this.unobservable.some((u) => u.scope === scope)) {
       this.unobservable.push({ scope, reason: reason.slice(0, 1000) });
     }
@@ -539,6 +540,12 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
           c.environments(),
           Promise.all([c.runners(), c.webhooks(), c.deployKeys()]),
         ]);
+        c.data.controls = await collectControls(
+          gh,
+          { owner, repo },
+          c.data,
+          (s, r) => c.miss(s, r),
+        );
         c.finish();
       } catch (e) {
         // Never throw for upstream failures: whatever was not collected is unobservable.
@@ -567,7 +574,10 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
       };
     },
     evaluate(observation: Observation<RepoPosture>, project: Project, _now: Date): Finding[] {
-      return evaluatePosture(observation.data, project, observation.unobservable);
+      return [
+        ...evaluatePosture(observation.data, project, observation.unobservable),
+        ...evaluateControls(observation.data, project, observation.unobservable),
+      ];
     },
     changes(previous, next) {
       return postureChanges(previous, next);

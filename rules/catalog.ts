@@ -16,6 +16,9 @@ import { ACCESS_RULES } from "./access.ts";
 import { PARITY_RULES } from "./parity.ts";
 import { NOVELTY_RULES } from "./novelty.ts";
 import { TAG_RULES } from "./tags.ts";
+import { SECRET_RULES } from "./secrets.ts";
+import { SETTINGS_RULES } from "./settings.ts";
+import { CODEBASE_RULES } from "./codebase.ts";
 
 /** Every rule. Ids are unique (a test checks it). */
 export const RULES: readonly RuleMeta[] = [
@@ -29,6 +32,9 @@ export const RULES: readonly RuleMeta[] = [
   ...TAG_RULES,
   ...POSTURE_RULES,
   ...WORKFLOW_RULES,
+  ...SECRET_RULES,
+  ...SETTINGS_RULES,
+  ...CODEBASE_RULES,
   ...ACCESS_RULES,
 ];
 

@@ -158,7 +158,8 @@ function clip(s: string, n = 200): string {
   return s.length > n ? `${s.slice(0, n - 3)}...` : s;
 }
 const lower = (s: string | undefined) => (s ?? "").toLowerCase();
-const actionName = (uses: string | undefined) => lower(uses).split("@")[0];
+/** The action of a `uses:` reference, lower-cased, without its ref. */
+export const actionName = (uses: string | undefined) => lower(uses).split("@")[0];
 
 // ---------------------------------------------------------------------------------------------
 // Classification helpers (pure)

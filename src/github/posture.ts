@@ -22,6 +22,7 @@ import {
   SelectedActionsSchema,
   WorkflowPermissionsSchema,
 } from "./schemas.ts";
+import { RepoControlsSchema } from "../observations/controls.ts";
 
 /** A file read from the repository (CODEOWNERS, SECURITY.md, a workflow). */
 export const RepoFileSchema = z.object({
@@ -92,6 +93,8 @@ export const RepoPostureSchema = z.object({
   })).optional(),
   /** Workflow files at the default branch head. */
   workflows: z.array(RepoFileSchema).optional(),
+  /** Secrets, Actions and security settings, codebase (`src/observations/controls.ts`). */
+  controls: RepoControlsSchema.optional(),
 });
 /** See {@link RepoPostureSchema}. */
 export type RepoPosture = z.infer<typeof RepoPostureSchema>;

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { controlsRoutes } from "./github_controls.ts";
+
 /** A response with a status other than 200 (body null for 204). */
 export class SandboxResponse {
   constructor(readonly status: number, readonly body: unknown) {}
@@ -375,5 +377,12 @@ export function buildGithubPosture(opts: GithubPostureOptions): Map<string, unkn
   }]);
   // The owner's `.github` repository has no SECURITY.md in either scenario.
   m.set(`/repos/${owner}/.github/contents/SECURITY.md`, notFound());
+  const controls = { owner, repo, hardened, defaultBranch: branch, environment: env };
+  for (
+    const [k, v] of controlsRoutes({
+      ...controls,
+      weakRelease: hardened ? undefined : WEAK_WORKFLOW,
+    })
+  ) m.set(k, v);
   return m;
 }
