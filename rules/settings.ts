@@ -18,7 +18,7 @@ import {
   type RuleMeta,
   ruleMetaFor,
 } from "./types.ts";
-import { type ControlsInput } from "./controls_input.ts";
+import type { ControlsInput } from "./controls_input.ts";
 import { CONTROL_SCOPES } from "../src/observations/controls.ts";
 import { FORK_APPROVAL_POLICIES } from "../src/config_controls.ts";
 
