@@ -8,7 +8,13 @@
  * ```
  * @module
  */
-import type { Scenario } from "./scenario.ts";
+import type { SandboxProject, Scenario } from "./scenario.ts";
+
+/** The default branch of a sandbox project (its config's `default_branch`, else `main`). */
+export function sandboxBranch(project: SandboxProject): string {
+  const branch = (project.config as { default_branch?: unknown }).default_branch;
+  return typeof branch === "string" ? branch : "main";
+}
 
 /**
  * Point `tag` of `repository` at commit `sha` in the sandbox's GitHub responses (the commit
