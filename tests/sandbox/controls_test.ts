@@ -3,7 +3,8 @@
  * repository is weakened (a stored PyPI token, weak Actions settings, a broken codebase) and
  * the next repo sweep raises each controls rule.
  */
-import { assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
+import { SandboxResponse } from "../../src/sandbox/github_posture.ts";
 import { ruleIds, sweepHarness } from "../_controls_sweeps.ts";
 import { repoJob } from "../../jobs/repo.ts";
 import type { Job } from "../../jobs/types.ts";
@@ -35,6 +36,20 @@ Deno.test("sandbox: a PyPI token stored in repository secrets is caught in one s
     ]);
     const stored = after.find((f) => f.rule === "secrets/pypi-token-stored")!;
     assertEquals(stored.subject, "acme/acme-hardened:secret:repository:PYPI_API_TOKEN");
+
+    // The token loses Secrets: read: not observable, and the finding stays open.
+    h.scenario.github.set(
+      "/repos/acme/acme-hardened/actions/secrets",
+      new SandboxResponse(403, { message: "Resource not accessible by personal access token" }),
+    );
+    const blind = await h.sweep(job);
+    assertEquals(ruleIds(blind), ruleIds(after));
+    const gaps = await h.entries("coverage.changed");
+    const gap = gaps.find((g) => g.scope === "repo:secrets:repository");
+    assert(
+      String(gap?.reason).startsWith("not observable with this token (403"),
+      String(gap?.reason),
+    );
   } finally {
     await h.close();
   }
