@@ -179,7 +179,8 @@ const PRECOMMIT = (hardened: boolean) =>
         language: system
 `;
 
-function b64(text: string): string {
+/** Base64 of a text's UTF-8 bytes (contents API bodies). */
+export function b64(text: string): string {
   const bytes = new TextEncoder().encode(text);
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { controlsRoutes } from "./github_controls.ts";
+import { controlsRoutes, releaseWorkflow } from "./github_controls.ts";
 
 /** A response with a status other than 200 (body null for 204). */
 export class SandboxResponse {
@@ -33,50 +33,6 @@ export interface GithubPostureOptions {
   defaultBranch?: string;
   /** The publishing environment (default `pypi`). */
   environment?: string;
-}
-
-const SHA = {
-  checkout: "08c6903cd8c0fde910a37f88322edcfb5dd907a8",
-  upload: "ea165f8d65b6e75b540449e92b4886f43607fa02",
-  download: "634f93cb2916e3fdff6788551b99b062d0335ce0",
-  publish: "76f52bc884231f62b9a034ebfe128415bbaabdfc",
-};
-
-/** A hardened release workflow (split build / publish, SHA pins, environment, no cache). */
-function hardenedWorkflow(env: string): string {
-  return `name: release
-on:
-  release:
-    types: [published]
-permissions: {}
-jobs:
-  build:
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    steps:
-      - uses: actions/checkout@${SHA.checkout} # v5.0.0
-        with:
-          persist-credentials: false
-      - run: pipx run build
-      - uses: actions/upload-artifact@${SHA.upload} # v4.6.2
-        with:
-          name: dist
-          path: dist/
-  publish:
-    needs: [build]
-    runs-on: ubuntu-latest
-    environment:
-      name: ${env}
-    permissions:
-      id-token: write
-    steps:
-      - uses: actions/download-artifact@${SHA.download} # v5.0.0
-        with:
-          name: dist
-          path: dist/
-      - uses: pypa/gh-action-pypi-publish@${SHA.publish} # v1.12.4
-`;
 }
 
 /** A weak release workflow (as pypa/sampleproject's: tags, one job, no environment). */
@@ -268,7 +224,7 @@ export function buildGithubPosture(opts: GithubPostureOptions): Map<string, unkn
   // Files: CODEOWNERS and SECURITY.md in .github/, the release workflow.
   const codeowners = HARDENED_CODEOWNERS.replaceAll("{owner}", owner);
   const security = "# Security policy\n\nReport vulnerabilities privately through GitHub.\n";
-  const workflow = hardened ? hardenedWorkflow(env) : WEAK_WORKFLOW;
+  const workflow = hardened ? releaseWorkflow(env) : WEAK_WORKFLOW;
   const dotGithub: unknown[] = [dirEntry(".github/workflows")];
   if (hardened) {
     dotGithub.push(fileEntry(".github/CODEOWNERS", codeowners));

@@ -8,18 +8,12 @@ import { SandboxResponse } from "../../src/sandbox/github_posture.ts";
 import { ruleIds, sweepHarness } from "../_controls_sweeps.ts";
 import { repoJob } from "../../jobs/repo.ts";
 import type { Job } from "../../jobs/types.ts";
-import { releaseWorkflow, weakenControls } from "../../src/sandbox/github_controls.ts";
+import { b64, releaseWorkflow, weakenControls } from "../../src/sandbox/github_controls.ts";
 import { SECRET_RULES } from "../../rules/secrets.ts";
 import { SETTINGS_RULES } from "../../rules/settings.ts";
 import { CODEBASE_RULES } from "../../rules/codebase.ts";
 
 const job = repoJob as Job<unknown>;
-
-function b64(text: string): string {
-  let bin = "";
-  for (const b of new TextEncoder().encode(text)) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
 
 Deno.test("sandbox: a PyPI token stored in repository secrets is caught in one sweep", async () => {
   const h = await sweepHarness();
