@@ -9,9 +9,10 @@
  * ```
  * @module
  */
-import type { Observation } from "./types.ts";
-import type { ReleasesData } from "./releases_types.ts";
+import type { Observation } from "../src/observations/job.ts";
+import type { ReleasesData } from "../src/observations/releases.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
+import { ledgerEvent } from "../src/events.ts";
 import { CommitShaSchema, type TagObserved } from "../src/observations/tags.ts";
 
 /**
@@ -34,7 +35,7 @@ export function tagChanges(next: Observation<ReleasesData>): LedgerEventInput[] 
       tag: v.tag,
       commit: sha,
     };
-    events.push({ kind: "tag.observed", body });
+    events.push(ledgerEvent("tag.observed", body));
   }
   return events;
 }

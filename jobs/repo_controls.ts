@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import type { GitHubClient } from "../src/github/client.ts";
-import type { RepoPosture } from "../src/github/posture.ts";
+import type { RepoPosture } from "../src/observations/repo.ts";
 import { secretNames } from "../src/github/secrets.ts";
 import { CONTROL_SCOPES, type RepoControls } from "../src/observations/controls.ts";
 import { unobservableReason } from "./repo.ts";

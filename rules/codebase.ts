@@ -22,7 +22,7 @@ import {
 } from "./types.ts";
 import { clip, type ControlsInput } from "./controls_input.ts";
 import { type Codebase, CONTROL_SCOPES } from "../src/observations/controls.ts";
-import { SCOPES } from "../src/github/posture.ts";
+import { SCOPES } from "../src/observations/repo.ts";
 import type { Workflow, WorkflowJob } from "../src/workflows/parse.ts";
 import { globToRegex } from "./posture.ts";
 import { actionName, isPublishJob } from "./workflows.ts";

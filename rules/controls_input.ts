@@ -10,7 +10,7 @@
  * @module
  */
 import type { Project } from "../src/config.ts";
-import type { RepoPosture } from "../src/github/posture.ts";
+import type { RepoPosture } from "../src/observations/repo.ts";
 import type { Workflow } from "../src/workflows/parse.ts";
 
 /** What the controls rules judge. */

@@ -19,7 +19,7 @@
  * @module
  */
 import { defineRule, type Finding, finding, type Rule, ruleMetaFor } from "./types.ts";
-import type { ReleasesData, VersionParity } from "../jobs/releases_types.ts";
+import type { ReleasesData, VersionParity } from "../src/observations/releases.ts";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 
 const meta = ruleMetaFor("releases");

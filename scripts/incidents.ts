@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { buildIncidents } from "../src/sandbox/incidents.ts";
-import { incidentsMarkdown, replayIncidents } from "../src/sandbox/incident_replay.ts";
+import { incidentsMarkdown, replayIncidents } from "./incident_replay.ts";
 
 const DOC = new URL("../docs/incidents.md", import.meta.url);
 

@@ -19,6 +19,7 @@ import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
 import { applyOverrides } from "../rules/overrides.ts";
 import { STICKY_RULES } from "../rules/catalog.ts";
+import { ledgerEvent } from "./events.ts";
 
 export { applyOverrides };
 
@@ -108,9 +109,9 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
       ...(f.evidence ? { evidence: f.evidence } : {}),
     };
     if (waiver && prior?.status !== "waived") {
-      events.push({ kind: "finding.waived", body: { ...body, waiver } });
+      events.push(ledgerEvent("finding.waived", { ...body, waiver }));
     } else if (!waiver && prior?.status !== "open") {
-      events.push({ kind: "finding.opened", body });
+      events.push(ledgerEvent("finding.opened", body));
     }
   }
 
@@ -122,17 +123,14 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
       if (sticky) events.push(sticky);
       continue;
     }
-    events.push({
-      kind: "finding.resolved",
-      body: {
-        project: project.name,
-        job,
-        id,
-        rule: o.rule,
-        subject: o.subject,
-        reason: "no longer observed",
-      },
-    });
+    events.push(ledgerEvent("finding.resolved", {
+      project: project.name,
+      job,
+      id,
+      rule: o.rule,
+      subject: o.subject,
+      reason: "no longer observed",
+    }));
   }
   return events;
 }
@@ -158,20 +156,17 @@ function stickyEvent(
     ...(o.evidence ? { evidence: o.evidence } : {}),
   };
   if (o.status === "open") {
-    return waiver ? { kind: "finding.waived", body: { ...body, waiver } } : undefined;
+    return waiver ? ledgerEvent("finding.waived", { ...body, waiver }) : undefined;
   }
-  if (!waiver) return { kind: "finding.opened", body };
-  return {
-    kind: "finding.resolved",
-    body: {
-      project: o.project,
-      job: o.job,
-      id: o.id,
-      rule: o.rule,
-      subject: o.subject,
-      reason: "waived by a maintainer and no longer observed",
-    },
-  };
+  if (!waiver) return ledgerEvent("finding.opened", body);
+  return ledgerEvent("finding.resolved", {
+    project: o.project,
+    job: o.job,
+    id: o.id,
+    rule: o.rule,
+    subject: o.subject,
+    reason: "waived by a maintainer and no longer observed",
+  });
 }
 
 function coverageEvents(input: ReconcileInput): LedgerEventInput[] {
@@ -180,23 +175,23 @@ function coverageEvents(input: ReconcileInput): LedgerEventInput[] {
   const before = new Map(input.gaps.map((g) => [g.scope, g.reason]));
   for (const [scope, reason] of now) {
     if (before.get(scope) === reason) continue;
-    events.push({
-      kind: "coverage.changed",
-      body: { project: input.project.name, job: input.job, scope, observable: false, reason },
-    });
+    events.push(ledgerEvent("coverage.changed", {
+      project: input.project.name,
+      job: input.job,
+      scope,
+      observable: false,
+      reason,
+    }));
   }
   for (const scope of before.keys()) {
     if (now.has(scope)) continue;
-    events.push({
-      kind: "coverage.changed",
-      body: {
-        project: input.project.name,
-        job: input.job,
-        scope,
-        observable: true,
-        reason: "observed again",
-      },
-    });
+    events.push(ledgerEvent("coverage.changed", {
+      project: input.project.name,
+      job: input.job,
+      scope,
+      observable: true,
+      reason: "observed again",
+    }));
   }
   return events;
 }

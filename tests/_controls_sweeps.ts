@@ -10,7 +10,7 @@ import { defaultScenario } from "../src/sandbox/scenarios.ts";
 import { demoConfigToml } from "../src/cli/demo.ts";
 import { openRuntime } from "../src/runtime.ts";
 import { runSweep } from "../src/audit.ts";
-import type { Job } from "../jobs/types.ts";
+import type { Job } from "../src/observations/job.ts";
 import { listFindings, type OpenFinding } from "../src/state/findings.ts";
 import { generateSigningKey } from "../src/ledger/mod.ts";
 

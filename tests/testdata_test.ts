@@ -71,7 +71,7 @@ Deno.test("no code reads the shared folder outside the repository", async () => 
   const needle = ["..", "shared"].join("/");
   const offenders: string[] = [];
   for (const file of files) {
-    if (file === "tests/testdata_test.ts") continue;
+    if (file === "tests/testdata_test.ts" || file === ".ci/run") continue; // the two guards
     const text = await Deno.readTextFile(`${ROOT}/${file}`).catch(() => "");
     if (text.includes(needle) || text.includes(["shared", "realdata"].join("/"))) {
       offenders.push(file);

@@ -2,7 +2,7 @@ import { assertEquals } from "../_assert.ts";
 import { isPypiSecretName, SECRET_RULESET } from "../../rules/secrets.ts";
 import { runRules } from "../../rules/types.ts";
 import { ProjectSchema } from "../../src/config.ts";
-import type { RepoPosture } from "../../src/github/posture.ts";
+import type { RepoPosture } from "../../src/observations/repo.ts";
 
 const withPublisher = ProjectSchema.parse({
   name: "x",

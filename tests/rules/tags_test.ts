@@ -1,7 +1,7 @@
 import { assertEquals } from "../_assert.ts";
 import { SOURCE_COMMIT_MISMATCH, TAG_MOVED, TAG_RULES, TAG_RULESET } from "../../rules/tags.ts";
 import { runRules } from "../../rules/types.ts";
-import type { ReleasesData } from "../../jobs/releases_types.ts";
+import type { ReleasesData } from "../../src/observations/releases.ts";
 import type { FileProvenance } from "../../src/sigstore/file_provenance.ts";
 
 const A = "a".repeat(40);

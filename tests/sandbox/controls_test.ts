@@ -7,7 +7,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { SandboxResponse } from "../../src/sandbox/github_posture.ts";
 import { ruleIds, sweepHarness } from "../_controls_sweeps.ts";
 import { repoJob } from "../../jobs/repo.ts";
-import type { Job } from "../../jobs/types.ts";
+import type { Job } from "../../src/observations/job.ts";
 import { b64, releaseWorkflow, weakenControls } from "../../src/sandbox/github_controls.ts";
 import { SECRET_RULES } from "../../rules/secrets.ts";
 import { SETTINGS_RULES } from "../../rules/settings.ts";

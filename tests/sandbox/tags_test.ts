@@ -8,7 +8,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { ruleIds, sweepHarness } from "../_controls_sweeps.ts";
 import { releasesJob } from "../../jobs/releases.ts";
 import { retargetTag } from "../../src/sandbox/tags.ts";
-import type { Job } from "../../jobs/types.ts";
+import type { Job } from "../../src/observations/job.ts";
 
 const job = releasesJob as Job<unknown>;
 const REPO = "acme/acme-hardened";

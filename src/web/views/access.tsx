@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AccessSnapshot } from "../../../jobs/access.ts";
+import type { AccessSnapshot } from "../../state/access_at.ts";
 import { truncate } from "../text.ts";
 
 /** Props of {@link AccessPage}. */

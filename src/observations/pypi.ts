@@ -4,7 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { FindingSchema } from "../rules/types.ts";
+import { FindingSchema } from "../../rules/types.ts";
+import type { PyprojectSource } from "./metadata.ts";
 
 /** One file of one release as the index lists it. */
 export const PypiFileSchema = z.object({
@@ -35,6 +36,9 @@ export const PinSchema = z.object({
 });
 /** See {@link PinSchema}. */
 export type Pin = z.infer<typeof PinSchema>;
+
+/** Suffix of a file-type key whose members are not text (see `fileTypes` below). */
+export const BINARY_SUFFIX = "+binary";
 
 /** Most file types kept in a {@link ContentResult} summary. */
 export const MAX_FILE_TYPES = 200;
@@ -86,6 +90,6 @@ export interface PypiData {
   people?: PypiPeople;
   /** Ownership and emails at the previous sweep. */
   previousPeople?: PypiPeople;
-  /** The reviewed `pyproject.toml` at each checked release's tag (text), by version. */
-  pyproject: Record<string, string>;
+  /** The reviewed `pyproject.toml` at each checked release's tag (parsed), by version. */
+  pyproject: Record<string, PyprojectSource>;
 }

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Config, Project, Secrets } from "../src/config.ts";
-import type { Finding, JobName, Unobservable } from "../rules/types.ts";
-import type { LedgerEventInput } from "../src/ledger/types.ts";
+import type { Config, Project, Secrets } from "../config.ts";
+import type { Finding, JobName, Unobservable } from "../../rules/types.ts";
+import type { LedgerEventInput } from "../ledger/types.ts";
 
 /** Counters a job reports for the sweep record. */
 export interface RequestStats {
@@ -40,6 +40,9 @@ export interface JobContext {
   /** Injected clock, for tests. */
   now: () => Date;
 }
+
+/** The jobs a build provides, by name (see `jobs/mod.ts`); passed to the scheduler. */
+export type JobSet = Partial<Record<JobName, Job<unknown>>>;
 
 /** A job: collection, judgement, and the state changes it wants ledgered. */
 export interface Job<T = unknown> {

@@ -1,5 +1,5 @@
-import { assertEquals } from "./_assert.ts";
-import { cronIntervalMs, isStale } from "../../src/web/schedule.ts";
+import { assertEquals } from "../_assert.ts";
+import { cronIntervalMs, isStale } from "../../src/state/schedule.ts";
 
 Deno.test("cron intervals are the longest gap between runs", () => {
   assertEquals(cronIntervalMs("*/10 * * * *"), 600_000);

@@ -7,10 +7,10 @@
  * @module
  */
 import { z } from "zod";
-import type { PypiFile } from "./pypi_types.ts";
-import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
-import type { ChecksumEntry, ImmutableReleases } from "../src/github/releases.ts";
-import type { TagPin } from "../src/observations/tags.ts";
+import type { PypiFile } from "./pypi.ts";
+import type { FileProvenance } from "../sigstore/file_provenance.ts";
+import type { ChecksumEntry, ImmutableReleases } from "../github/releases.ts";
+import type { TagPin } from "./tags.ts";
 
 /** Most paths kept per list in a source comparison (the count is kept apart). */
 export const MAX_LISTED_PATHS = 200;

@@ -10,14 +10,14 @@
  * ```
  * @module
  */
-import { type Config, parseConfig, readSecrets } from "../config.ts";
-import { JOBS, type Severity, severityRank } from "../../rules/types.ts";
-import { startSandbox } from "./server.ts";
-import { type Incident, incidentsScenario } from "./incidents.ts";
-import { demoConfigToml } from "../cli/demo.ts";
-import { openRuntime } from "../runtime.ts";
-import { auditOnce } from "../cli/audit.ts";
-import { folderSource, generateSigningKey, verifyLedger } from "../ledger/mod.ts";
+import { type Config, parseConfig, readSecrets } from "../src/config.ts";
+import { JOBS, type Severity, severityRank } from "../rules/types.ts";
+import { startSandbox } from "../src/sandbox/server.ts";
+import { type Incident, incidentsScenario } from "../src/sandbox/incidents.ts";
+import { demoConfigToml } from "../src/cli/demo.ts";
+import { openRuntime } from "../src/runtime.ts";
+import { auditOnce } from "../src/cli/audit.ts";
+import { folderSource, generateSigningKey, verifyLedger } from "../src/ledger/mod.ts";
 
 /** A finding raised during a replay. */
 export interface ReplayFinding {

@@ -9,7 +9,7 @@
  * @module
  */
 import { z } from "zod";
-import { safeText } from "../src/http.ts";
+import { safeText } from "../http.ts";
 
 /** Longest login, slug, title or role kept from upstream. */
 export const MAX_NAME = 100;

@@ -21,8 +21,9 @@ import {
   RulesetSchema,
   SelectedActionsSchema,
   WorkflowPermissionsSchema,
-} from "./schemas.ts";
-import { RepoControlsSchema } from "../observations/controls.ts";
+} from "../github/schemas.ts";
+import type { CodeownersRule } from "../github/codeowners.ts";
+import { RepoControlsSchema } from "./controls.ts";
 
 /** A file read from the repository (CODEOWNERS, SECURITY.md, a workflow). */
 export const RepoFileSchema = z.object({
@@ -122,3 +123,33 @@ export const SCOPES = {
   deployKeys: "repo:deploy-keys",
   workflows: "repo:workflows",
 } as const;
+
+/** What the default branch requires, combining rulesets and classic protection. */
+export interface BranchRequirements {
+  deletionBlocked: boolean;
+  forcePushBlocked: boolean;
+  pullRequest: boolean;
+  approvals: number;
+  codeOwnerReview: boolean;
+  lastPushApproval: boolean;
+  conversationResolution: boolean;
+  statusChecks: string[];
+  linearHistory: boolean;
+  /** A pull request rule allows only squash / rebase. */
+  mergeCommitsBlocked: boolean;
+  /** Who may bypass, as `ActorType[:id]` with where it comes from. */
+  bypass: { actor: string; mode: string; source: string }[];
+}
+
+/**
+ * What the repo job derives from a {@link RepoPosture} for the posture rules (not stored in
+ * the observation, so posture digests and `posture.changed` events are unaffected): the
+ * default branch's effective requirements (rulesets merged with classic protection) and the
+ * parsed CODEOWNERS rules. Built by `postureFacts` (`src/github/posture_facts.ts`).
+ */
+export interface PostureFacts {
+  /** Undefined when neither branch source was observed. */
+  branch?: BranchRequirements;
+  /** Undefined when the CODEOWNERS text was not read (or there is no file). */
+  codeowners?: CodeownersRule[];
+}
