@@ -46,6 +46,9 @@ import { evaluatePosture } from "../rules/posture.ts";
 import { postureFacts } from "../src/github/posture_facts.ts";
 import { postureChanges } from "../src/github/drift.ts";
 import { collectControls, evaluateControls } from "./repo_controls.ts";
+import { decodeContent, unobservableReason } from "../src/github/read.ts";
+
+export { unobservableReason };
 
 /** Descriptive User-Agent sent to GitHub. */
 export const USER_AGENT = "release-auditor/0.1 (repository posture sweep)";
@@ -68,46 +71,6 @@ export interface RepoJobOptions {
 }
 
 type Failure = Extract<GitHubResult<unknown>, { ok: false }>;
-
-/**
- * The `unobservable` reason of a failed read.
- *
- * @example
- * ```ts
- * unobservableReason({ ok: false, status: 403, reason: "forbidden", message: "" });
- * // "not observable with this token (403)"
- * ```
- */
-export function unobservableReason(f: Failure, adminEndpoint = false): string {
-  if (f.reason === "forbidden") {
-    const needs = f.accepted ? `; GitHub asks for ${f.accepted}` : "";
-    return `not observable with this token (${f.status}${needs})`;
-  }
-  if (f.reason === "not-found" && adminEndpoint) {
-    return "not observable with this token (404 from an endpoint that needs admin access)";
-  }
-  if (f.reason === "not-found") return "not found (404)";
-  if (f.reason === "not-observable") return f.message;
-  return `upstream error${f.status ? ` (${f.status})` : ""}: ${f.message}`.slice(0, 500);
-}
-
-export function decodeContent(
-  file: z.infer<typeof ContentFileSchema>,
-  max: number,
-): { text?: string; error?: string } {
-  if (file.size > max) return { error: `larger than ${max} bytes` };
-  if (file.content === undefined || file.encoding !== "base64") {
-    return { error: "no inline content" };
-  }
-  try {
-    const bin = atob(file.content.replace(/\s+/g, ""));
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-    if (bytes.byteLength > max) return { error: `larger than ${max} bytes` };
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
-  } catch {
-    return { error: "not valid base64 / UTF-8" };
-  }
-}
 
 function webhookTarget(url: string | undefined): string | undefined {
   if (!url) return undefined;

@@ -26,7 +26,7 @@ import {
   CONTROL_SCOPES,
   type PyprojectFacts,
 } from "../src/observations/controls.ts";
-import { decodeContent, unobservableReason } from "./repo.ts";
+import { decodeContent, unobservableReason } from "../src/github/read.ts";
 
 /** Largest control file read (pyproject, pre-commit config, .gitmodules). */
 export const MAX_CONTROL_FILE_BYTES = 256 * 1024;

@@ -16,7 +16,7 @@ import type { GitHubClient } from "../src/github/client.ts";
 import type { RepoPosture } from "../src/observations/repo.ts";
 import { secretNames } from "../src/github/secrets.ts";
 import { CONTROL_SCOPES, type RepoControls } from "../src/observations/controls.ts";
-import { unobservableReason } from "./repo.ts";
+import { unobservableReason } from "../src/github/read.ts";
 import { collectCodebase } from "./repo_codebase.ts";
 import type { Project } from "../src/config.ts";
 import { type Finding, runRules, type Unobservable } from "../rules/types.ts";

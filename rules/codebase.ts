@@ -20,10 +20,9 @@ import {
   ruleMetaFor,
   type Severity,
 } from "./types.ts";
-import { clip, type ControlsInput } from "./controls_input.ts";
+import { clip, type ControlsInput, type Workflow, type WorkflowJob } from "./controls_input.ts";
 import { type Codebase, CONTROL_SCOPES } from "../src/observations/controls.ts";
 import { SCOPES } from "../src/observations/repo.ts";
-import type { Workflow, WorkflowJob } from "../src/workflows/parse.ts";
 import { globToRegex } from "./posture.ts";
 import { actionName, isPublishJob } from "./workflows.ts";
 

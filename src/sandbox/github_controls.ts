@@ -96,7 +96,8 @@ ${
 ${publishExtra}`;
 }
 
-function ciWorkflow(hardened: boolean): string {
+/** A CI workflow that installs with (hardened) or without `--require-hashes`. */
+export function ciWorkflow(hardened: boolean): string {
   const install = hardened
     ? "python -m pip install --require-hashes -r requirements.txt"
     : "python -m pip install -r requirements.txt";

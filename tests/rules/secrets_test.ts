@@ -1,6 +1,8 @@
 import { assertEquals } from "../_assert.ts";
 import { isPypiSecretName, SECRET_RULESET } from "../../rules/secrets.ts";
 import { runRules } from "../../rules/types.ts";
+import { ruleTable } from "./_rule_table.ts";
+import { input } from "./_controls.ts";
 import { ProjectSchema } from "../../src/config.ts";
 import type { RepoPosture } from "../../src/observations/repo.ts";
 
@@ -55,4 +57,15 @@ Deno.test("secrets: a stored PyPI token is a finding where trusted publishing is
   ]);
   // Not observed: nothing is said.
   assertEquals(ids(data(undefined)), []);
+});
+
+ruleTable("secrets", SECRET_RULESET, {
+  "secrets/pypi-token-stored": {
+    fires: input({ controls: { secrets: { environments: { pypi: ["PYPI_API_TOKEN"] } } } }),
+    clean: input({ controls: { secrets: { repository: ["CODECOV_TOKEN"] } } }),
+  },
+  "secrets/publishing-secret-unprotected": {
+    fires: input({ controls: { secrets: { repository: ["TWINE_PASSWORD"] } } }),
+    clean: input({ controls: { secrets: { environments: { pypi: ["CODECOV_TOKEN"] } } } }),
+  },
 });

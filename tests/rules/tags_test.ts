@@ -1,6 +1,7 @@
 import { assertEquals } from "../_assert.ts";
 import { SOURCE_COMMIT_MISMATCH, TAG_MOVED, TAG_RULES, TAG_RULESET } from "../../rules/tags.ts";
 import { runRules } from "../../rules/types.ts";
+import { ruleTable } from "./_rule_table.ts";
 import type { ReleasesData } from "../../src/observations/releases.ts";
 import type { FileProvenance } from "../../src/sigstore/file_provenance.ts";
 
@@ -70,4 +71,12 @@ Deno.test("tags: both rules are sticky", () => {
     ["parity/tag-moved", true],
     ["provenance/source-commit-mismatch", true],
   ]);
+});
+
+ruleTable("tags", TAG_RULESET, {
+  "parity/tag-moved": { fires: { data: data(B, A) }, clean: { data: data(A, A) } },
+  "provenance/source-commit-mismatch": {
+    fires: { data: data(A, undefined, B) },
+    clean: { data: data(A, undefined, A) },
+  },
 });
