@@ -409,6 +409,15 @@ export function controlsMarkdown(plan: readonly PlanArea[], rules: readonly Rule
     "or why the auditor cannot watch it. Severities follow the plan's priority (P0 high, P1",
     "medium, P2 low); `docs/rules.md` has each rule's remediation.",
     "",
+    "The codebase controls are read at the latest release's tag and at the default branch (a",
+    "finding's subject says which: `owner/repo@tag:…` or `owner/repo@default:…`). Names and allow",
+    "lists are set per project in `[project.controls]`: `workflows.ci`, `workflows.dependency_review`,",
+    "`workflows.codeql`, `workflows.package_content`, `workflows.release` (file names, any one of a",
+    "list counts), `required_files`, `project_urls`, `submodule_url_prefixes` (default: the",
+    "project's own GitHub owner), `binaries_allowed` (globs), `fork_approval` and",
+    "`min_retention_days`. `parity/tag-moved` and `provenance/source-commit-mismatch` are sticky:",
+    "only a `[[project.waiver]]` closes them.",
+    "",
   ];
   const named = new Set<string>();
   let watched = 0, unwatched = 0;

@@ -6,8 +6,8 @@
  * - an open finding no longer found on an observed scope → `finding.resolved`;
  * - an open finding on a scope that was not observable → untouched (never resolved);
  * - a finding of a sticky rule (`RuleMeta.sticky`, e.g. `parity/tag-moved`) that is no longer
- *   found → untouched while open; a waiver turns it into `finding.waived`, and a waived one is
- *   then resolved (a human accepted it and the condition is gone); an expired waiver re-opens it;
+ *   found → untouched until a waiver covers it, then resolved (a human accepted it); while it
+ *   is still found, a waiver waives it as any other;
  * - a waiver that appears or expires → `finding.waived` / `finding.opened`;
  * - a scope that becomes (not) observable → `coverage.changed`.
  *
@@ -136,9 +136,9 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
 }
 
 /**
- * What becomes of a sticky finding that is no longer found: nothing while it is open and not
- * waived; waived when a waiver now covers it; resolved once waived; re-opened when its waiver
- * expired.
+ * What becomes of a sticky finding that is no longer found: nothing while no waiver covers it
+ * (a waived one whose waiver expired is re-opened); resolved once a maintainer's waiver covers
+ * it (the waiver is the human decision the rule waits for).
  */
 function stickyEvent(
   o: OpenFinding,
@@ -155,10 +155,7 @@ function stickyEvent(
     message: o.message,
     ...(o.evidence ? { evidence: o.evidence } : {}),
   };
-  if (o.status === "open") {
-    return waiver ? ledgerEvent("finding.waived", { ...body, waiver }) : undefined;
-  }
-  if (!waiver) return ledgerEvent("finding.opened", body);
+  if (!waiver) return o.status === "waived" ? ledgerEvent("finding.opened", body) : undefined;
   return ledgerEvent("finding.resolved", {
     project: o.project,
     job: o.job,

@@ -183,7 +183,16 @@ reason = "re-tagged after a botched release, checked by the release team"
 expires = 2030-01-01
 `).project[0];
   const w = await reconcile({ ...base, project: waived, job, findings: [], open: [openMoved] });
-  assertEquals(w.map((e) => e.kind), ["finding.waived"]);
+  assertEquals(w.map((e) => e.kind), ["finding.resolved"]);
+  // Still found: the waiver waives it, and it stays until the condition is gone.
+  const still = await reconcile({
+    ...base,
+    project: waived,
+    job,
+    findings: [moved],
+    open: [openMoved],
+  });
+  assertEquals(still.map((e) => e.kind), ["finding.waived"]);
   const waivedMoved = { ...openMoved, status: "waived" as const };
   const r = await reconcile({ ...base, project: waived, job, findings: [], open: [waivedMoved] });
   assertEquals(r.map((e) => e.kind), ["finding.resolved"]);

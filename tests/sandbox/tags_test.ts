@@ -37,6 +37,12 @@ Deno.test("sandbox: a release tag moved to another commit with the same files is
     retargetTag(h.scenario, REPO, "v1.1.0", original);
     assertEquals(ruleIds(await h.sweep(job)), ["parity/tag-moved"]);
     assertEquals((await h.entries("finding.resolved")).length, 0);
+
+    // A maintainer checks the move and waives it: then, and only then, it is resolved.
+    h.waive("acme-hardened", "parity/tag-moved", moved.subject, "re-tagged by the release team");
+    assertEquals(ruleIds(await h.sweep(job)), []);
+    const resolved = await h.entries("finding.resolved");
+    assertEquals(resolved.map((r) => r.rule), ["parity/tag-moved"]);
   } finally {
     await h.close();
   }
