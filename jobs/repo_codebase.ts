@@ -314,10 +314,11 @@ export async function collectCodebase(
     if (tag) refs.push([tag, "tag"]);
   }
   refs.push([defaultBranch, "default"]);
-  for (const [ref, kind] of refs) {
-    const s = await snapshotAt(gh, p, ref, kind);
+  const snapshots = await Promise.all(refs.map(([ref, kind]) => snapshotAt(gh, p, ref, kind)));
+  snapshots.forEach((s, i) => {
+    const [ref, kind] = refs[i];
     if (typeof s === "string") miss(`${CONTROL_SCOPES.codebase}:${kind}`, `${ref}: ${s}`);
     else out.push(s);
-  }
+  });
   return out;
 }
