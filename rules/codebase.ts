@@ -96,6 +96,14 @@ export const PUBLISH_NOT_MINIMAL = meta(
   RELEASE,
   "Build in a job without id-token; publish in a separate job that only downloads the build's artifacts (actions/download-artifact) and runs pypa/gh-action-pypi-publish through trusted publishing.",
 );
+/** A job that builds the release can mint an OIDC token. */
+export const BUILD_ID_TOKEN = meta(
+  "release-build-has-id-token",
+  "high",
+  "The job that builds the release can mint an OIDC token",
+  RELEASE,
+  "Remove id-token: write from the build job (and from the workflow's top-level permissions): only the publish job, which runs no build code, needs it.",
+);
 /** No step checks that the tag is on the default branch. */
 export const TAG_CHECK_MISSING = meta(
   "release-tag-check-missing",
@@ -346,6 +354,26 @@ function releaseShape(
   };
 }
 
+const BUILD_RUN =
+  /\b(python3?\s+-m\s+build|pipx\s+run\s+build|pyproject-build|uv\s+build|hatch\s+build|poetry\s+build|pdm\s+build|flit\s+build|maturin\s+build|cibuildwheel)\b/;
+
+function idTokenWrite(permissions: unknown): boolean {
+  if (permissions === "write-all") return true;
+  return typeof permissions === "object" && permissions !== null &&
+    (permissions as Record<string, string>)["id-token"] === "write";
+}
+
+function buildHasIdToken(wf: Workflow): string | undefined {
+  for (const job of wf.jobs) {
+    if (!job.steps.some((s) => BUILD_RUN.test(s.run ?? ""))) continue;
+    const permissions = job.permissions ?? wf.permissions;
+    if (idTokenWrite(permissions)) {
+      return `job ${clip(job.id, 80)} builds the release and has id-token: write`;
+    }
+  }
+  return undefined;
+}
+
 function publishNotMinimal(wf: Workflow): string | undefined {
   const publish = wf.jobs.filter(isPublishJob);
   if (publish.length === 0) return "no job publishes to PyPI";
@@ -470,6 +498,7 @@ export const CODEBASE_RULESET: readonly Rule<ControlsInput>[] = [
   defineRule(PROJECT_URLS, pyprojectRules),
   defineRule(BUILD_UNPINNED, pyprojectRules),
   defineRule(WORKFLOW_MISSING, workflowMissing),
+  defineRule(BUILD_ID_TOKEN, releaseShape(BUILD_ID_TOKEN, buildHasIdToken)),
   defineRule(PUBLISH_NOT_MINIMAL, releaseShape(PUBLISH_NOT_MINIMAL, publishNotMinimal)),
   defineRule(TAG_CHECK_MISSING, releaseShape(TAG_CHECK_MISSING, tagCheckMissing)),
   defineRule(CHECKSUMS_MISSING, releaseShape(CHECKSUMS_MISSING, checksumsMissing)),

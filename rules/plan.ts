@@ -362,6 +362,7 @@ export const PLAN: readonly PlanArea[] = [
           "The release workflow: build without id-token, a minimal publish job, tag on the default branch checked, attestations generated, no caches",
         rules: [
           "workflows/id-token-outside-publish",
+          "codebase/release-build-has-id-token",
           "codebase/release-publish-job-not-minimal",
           "codebase/release-tag-check-missing",
           "codebase/release-attestations-missing",

@@ -67,7 +67,7 @@ jobs:
     runs-on: ubuntu-latest
     permissions:
       contents: read
-    steps:
+${hardened ? "" : "      id-token: write\n"}    steps:
       - uses: actions/checkout@${PIN.checkout} # v5.0.0
         with:
           persist-credentials: false

@@ -71,6 +71,10 @@ ruleTable("codebase", CODEBASE_RULESET, {
     }),
     check: (f) => assert(f.every((x) => x.severity === "medium"), "release present"),
   },
+  "codebase/release-build-has-id-token": {
+    fires: input({ workflows: [weakRelease] }),
+    clean,
+  },
   "codebase/release-publish-job-not-minimal": {
     fires: input({ workflows: [weakRelease] }),
     clean,
