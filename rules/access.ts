@@ -4,7 +4,9 @@
  * accounts). The plan asks for 2FA everywhere, minimal admin, and no maintainer added on the
  * strength of a message alone. Pure functions over the access job's observation.
  *
- * Maintainer email domain changes are judged by `rules/release.ts` (pypi job), not here.
+ * PyPI contact-email changes (the ctx route) are judged here too, against the baseline the
+ * ledger first recorded (`release/maintainer-email-*`: ids kept from when the PyPI job owned
+ * them).
  *
  * @example
  * ```ts
@@ -122,6 +124,28 @@ export const WRITE_DEPLOY_KEY: RuleMeta = {
   control: "Minimal access",
   remediation:
     "Replace it with a read-only key, or remove it; pushes should come from people or reviewed automation.",
+};
+
+/** Maintainer or author emails changed. */
+export const EMAILS_CHANGED: RuleMeta = {
+  id: "release/maintainer-email-changed",
+  job: "access",
+  severity: "medium",
+  title: "Maintainer or author emails changed",
+  control: "Maintainer identities change only by a reviewed decision.",
+  remediation:
+    "Confirm the change with the maintainers; an email on a new or expired domain is how ctx was taken over.",
+};
+
+/** An email domain changed (higher risk than a local-part change). */
+export const EMAIL_DOMAIN_CHANGED: RuleMeta = {
+  id: "release/maintainer-email-domain-changed",
+  job: "access",
+  severity: "high",
+  title: "A maintainer email moved to a new domain",
+  control: "Maintainer identities change only by a reviewed decision.",
+  remediation:
+    "Check the new domain's registration date and owner; re-verify the maintainer out of band.",
 };
 
 const fold = (s: string) => s.toLowerCase();
@@ -359,6 +383,34 @@ export function deployKeyRules(data: AccessData, project: Project): Finding[] {
   );
 }
 
+function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+}
+
+/**
+ * PyPI contact emails changed since the baseline the ledger first recorded (and their domains).
+ * The ids keep their `release/` prefix (ids are stable); the access job judges them.
+ */
+export function emailRules(data: AccessData): Finding[] {
+  const now = data.pypi?.emails;
+  const before = data.emailBaseline;
+  if (!now || !before) return [];
+  const added = now.filter((e) => !before.includes(e));
+  const removed = before.filter((e) => !now.includes(e));
+  if (added.length === 0 && removed.length === 0) return [];
+  const oldDomains = new Set(before.map(domainOf));
+  const newDomains = added.map(domainOf).filter((d) => !oldDomains.has(d));
+  const meta = newDomains.length ? EMAIL_DOMAIN_CHANGED : EMAILS_CHANGED;
+  return [finding(meta, {
+    subject: `${data.project}:emails:${[...now].sort().join(",")}`.slice(0, 1000),
+    scope: SCOPES.pypi,
+    message: `Maintainer emails changed: added ${added.join(", ") || "none"}; removed ${
+      removed.join(", ") || "none"
+    }.`.slice(0, 2000),
+    evidence: { observed: now, expected: before, newDomains },
+  })];
+}
+
 /** What the access rules judge: the access job's observation data and the project's policy. */
 export interface AccessInput {
   data: AccessData;
@@ -380,6 +432,8 @@ export const ACCESS_RULESET: readonly Rule<AccessInput>[] = [
   defineRule(PYPI_UNLISTED_ROLE, ({ data, project }: AccessInput) => pypiRules(data, project)),
   defineRule(PYPI_PERSONAL_OWNER, ({ data, project }: AccessInput) => pypiRules(data, project)),
   defineRule(WRITE_DEPLOY_KEY, ({ data, project }: AccessInput) => deployKeyRules(data, project)),
+  defineRule(EMAILS_CHANGED, ({ data }: AccessInput) => emailRules(data)),
+  defineRule(EMAIL_DOMAIN_CHANGED, ({ data }: AccessInput) => emailRules(data)),
 ];
 
 /**

@@ -95,28 +95,6 @@ export const DORMANCY: RuleMeta = {
     "Confirm with the known maintainers that the release is theirs; check the maintainer emails and domains.",
 };
 
-/** Maintainer or author emails changed. */
-export const EMAILS_CHANGED: RuleMeta = {
-  id: "release/maintainer-email-changed",
-  job: "pypi",
-  severity: "medium",
-  title: "Maintainer or author emails changed",
-  control: "Maintainer identities change only by a reviewed decision.",
-  remediation:
-    "Confirm the change with the maintainers; an email on a new or expired domain is how ctx was taken over.",
-};
-
-/** An email domain changed (higher risk than a local-part change). */
-export const EMAIL_DOMAIN_CHANGED: RuleMeta = {
-  id: "release/maintainer-email-domain-changed",
-  job: "pypi",
-  severity: "high",
-  title: "A maintainer email moved to a new domain",
-  control: "Maintainer identities change only by a reviewed decision.",
-  remediation:
-    "Check the new domain's registration date and owner; re-verify the maintainer out of band.",
-};
-
 const DAY_MS = 86_400_000;
 
 function byVersion(files: PypiFile[]): Map<string, PypiFile[]> {
@@ -247,31 +225,6 @@ export function dormancyRules(data: PypiData, policy: Policy): Finding[] {
   })];
 }
 
-function domainOf(email: string): string {
-  return email.slice(email.lastIndexOf("@") + 1).toLowerCase();
-}
-
-/** Maintainer/author emails changed since the previous sweep (and their domains). */
-export function emailRules(data: PypiData): Finding[] {
-  const now = data.people?.emails;
-  const before = data.previousPeople?.emails;
-  if (!now || !before) return [];
-  const added = now.filter((e) => !before.includes(e));
-  const removed = before.filter((e) => !now.includes(e));
-  if (added.length === 0 && removed.length === 0) return [];
-  const oldDomains = new Set(before.map(domainOf));
-  const newDomains = added.map(domainOf).filter((d) => !oldDomains.has(d));
-  const meta = newDomains.length ? EMAIL_DOMAIN_CHANGED : EMAILS_CHANGED;
-  return [finding(meta, {
-    subject: `${data.name}:emails:${[...now].sort().join(",")}`.slice(0, 1000),
-    scope: "people",
-    message: `Maintainer emails changed: added ${added.join(", ") || "none"}; removed ${
-      removed.join(", ") || "none"
-    }.`.slice(0, 2000),
-    evidence: { observed: now, expected: before, newDomains },
-  })];
-}
-
 /** What the release rules judge: the PyPI job's observation data and the project's policy. */
 export interface ReleaseInput {
   data: PypiData;
@@ -288,8 +241,6 @@ export const RELEASE_RULESET: readonly Rule<ReleaseInput>[] = [
   defineRule(MISSING_WHEEL, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
   defineRule(YANKED, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
   defineRule(DORMANCY, ({ data, policy }: ReleaseInput) => dormancyRules(data, policy)),
-  defineRule(EMAILS_CHANGED, ({ data }: ReleaseInput) => emailRules(data)),
-  defineRule(EMAIL_DOMAIN_CHANGED, ({ data }: ReleaseInput) => emailRules(data)),
 ];
 
 /** All release rules' metadata, for the catalog (derived from {@link RELEASE_RULESET}). */

@@ -245,7 +245,9 @@ function conditionalFetch(
     await respectBudget();
     const headers = new Headers(init?.headers);
     const cached = method === "GET" ? await readCached(opts.kv, url) : undefined;
-    for (const [name, value] of Object.entries(conditionalHeaders(cached))) headers.set(name, value);
+    for (const [name, value] of Object.entries(conditionalHeaders(cached))) {
+      headers.set(name, value);
+    }
     const signals = [AbortSignal.timeout(opts.timeoutMs)];
     if (opts.signal) signals.push(opts.signal);
     if (init?.signal) signals.push(init.signal);
