@@ -28,7 +28,7 @@ async function main(args: string[]): Promise<number> {
   const incidents = await buildIncidents();
   const control = incidents.find((i) => i.control);
   if (control?.projects[0].project.name !== "pypi-attestations") {
-    console.error("incidents: realdata is not readable; the table needs the real control");
+    console.error("incidents: testdata/ is not readable; the table needs the real control");
     return 2;
   }
   const replay = await replayIncidents(incidents);
