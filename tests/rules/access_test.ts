@@ -349,10 +349,17 @@ Deno.test("catalog: unique ids, job access, every finding's rule is catalogued, 
       ),
       deployKeys: deployKeysFrom(parseList(DeployKeySchema, weak.get("/repos/acme/w/keys"))),
       orgOwners: ["a"],
-      pypi: { organization: null, roles: [{ role: "Owner", user: "z" }], emails: [] },
+      pypi: {
+        organization: null,
+        roles: [{ role: "Owner", user: "z" }],
+        emails: ["z@new.example"],
+      },
+      emailBaseline: ["z@old.example"],
     }),
     project({ policy: { pypi_owner_must_be_organization: true, max_admins: 0 } }),
   );
+  // A change of the local part only (same domain) is the other email rule.
+  fs.push(...evaluateAccess(base(emails(["b@x.org"], ["a@x.org"])), project()));
   assertEquals(new Set(fs.map((f) => f.rule)), new Set(ids));
   assert(fs.every((f) => f.scope.startsWith("access:")));
 });
