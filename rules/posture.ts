@@ -741,6 +741,9 @@ export interface PostureInput {
   unobservable: Unobservable[];
 }
 
+/** The observation's workflows, parsed once per observation (two rule groups read them). */
+const workflowsOf = oncePerInput((data: RepoPosture) => parsedWorkflows(data));
+
 /** Scopes not observed in this sweep. */
 function blindScopes(unobservable: Unobservable[]): Set<string> {
   return new Set(unobservable.map((u) => u.scope));
@@ -771,7 +774,7 @@ const allPosture = oncePerInput((input: PostureInput): Finding[] => {
   if (!blind.has(SCOPES.actions)) out.push(...actionsFindings(data));
   out.push(...runnerFindings(data, policy));
   if (!blind.has(SCOPES.environments)) {
-    out.push(...environmentFindings(data, project, parsedWorkflows(data).workflows));
+    out.push(...environmentFindings(data, project, workflowsOf(data).workflows));
   }
   out.push(...keyAndHookFindings(data));
   // Findings of a blind scope are dropped: reconcile keeps what was open there.
@@ -820,7 +823,7 @@ function workflowFindings(input: PostureInput): Finding[] {
   if (unreadable(input) || !data.workflows) return [];
   const blind = blindScopes(input.unobservable);
   if (blind.has(SCOPES.workflows)) return [];
-  const { workflows, invalid } = parsedWorkflows(data);
+  const { workflows, invalid } = workflowsOf(data);
   return [
     ...invalid,
     ...checkWorkflows(workflows, project.policy, { environment: project.publisher?.environment }),
