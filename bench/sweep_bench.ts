@@ -79,7 +79,7 @@ async function child(configPath: string): Promise<void> {
 }
 
 async function runChild(dir: string, env: Record<string, string>): Promise<ChildResult> {
-  const proc = new Deno.Command("deno", {
+  const proc = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--quiet",

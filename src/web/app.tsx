@@ -43,6 +43,8 @@ export interface AppDeps {
   rules: RuleMeta[];
   /** Bearer token for `POST /api/sweep`; without it the route answers 404. */
   sweepToken?: string;
+  /** The ledger's C2SP verifier key, served at `/ledger/key` (404 without it). */
+  verifierKey?: string;
   /** Starts a sweep (called in the background by `POST /api/sweep`). */
   onSweep?: () => Promise<unknown>;
   /** Clock, for tests. */
@@ -386,6 +388,7 @@ export function createApp(deps: AppDeps): Hono {
           ledgerSize={sizes.ledgerSize}
           treeSize={sizes.treeSize}
           now={t}
+          verifierKey={deps.verifierKey}
         />,
       )),
     );
@@ -400,6 +403,14 @@ export function createApp(deps: AppDeps): Hono {
     c.header("Cross-Origin-Resource-Policy", "cross-origin");
     if (note === null) return c.text("the ledger is empty: no checkpoint yet\n", 404);
     return c.body(note, 200, { "Content-Type": "text/plain; charset=utf-8" });
+  });
+
+  app.get("/ledger/key", (c) => {
+    onlyParams(new URL(c.req.url), []);
+    c.header("Access-Control-Allow-Origin", "*");
+    c.header("Cross-Origin-Resource-Policy", "cross-origin");
+    if (!deps.verifierKey) return c.text("no verifier key configured\n", 404);
+    return c.body(`${deps.verifierKey}\n`, 200, { "Content-Type": "text/plain; charset=utf-8" });
   });
 
   app.get("/ledger/entries", async (c) => {
