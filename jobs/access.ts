@@ -563,7 +563,10 @@ export function accessChanges(
   for (const area of [EMAIL_AREA, ...AREAS.filter((a) => a !== EMAIL_AREA)] as Area[]) {
     const now = after.get(area);
     if (!now) continue;
-    const then = before.get(area);
+    // No email baseline in the ledger yet (a ledger older than the pypi-email area): state the
+    // emails in full once, so that the baseline can be taken from this event.
+    const restate = area === EMAIL_AREA && next.data.emailBaseline === undefined;
+    const then = restate ? undefined : before.get(area);
     if (!then) full.push(area);
     changes.push(...diffArea(area, then ?? new Map(), now));
   }

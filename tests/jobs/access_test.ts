@@ -556,6 +556,22 @@ Deno.test("accessChanges: bounded chunks, truncation counted, replay marks it in
   assertEquals(accessChanges(observation({ collaborators }), observation({ collaborators })), []);
 });
 
+Deno.test("accessChanges: the emails are stated in full while the ledger holds no baseline", () => {
+  const pypi = { organization: null, roles: [], emails: ["a@x.org"] };
+  // A previous observation from before the pypi-email area: no baseline in the ledger yet.
+  const [event] = accessChanges(observation({ pypi }), observation({ pypi }));
+  assertEquals(event.body, {
+    project: "p",
+    changes: [{ kind: "added", area: "pypi-email", who: "a@x.org", to: "listed" }],
+    full: ["pypi-email"],
+  });
+  // Once the baseline exists, an unchanged list is no change.
+  assertEquals(
+    accessChanges(observation({ pypi }), observation({ pypi, emailBaseline: ["a@x.org"] })),
+    [],
+  );
+});
+
 Deno.test("accessAt: ordered replay of a sequence, full restatement, malformed bodies skipped", () => {
   const ev = (time: string, body: unknown, kind = "access.changed") => ({ time, kind, body });
   const events = [
