@@ -14,10 +14,7 @@ import type { Finding, JobName, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "./ledger/types.ts";
 import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
-import { applyOverrides } from "../rules/overrides.ts";
 import { ledgerEvent } from "./events.ts";
-
-export { applyOverrides };
 
 /** Input of {@link reconcile} for one (project, job). */
 export interface ReconcileInput {

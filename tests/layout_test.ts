@@ -4,7 +4,8 @@
  *   parser;
  * - nothing under `src/` other than `src/cli` and `src/web` imports from `jobs/`, `src/cli` or
  *   `src/web`;
- * - there are no import cycles.
+ * - there are no import cycles;
+ * - rule sources touch no environment, clock, network, KV or randomness.
  */
 import { assert, assertEquals } from "./_assert.ts";
 
@@ -161,6 +162,24 @@ Deno.test("layout: rules judge only, arrows point down", async () => {
   // An allowance whose import is gone must be deleted (the rule tightens by itself).
   const edges = new Set([...g].flatMap(([file, imports]) => imports.map((t) => `${file} -> ${t}`)));
   assertEquals([...ALLOWED].filter((edge) => !edges.has(edge)), []);
+});
+
+/** What a rule must not touch: the environment, the clock, the network, KV, randomness. */
+const IMPURE =
+  /\bDeno\.|\bprocess\.|\bDate\.now\(|new Date\(\)|\bfetch\(|Math\.random\(|crypto\.getRandom/;
+
+/** Lines of a rule source (comments aside) that touch the outside world. */
+export function impureLines(text: string): string[] {
+  return text.split("\n").filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line) && IMPURE.test(line));
+}
+
+Deno.test("layout: rules touch no environment, clock, network or KV", async () => {
+  assertEquals(impureLines("  const t = Date.now();\n * Deno.env in a comment\n"), [
+    "  const t = Date.now();",
+  ]);
+  for (const file of await sources("rules")) {
+    assertEquals(impureLines(await Deno.readTextFile(new URL(file, ROOT))), [], file);
+  }
 });
 
 Deno.test("layout: no import cycles (type-only imports aside)", async () => {
