@@ -23,7 +23,7 @@ import type { StoredEntry } from "./ledger/types.ts";
 import { FindingOpenedSchema, FindingResolvedSchema } from "./events.ts";
 import { atLeast, type Severity, SeveritySchema } from "../rules/types.ts";
 import { getRecords, listIndexes } from "./state/ledger_index.ts";
-import { safeHttpUrl, truncate } from "./web/text.ts";
+import { displayText, safeHttpUrl, truncate } from "./display.ts";
 
 /** One queued delivery. */
 export interface PendingDelivery {
@@ -163,8 +163,10 @@ function buildBody(
 ): string {
   const findingUrl = base ? `${base}/findings/${encodeURIComponent(notice.id)}` : undefined;
   const proofUrl = base ? `${base}/ledger/proof/inclusion?index=${stored.entry.index}` : undefined;
-  const subject = truncate(notice.subject, 500);
-  const message = truncate(notice.message, 1000);
+  // Upstream text with invisible and reordering characters shown as escapes.
+  const subject = displayText(notice.subject, 500);
+  const message = displayText(notice.message, 1000);
+  const project = displayText(notice.project, 200);
   if (format === "json") {
     return JSON.stringify({
       event: notice.event,
@@ -176,7 +178,7 @@ function buildBody(
         leafHash: stored.leafHash,
       },
       finding: {
-        project: truncate(notice.project, 200),
+        project,
         id: truncate(notice.id, 64),
         rule: truncate(notice.rule, 100),
         severity: notice.severity,
@@ -188,12 +190,12 @@ function buildBody(
     });
   }
   const verb = notice.event === "finding.opened" ? "opened" : "resolved";
-  const headline = `[${notice.severity}] finding ${verb} in ${truncate(notice.project, 200)}: ${
-    truncate(notice.rule, 100)
+  const headline = `[${notice.severity}] finding ${verb} in ${project}: ${
+    displayText(notice.rule, 100)
   }`;
   const link = findingUrl ? `<${findingUrl}|${slackEscape(headline)}>` : slackEscape(headline);
   return JSON.stringify({
-    text: `${headline} (${subject})`,
+    text: `${headline} ("${subject}")`,
     blocks: [
       {
         type: "section",

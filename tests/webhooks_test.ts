@@ -8,7 +8,16 @@ import {
   type PendingDelivery,
   signBody,
 } from "../src/webhooks.ts";
-import { appendAll, IDS, realLedger, seedEvents, XSS } from "./web/_fixtures.ts";
+import {
+  appendAll,
+  HOSTILE_SHOWN,
+  hostileFinding,
+  IDS,
+  INVISIBLE_RE,
+  realLedger,
+  seedEvents,
+  XSS,
+} from "./web/_fixtures.ts";
 
 interface Received {
   headers: Headers;
@@ -263,6 +272,34 @@ Deno.test("a hook whose URL changed drops its old deliveries; new entries only a
     assertEquals(sub.received.map((x) => x.headers.get("x-auditor-delivery")), ["11"]);
   } finally {
     console.warn = warn;
+    await sub.close();
+    kv.close();
+  }
+});
+
+Deno.test("webhook bodies (JSON and Slack) show hostile upstream text as escapes", async () => {
+  const sub = subscriber();
+  const { kv, ledger } = await seeded();
+  const cfg = config([
+    { url: sub.url, min_severity: "critical" },
+    { url: sub.url, min_severity: "critical", format: "slack" },
+  ]);
+  try {
+    const stored = await appendAll(kv, ledger, [hostileFinding()]);
+    await enqueueWebhooks(kv, cfg, stored);
+    await deliverPending(kv, cfg, { webhookSecrets: {} });
+    assertEquals(sub.received.length, 2);
+    for (const r of sub.received) {
+      assertStringIncludes(
+        JSON.stringify(JSON.parse(r.body)),
+        JSON.stringify(HOSTILE_SHOWN.rlo).slice(1, -1),
+      );
+    }
+    const json = JSON.parse(sub.received[0].body);
+    assert(!INVISIBLE_RE.test(json.finding.subject) && !INVISIBLE_RE.test(json.finding.message));
+    const slack = JSON.parse(sub.received[1].body);
+    assert(!INVISIBLE_RE.test(slack.text) && !INVISIBLE_RE.test(slack.blocks[0].text.text));
+  } finally {
     await sub.close();
     kv.close();
   }

@@ -26,4 +26,4 @@ export {
   indexEntry,
   type IndexRecord,
   toIndexRecord,
-} from "./ledger_index.ts";
+} from "../state/ledger_index.ts";

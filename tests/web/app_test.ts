@@ -3,7 +3,10 @@ import { createApp } from "../../src/web/app.tsx";
 import { STYLE_PATH } from "../../src/web/style.ts";
 import {
   appendAll,
+  HOSTILE_SHOWN,
+  hostileFinding,
   IDS,
+  INVISIBLE_RE,
   KEYS,
   NOW,
   realLedger,
@@ -72,9 +75,9 @@ Deno.test("home page shows every project's state, sweeps, findings and the check
     }
     assertStringIncludes(html, `href="${STYLE_PATH}"`);
     // States: evilpkg has a critical finding, darkpkg is not observable, goodpkg only waived.
-    assertMatch(html, /evilpkg<\/a>(?:(?!<\/tr>).)*state critical">findings/s);
-    assertMatch(html, /darkpkg<\/a>(?:(?!<\/tr>).)*state na">not observable/s);
-    assertMatch(html, /goodpkg<\/a>(?:(?!<\/tr>).)*state ok">ok/s);
+    assertMatch(html, /evilpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state critical">findings/s);
+    assertMatch(html, /darkpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state na">not observable/s);
+    assertMatch(html, /goodpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state ok">ok/s);
     assertStringIncludes(html, "1.2 s"); // sweep duration
     assertStringIncludes(html, "10 min ago"); // sweep age
     assertStringIncludes(html, `/findings/${IDS.evil}`);
@@ -578,5 +581,22 @@ Deno.test("the page cache serves a stale page once while it refreshes, then the 
     assertEquals(await count(), 2, "refreshed");
   } finally {
     w.close();
+  }
+});
+
+Deno.test("pages show hostile upstream text as escapes, each string isolated in <bdi>", async () => {
+  const w = await world();
+  try {
+    await appendAll(w.kv, w.ledger, [hostileFinding()]);
+    for (const path of ["/", "/projects/evilpkg", "/findings/0123456789abcdef", "/ledger"]) {
+      const html = await (await w.get(path)).text();
+      assert(!INVISIBLE_RE.test(html), `${path}: no raw invisible or reordering character`);
+      assertStringIncludes(html, "<bdi>", path);
+    }
+    const finding = await (await w.get("/findings/0123456789abcdef")).text();
+    assertStringIncludes(finding, `<bdi>evilpkg-1.0-py3-none-any.whl: &quot;${HOSTILE_SHOWN.rlo}`);
+    assertStringIncludes(finding, HOSTILE_SHOWN.invisible);
+  } finally {
+    await w.close();
   }
 });

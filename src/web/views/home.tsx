@@ -5,8 +5,8 @@
  */
 import { SEVERITIES } from "../../../rules/types.ts";
 import type { ProjectState, Snapshot } from "../snapshot.ts";
-import { formatDuration, truncate } from "../text.ts";
-import { Age, Sev } from "./parts.tsx";
+import { displayText, formatDuration } from "../../display.ts";
+import { Age, Sev, U } from "./parts.tsx";
 
 /** Most findings listed on the home page. */
 export const HOME_FINDINGS_CAP = 100;
@@ -47,7 +47,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
   const findings = snap.findings.slice(0, HOME_FINDINGS_CAP);
   return (
     <>
-      <h1>{truncate(props.title, 200)}</h1>
+      <h1>
+        <U text={props.title} max={200} />
+      </h1>
       <p class="muted">
         As of <time datetime={snap.now.toISOString()}>{snap.now.toISOString()}</time>.{" "}
         {snap.projects.length} project(s), {snap.findings.filter((f) => f.status === "open")
@@ -71,7 +73,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
               {projects.map((p) => (
                 <tr>
                   <th scope="row">
-                    <a href={`/projects/${encodeURIComponent(p.name)}`}>{truncate(p.name, 200)}</a>
+                    <a href={`/projects/${encodeURIComponent(p.name)}`}>
+                      <U text={p.name} max={200} />
+                    </a>
                     {!p.configured && <span class="muted note">(not configured)</span>}
                   </th>
                   <td>
@@ -159,14 +163,18 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
                     </td>
                     <td>
                       <a href={`/projects/${encodeURIComponent(f.project)}`}>
-                        {truncate(f.project, 200)}
+                        <U text={f.project} max={200} />
                       </a>
                     </td>
                     <td>
-                      <a href={`/findings/${encodeURIComponent(f.id)}`}>{truncate(f.rule, 100)}</a>
+                      <a href={`/findings/${encodeURIComponent(f.id)}`}>
+                        <U text={f.rule} max={100} />
+                      </a>
                     </td>
                     <td>
-                      <code>{truncate(f.subject, 200)}</code>
+                      <code>
+                        <U text={f.subject} max={200} />
+                      </code>
                     </td>
                     <td>
                       <Age time={f.sinceTime} now={snap.now} />
@@ -190,7 +198,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
           {snap.indexed} indexed.
         </p>
         {snap.checkpoint
-          ? <pre aria-label="Latest signed checkpoint">{truncate(snap.checkpoint, 4000)}</pre>
+          ? (
+            <pre aria-label="Latest signed checkpoint">{displayText(snap.checkpoint, 4000, { multiline: true })}</pre>
+          )
           : <p class="muted">The ledger is empty: no checkpoint yet.</p>}
       </section>
     </>

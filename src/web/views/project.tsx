@@ -7,9 +7,8 @@ import type { Project } from "../../config.ts";
 import type { CoverageGap, OpenFinding } from "../../state/findings.ts";
 import type { IndexRecord } from "../../state/ledger_index.ts";
 import type { ProjectStatus } from "../snapshot.ts";
-import { truncate } from "../text.ts";
 import { StateCell } from "./home.tsx";
-import { Age, EntryTable, EvidenceView, ExternalLink, Sev } from "./parts.tsx";
+import { Age, EntryTable, EvidenceView, ExternalLink, Sev, U } from "./parts.tsx";
 
 /** Most findings and gaps listed on a project page. */
 export const PROJECT_LIST_CAP = 500;
@@ -35,7 +34,9 @@ export function ProjectPage(props: ProjectPageProps) {
   const enc = encodeURIComponent(name);
   return (
     <>
-      <h1>{truncate(name, 200)}</h1>
+      <h1>
+        <U text={name} max={200} />
+      </h1>
       <p>
         State: <StateCell state={props.status.state} worst={props.status.worst} />{" "}
         <img src={`/badge/${enc}.svg`} alt="" height="20" />
@@ -97,12 +98,18 @@ export function ProjectPage(props: ProjectPageProps) {
                       {f.status === "waived" && <span class="muted note">(waived)</span>}
                     </td>
                     <td>
-                      <a href={`/findings/${encodeURIComponent(f.id)}`}>{truncate(f.rule, 100)}</a>
+                      <a href={`/findings/${encodeURIComponent(f.id)}`}>
+                        <U text={f.rule} max={100} />
+                      </a>
                     </td>
                     <td>
-                      <code>{truncate(f.subject, 200)}</code>
+                      <code>
+                        <U text={f.subject} max={200} />
+                      </code>
                     </td>
-                    <td>{truncate(f.message, 300)}</td>
+                    <td>
+                      <U text={f.message} max={300} />
+                    </td>
                     <td>
                       <Age time={f.sinceTime} now={now} />
                     </td>
@@ -136,9 +143,13 @@ export function ProjectPage(props: ProjectPageProps) {
                   <tr>
                     <td>{g.job}</td>
                     <td>
-                      <code>{truncate(g.scope, 200)}</code>
+                      <code>
+                        <U text={g.scope} max={200} />
+                      </code>
                     </td>
-                    <td>{truncate(g.reason, 300)}</td>
+                    <td>
+                      <U text={g.reason} max={300} />
+                    </td>
                     <td>
                       <Age time={g.sinceTime} now={now} />
                     </td>
@@ -199,7 +210,9 @@ export function FindingPage(props: FindingPageProps) {
         <dl>
           <dt>Project</dt>
           <dd>
-            <a href={`/projects/${encodeURIComponent(d.project)}`}>{truncate(d.project, 200)}</a>
+            <a href={`/projects/${encodeURIComponent(d.project)}`}>
+              <U text={d.project} max={200} />
+            </a>
           </dd>
           <dt>Status</dt>
           <dd>
@@ -213,15 +226,21 @@ export function FindingPage(props: FindingPageProps) {
           </dd>
           <dt>Rule</dt>
           <dd>
-            <code>{truncate(d.rule, 100)}</code>
+            <code>
+              <U text={d.rule} max={100} />
+            </code>
             {props.rule && <>: {props.rule.title}</>}
           </dd>
           <dt>Subject</dt>
           <dd>
-            <code>{truncate(d.subject, 2000)}</code>
+            <code>
+              <U text={d.subject} max={2000} />
+            </code>
           </dd>
           <dt>Message</dt>
-          <dd>{truncate(d.message, 4000)}</dd>
+          <dd>
+            <U text={d.message} max={4000} />
+          </dd>
           {props.rule && (
             <>
               <dt>Control</dt>
@@ -234,7 +253,8 @@ export function FindingPage(props: FindingPageProps) {
             <>
               <dt>Waiver</dt>
               <dd>
-                {truncate(d.waiver.reason, 1000)} (expires {truncate(d.waiver.expires, 40)})
+                <U text={d.waiver.reason} max={1000} /> (expires{" "}
+                <U text={d.waiver.expires} max={40} />)
               </dd>
             </>
           )}
