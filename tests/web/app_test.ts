@@ -122,6 +122,31 @@ Deno.test("healthz reports ledger size and stale jobs, 503 when the ledger is un
   }
 });
 
+Deno.test("readyz: 200 when every job succeeded recently, 503 when one never succeeded", async () => {
+  const w = await world();
+  try {
+    const ok = await w.get("/readyz");
+    assertEquals(ok.status, 200);
+    assertEquals((await ok.json()).ready, true);
+  } finally {
+    await w.close();
+  }
+  const kv = await Deno.openKv(":memory:");
+  const { ledger } = await realLedger();
+  const app = createApp({ config: testConfig(), kv, ledger, rules: RULES, now: () => NOW });
+  const res = await app.request("/readyz");
+  assertEquals(res.status, 503);
+  const body = await res.json();
+  assertEquals(body.reasons, [
+    "pypi: never succeeded",
+    "releases: never succeeded",
+    "repo: never succeeded",
+    "access: never succeeded",
+  ]);
+  assertEquals((await app.request("/healthz")).status, 200, "alive although not ready");
+  kv.close();
+});
+
 Deno.test("a job without a recent success is stale", async () => {
   const w = await seededWorld();
   const later = new Date(NOW.getTime() + 3 * 3600_000); // pypi: 10 min, repo: 1 h
@@ -146,6 +171,12 @@ Deno.test("a job without a recent success is stale", async () => {
     cacheMs: 0,
   });
   assertEquals((await (await early.request("/healthz")).json()).staleJobs, ["pypi"]);
+  const ready = await early.request("/readyz");
+  assertEquals(ready.status, 503, "a stale job makes the service not ready");
+  const readyBody = await ready.json();
+  assertEquals(readyBody.ready, false);
+  assertStringIncludes(readyBody.reasons[0], "pypi: last success 2026-11-22T11:50:00.000Z");
+  assertEquals((await early.request("/healthz")).status, 200, "still alive");
   w.close();
 });
 

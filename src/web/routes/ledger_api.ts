@@ -29,7 +29,7 @@ export function ledgerApi(ctx: WebContext): Hono {
     c.header("Cache-Control", "no-cache");
     c.header("Access-Control-Allow-Origin", "*");
     c.header("Cross-Origin-Resource-Policy", "cross-origin");
-    if (note === null) return c.text("the ctx.ledger is empty: no checkpoint yet\n", 404);
+    if (note === null) return c.text("the ledger is empty: no checkpoint yet\n", 404);
     return c.body(note, 200, { "Content-Type": "text/plain; charset=utf-8" });
   });
 
