@@ -127,7 +127,9 @@ export function safeHttpUrl(value: unknown): string | null {
 }
 
 /**
- * Human age of `then` relative to `now`: "42 s", "5 min", "3 h", "2 d".
+ * Human age of `then` relative to `now`, in the largest unit that fits, one unit per range so
+ * that ages side by side compare at a glance: "42 s" (< 1 min), "5 min" (< 1 h), "3 h"
+ * (< 2 d), "2 d".
  *
  * @example
  * ```ts
@@ -138,8 +140,8 @@ export function formatAge(then: Date | string, now: Date): string {
   const t = typeof then === "string" ? Date.parse(then) : then.getTime();
   if (!Number.isFinite(t)) return "unknown";
   const s = Math.max(0, Math.floor((now.getTime() - t) / 1000));
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
   if (s < 172800) return `${Math.floor(s / 3600)} h`;
   return `${Math.floor(s / 86400)} d`;
 }

@@ -54,7 +54,8 @@ Deno.test("XML escaping drops characters XML cannot carry", () => {
 Deno.test("ages and durations", () => {
   const now = new Date("2026-01-02T00:00:00Z");
   assertEquals(formatAge("2026-01-01T23:59:30Z", now), "30 s");
-  assertEquals(formatAge("2026-01-01T23:00:00Z", now), "60 min");
+  assertEquals(formatAge("2026-01-01T23:00:00Z", now), "1 h");
+  assertEquals(formatAge("2026-01-01T23:58:02Z", now), "1 min", "never 118 s beside 2 min");
   assertEquals(formatAge("2025-12-01T00:00:00Z", now), "32 d");
   assertEquals(formatAge("garbage", now), "unknown");
   assertEquals(formatDuration(850), "850 ms");

@@ -104,7 +104,9 @@ Deno.test({
           title: document.title,
           text: document.body.innerText,
           scripts: document.querySelectorAll("script").length,
-          injected: document.querySelectorAll("img[src='x'], svg, [onerror], [onload]").length,
+          injected: document.querySelectorAll(
+            "img[src='x'], svg:not(.tl), svg.tl svg, svg.tl foreignObject, svg.tl a, [onerror], [onload]"
+          ).length + Math.max(0, document.querySelectorAll("svg.tl").length - 2),
           jsLinks: document.querySelectorAll("a[href^='javascript:' i]").length,
           externalWithoutRel: document.querySelectorAll(
             "a[href^='http']:not([rel='noopener noreferrer nofollow'])").length,

@@ -4,11 +4,13 @@
  * @module
  */
 import { Hono } from "hono";
-import { FindingOpenedSchema } from "../../events.ts";
+import { FindingOpenedSchema, ReleaseObservedSchema } from "../../events.ts";
 import type { LedgerStore } from "../../ledger/types.ts";
 import { listCoverageGaps, listFindings, type OpenFinding } from "../../state/findings.ts";
 import { getRecords, listIndexes } from "../../state/ledger_index.ts";
-import type { IndexSelector } from "../../state/ledger_index.ts";
+import type { IndexRecord, IndexSelector } from "../../state/ledger_index.ts";
+import { type ObservedRelease, projectVerdict, releaseRows } from "../releases.ts";
+import { timelineData } from "../views/timeline.tsx";
 import { HttpError, intParam, onlyParams, single } from "../params.ts";
 import { projectStatuses } from "../snapshot.ts";
 import { rendered } from "../rendered.ts";
@@ -76,7 +78,13 @@ export function pages(ctx: WebContext): Hono {
       const status = projectStatuses(configured ? [name] : [], findings, gaps, jobs)
         .find((p) => p.name === name)!;
       const older = indexes.length > PAGE_SIZE ? indexes[PAGE_SIZE - 1] : undefined;
-      const timeline = await getRecords(ctx.kv, indexes.slice(0, PAGE_SIZE));
+      const [timeline, observed, history] = await Promise.all([
+        getRecords(ctx.kv, indexes.slice(0, PAGE_SIZE)),
+        readReleases(ctx, name),
+        readHistory(ctx, name),
+      ]);
+      const releases = releaseRows(observed, findings, configured);
+      const verdict = projectVerdict(releases, findings, gaps, ctx.rulesById);
       return rendered(ctx.page(
         name,
         <ProjectPage
@@ -86,6 +94,9 @@ export function pages(ctx: WebContext): Hono {
           status={status}
           findings={findings}
           gaps={gaps}
+          releases={releases}
+          verdict={verdict}
+          timelineData={timelineData(history, t)}
           timeline={timeline}
           olderBefore={older}
           treeSize={sizes.treeSize}
@@ -224,6 +235,36 @@ export function pages(ctx: WebContext): Hono {
   });
 
   return app;
+}
+
+/** Most `release.observed` entries read for a project page (newest kept). */
+export const RELEASE_EVENTS_CAP = 200;
+/** Most entries of each finding kind read for a project's timeline picture (newest kept). */
+export const HISTORY_CAP = 500;
+
+/** The project's `release.observed` events (newest {@link RELEASE_EVENTS_CAP}), from the ledger. */
+async function readReleases(ctx: WebContext, project: string): Promise<ObservedRelease[]> {
+  const indexes = await listIndexes(ctx.kv, { project, kind: "release.observed" }, {
+    limit: RELEASE_EVENTS_CAP,
+  });
+  const out: ObservedRelease[] = [];
+  for (const i of indexes) {
+    for await (const { entry } of ctx.ledger.entries(i, i + 1)) {
+      const body = ReleaseObservedSchema.safeParse(entry.body);
+      if (!body.success || body.data.project !== project) continue;
+      out.push({ ...body.data, index: entry.index, time: entry.time });
+    }
+  }
+  return out;
+}
+
+/** Index records of the project's findings and releases, for the timeline picture. */
+async function readHistory(ctx: WebContext, project: string): Promise<IndexRecord[]> {
+  const kinds = ["finding.opened", "finding.waived", "finding.resolved", "release.observed"];
+  const lists = await Promise.all(
+    kinds.map((kind) => listIndexes(ctx.kv, { project, kind }, { limit: HISTORY_CAP })),
+  );
+  return await getRecords(ctx.kv, lists.flat().sort((a, b) => a - b));
 }
 
 /** The opening body of a finding, read from one ledger entry. */
