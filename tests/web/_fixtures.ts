@@ -37,8 +37,8 @@ export const HOSTILE_SHOWN = {
 };
 
 /** Raw characters that must appear on no surface. */
-// deno-lint-ignore no-control-regex -- the test looks for raw control characters
 export const INVISIBLE_RE =
+  // deno-lint-ignore no-control-regex -- the test looks for raw control characters
   /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
 
 /** A finding whose subject and message carry {@link HOSTILE} strings. */

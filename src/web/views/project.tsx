@@ -46,7 +46,7 @@ function CheckCell(props: { check: CheckState }) {
   if (c.state === "finding") {
     return (
       <>
-        <Sev severity={c.severity} /> {c.rules.map((r) => <code class="note">{r}</code>)}
+        <Sev severity={c.severity} /> {c.rules.map((r) => <code key={r} class="note">{r}</code>)}
       </>
     );
   }
