@@ -26,6 +26,7 @@ import {
 } from "../ledger/mod.ts";
 import { peekCheckpoint } from "../ledger/checkpoint.ts";
 import { escapeText, formatRow, TABLE_HEADER } from "../ledger/display.ts";
+import { timeRange } from "../ledger/seek.ts";
 
 const USAGE = `usage: ledger <command> [flags]
 
@@ -324,7 +325,9 @@ async function showCommand(args: string[]): Promise<number> {
   const reader = await openFolder(values.ledger ?? DEFAULT_LEDGER_PATH);
   try {
     if (!values.jsonl) await out(TABLE_HEADER + "\n");
-    for await (const e of reader.entries()) {
+    // --since / --until seek by binary search; only the entries between are read.
+    const { from, to } = await timeRange(reader, filter);
+    for await (const e of reader.entries(from, to)) {
       if (matchesFilter(e, filter)) await printEntry(e, values.jsonl ?? false);
     }
     return 0;
@@ -398,7 +401,8 @@ async function exportCommand(args: string[]): Promise<number> {
       buffer = [];
       pending = 0;
     };
-    for await (const e of reader.entries()) {
+    const { from, to } = await timeRange(reader, filter);
+    for await (const e of reader.entries(from, to)) {
       if (!matchesFilter(e, filter)) continue;
       buffer.push(e.line + "\n");
       pending += e.line.length;
