@@ -7,6 +7,18 @@
  * @module
  */
 
+/** Debian's Chromium (installed by scripts/install-chromium.sh). */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Whether {@link CHROMIUM} is installed (the browser tests are skipped without it). */
+export const hasChromium: boolean = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+
 /** Chromium flags for a quiet, isolated headless run. */
 export const CHROMIUM_ARGS = [
   "--headless",

@@ -9,19 +9,11 @@
  * Chromium is installed by scripts/install-chromium.sh; without it this test is skipped.
  */
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
-import { Browser } from "./_cdp.ts";
+import { Browser, CHROMIUM, hasChromium } from "./_cdp.ts";
 import { createApp } from "../../src/web/app.tsx";
 import { NOW, serve } from "./_fixtures.ts";
 import { INCIDENT_IDS, INCIDENT_RULES, incidentWorld } from "./_incident.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
 const OUT = Deno.env.get("UPDATE_SCREENSHOTS") === "1" ? "docs/screenshots" : "out/screenshots";
 /** Largest screenshot accepted (bytes). */
 const MAX_PNG = 250_000;

@@ -6,7 +6,7 @@
 import { SEVERITIES } from "../../../rules/types.ts";
 import type { ProjectState, Snapshot } from "../snapshot.ts";
 import { displayText, formatDuration } from "../../display.ts";
-import { Age, Sev, U } from "./parts.tsx";
+import { Age, FindingTable, Sev, U } from "./parts.tsx";
 
 /** Most findings listed on the home page. */
 export const HOME_FINDINGS_CAP = 100;
@@ -142,49 +142,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
 
       <section aria-labelledby="findings">
         <h2 id="findings">Open findings</h2>
-        {findings.length === 0 ? <p>No open findings.</p> : (
-          <div class="table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Project</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Since</th>
-                </tr>
-              </thead>
-              <tbody>
-                {findings.map((f) => (
-                  <tr>
-                    <td>
-                      <Sev severity={f.severity} />
-                      {f.status === "waived" && <span class="muted note">(waived)</span>}
-                    </td>
-                    <td>
-                      <a href={`/projects/${encodeURIComponent(f.project)}`}>
-                        <U text={f.project} max={200} />
-                      </a>
-                    </td>
-                    <td>
-                      <a href={`/findings/${encodeURIComponent(f.id)}`}>
-                        <U text={f.rule} max={100} />
-                      </a>
-                    </td>
-                    <td>
-                      <code>
-                        <U text={f.subject} max={200} />
-                      </code>
-                    </td>
-                    <td>
-                      <Age time={f.sinceTime} now={snap.now} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {findings.length === 0
+          ? <p>No open findings.</p>
+          : <FindingTable findings={findings} now={snap.now} project cap={HOME_FINDINGS_CAP} />}
         {snap.findings.length > findings.length && (
           <p class="muted">{snap.findings.length - findings.length} more finding(s) not shown.</p>
         )}

@@ -6,6 +6,8 @@
 import type { Severity } from "../../../rules/types.ts";
 import type { Evidence } from "../../../rules/types.ts";
 import type { IndexRecord } from "../../state/ledger_index.ts";
+import type { OpenFinding } from "../../state/findings.ts";
+import { sortFindings } from "../releases.ts";
 import {
   displayText,
   formatAge,
@@ -180,6 +182,83 @@ export function EntryTable(
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/**
+ * Findings, most severe first then newest, cut to `cap` only after sorting (a critical is never
+ * hidden behind lesser findings); waived ones are marked.
+ *
+ * @example
+ * ```tsx
+ * <FindingTable findings={open} now={now} caption="Open findings" message cap={500} />
+ * ```
+ */
+export function FindingTable(props: {
+  findings: OpenFinding[];
+  now: Date;
+  caption?: string;
+  /** Show a project column. */
+  project?: boolean;
+  /** Show a message column. */
+  message?: boolean;
+  cap: number;
+}) {
+  const sorted = sortFindings(props.findings);
+  return (
+    <div class="table">
+      <table>
+        {props.caption && <caption class="muted">{props.caption}</caption>}
+        <thead>
+          <tr>
+            <th scope="col">Severity</th>
+            {props.project && <th scope="col">Project</th>}
+            <th scope="col">Rule</th>
+            <th scope="col">Subject</th>
+            {props.message && <th scope="col">Message</th>}
+            <th scope="col">Opened</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.slice(0, props.cap).map((f) => (
+            <tr>
+              <td>
+                <Sev severity={f.severity} />
+                {f.status === "waived" && <span class="muted note">(waived)</span>}
+              </td>
+              {props.project && (
+                <td>
+                  <a href={`/projects/${encodeURIComponent(f.project)}`}>
+                    <U text={f.project} max={200} />
+                  </a>
+                </td>
+              )}
+              <td>
+                <a href={`/findings/${encodeURIComponent(f.id)}`}>
+                  <U text={f.rule} max={100} />
+                </a>
+              </td>
+              <td>
+                <code>
+                  <U text={f.subject} max={200} />
+                </code>
+              </td>
+              {props.message && (
+                <td>
+                  <U text={f.message} max={300} />
+                </td>
+              )}
+              <td>
+                <Age time={f.sinceTime} now={props.now} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {sorted.length > props.cap && (
+        <p class="muted">{sorted.length - props.cap} less severe finding(s) not shown.</p>
+      )}
     </div>
   );
 }

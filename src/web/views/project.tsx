@@ -9,14 +9,9 @@ import type { IndexRecord } from "../../state/ledger_index.ts";
 import type { ProjectStatus } from "../snapshot.ts";
 import { StateCell } from "./home.tsx";
 import { displayText } from "../../display.ts";
-import {
-  type CheckState,
-  type ProjectVerdict,
-  type ReleaseRow,
-  sortFindings,
-} from "../releases.ts";
+import { type CheckState, type ProjectVerdict, type ReleaseRow } from "../releases.ts";
 import { Timeline, type TimelineData } from "./timeline.tsx";
-import { Age, EntryTable, EvidenceView, ExternalLink, Sev, U } from "./parts.tsx";
+import { Age, EntryTable, EvidenceView, ExternalLink, FindingTable, Sev, U } from "./parts.tsx";
 
 /** Most findings and gaps listed on a project page (after sorting: criticals first). */
 export const PROJECT_LIST_CAP = 500;
@@ -142,55 +137,6 @@ function ReleaseTable(props: { rows: ReleaseRow[]; now: Date }) {
   );
 }
 
-/** Findings, most severe first then newest, cut only after sorting. */
-function FindingTable(props: { findings: OpenFinding[]; now: Date; caption: string }) {
-  const sorted = sortFindings(props.findings);
-  return (
-    <div class="table">
-      <table>
-        <caption class="muted">{props.caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Severity</th>
-            <th scope="col">Rule</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Message</th>
-            <th scope="col">Opened</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.slice(0, PROJECT_LIST_CAP).map((f) => (
-            <tr>
-              <td>
-                <Sev severity={f.severity} />
-              </td>
-              <td>
-                <a href={`/findings/${encodeURIComponent(f.id)}`}>
-                  <U text={f.rule} max={100} />
-                </a>
-              </td>
-              <td>
-                <code>
-                  <U text={f.subject} max={200} />
-                </code>
-              </td>
-              <td>
-                <U text={f.message} max={300} />
-              </td>
-              <td>
-                <Age time={f.sinceTime} now={props.now} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {sorted.length > PROJECT_LIST_CAP && (
-        <p class="muted">{sorted.length - PROJECT_LIST_CAP} less severe finding(s) not shown.</p>
-      )}
-    </div>
-  );
-}
-
 /** The project page body. */
 export function ProjectPage(props: ProjectPageProps) {
   const { name, project, now } = props;
@@ -217,9 +163,15 @@ export function ProjectPage(props: ProjectPageProps) {
 
       <section aria-labelledby="findings">
         <h2 id="findings">Open findings</h2>
-        {open.length === 0
-          ? <p>No open findings.</p>
-          : <FindingTable findings={open} now={now} caption="Most severe first, then newest" />}
+        {open.length === 0 ? <p>No open findings.</p> : (
+          <FindingTable
+            findings={open}
+            now={now}
+            caption="Most severe first, then newest"
+            message
+            cap={PROJECT_LIST_CAP}
+          />
+        )}
       </section>
 
       <section aria-labelledby="picture">
@@ -235,7 +187,13 @@ export function ProjectPage(props: ProjectPageProps) {
       {waived.length > 0 && (
         <section aria-labelledby="waived">
           <h2 id="waived">Waived findings</h2>
-          <FindingTable findings={waived} now={now} caption="Accepted by a waiver in the config" />
+          <FindingTable
+            findings={waived}
+            now={now}
+            caption="Accepted by a waiver in the config"
+            message
+            cap={PROJECT_LIST_CAP}
+          />
         </section>
       )}
 
