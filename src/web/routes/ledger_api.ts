@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
+import type { Context } from "hono";
 import type { LedgerStore } from "../../ledger/types.ts";
 import { getRecords } from "../../state/ledger_index.ts";
 import { parseCheckpointHead } from "../checkpoint.ts";
@@ -85,9 +86,7 @@ export function ledgerApi(ctx: WebContext): Hono {
   app.get("/ledger/proof/inclusion", async (c) => {
     const url = new URL(c.req.url);
     onlyParams(url, ["index", "size"]);
-    const [current, checkpoint] = await Promise.all([ctx.ledger.size(), ctx.ledger.checkpoint()]);
-    const head = parseCheckpointHead(checkpoint);
-    const treeSize = Math.min(head?.size ?? current, current);
+    const { current, checkpoint, treeSize } = await proofHead(ctx);
     const size = intParam(url, "size", { min: 1, max: current, fallback: treeSize });
     const index = intParam(url, "index", { min: 0, max: MAX_INDEX });
     if (index >= size) throw new HttpError(400, "index: must be less than size");
@@ -95,29 +94,36 @@ export function ledgerApi(ctx: WebContext): Hono {
       ctx.ledger.inclusionProof(index, size),
       leafHashOf(ctx.kv, ctx.ledger, index),
     ]);
-    c.header("Cache-Control", "public, max-age=60");
-    c.header("Access-Control-Allow-Origin", "*");
-    c.header("Cross-Origin-Resource-Policy", "cross-origin");
-    return c.json({ index, size, leafHash, proof, checkpoint });
+    return proofJson(c, { index, size, leafHash, proof, checkpoint });
   });
 
   app.get("/ledger/proof/consistency", async (c) => {
     const url = new URL(c.req.url);
     onlyParams(url, ["from", "to"]);
-    const [current, checkpoint] = await Promise.all([ctx.ledger.size(), ctx.ledger.checkpoint()]);
-    const head = parseCheckpointHead(checkpoint);
-    const treeSize = Math.min(head?.size ?? current, current);
+    const { current, checkpoint, treeSize } = await proofHead(ctx);
     const to = intParam(url, "to", { min: 1, max: current, fallback: treeSize });
     const from = intParam(url, "from", { min: 1, max: MAX_INDEX });
     if (from > to) throw new HttpError(400, "from: must not be greater than to");
     const proof = await ctx.ledger.consistencyProof(from, to);
-    c.header("Cache-Control", "public, max-age=60");
-    c.header("Access-Control-Allow-Origin", "*");
-    c.header("Cross-Origin-Resource-Policy", "cross-origin");
-    return c.json({ from, to, proof, checkpoint });
+    return proofJson(c, { from, to, proof, checkpoint });
   });
 
   return app;
+}
+
+/** Ledger size, latest checkpoint and its tree size. */
+async function proofHead(ctx: WebContext) {
+  const [current, checkpoint] = await Promise.all([ctx.ledger.size(), ctx.ledger.checkpoint()]);
+  const head = parseCheckpointHead(checkpoint);
+  return { current, checkpoint, treeSize: Math.min(head?.size ?? current, current) };
+}
+
+/** A proof answer: JSON, cacheable for a minute, readable from any origin. */
+function proofJson(c: Context, body: Record<string, unknown>): Response {
+  c.header("Cache-Control", "public, max-age=60");
+  c.header("Access-Control-Allow-Origin", "*");
+  c.header("Cross-Origin-Resource-Policy", "cross-origin");
+  return c.json(body);
 }
 
 /** Leaf hash of entry `index`: from the KV index when present, else read from the ctx.ledger. */
