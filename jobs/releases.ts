@@ -18,8 +18,8 @@
 import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import { githubFor, mapLimit, pypiFor } from "./clients.ts";
-import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
-import type { PypiFile } from "./pypi_types.ts";
+import type { Job, JobContext, Observation, RequestStats } from "../src/observations/job.ts";
+import type { PypiFile } from "../src/observations/pypi.ts";
 import type {
   AssetObservation,
   ChecksumObservation,
@@ -27,7 +27,7 @@ import type {
   ReleasesData,
   SourceComparison,
   VersionParity,
-} from "./releases_types.ts";
+} from "../src/observations/releases.ts";
 import { filesFromSimple } from "./pypi.ts";
 import type { PypiClient } from "../src/pypi/client.ts";
 import type { GitHubClient } from "../src/github/client.ts";
@@ -77,8 +77,9 @@ import { getJson, setJson } from "../src/state/blob.ts";
 import { ProblemKindSchema } from "../src/sigstore/result.ts";
 import { z } from "zod";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
-import { evaluateParity } from "../rules/parity.ts";
-import { evaluateProvenance, unobservableProvenance } from "../rules/provenance.ts";
+import { unobservableProvenance } from "../rules/provenance.ts";
+import { RULESETS } from "../rules/registry.ts";
+import { runRules } from "../rules/types.ts";
 import {
   artifactMembers,
   cachedComparison,
@@ -667,7 +668,10 @@ async function collect(
 function evaluate(observation: Observation<ReleasesData>, project: Project): Finding[] {
   if (observation.unobservable.some((u) => u.scope === "*")) return [];
   const data = observation.data;
-  return [...evaluateProvenance(data.provenance, project), ...evaluateParity(data, project)];
+  return [
+    ...runRules(RULESETS.provenance, { results: data.provenance, project }),
+    ...runRules(RULESETS.parity, { data, project }),
+  ];
 }
 
 const rootsByConfig = new Map<string, Promise<TrustRoot[]>>();

@@ -19,7 +19,7 @@ import { z } from "zod";
 import type { Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import { githubFor } from "./clients.ts";
-import type { Job, JobContext, Observation } from "./types.ts";
+import type { Job, JobContext, Observation } from "../src/observations/job.ts";
 import type { GitHubClient, GitHubClientOptions, GitHubResult } from "../src/github/client.ts";
 import {
   ActionsPermissionsSchema,
@@ -41,8 +41,9 @@ import {
   WebhookSchema,
   WorkflowPermissionsSchema,
 } from "../src/github/schemas.ts";
-import { type RepoFile, type RepoPosture, SCOPES } from "../src/github/posture.ts";
+import { type RepoFile, type RepoPosture, SCOPES } from "../src/observations/repo.ts";
 import { evaluatePosture } from "../rules/posture.ts";
+import { postureFacts } from "../src/github/posture_facts.ts";
 import { postureChanges } from "../src/github/drift.ts";
 
 /** Descriptive User-Agent sent to GitHub. */
@@ -567,7 +568,13 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
       };
     },
     evaluate(observation: Observation<RepoPosture>, project: Project, _now: Date): Finding[] {
-      return evaluatePosture(observation.data, project, observation.unobservable);
+      const data = observation.data;
+      return evaluatePosture({
+        data,
+        facts: postureFacts(data),
+        project,
+        unobservable: observation.unobservable,
+      });
     },
     changes(previous, next) {
       return postureChanges(previous, next);

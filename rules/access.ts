@@ -13,8 +13,8 @@
  * @module
  */
 import type { Project } from "../src/config.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
-import { type AccessData, type Level, PUSH_LEVELS, SCOPES } from "../jobs/access_types.ts";
+import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
+import { type AccessData, type Level, PUSH_LEVELS, SCOPES } from "../src/observations/access.ts";
 
 /** The organization does not require 2FA. */
 export const ORG_2FA_NOT_REQUIRED: RuleMeta = {
@@ -123,20 +123,6 @@ export const WRITE_DEPLOY_KEY: RuleMeta = {
   remediation:
     "Replace it with a read-only key, or remove it; pushes should come from people or reviewed automation.",
 };
-
-/** Every access rule. */
-export const ACCESS_RULES: RuleMeta[] = [
-  ORG_2FA_NOT_REQUIRED,
-  NO_2FA,
-  INSECURE_2FA,
-  UNLISTED_GRANT,
-  TOO_MANY_ADMINS,
-  OUTSIDE_ADMIN,
-  PENDING_INVITATION,
-  PYPI_UNLISTED_ROLE,
-  PYPI_PERSONAL_OWNER,
-  WRITE_DEPLOY_KEY,
-];
 
 const fold = (s: string) => s.toLowerCase();
 
@@ -373,6 +359,29 @@ export function deployKeyRules(data: AccessData, project: Project): Finding[] {
   );
 }
 
+/** What the access rules judge: the access job's observation data and the project's policy. */
+export interface AccessInput {
+  data: AccessData;
+  project: Project;
+}
+
+/** Every access rule as a value (see `rules/registry.ts`). */
+export const ACCESS_RULESET: readonly Rule<AccessInput>[] = [
+  defineRule(ORG_2FA_NOT_REQUIRED, ({ data }: AccessInput) => twoFactorRules(data)),
+  defineRule(NO_2FA, ({ data }: AccessInput) => twoFactorRules(data)),
+  defineRule(INSECURE_2FA, ({ data }: AccessInput) => twoFactorRules(data)),
+  defineRule(UNLISTED_GRANT, ({ data, project }: AccessInput) => grantRules(data, project)),
+  defineRule(TOO_MANY_ADMINS, ({ data, project }: AccessInput) => adminCountRule(data, project)),
+  defineRule(OUTSIDE_ADMIN, ({ data, project }: AccessInput) => grantRules(data, project)),
+  defineRule(
+    PENDING_INVITATION,
+    ({ data, project }: AccessInput) => invitationRules(data, project),
+  ),
+  defineRule(PYPI_UNLISTED_ROLE, ({ data, project }: AccessInput) => pypiRules(data, project)),
+  defineRule(PYPI_PERSONAL_OWNER, ({ data, project }: AccessInput) => pypiRules(data, project)),
+  defineRule(WRITE_DEPLOY_KEY, ({ data, project }: AccessInput) => deployKeyRules(data, project)),
+];
+
 /**
  * Pure: every access finding for one observation. Areas that were not observed produce none
  * (their scopes are unobservable, so reconcile keeps earlier findings open).
@@ -384,11 +393,8 @@ export function deployKeyRules(data: AccessData, project: Project): Finding[] {
  * ```
  */
 export function evaluateAccess(data: AccessData, project: Project): Finding[] {
-  return [
-    ...twoFactorRules(data),
-    ...grantRules(data, project),
-    ...invitationRules(data, project),
-    ...pypiRules(data, project),
-    ...deployKeyRules(data, project),
-  ];
+  return runRules(ACCESS_RULESET, { data, project });
 }
+
+/** Every access rule's metadata (derived from {@link ACCESS_RULESET}). */
+export const ACCESS_RULES: RuleMeta[] = ACCESS_RULESET.map((r) => r.meta);

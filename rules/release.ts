@@ -6,8 +6,8 @@
  * @module
  */
 import type { Policy } from "../src/config.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
-import type { PypiData, PypiFile } from "../jobs/pypi_types.ts";
+import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
+import type { PypiData, PypiFile } from "../src/observations/pypi.ts";
 
 const control = "Every release is what the plan promises; published files never change.";
 
@@ -116,20 +116,6 @@ export const EMAIL_DOMAIN_CHANGED: RuleMeta = {
   remediation:
     "Check the new domain's registration date and owner; re-verify the maintainer out of band.",
 };
-
-/** All release rules, for the catalog. */
-export const RELEASE_RULES: RuleMeta[] = [
-  DIGEST_CHANGED,
-  DOWNLOAD_MISMATCH,
-  FILE_ADDED,
-  FILE_REMOVED,
-  MISSING_SDIST,
-  MISSING_WHEEL,
-  YANKED,
-  DORMANCY,
-  EMAILS_CHANGED,
-  EMAIL_DOMAIN_CHANGED,
-];
 
 const DAY_MS = 86_400_000;
 
@@ -286,13 +272,30 @@ export function emailRules(data: PypiData): Finding[] {
   })];
 }
 
+/** What the release rules judge: the PyPI job's observation data and the project's policy. */
+export interface ReleaseInput {
+  data: PypiData;
+  policy: Policy;
+}
+
+/** Every release rule as a value (see `rules/registry.ts`). */
+export const RELEASE_RULESET: readonly Rule<ReleaseInput>[] = [
+  defineRule(DIGEST_CHANGED, ({ data }: ReleaseInput) => pinRules(data)),
+  defineRule(DOWNLOAD_MISMATCH, ({ data }: ReleaseInput) => downloadRules(data)),
+  defineRule(FILE_ADDED, ({ data }: ReleaseInput) => pinRules(data)),
+  defineRule(FILE_REMOVED, ({ data }: ReleaseInput) => pinRules(data)),
+  defineRule(MISSING_SDIST, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
+  defineRule(MISSING_WHEEL, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
+  defineRule(YANKED, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
+  defineRule(DORMANCY, ({ data, policy }: ReleaseInput) => dormancyRules(data, policy)),
+  defineRule(EMAILS_CHANGED, ({ data }: ReleaseInput) => emailRules(data)),
+  defineRule(EMAIL_DOMAIN_CHANGED, ({ data }: ReleaseInput) => emailRules(data)),
+];
+
+/** All release rules' metadata, for the catalog (derived from {@link RELEASE_RULESET}). */
+export const RELEASE_RULES: RuleMeta[] = RELEASE_RULESET.map((r) => r.meta);
+
 /** Every release rule over one observation. */
 export function evaluateRelease(data: PypiData, policy: Policy): Finding[] {
-  return [
-    ...pinRules(data),
-    ...downloadRules(data),
-    ...shapeRules(data, policy),
-    ...dormancyRules(data, policy),
-    ...emailRules(data),
-  ];
+  return runRules(RELEASE_RULESET, { data, policy });
 }

@@ -285,7 +285,13 @@ export async function loadConfig(path: string): Promise<Config> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).name;
+    const denied = e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
+    const why = e instanceof Deno.errors.NotFound
+      ? "file not found"
+      : denied
+      ? `read access is not granted (--allow-read); \`deno task permissions --config ${path}\` ` +
+        `prints the flags it needs`
+      : (e as Error).name;
     throw new ConfigError([`${path}: cannot read config: ${why}`]);
   }
   return parseConfig(text, path);

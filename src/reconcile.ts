@@ -15,6 +15,7 @@ import type { LedgerEventInput } from "./ledger/types.ts";
 import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
 import { applyOverrides } from "../rules/overrides.ts";
+import { ledgerEvent } from "./events.ts";
 
 export { applyOverrides };
 
@@ -104,26 +105,23 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
       ...(f.evidence ? { evidence: f.evidence } : {}),
     };
     if (waiver && prior?.status !== "waived") {
-      events.push({ kind: "finding.waived", body: { ...body, waiver } });
+      events.push(ledgerEvent("finding.waived", { ...body, waiver }));
     } else if (!waiver && prior?.status !== "open") {
-      events.push({ kind: "finding.opened", body });
+      events.push(ledgerEvent("finding.opened", body));
     }
   }
 
   for (const [id, o] of before) {
     if (current.has(id)) continue;
     if (isUnobservable(o.scope, input.unobservable)) continue;
-    events.push({
-      kind: "finding.resolved",
-      body: {
-        project: project.name,
-        job,
-        id,
-        rule: o.rule,
-        subject: o.subject,
-        reason: "no longer observed",
-      },
-    });
+    events.push(ledgerEvent("finding.resolved", {
+      project: project.name,
+      job,
+      id,
+      rule: o.rule,
+      subject: o.subject,
+      reason: "no longer observed",
+    }));
   }
   return events;
 }
@@ -134,23 +132,23 @@ function coverageEvents(input: ReconcileInput): LedgerEventInput[] {
   const before = new Map(input.gaps.map((g) => [g.scope, g.reason]));
   for (const [scope, reason] of now) {
     if (before.get(scope) === reason) continue;
-    events.push({
-      kind: "coverage.changed",
-      body: { project: input.project.name, job: input.job, scope, observable: false, reason },
-    });
+    events.push(ledgerEvent("coverage.changed", {
+      project: input.project.name,
+      job: input.job,
+      scope,
+      observable: false,
+      reason,
+    }));
   }
   for (const scope of before.keys()) {
     if (now.has(scope)) continue;
-    events.push({
-      kind: "coverage.changed",
-      body: {
-        project: input.project.name,
-        job: input.job,
-        scope,
-        observable: true,
-        reason: "observed again",
-      },
-    });
+    events.push(ledgerEvent("coverage.changed", {
+      project: input.project.name,
+      job: input.job,
+      scope,
+      observable: true,
+      reason: "observed again",
+    }));
   }
   return events;
 }

@@ -10,20 +10,20 @@
  *
  * @example
  * ```ts
- * const summary = await sweepJob(rt, "pypi"); // null when another run holds the lease
+ * const summary = await sweepJob(rt, pypiJob); // null when another run holds the lease
  * ```
  * @module
  */
 import type { Config } from "./config.ts";
 import type { JobName } from "../rules/types.ts";
 import { JOBS } from "../rules/types.ts";
-import { JOB_REGISTRY } from "../jobs/mod.ts";
+import type { Job, JobSet } from "./observations/job.ts";
 import type { Runtime } from "./runtime.ts";
 import { deliverPending, syncWebhookQueue } from "./webhooks.ts";
 import { catchUpIndex } from "./state/ledger_index.ts";
 import { runSweep, type SweepDeps, type SweepSummary } from "./audit.ts";
 import { listSweeps, type SweepRecord } from "./state/findings.ts";
-import { cronIntervalMs, isStale } from "./web/schedule.ts";
+import { cronIntervalMs, isStale } from "./state/schedule.ts";
 
 /** Default lifetime of a lease without renewal (`[schedules] lease_ms`). */
 export const LEASE_MS = 60_000;
@@ -249,15 +249,14 @@ export async function deliverWebhooks(rt: Runtime, log: SweepDeps["log"] = () =>
 
 /**
  * A scheduled run of one job: under its lease, resuming from the cursor, within the configured
- * time budget. Returns null when skipped (another run holds the lease, or the job is missing).
+ * time budget. Returns null when skipped (another run holds the lease).
  */
 export async function sweepJob(
   rt: Runtime,
-  name: JobName,
+  job: Job<unknown>,
   extra: Partial<SweepDeps> = {},
 ): Promise<SweepSummary | null> {
-  const job = JOB_REGISTRY[name];
-  if (!job) return null;
+  const name = job.name;
   const { budget_ms, lease_ms } = rt.config.schedules;
   return await withLease(rt.kv, name, (guard) =>
     runSweep(
@@ -284,16 +283,18 @@ export const CRON_BACKOFF_MS = [30_000, 120_000, 300_000];
  */
 export function registerCrons(
   rt: Runtime,
+  jobs: JobSet,
   log: SweepDeps["log"] = () => {},
 ): () => Promise<Record<string, string>> {
-  for (const name of JOBS) {
-    if (!JOB_REGISTRY[name]) continue;
+  const available = JOBS.filter((j) => jobs[j]);
+  for (const name of available) {
+    const job = jobs[name]!;
     Deno.cron(
       `release-auditor ${name}`,
       rt.config.schedules[name],
       { backoffSchedule: CRON_BACKOFF_MS },
       async () => {
-        const summary = await sweepJob(rt, name, { log });
+        const summary = await sweepJob(rt, job, { log });
         log("cron.run", {
           job: name,
           status: summary?.status ?? "skipped",
@@ -301,7 +302,8 @@ export function registerCrons(
           projectsTotal: summary?.projectsTotal ?? 0,
           durationMs: summary?.durationMs ?? 0,
         });
-        for (const stale of staleJobs(rt.config, await listSweeps(rt.kv, "sweep-ok"), new Date())) {
+        const ok = await listSweeps(rt.kv, "sweep-ok");
+        for (const stale of staleJobs(rt.config, ok, new Date(), available)) {
           log("job.stale", { ...stale });
         }
         await deliverWebhooks(rt, log);
@@ -318,9 +320,8 @@ export function registerCrons(
   }
   return async () => {
     const out: Record<string, string> = {};
-    for (const name of JOBS) {
-      if (!JOB_REGISTRY[name]) continue;
-      out[name] = (await sweepJob(rt, name, { log }))?.status ?? "skipped";
+    for (const name of available) {
+      out[name] = (await sweepJob(rt, jobs[name]!, { log }))?.status ?? "skipped";
     }
     await deliverWebhooks(rt, log);
     return out;
@@ -338,7 +339,7 @@ export interface StaleJob {
 
 /**
  * The stale jobs among those available in this build (pure). Intervals come from the cron
- * expressions as on the status page (`src/web/schedule.ts`); a job whose last successful record
+ * expressions as on the status page (`src/state/schedule.ts`); a job whose last successful record
  * is older than twice its interval, or absent, is stale.
  *
  * @example
@@ -351,7 +352,7 @@ export function staleJobs(
   config: Config,
   lastOk: SweepRecord[],
   now: Date,
-  available: readonly JobName[] = JOBS.filter((j) => JOB_REGISTRY[j]),
+  available: readonly JobName[] = JOBS,
 ): StaleJob[] {
   const out: StaleJob[] = [];
   for (const job of available) {

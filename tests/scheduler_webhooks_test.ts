@@ -8,6 +8,7 @@ import { startSandbox } from "../src/sandbox/server.ts";
 import { defaultScenario } from "../src/sandbox/scenarios.ts";
 import { demoConfigToml } from "../src/cli/demo.ts";
 import { openRuntime } from "../src/runtime.ts";
+import { pypiJob } from "../jobs/pypi.ts";
 import { deliverWebhooks, sweepJob } from "../src/scheduler.ts";
 import { generateSigningKey } from "../src/ledger/mod.ts";
 import { verifySignature } from "../src/webhooks.ts";
@@ -44,7 +45,7 @@ Deno.test("a scheduled sweep delivers signed webhooks for critical findings, onc
     webhookSecrets: { HOOK_SECRET: "s3cret" },
   });
   try {
-    const summary = await sweepJob(rt, "pypi");
+    const summary = await sweepJob(rt, pypiJob);
     assert(summary, "the sweep ran");
     await deliverWebhooks(rt);
     // The compromised project's .pth is the only critical finding of the PyPI job.

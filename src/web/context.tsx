@@ -25,6 +25,8 @@ export interface AppDeps {
   rules: RuleMeta[];
   /** Bearer token for `POST /api/sweep`; without it the route answers 404. */
   sweepToken?: string;
+  /** The ledger's C2SP verifier key, served at `/ledger/key` (404 without it). */
+  verifierKey?: string;
   /** Starts a sweep (called in the background by `POST /api/sweep`). */
   onSweep?: () => Promise<unknown>;
   /** Clock, for tests. */

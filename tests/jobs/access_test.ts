@@ -5,9 +5,10 @@ import { runSweep } from "../../src/audit.ts";
 import { openKvLedger } from "../../src/ledger/kv_store.ts";
 import { generateSigningKey } from "../../src/ledger/note.ts";
 import type { StoredEntry } from "../../src/ledger/types.ts";
-import type { JobContext, Observation } from "../../jobs/types.ts";
-import { accessAt, accessChanges, accessJob } from "../../jobs/access.ts";
-import type { AccessChangedBody, AccessData } from "../../jobs/access_types.ts";
+import type { JobContext, Observation } from "../../src/observations/job.ts";
+import { accessChanges, accessJob } from "../../jobs/access.ts";
+import { accessAt } from "../../src/state/access_at.ts";
+import type { AccessChangedBody, AccessData } from "../../src/observations/access.ts";
 import {
   githubAccessAllow,
   githubAccessRoutes,

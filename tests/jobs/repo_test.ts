@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigSchema, type Project, ProjectSchema } from "../../src/config.ts";
-import type { JobContext } from "../../jobs/types.ts";
+import type { JobContext } from "../../src/observations/job.ts";
 import { createRepoJob } from "../../jobs/repo.ts";
 import { SandboxResponse } from "../../src/sandbox/github_posture.ts";
 import { realdata } from "../_realdata.ts";

@@ -5,6 +5,8 @@ import type { Project } from "../../src/config.ts";
 import { ProjectJsonSchema } from "../../src/pypi/schemas.ts";
 import {
   ACCESS_RULES,
+  ACCESS_RULESET,
+  type AccessInput,
   adminsOf,
   evaluateAccess,
   INSECURE_2FA,
@@ -25,7 +27,7 @@ import {
   InvitationSchema,
   OrganizationSchema,
   SimpleUserSchema,
-} from "../../jobs/access_types.ts";
+} from "../../src/observations/access.ts";
 import {
   collaboratorsFrom,
   deployKeysFrom,
@@ -34,6 +36,7 @@ import {
 } from "../../jobs/access.ts";
 import { githubAccessRoutes } from "../../src/sandbox/github_access.ts";
 import type { z } from "zod";
+import { ruleTable } from "./_rule_table.ts";
 
 const OF = "github-api/octokit-fixtures";
 const EX = "github-api/rest-api-description/examples";
@@ -347,4 +350,87 @@ Deno.test("catalog: unique ids, job access, every finding's rule is catalogued, 
   );
   assertEquals(new Set(fs.map((f) => f.rule)), new Set(ids));
   assert(fs.every((f) => f.scope.startsWith("access:")));
+});
+
+const accessCase = (
+  data: Partial<AccessData>,
+  extra: Record<string, unknown> = {},
+): AccessInput => ({
+  data: base(data),
+  project: project(extra),
+});
+const allowAlice = {
+  allow: { collaborators: ["alice"], admins: ["alice"], maintainers: ["alice"] },
+};
+const collaborator = (login: string, level: "admin" | "write", via: "direct" | "outside") => ({
+  login,
+  level,
+  via,
+});
+
+ruleTable("access", ACCESS_RULESET, {
+  "access/org-2fa-not-required": {
+    fires: accessCase({ org2fa: { org: "acme", required: false } }),
+    clean: accessCase({ org2fa: { org: "acme", required: true } }),
+  },
+  "access/no-2fa": {
+    fires: accessCase({ members2fa: { disabled: ["bob"], insecure: [] } }),
+    clean: accessCase({ members2fa: { disabled: [], insecure: ["bob"] } }),
+  },
+  "access/insecure-2fa": {
+    fires: accessCase({ outside2fa: { disabled: [], insecure: ["bob"] } }),
+    // A login with 2FA disabled is reported once, as no-2fa.
+    clean: accessCase({ outside2fa: { disabled: ["bob"], insecure: ["bob"] } }),
+  },
+  "access/unlisted-write-grant": {
+    fires: accessCase({ collaborators: [collaborator("mallory", "write", "direct")] }, allowAlice),
+    clean: accessCase({ collaborators: [collaborator("Alice", "write", "direct")] }, allowAlice),
+  },
+  "access/too-many-admins": {
+    fires: accessCase({
+      collaborators: [
+        collaborator("alice", "admin", "direct"),
+        collaborator("carol", "admin", "direct"),
+      ],
+    }, { allow: { admins: ["alice", "carol"] }, policy: { max_admins: 1 } }),
+    clean: accessCase({
+      collaborators: [
+        collaborator("alice", "admin", "direct"),
+        collaborator("carol", "admin", "direct"),
+      ],
+    }, { allow: { admins: ["alice", "carol"] }, policy: { max_admins: 2 } }),
+  },
+  "access/outside-collaborator-admin": {
+    fires: accessCase({ collaborators: [collaborator("alice", "admin", "outside")] }, allowAlice),
+    clean: accessCase({ collaborators: [collaborator("alice", "admin", "direct")] }, allowAlice),
+  },
+  "access/pending-invitation": {
+    fires: accessCase({
+      invitations: [{ id: 7, invitee: "mallory", level: "write", expired: false }],
+    }),
+    clean: accessCase({ invitations: [] }),
+    check: (fs) => assertEquals(fs.map((f) => f.severity), ["high"]),
+  },
+  "access/pypi-unlisted-role": {
+    fires: accessCase({
+      pypi: { organization: null, roles: [{ role: "Maintainer", user: "eve" }], emails: [] },
+    }, allowAlice),
+    clean: accessCase({
+      pypi: { organization: null, roles: [{ role: "Maintainer", user: "ALICE" }], emails: [] },
+    }, allowAlice),
+  },
+  "access/pypi-personal-owner": {
+    fires: accessCase(
+      { pypi: { organization: null, roles: [{ role: "Owner", user: "alice" }], emails: [] } },
+      { ...allowAlice, policy: { pypi_owner_must_be_organization: true } },
+    ),
+    clean: accessCase(
+      { pypi: { organization: null, roles: [{ role: "Maintainer", user: "alice" }], emails: [] } },
+      { ...allowAlice, policy: { pypi_owner_must_be_organization: true } },
+    ),
+  },
+  "access/write-deploy-key": {
+    fires: accessCase({ deployKeys: [{ id: 3, title: "ci", readOnly: false }] }),
+    clean: accessCase({ deployKeys: [{ id: 3, title: "ci", readOnly: true }] }),
+  },
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigSchema, ProjectSchema } from "../../src/config.ts";
-import type { JobContext } from "../../jobs/types.ts";
+import type { JobContext } from "../../src/observations/job.ts";
 import { createRepoJob } from "../../jobs/repo.ts";
 import { buildGithubPosture, SandboxResponse } from "../../src/sandbox/github_posture.ts";
 import { RulesetSchema } from "../../src/github/schemas.ts";

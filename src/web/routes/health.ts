@@ -8,7 +8,7 @@ import { indexedCount } from "../../state/ledger_index.ts";
 import { renderMetrics } from "../metrics.ts";
 import type { WebContext } from "../context.tsx";
 import type { JobStatus } from "../snapshot.ts";
-import { STALE_FACTOR } from "../schedule.ts";
+import { STALE_FACTOR } from "../../state/schedule.ts";
 
 /**
  * The health sub-app.

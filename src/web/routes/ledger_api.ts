@@ -34,6 +34,16 @@ export function ledgerApi(ctx: WebContext): Hono {
     return c.body(note, 200, { "Content-Type": "text/plain; charset=utf-8" });
   });
 
+  app.get("/ledger/key", (c) => {
+    onlyParams(new URL(c.req.url), []);
+    c.header("Access-Control-Allow-Origin", "*");
+    c.header("Cross-Origin-Resource-Policy", "cross-origin");
+    if (!ctx.deps.verifierKey) return c.text("no verifier key configured\n", 404);
+    return c.body(`${ctx.deps.verifierKey}\n`, 200, {
+      "Content-Type": "text/plain; charset=utf-8",
+    });
+  });
+
   app.get("/ledger/entries", async (c) => {
     const url = new URL(c.req.url);
     onlyParams(url, ["from", "to"]);

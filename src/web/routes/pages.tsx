@@ -18,7 +18,7 @@ import { HomePage } from "../views/home.tsx";
 import { FindingPage, ProjectPage } from "../views/project.tsx";
 import { LedgerPage } from "../views/ledger.tsx";
 import { AccessPage } from "../views/access.tsx";
-import { accessAt, type TimedEvent } from "../../../jobs/access.ts";
+import { accessAt, type TimedEvent } from "../../state/access_at.ts";
 import { MAX_INDEX, type WebContext } from "../context.tsx";
 
 /** Most `access.changed` events one access page replays (newest kept). */
@@ -229,6 +229,7 @@ export function pages(ctx: WebContext): Hono {
           ledgerSize={sizes.ledgerSize}
           treeSize={sizes.treeSize}
           now={t}
+          verifierKey={ctx.deps.verifierKey}
         />,
       )),
     );

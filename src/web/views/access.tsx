@@ -5,7 +5,7 @@
  * @module
  */
 import { U } from "./parts.tsx";
-import type { AccessSnapshot } from "../../../jobs/access.ts";
+import type { AccessSnapshot } from "../../state/access_at.ts";
 
 /** Props of {@link AccessPage}. */
 export interface AccessPageProps {
