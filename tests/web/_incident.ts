@@ -234,11 +234,11 @@ export function incidentSteps(): { at: Date; events: LedgerEventInput[] }[] {
         ),
         opened(
           INCIDENT_IDS.rlo,
-          "archive/record-mismatch",
+          "content/unsafe-path",
           "high",
           'litellm-1.82.8-py3-none-any.whl: "\u202EDROCER ni detsil ton si "yp.exe.png',
           `file:${whl8}`,
-          'member "\u202Egnp.exe.py" is not listed in RECORD',
+          'member name "\u202Egnp.exe.py" hides its real extension',
         ),
         opened(
           INCIDENT_IDS.prov8,
