@@ -146,7 +146,7 @@ Deno.test("cli ledger: prove and verify --proof; show, tail, export, checkpoint"
     assertEquals(show.code, 0);
     const rows = show.stdout.trim().split("\n");
     assertEquals(rows.length, 3);
-    assertStringIncludes(rows[1], "evil\\u{1b}[2J\\u{202e}name");
+    assertStringIncludes(rows[1], "evil\\u{001B}[2J\\u{202E}name");
     assert(!show.stdout.includes("\u001b"));
     const kinds = await cli(["show", "--ledger", dir, "--kind", "finding.waived", "--jsonl"]);
     const entries = (await Deno.readTextFile(`${dir}/entries.jsonl`)).split("\n");

@@ -75,7 +75,7 @@ Deno.test("home page shows every project's state, sweeps, findings and the check
     }
     assertStringIncludes(html, `href="${STYLE_PATH}"`);
     // States: evilpkg has a critical finding, darkpkg is not observable, goodpkg only waived.
-    assertMatch(html, /evilpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state critical">findings/s);
+    assertMatch(html, /evilpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state critical">critical findings/s);
     assertMatch(html, /darkpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state na">not observable/s);
     assertMatch(html, /goodpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state ok">ok/s);
     assertStringIncludes(html, "1.2 s"); // sweep duration

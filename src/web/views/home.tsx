@@ -37,7 +37,11 @@ function numCell(n: number) {
 /** Project state cell. */
 export function StateCell(props: { state: ProjectState; worst?: string }) {
   const cls = props.state === "findings" ? props.worst ?? "" : STATE_CLASS[props.state];
-  return <span class={`state ${cls}`}>{STATE_TEXT[props.state]}</span>;
+  // "critical findings" and "high findings" read differently, not only in color.
+  const text = props.state === "findings" && props.worst
+    ? `${props.worst} findings`
+    : STATE_TEXT[props.state];
+  return <span class={`state ${cls}`}>{text}</span>;
 }
 
 /** The home page body. */
