@@ -32,7 +32,8 @@ export interface ObservedRelease {
 export type CheckState =
   | { state: "finding"; severity: Severity; rules: string[] }
   | { state: "no-finding" }
-  | { state: "not-checked"; reason: string };
+  | { state: "not-checked"; reason: string }
+  | { state: "not-observable"; reason: string };
 
 /** How a release should be treated. */
 export type ReleaseVerdict = "do-not-install" | "review" | "no-open-finding";
@@ -81,8 +82,9 @@ export function sortFindings<T extends Pick<OpenFinding, "severity" | "since">>(
 }
 
 /**
- * The release a finding is about: `release:<version>` scopes name it, `file:<sha256>` scopes
- * name one of its files; other findings (repository, access) are about the project.
+ * The release a finding (or a coverage gap) is about: `release:<version>` scopes name it,
+ * `file:<sha256>` and `source:<sha256>` scopes name one of its files; other findings
+ * (repository, access) are about the project.
  *
  * @example
  * ```ts
@@ -90,16 +92,22 @@ export function sortFindings<T extends Pick<OpenFinding, "severity" | "since">>(
  * ```
  */
 export function releaseOf(
-  finding: Pick<OpenFinding, "scope">,
+  finding: { scope?: string },
   versionBySha: Map<string, string>,
 ): string | undefined {
   const scope = finding.scope ?? "";
   if (scope.startsWith("release:")) return scope.slice("release:".length);
-  if (scope.startsWith("file:")) return versionBySha.get(scope.slice("file:".length).toLowerCase());
+  const file = /^(?:file|source):([0-9a-fA-F]{64})$/.exec(scope);
+  if (file) return versionBySha.get(file[1].toLowerCase());
   return undefined;
 }
 
-function check(findings: OpenFinding[], prefix: string, notChecked?: string): CheckState {
+function check(
+  findings: OpenFinding[],
+  prefix: string,
+  notChecked?: string,
+  gap?: CoverageGap,
+): CheckState {
   const hits = findings.filter((f) => f.rule.startsWith(prefix));
   if (hits.length > 0) {
     return {
@@ -108,7 +116,9 @@ function check(findings: OpenFinding[], prefix: string, notChecked?: string): Ch
       rules: [...new Set(hits.map((f) => f.rule))],
     };
   }
-  return notChecked ? { state: "not-checked", reason: notChecked } : { state: "no-finding" };
+  if (notChecked) return { state: "not-checked", reason: notChecked };
+  if (gap) return { state: "not-observable", reason: gap.reason };
+  return { state: "no-finding" };
 }
 
 function verdictOf(worst: Severity | undefined): ReleaseVerdict {
@@ -118,17 +128,20 @@ function verdictOf(worst: Severity | undefined): ReleaseVerdict {
 
 /**
  * Release rows, newest first (by upload time, then ledger order), from the observed releases
- * and the project's open findings.
+ * and the project's open findings. Provenance and parity (the `releases` job) without a
+ * finding are "not observable" where that job has a coverage gap for the project or release,
+ * never "fine".
  *
  * @example
  * ```ts
- * const rows = releaseRows(observed, findings, project);
+ * const rows = releaseRows(observed, findings, project, gaps);
  * ```
  */
 export function releaseRows(
   observed: ObservedRelease[],
   findings: OpenFinding[],
   project?: Project,
+  gaps: CoverageGap[] = [],
 ): ReleaseRow[] {
   const byVersion = new Map<string, { files: Map<string, ReleaseFile>; first: ObservedRelease }>();
   for (const r of [...observed].sort((a, b) => a.index - b.index)) {
@@ -156,6 +169,10 @@ export function releaseRows(
       });
     }
   }
+  const releaseGaps = gaps.filter((g) => g.job === "releases");
+  const gapFor = (version: string) =>
+    releaseGaps.find((g) => g.scope === "*" || releaseOf(g, versionBySha) === version) ??
+      releaseGaps.find((g) => releaseOf(g, versionBySha) === undefined);
   const rows: ReleaseRow[] = [];
   for (const [version, { files, first }] of byVersion) {
     const all = perVersion.get(version) ?? [];
@@ -177,11 +194,13 @@ export function releaseRows(
         open,
         "provenance/",
         project && !project.publisher ? "no trusted publisher configured" : undefined,
+        gapFor(version),
       ),
       parity: check(
         open,
         "parity/",
         project && !project.github ? "no GitHub repository" : undefined,
+        gapFor(version),
       ),
       verdict: verdictOf(worst),
     });

@@ -141,3 +141,29 @@ Deno.test("project verdicts without suspicious releases", () => {
   const v = projectVerdict(rows, [], [gap], new Map());
   assertEquals([v.level, v.text], ["na", "No open findings, but 1 scope is not observable"]);
 });
+
+Deno.test("provenance and parity without a finding are not observable where the releases job has a gap", () => {
+  const gap = {
+    project: "p",
+    job: "releases" as const,
+    scope: "release:1.0",
+    reason: "GitHub API unreachable",
+    since: 1,
+    sinceTime: "",
+  };
+  const rows = releaseRows(
+    OBSERVED,
+    [finding("s", "high", `source:${"bb".repeat(32)}`, 1, {
+      rule: "parity/asset-missing",
+    })],
+    undefined,
+    [gap],
+  );
+  const byVersion = new Map(rows.map((r) => [r.version, r]));
+  assertEquals(byVersion.get("1.0")!.parity, {
+    state: "not-observable",
+    reason: "GitHub API unreachable",
+  });
+  assertEquals(byVersion.get("1.1")!.parity.state, "finding", "source:<sha> maps to its release");
+  assertEquals(byVersion.get("1.1")!.provenance, { state: "no-finding" });
+});

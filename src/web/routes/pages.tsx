@@ -83,7 +83,7 @@ export function pages(ctx: WebContext): Hono {
         readReleases(ctx, name),
         readHistory(ctx, name),
       ]);
-      const releases = releaseRows(observed, findings, configured);
+      const releases = releaseRows(observed, findings, configured, gaps);
       const verdict = projectVerdict(releases, findings, gaps, ctx.rulesById);
       return rendered(ctx.page(
         name,

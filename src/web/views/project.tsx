@@ -46,6 +46,13 @@ function CheckCell(props: { check: CheckState }) {
     );
   }
   if (c.state === "not-checked") return <span class="muted">not checked: {c.reason}</span>;
+  if (c.state === "not-observable") {
+    return (
+      <span class="state na">
+        not observable: <U text={c.reason} max={120} />
+      </span>
+    );
+  }
   return <span class="muted">no open finding</span>;
 }
 
