@@ -45,6 +45,8 @@ import { type RepoFile, type RepoPosture, SCOPES } from "../src/observations/rep
 import { evaluatePosture } from "../rules/posture.ts";
 import { postureFacts } from "../src/github/posture_facts.ts";
 import { postureChanges } from "../src/github/drift.ts";
+import { readWorkflowText } from "../src/workflows/read.ts";
+import { collectActionFacts } from "./repo_workflow_actions.ts";
 import { collectControls, evaluateControls } from "./repo_controls.ts";
 import { decodeContent, unobservableReason } from "../src/github/read.ts";
 
@@ -275,11 +277,13 @@ class Collector {
   async workflows(github: ContentEntry[] | null): Promise<void> {
     if (!github?.some((e) => e.type === "dir" && e.name === "workflows")) {
       this.data.workflows = [];
+      this.data.workflowFiles = [];
       return;
     }
     const list = await this.listing(".github/workflows");
     if (list === null) {
       this.data.workflows = [];
+      this.data.workflowFiles = [];
       return;
     }
     if (!Array.isArray(list)) return this.miss(SCOPES.workflows, unobservableReason(list));
@@ -299,7 +303,13 @@ class Collector {
       this.miss(SCOPES.workflows, `more than ${LIMITS.workflows} workflow files`);
       return;
     }
-    this.data.workflows = out;
+    // Parsed here, once: rules receive the model, never the YAML text.
+    this.data.workflowFiles = out.map((f) =>
+      f.text === undefined
+        ? { path: f.path, sha: f.sha, size: f.size, error: f.error ?? "not read" }
+        : readWorkflowText(f.path, f.text, { sha: f.sha }, f.size)
+    );
+    this.data.workflows = out.map(({ text: _text, ...located }) => located);
   }
 
   /** A `{ enabled }` or 204/404 check; a 404 counts as "off" only for an admin token. */
@@ -511,6 +521,12 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
           (s, r) => c.miss(s, r),
         );
         c.finish();
+        // Online checks of the pinned actions (impostor commits, advisories).
+        if (c.data.workflowFiles?.length) {
+          const online = await collectActionFacts(gh, c.data.workflowFiles);
+          c.data.workflowActions = online.facts;
+          c.unobservable.push(...online.unobservable);
+        }
       } catch (e) {
         // Never throw for upstream failures: whatever was not collected is unobservable.
         const reason = `collection aborted: ${(e as Error)?.name ?? "error"}`;

@@ -20,7 +20,6 @@ import { unobservableReason } from "../src/github/read.ts";
 import { collectCodebase } from "./repo_codebase.ts";
 import type { Project } from "../src/config.ts";
 import { type Finding, runRules, type Unobservable } from "../rules/types.ts";
-import { parsedWorkflows } from "../rules/posture.ts";
 import { SECRET_RULESET } from "../rules/secrets.ts";
 import { SETTINGS_RULESET } from "../rules/settings.ts";
 import { CODEBASE_RULESET } from "../rules/codebase.ts";
@@ -179,8 +178,8 @@ export function evaluateControls(
   unobservable: Unobservable[],
 ): Finding[] {
   if (!data.controls) return [];
-  // The default branch's workflows, parsed here in the job (never in a rule).
-  const { workflows } = parsedWorkflows(data);
+  // The default branch's workflows, parsed by the job (src/workflows/read.ts).
+  const workflows = (data.workflowFiles ?? []).flatMap((f) => f.workflow ? [f.workflow] : []);
   const input = { data, project, workflows };
   const findings = [
     ...runRules(SECRET_RULESET, input),

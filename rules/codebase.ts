@@ -24,7 +24,7 @@ import { clip, type ControlsInput, type Workflow, type WorkflowJob } from "./con
 import { type Codebase, CONTROL_SCOPES } from "../src/observations/controls.ts";
 import { SCOPES } from "../src/observations/repo.ts";
 import { globToRegex } from "./posture.ts";
-import { actionName, isPublishJob } from "./workflows.ts";
+import { actionName, isPublishJob } from "./_workflow.ts";
 
 const meta = ruleMetaFor("repo", "codebase/");
 const FILES = "Codebase: the release files the plan requires";

@@ -11,12 +11,9 @@
  */
 import type { Project } from "../src/config.ts";
 import type { RepoPosture } from "../src/observations/repo.ts";
-import type { checkPinning, isPublishJob } from "./workflows.ts";
+import type { Workflow, WorkflowJob } from "../src/observations/workflow.ts";
 
-/** A parsed workflow, as the workflow rules take it (parsing happens in collection). */
-export type Workflow = Parameters<typeof checkPinning>[0];
-/** One job of a parsed workflow. */
-export type WorkflowJob = Parameters<typeof isPublishJob>[0];
+export type { Workflow, WorkflowJob };
 
 /** What the controls rules judge. */
 export interface ControlsInput {

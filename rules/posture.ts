@@ -25,7 +25,7 @@ import type {
 import { SCOPES } from "../src/observations/repo.ts";
 import type { Ruleset } from "../src/github/schemas.ts";
 import { type CodeownersRule, ownersOf } from "../src/github/codeowners.ts";
-import { parseWorkflow, type Workflow } from "../src/workflows/parse.ts";
+import type { Workflow } from "../src/observations/workflow.ts";
 import {
   defineRule,
   type Finding,
@@ -36,7 +36,7 @@ import {
   runRules,
   type Unobservable,
 } from "./types.ts";
-import { checkWorkflows, invalidWorkflow, isPublishJob } from "./workflows.ts";
+import { isPublishJob, WORKFLOW_RULESET } from "./workflows.ts";
 import { applyOverrides } from "./overrides.ts";
 import { oncePerInput } from "./_shared.ts";
 
@@ -707,27 +707,9 @@ function keyAndHookFindings(data: RepoPosture): Finding[] {
 
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Parse the observed workflow files; unparseable ones become findings.
- *
- * @example
- * ```ts
- * const { workflows, invalid } = parsedWorkflows(observation.data);
- * ```
- */
-export function parsedWorkflows(data: RepoPosture): { workflows: Workflow[]; invalid: Finding[] } {
-  const workflows: Workflow[] = [];
-  const invalid: Finding[] = [];
-  for (const file of data.workflows ?? []) {
-    if (file.text === undefined) {
-      invalid.push(invalidWorkflow(file.path, file.error ?? "not read"));
-      continue;
-    }
-    const r = parseWorkflow(file.path, file.text);
-    if (r.ok) workflows.push(r.workflow);
-    else invalid.push(invalidWorkflow(file.path, r.error));
-  }
-  return { workflows, invalid };
+/** The workflows the job parsed (files it could not parse are findings of their own). */
+function parsedWorkflows(data: RepoPosture): Workflow[] {
+  return (data.workflowFiles ?? []).flatMap((f) => f.workflow ? [f.workflow] : []);
 }
 
 /**
@@ -772,7 +754,7 @@ const allPosture = oncePerInput((input: PostureInput): Finding[] => {
   if (!blind.has(SCOPES.actions)) out.push(...actionsFindings(data));
   out.push(...runnerFindings(data, policy));
   if (!blind.has(SCOPES.environments)) {
-    out.push(...environmentFindings(data, project, parsedWorkflows(data).workflows));
+    out.push(...environmentFindings(data, project, parsedWorkflows(data)));
   }
   out.push(...keyAndHookFindings(data));
   // Findings of a blind scope are dropped: reconcile keeps what was open there.
@@ -815,17 +797,19 @@ export const POSTURE_RULESET: readonly Rule<PostureInput>[] = [
 /** Every posture rule's metadata, for the catalog (derived from {@link POSTURE_RULESET}). */
 export const POSTURE_RULES: RuleMeta[] = POSTURE_RULESET.map((r) => r.meta);
 
-/** The workflow-file findings of one input (invalid files and the workflow rules). */
+/** The workflow-file findings of one input: the workflow rules on the files the job parsed. */
 function workflowFindings(input: PostureInput): Finding[] {
   const { data, project } = input;
-  if (unreadable(input) || !data.workflows) return [];
+  if (unreadable(input) || !data.workflowFiles) return [];
   const blind = blindScopes(input.unobservable);
   if (blind.has(SCOPES.workflows)) return [];
-  const { workflows, invalid } = parsedWorkflows(data);
-  return [
-    ...invalid,
-    ...checkWorkflows(workflows, project.policy, { environment: project.publisher?.environment }),
-  ].filter((f) => !blind.has(f.scope));
+  return runRules(WORKFLOW_RULESET, {
+    files: data.workflowFiles,
+    policy: project.policy,
+    environment: project.publisher?.environment,
+    repository: data.repository,
+    actions: data.workflowActions,
+  }).filter((f) => !blind.has(f.scope));
 }
 
 /**

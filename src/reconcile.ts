@@ -17,11 +17,8 @@ import type { Finding, JobName, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "./ledger/types.ts";
 import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
-import { applyOverrides } from "../rules/overrides.ts";
 import { STICKY_RULES } from "../rules/catalog.ts";
 import { ledgerEvent } from "./events.ts";
-
-export { applyOverrides };
 
 /** Input of {@link reconcile} for one (project, job). */
 export interface ReconcileInput {

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "./_assert.ts";
-import { applyOverrides, findingId, isUnobservable, reconcile } from "../src/reconcile.ts";
+import { findingId, isUnobservable, reconcile } from "../src/reconcile.ts";
+import { applyOverrides } from "../rules/overrides.ts";
 import { parseConfig } from "../src/config.ts";
 import type { Finding } from "../rules/types.ts";
 import type { OpenFinding } from "../src/state/findings.ts";

@@ -23,6 +23,7 @@ import {
   WorkflowPermissionsSchema,
 } from "../github/schemas.ts";
 import type { CodeownersRule } from "../github/codeowners.ts";
+import { ActionRefFactSchema, WorkflowFileSchema } from "./workflow.ts";
 import { RepoControlsSchema } from "./controls.ts";
 
 /** A file read from the repository (CODEOWNERS, SECURITY.md, a workflow). */
@@ -92,8 +93,12 @@ export const RepoPostureSchema = z.object({
     title: z.string().optional(),
     readOnly: z.boolean(),
   })).optional(),
-  /** Workflow files at the default branch head. */
+  /** Workflow files at the default branch head (located; their text is parsed into workflowFiles). */
   workflows: z.array(RepoFileSchema).optional(),
+  /** The same workflow files, parsed (src/workflows/read.ts). */
+  workflowFiles: z.array(WorkflowFileSchema).optional(),
+  /** Online facts about the actions the workflows pin (impostor commits, advisories). */
+  workflowActions: z.array(ActionRefFactSchema).optional(),
   /** Secrets, Actions and security settings, codebase (`src/observations/controls.ts`). */
   controls: RepoControlsSchema.optional(),
 });

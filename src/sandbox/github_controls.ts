@@ -32,7 +32,8 @@ export interface ControlsRouteOptions {
   weakRelease?: string;
 }
 
-const PIN = {
+/** Commits the sandbox workflows pin (served as reachable by `github_actions.ts`). */
+export const PIN = {
   checkout: "08c6903cd8c0fde910a37f88322edcfb5dd907a8",
   upload: "ea165f8d65b6e75b540449e92b4886f43607fa02",
   download: "634f93cb2916e3fdff6788551b99b062d0335ce0",

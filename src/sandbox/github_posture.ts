@@ -17,7 +17,7 @@
  * @module
  */
 
-import { controlsRoutes, releaseWorkflow } from "./github_controls.ts";
+import { controlsRoutes, PIN, releaseWorkflow } from "./github_controls.ts";
 
 /** A response with a status other than 200 (body null for 204). */
 export class SandboxResponse {
@@ -34,6 +34,9 @@ export interface GithubPostureOptions {
   /** The publishing environment (default `pypi`). */
   environment?: string;
 }
+
+/** Commits the sandbox workflows pin (github_actions.ts serves them as reachable). */
+export const SHA = PIN;
 
 /** A weak release workflow (as pypa/sampleproject's: tags, one job, no environment). */
 const WEAK_WORKFLOW = `name: Release

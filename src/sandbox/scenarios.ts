@@ -12,6 +12,7 @@
 import { type ArtifactSpec, buildSdist, buildWheel, sdistName, wheelName } from "./artifacts.ts";
 import type { SandboxFile, SandboxProject, Scenario } from "./scenario.ts";
 import { buildGithubPosture } from "./github_posture.ts";
+import { DEFAULT_SANDBOX_ACTIONS, githubActionRoutes } from "./github_actions.ts";
 import { githubAccessAllow, githubAccessRoutes } from "./github_access.ts";
 import { githubReleaseRoutes } from "./github_releases.ts";
 
@@ -155,7 +156,7 @@ export async function compromisedProject(name = "acme-compromised"): Promise<San
 export function githubRoutes(
   projects: { project: SandboxProject; hardened: boolean }[],
 ): Map<string, unknown> {
-  const routes = new Map<string, unknown>();
+  const routes = githubActionRoutes(DEFAULT_SANDBOX_ACTIONS);
   for (const { project, hardened } of projects) {
     if (!project.github) continue;
     const [owner, repo] = project.github.split("/");

@@ -29,6 +29,7 @@ import {
 } from "../events.ts";
 import type { JobName } from "../../rules/types.ts";
 import { applyTagObserved } from "./tags.ts";
+import { emailBaselineFrom } from "./people.ts";
 
 /** A finding that is currently open or waived. */
 export const OpenFindingSchema = FindingOpenedSchema.extend({
@@ -66,6 +67,8 @@ export type SweepRecord = z.infer<typeof SweepSchema> & {
 export async function applyEntry(kv: Deno.Kv, stored: StoredEntry): Promise<void> {
   const { entry } = stored;
   const op = kv.atomic().set(["meta", "applied"], entry.index + 1);
+  const baseline = await emailBaselineFrom(kv, entry);
+  if (baseline) op.set(baseline.key, baseline.value);
   switch (entry.kind) {
     case "finding.opened":
     case "finding.waived": {

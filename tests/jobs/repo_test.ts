@@ -182,6 +182,10 @@ Deno.test("collect: real example bodies, 403s become not observable, rules fire"
       "repo:secrets:organization",
       "repo:secrets:repository",
       "repo:webhooks",
+      // The fixture serves no action repositories: the online checks are not observable.
+      "repo:workflow-actions:actions/checkout",
+      "repo:workflow-actions:actions/setup-python",
+      "repo:workflow-actions:pypa/gh-action-pypi-publish",
     ]);
     // The documented examples: approval for first-time contributors, 90 days of retention.
     assert.equal(obs.data.controls?.forkApproval, "first_time_contributors");
@@ -253,11 +257,17 @@ Deno.test("warm sweep: unchanged resources cost 304s; a weakened setting is ledg
     assert.equal(cold.stats.notModified, 3);
     const warm = await job.collect(p, context(server.url, kv));
     assert.equal(warm.stats.requests, cold.stats.requests);
-    const non304 = warm.stats.requests - warm.stats.notModified;
+    const warmSeen = server.seen.slice(cold.stats.requests);
+    // The online action checks (3 actions x branches, tags, advisories) answer 404 here.
+    const actionChecks = warmSeen.filter((r) =>
+      /^\/repos\/(actions|pypa)\/|^\/advisories/.test(r.path)
+    ).length;
+    assert.equal(actionChecks, 9);
+    const non304 = warm.stats.requests - warm.stats.notModified - actionChecks;
     // Left: protection 404, vulnerability-alerts 404, docs/ 404, org SECURITY.md 404, three 403s,
     // and the controls' 404s: three secret lists, code scanning, code security configuration,
     // releases, the default branch's commit.
-    assert.equal(non304, 14, JSON.stringify(server.seen.slice(cold.stats.requests)));
+    assert.equal(non304, 14, JSON.stringify(warmSeen));
     assert.deepEqual(warm.data, cold.data);
     assert.deepEqual(job.changes?.(cold, warm), []);
 

@@ -16,6 +16,7 @@ import {
 import { WORKFLOW_RULES } from "../../rules/workflows.ts";
 import { realdata } from "../_realdata.ts";
 import { ruleTable } from "./_rule_table.ts";
+import { readWorkflowText } from "../../src/workflows/read.ts";
 
 const readJson = async (rel: string) => JSON.parse(await Deno.readTextFile(realdata(rel)));
 const readback = async (f: string) =>
@@ -251,7 +252,8 @@ Deno.test("environments: the configured one and those the publish jobs use", () 
   const data: RepoPosture = {
     repository: "o/r",
     defaultBranch: "main",
-    workflows: [{ path: ".github/workflows/r.yml", sha: "a", size: wf.length, text: wf }],
+    workflows: [{ path: ".github/workflows/r.yml", sha: "a", size: wf.length }],
+    workflowFiles: [readWorkflowText(".github/workflows/r.yml", wf, { sha: "a" })],
     environments: [{
       name: "release",
       protection_rules: [{ type: "wait_timer", wait_timer: 5 }],
@@ -389,8 +391,8 @@ function hardened(): RepoPosture {
       path: ".github/workflows/release.yml",
       sha: "w",
       size: PUBLISH_WF.length,
-      text: PUBLISH_WF,
     }],
+    workflowFiles: [readWorkflowText(".github/workflows/release.yml", PUBLISH_WF, { sha: "w" })],
   };
 }
 const PUBLISHER = { repository: "o/r", workflow: "release.yml", environment: "pypi" };
