@@ -30,6 +30,7 @@ import { USER_AGENT } from "../src/http.ts";
 import type { ProjectJson } from "../src/pypi/schemas.ts";
 import { RULESETS } from "../rules/registry.ts";
 import { ledgerEvent } from "../src/events.ts";
+import { EMAIL_AREA, readEmailBaseline } from "../src/state/people.ts";
 import { runRules } from "../rules/types.ts";
 import {
   type AccessChange,
@@ -392,8 +393,8 @@ async function collectGitHub(c: Collector, project: Project, ctx: JobContext): P
 }
 
 /**
- * PyPI ownership and contact emails from a JSON API response, bounded. Same reading as
- * `peopleFrom` in jobs/pypi.ts (kept apart: that module's imports are not on this branch's base).
+ * PyPI ownership and contact emails from a JSON API response, bounded. The access job is the
+ * one collector of PyPI people (roles, organization, emails).
  *
  * @example
  * ```ts
@@ -422,6 +423,7 @@ async function collectPypi(
   data: AccessData,
   project: Project,
   pypi: PypiClient,
+  kv: Deno.Kv,
 ): Promise<Unobservable | undefined> {
   const json = await pypi.project(project.name);
   if (!json.ok) {
@@ -431,6 +433,7 @@ async function collectPypi(
     return { scope: SCOPES.pypi, reason: "PyPI JSON API response carries no ownership data" };
   }
   data.pypi = pypiAccessFrom(json.data);
+  data.emailBaseline = await readEmailBaseline(kv, project.name);
   return undefined;
 }
 
@@ -442,7 +445,7 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<A
   const c: Collector = { gh, data, unobservable: [] };
   const [, pypiGap] = await Promise.all([
     collectGitHub(c, project, ctx),
-    collectPypi(data, project, pypi),
+    collectPypi(data, project, pypi, ctx.kv),
   ]);
   if (pypiGap) c.unobservable.push(pypiGap);
   ctx.log("access.collected", {
@@ -514,6 +517,7 @@ export function accessState(data: AccessData | undefined): Map<Area, AreaState> 
     }
     if (data.pypi.organization) roles.set(`organization:${data.pypi.organization}`, "Organization");
     put("pypi-role", [...roles]);
+    put(EMAIL_AREA, data.pypi.emails.map((e) => [e, "listed"]));
   }
   return out;
 }
@@ -554,10 +558,15 @@ export function accessChanges(
   const after = accessState(next.data);
   const full: Area[] = [];
   const changes: AccessChange[] = [];
-  for (const area of AREAS) {
+  // Emails first: the first event of a full statement carries them all (the email baseline,
+  // src/state/people.ts, is taken from it).
+  for (const area of [EMAIL_AREA, ...AREAS.filter((a) => a !== EMAIL_AREA)] as Area[]) {
     const now = after.get(area);
     if (!now) continue;
-    const then = before.get(area);
+    // No email baseline in the ledger yet (a ledger older than the pypi-email area): state the
+    // emails in full once, so that the baseline can be taken from this event.
+    const restate = area === EMAIL_AREA && next.data.emailBaseline === undefined;
+    const then = restate ? undefined : before.get(area);
     if (!then) full.push(area);
     changes.push(...diffArea(area, then ?? new Map(), now));
   }

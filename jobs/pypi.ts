@@ -1,8 +1,10 @@
 /**
- * The PyPI job: for one project, list every file of every release (Simple API), read
- * ownership and maintainer emails (JSON API), inspect every file's contents once per digest,
- * and load the digests pinned by earlier sweeps. Collection only; judgement is in
- * `rules/release.ts` and `rules/content.ts`.
+ * The PyPI job: for one project, list every file of every release (Simple API, with versions
+ * from the JSON API), inspect every file's contents once per digest, read the reviewed
+ * `pyproject.toml` at each release's tag, and load the digests pinned by earlier sweeps.
+ * Collection only; judgement is in the rule sets it runs (`rules/release.ts`,
+ * `rules/novelty.ts`, `rules/metadata.ts`, `rules/content.ts`, `rules/archive.ts`). PyPI people
+ * (roles, organization, emails) belong to the access job.
  *
  * @module
  */
@@ -10,13 +12,7 @@ import type { Project } from "../src/config.ts";
 import type { Finding } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
 import type { Job, JobContext, Observation } from "../src/observations/job.ts";
-import type {
-  ContentResult,
-  Pin,
-  PypiData,
-  PypiFile,
-  PypiPeople,
-} from "../src/observations/pypi.ts";
+import type { ContentResult, Pin, PypiData, PypiFile } from "../src/observations/pypi.ts";
 import { githubFor, mapLimit, pypiFor, sumStats } from "./clients.ts";
 import type { ProjectJson, SimpleProject } from "../src/pypi/schemas.ts";
 import { inspectFile } from "./pypi_content.ts";
@@ -25,7 +21,6 @@ import { RULESETS } from "../rules/registry.ts";
 import { ledgerEvent } from "../src/events.ts";
 import { runRules } from "../rules/types.ts";
 import { parsePyproject, wheelMetadataFrom } from "../src/pypi/pyproject.ts";
-import { getJson, setJson } from "../src/state/blob.ts";
 import { safeText } from "../src/http.ts";
 import type { Unobservable } from "../rules/types.ts";
 
@@ -78,20 +73,6 @@ export function filesFromSimple(
   return out;
 }
 
-/** Ownership roles and emails from the JSON API. */
-export function peopleFrom(json: ProjectJson): PypiPeople {
-  const emails = [json.info.author_email, json.info.maintainer_email]
-    .flatMap((v) => (v ?? "").split(","))
-    .map((e) => e.replace(/^.*</, "").replace(/>.*$/, "").trim().toLowerCase())
-    .filter((e) => e.includes("@"))
-    .slice(0, 50);
-  return {
-    organization: json.ownership?.organization ?? null,
-    roles: json.ownership?.roles ?? [],
-    emails: [...new Set(emails)].sort(),
-  };
-}
-
 /** Metadata drift of each wheel against the reviewed pyproject.toml at its release's tag. */
 function driftFindings(data: PypiData, project: Project): Finding[] {
   const out: Finding[] = [];
@@ -138,14 +119,6 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<P
   if (!simple.ok) {
     unobservable.push({ scope: "*", reason: `PyPI index not readable: ${simple.message}` });
     return done();
-  }
-  if (json.ok) {
-    data.people = peopleFrom(json.data);
-    const baselineKey = ["people-baseline", project.name];
-    data.previousPeople = await getJson<PypiPeople>(ctx.kv, baselineKey);
-    if (!data.previousPeople) await setJson(ctx.kv, baselineKey, data.people);
-  } else {
-    unobservable.push({ scope: "people", reason: `PyPI JSON API not readable: ${json.message}` });
   }
   data.files = filesFromSimple(simple.data, json.ok ? json.data : undefined, project.name);
   data.pins = await loadPins(ctx.kv, project.name);

@@ -80,6 +80,8 @@ import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import { unobservableProvenance } from "../rules/provenance.ts";
 import { RULESETS } from "../rules/registry.ts";
 import { runRules } from "../rules/types.ts";
+import { loadTagPins } from "../src/state/tags.ts";
+import { tagChanges } from "./releases_tags.ts";
 import {
   artifactMembers,
   cachedComparison,
@@ -649,6 +651,7 @@ async function collect(
       if (f.version === "unknown") continue;
       byVersion.set(f.version, [...(byVersion.get(f.version) ?? []), f]);
     }
+    data.tagPins = await loadTagPins(ctx.kv, project.name);
     await observeGitHub(data, { ...run, gh, owner, repo }, byVersion);
     addStats(stats, gh.stats());
   } else {
@@ -671,6 +674,7 @@ function evaluate(observation: Observation<ReleasesData>, project: Project): Fin
   return [
     ...runRules(RULESETS.provenance, { results: data.provenance, project }),
     ...runRules(RULESETS.parity, { data, project }),
+    ...runRules(RULESETS.tags, { data }),
   ];
 }
 
@@ -720,6 +724,7 @@ export function createReleasesJob(options: ReleasesJobOptions = {}): Job<Release
     collect: async (project, ctx) =>
       collect(project, ctx, options.roots ?? await configuredRoots(ctx.config)),
     evaluate,
+    changes: (_previous, next) => tagChanges(next),
   };
 }
 

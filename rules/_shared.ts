@@ -3,8 +3,6 @@
  *
  * @module
  */
-import type { Finding } from "./types.ts";
-
 /**
  * Wrap a pure helper that judges one input for several rules, so that the rules of a rule set
  * that share it compute it once per input (by identity) instead of once per rule. The result
@@ -16,16 +14,12 @@ import type { Finding } from "./types.ts";
  * const rules = [defineRule(TAG_MISSING, all), defineRule(ASSET_MISSING, all)];
  * ```
  */
-export function oncePerInput<I extends object>(
-  judge: (input: I) => Finding[],
-): (input: I) => Finding[] {
-  const cache = new WeakMap<I, Finding[]>();
+export function oncePerInput<I extends object, R>(judge: (input: I) => R): (input: I) => R {
+  const cache = new WeakMap<I, R>();
   return (input: I) => {
-    let findings = cache.get(input);
-    if (!findings) {
-      findings = judge(input);
-      cache.set(input, findings);
-    }
-    return findings;
+    if (cache.has(input)) return cache.get(input) as R;
+    const result = judge(input);
+    cache.set(input, result);
+    return result;
   };
 }

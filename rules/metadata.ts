@@ -20,69 +20,71 @@ import type { Policy } from "../src/config.ts";
 import type { PyprojectSource, WheelMetadataInput } from "../src/observations/metadata.ts";
 import { quote } from "./_artifact.ts";
 import { oncePerInput } from "./_shared.ts";
-import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+} from "./types.ts";
+
+const meta = ruleMetaFor("pypi", "metadata/");
 
 /** A requirement in the built metadata that the source does not declare. */
-export const UNDECLARED_DEPENDENCY: RuleMeta = {
-  id: "metadata/undeclared-dependency",
-  job: "pypi",
-  severity: "high",
-  title: "Built metadata requires a dependency the source does not declare",
-  control: "Released metadata matches the reviewed source",
-  remediation:
-    "Compare the build environment with the tagged source; rebuild from the tag in a clean environment.",
-};
+export const UNDECLARED_DEPENDENCY = meta(
+  "undeclared-dependency",
+  "high",
+  "Built metadata requires a dependency the source does not declare",
+  "Released metadata matches the reviewed source",
+  "Compare the build environment with the tagged source; rebuild from the tag in a clean environment.",
+);
 
 /** A requirement the source declares that the built metadata lacks. */
-export const MISSING_DEPENDENCY: RuleMeta = {
-  id: "metadata/missing-dependency",
-  job: "pypi",
-  severity: "medium",
-  title: "Built metadata lacks a dependency the source declares",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source; check the build backend configuration.",
-};
+export const MISSING_DEPENDENCY = meta(
+  "missing-dependency",
+  "medium",
+  "Built metadata lacks a dependency the source declares",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source; check the build backend configuration.",
+);
 
 /** Provides-Extra differs from `[project.optional-dependencies]`. */
-export const EXTRA_DRIFT: RuleMeta = {
-  id: "metadata/extra-drift",
-  job: "pypi",
-  severity: "medium",
-  title: "Extras differ between built metadata and source",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source.",
-};
+export const EXTRA_DRIFT = meta(
+  "extra-drift",
+  "medium",
+  "Extras differ between built metadata and source",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source.",
+);
 
 /** An entry point / console script in the wheel that the source does not declare. */
-export const UNDECLARED_ENTRY_POINT: RuleMeta = {
-  id: "metadata/undeclared-entry-point",
-  job: "pypi",
-  severity: "high",
-  title: "Wheel installs an entry point the source does not declare",
-  control: "Executables installed by a release are declared in pyproject.toml",
-  remediation:
-    "Remove the entry point from the build, or declare it in [project.scripts] / [project.entry-points].",
-};
+export const UNDECLARED_ENTRY_POINT = meta(
+  "undeclared-entry-point",
+  "high",
+  "Wheel installs an entry point the source does not declare",
+  "Executables installed by a release are declared in pyproject.toml",
+  "Remove the entry point from the build, or declare it in [project.scripts] / [project.entry-points].",
+);
 
 /** An entry point the source declares that the wheel lacks. */
-export const MISSING_ENTRY_POINT: RuleMeta = {
-  id: "metadata/missing-entry-point",
-  job: "pypi",
-  severity: "low",
-  title: "Wheel lacks an entry point the source declares",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source.",
-};
+export const MISSING_ENTRY_POINT = meta(
+  "missing-entry-point",
+  "low",
+  "Wheel lacks an entry point the source declares",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source.",
+);
 
 /** Requires-Python differs from `project.requires-python`. */
-export const REQUIRES_PYTHON_DRIFT: RuleMeta = {
-  id: "metadata/requires-python-drift",
-  job: "pypi",
-  severity: "medium",
-  title: "Requires-Python differs from the source",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source.",
-};
+export const REQUIRES_PYTHON_DRIFT = meta(
+  "requires-python-drift",
+  "medium",
+  "Requires-Python differs from the source",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source.",
+);
 
 /** PEP 503 name. */
 export function normalizeProjectName(name: string): string {

@@ -12,19 +12,27 @@
  * ```
  * @module
  */
-import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+} from "./types.ts";
 import { BINARY_SUFFIX, type PypiData, type PypiFile } from "../src/observations/pypi.ts";
 
+const meta = ruleMetaFor("pypi", "content/");
+
 /** A binary file type that the previous release's wheels did not carry. */
-export const NEW_BINARY_FILE_TYPE: RuleMeta = {
-  id: "content/new-binary-file-type",
-  job: "pypi",
-  severity: "high",
-  title: "A release ships a binary file type its previous release did not",
-  control: "Release artifacts carry only the kinds of files the project is known to ship",
-  remediation:
-    "Find out which file brought the new type and why: a binary data file (audio, image, blob) can carry an encoded payload. If it is intended, waive the finding for this release.",
-};
+export const NEW_BINARY_FILE_TYPE = meta(
+  "new-binary-file-type",
+  "high",
+  "A release ships a binary file type its previous release did not",
+  "Release artifacts carry only the kinds of files the project is known to ship",
+  "Find out which file brought the new type and why: a binary data file (audio, image, blob) can carry an encoded payload. If it is intended, waive the finding for this release.",
+);
 
 /** A release's wheels with their upload time, oldest first. */
 interface WheelRelease {

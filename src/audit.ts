@@ -26,7 +26,8 @@ import type { Finding, Unobservable } from "../rules/types.ts";
 import type { Job, JobContext, Observation, RequestStats } from "./observations/job.ts";
 import type { LedgerEventInput, LedgerStore, StoredEntry } from "./ledger/types.ts";
 import { applyEntry, catchUp, listCoverageGaps, listFindings } from "./state/findings.ts";
-import { applyOverrides, reconcile } from "./reconcile.ts";
+import { reconcile } from "./reconcile.ts";
+import { applyOverrides } from "../rules/overrides.ts";
 import { getJson, setJson } from "./state/blob.ts";
 import {
   ledgerEvent,

@@ -18,6 +18,7 @@
 import { z } from "zod";
 import { EvidenceSchema, JobNameSchema, SeveritySchema } from "../rules/types.ts";
 import { AccessChangedBodySchema } from "./observations/access.ts";
+import { TagObservedSchema } from "./observations/tags.ts";
 import type { LedgerEventInput } from "./ledger/types.ts";
 
 /** `finding.opened`: a rule started firing (or a waiver expired). */
@@ -159,6 +160,8 @@ export const EVENT_BODIES = {
   "sweep.completed": SweepSchema,
   "sweep.incomplete": SweepSchema,
   "release.observed": ReleaseObservedSchema,
+  /** A release tag's commit seen for the first time (pinned; `src/observations/tags.ts`). */
+  "tag.observed": TagObservedSchema,
   "posture.changed": PostureChangedSchema,
   "access.changed": AccessChangedSchema,
   "ledger.repaired": LedgerRepairedSchema,
@@ -183,6 +186,7 @@ export const LedgerEventSchema = z.discriminatedUnion("kind", [
   variant("sweep.completed"),
   variant("sweep.incomplete"),
   variant("release.observed"),
+  variant("tag.observed"),
   variant("posture.changed"),
   variant("access.changed"),
   variant("ledger.repaired"),

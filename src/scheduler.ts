@@ -19,7 +19,8 @@ import type { JobName } from "../rules/types.ts";
 import { JOBS } from "../rules/types.ts";
 import type { Job, JobSet } from "./observations/job.ts";
 import type { Runtime } from "./runtime.ts";
-import { deliverPending, enqueueWebhooks } from "./webhooks.ts";
+import { deliverPending, syncWebhookQueue } from "./webhooks.ts";
+import { catchUpIndex } from "./state/ledger_index.ts";
 import { runSweep, type SweepDeps, type SweepSummary } from "./audit.ts";
 import { listSweeps, type SweepRecord } from "./state/findings.ts";
 import { cronIntervalMs, isStale } from "./state/schedule.ts";
@@ -218,13 +219,13 @@ export async function withLease<R>(
 }
 
 /**
- * Sweep dependencies of a runtime. Every append queues the webhook deliveries it calls for
- * (durably, in KV), so a notification survives a crash before it is sent.
+ * Sweep dependencies of a runtime. Every append brings the webhook queue (derived from the
+ * ledger index, durable in KV) up to date, so a notification survives a crash before it is sent.
  */
 export function sweepDeps(rt: Runtime, extra: Partial<SweepDeps> = {}): SweepDeps {
   return {
-    onAppended: async (entries) => {
-      await enqueueWebhooks(rt.kv, rt.config, entries);
+    onAppended: async () => {
+      await syncWebhookQueue(rt.kv, rt.config, rt.ledger);
     },
     ...extra,
     config: rt.config,
@@ -234,9 +235,14 @@ export function sweepDeps(rt: Runtime, extra: Partial<SweepDeps> = {}): SweepDep
   };
 }
 
-/** Send the queued webhook deliveries that are due (no-op without webhooks). */
+/**
+ * Queue what the ledger holds that subscribers were not told yet (whoever appended it, e.g.
+ * `main.ts audit`), then send the deliveries that are due (no-op without webhooks).
+ */
 export async function deliverWebhooks(rt: Runtime, log: SweepDeps["log"] = () => {}) {
   if (rt.config.status.webhook.length === 0) return;
+  await catchUpIndex(rt.kv, rt.ledger);
+  await syncWebhookQueue(rt.kv, rt.config, rt.ledger);
   const result = await deliverPending(rt.kv, rt.config, rt.secrets);
   if (result.delivered || result.retrying || result.dead) log("webhooks.delivered", { ...result });
 }
@@ -307,6 +313,10 @@ export function registerCrons(
   if (rt.config.status.webhook.length > 0) {
     // Retries with backoff: deliveries that failed are tried again when they are due.
     Deno.cron("release-auditor webhooks", "* * * * *", () => deliverWebhooks(rt, log));
+    // At start-up: findings appended while nothing was serving (e.g. by `main.ts audit`).
+    deliverWebhooks(rt, log).catch((e) =>
+      console.error(`webhooks: ${String((e as Error)?.message).split("\n")[0]}`)
+    );
   }
   return async () => {
     const out: Record<string, string> = {};

@@ -4,7 +4,8 @@
  *   parser;
  * - nothing under `src/` other than `src/cli` and `src/web` imports from `jobs/`, `src/cli` or
  *   `src/web`;
- * - there are no import cycles.
+ * - there are no import cycles;
+ * - rule sources touch no environment, clock, network, KV or randomness.
  */
 import { assert, assertEquals } from "./_assert.ts";
 
@@ -66,14 +67,8 @@ const PARSERS = ["yaml", "smol-toml", "npm:yaml", "npm:smol-toml"];
 /** Modules that parse a wire format (YAML here); rules must receive their output instead. */
 const PARSER_MODULES = ["src/workflows/parse.ts"];
 
-/**
- * Imports the rules below allow for now, each owned by a branch that removes it.
- * TODO(responder): src/web/text.ts moves down (src/display.ts), then these two go.
- */
-const ALLOWED = new Set([
-  "src/state/ledger_index.ts -> src/web/text.ts",
-  "src/webhooks.ts -> src/web/text.ts",
-]);
+/** Imports the rules below allow for now, each owned by a branch that removes it (none left). */
+const ALLOWED = new Set<string>([]);
 
 /** Every (file, import) pair that breaks a layout rule. */
 export function violations(g: Map<string, string[]>): string[] {
@@ -161,6 +156,24 @@ Deno.test("layout: rules judge only, arrows point down", async () => {
   // An allowance whose import is gone must be deleted (the rule tightens by itself).
   const edges = new Set([...g].flatMap(([file, imports]) => imports.map((t) => `${file} -> ${t}`)));
   assertEquals([...ALLOWED].filter((edge) => !edges.has(edge)), []);
+});
+
+/** What a rule must not touch: the environment, the clock, the network, KV, randomness. */
+const IMPURE =
+  /\bDeno\.|\bprocess\.|\bDate\.now\(|new Date\(\)|\bfetch\(|Math\.random\(|crypto\.getRandom/;
+
+/** Lines of a rule source (comments aside) that touch the outside world. */
+export function impureLines(text: string): string[] {
+  return text.split("\n").filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line) && IMPURE.test(line));
+}
+
+Deno.test("layout: rules touch no environment, clock, network or KV", async () => {
+  assertEquals(impureLines("  const t = Date.now();\n * Deno.env in a comment\n"), [
+    "  const t = Date.now();",
+  ]);
+  for (const file of await sources("rules")) {
+    assertEquals(impureLines(await Deno.readTextFile(new URL(file, ROOT))), [], file);
+  }
 });
 
 Deno.test("layout: no import cycles (type-only imports aside)", async () => {

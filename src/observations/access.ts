@@ -190,6 +190,11 @@ export interface AccessData {
   invitations?: Invitation[];
   deployKeys?: DeployKey[];
   pypi?: PypiAccess;
+  /**
+   * The project's contact emails as the ledger first stated them (`access.changed`, area
+   * `pypi-email`, projected by `src/state/people.ts`); undefined before that first statement.
+   */
+  emailBaseline?: string[];
 }
 
 /** Finding scopes (and unobservable scopes) of the access job, one per area. */
@@ -214,6 +219,7 @@ export const AREAS = [
   "org-owner",
   "pypi-role",
   "org-2fa",
+  "pypi-email",
 ] as const;
 /** One of {@link AREAS}. */
 export type Area = typeof AREAS[number];

@@ -69,15 +69,6 @@ export const ContentResultSchema = z.union([
 /** See {@link ContentResultSchema}. */
 export type ContentResult = z.infer<typeof ContentResultSchema>;
 
-/** PyPI maintainer data for hygiene and access rules. */
-export const PypiPeopleSchema = z.object({
-  organization: z.string().nullable(),
-  roles: z.array(z.object({ role: z.string(), user: z.string() })),
-  emails: z.array(z.string()),
-});
-/** See {@link PypiPeopleSchema}. */
-export type PypiPeople = z.infer<typeof PypiPeopleSchema>;
-
 /** The PyPI job's observation data. */
 export interface PypiData {
   name: string;
@@ -86,10 +77,6 @@ export interface PypiData {
   pins: Record<string, Pin>;
   /** Content inspection per file digest. */
   content: Record<string, ContentResult>;
-  /** Ownership and emails now; undefined when the JSON API could not be read. */
-  people?: PypiPeople;
-  /** Ownership and emails at the previous sweep. */
-  previousPeople?: PypiPeople;
   /** The reviewed `pyproject.toml` at each checked release's tag (parsed), by version. */
   pyproject: Record<string, PyprojectSource>;
 }

@@ -74,8 +74,11 @@ export function cronIntervalMs(expression: string): number | null {
   return longest * 60_000;
 }
 
+/** A job is stale when its last success is older than this many schedule intervals. */
+export const STALE_FACTOR = 2;
+
 /**
- * True when the last successful run is older than twice the interval (or absent).
+ * True when the last successful run is older than {@link STALE_FACTOR} × the interval (or absent).
  *
  * @example
  * ```ts
@@ -86,5 +89,5 @@ export function isStale(lastOk: string | undefined, intervalMs: number, now: Dat
   if (lastOk === undefined) return true;
   const t = Date.parse(lastOk);
   if (!Number.isFinite(t)) return true;
-  return now.getTime() - t > 2 * intervalMs;
+  return now.getTime() - t > STALE_FACTOR * intervalMs;
 }

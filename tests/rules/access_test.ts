@@ -8,6 +8,7 @@ import {
   ACCESS_RULESET,
   type AccessInput,
   adminsOf,
+  emailRules,
   evaluateAccess,
   INSECURE_2FA,
   NO_2FA,
@@ -326,7 +327,11 @@ Deno.test("hostile upstream names are bounded and stripped of control characters
 Deno.test("catalog: unique ids, job access, every finding's rule is catalogued, scopes access:*", async () => {
   const ids = ACCESS_RULES.map((r) => r.id);
   assertEquals(new Set(ids).size, ids.length);
-  assert(ACCESS_RULES.every((r) => r.job === "access" && r.id.startsWith("access/")));
+  // The email rules kept their ids from when the PyPI job judged them.
+  assert(ACCESS_RULES.every((r) =>
+    r.job === "access" &&
+    (r.id.startsWith("access/") || r.id.startsWith("release/maintainer-email-"))
+  ));
   const all = parseList(
     CollaboratorSchema,
     await recorded(
@@ -344,10 +349,17 @@ Deno.test("catalog: unique ids, job access, every finding's rule is catalogued, 
       ),
       deployKeys: deployKeysFrom(parseList(DeployKeySchema, weak.get("/repos/acme/w/keys"))),
       orgOwners: ["a"],
-      pypi: { organization: null, roles: [{ role: "Owner", user: "z" }], emails: [] },
+      pypi: {
+        organization: null,
+        roles: [{ role: "Owner", user: "z" }],
+        emails: ["z@new.example"],
+      },
+      emailBaseline: ["z@old.example"],
     }),
     project({ policy: { pypi_owner_must_be_organization: true, max_admins: 0 } }),
   );
+  // A change of the local part only (same domain) is the other email rule.
+  fs.push(...evaluateAccess(base(emails(["b@x.org"], ["a@x.org"])), project()));
   assertEquals(new Set(fs.map((f) => f.rule)), new Set(ids));
   assert(fs.every((f) => f.scope.startsWith("access:")));
 });
@@ -368,7 +380,35 @@ const collaborator = (login: string, level: "admin" | "write", via: "direct" | "
   via,
 });
 
+const emails = (now: string[], baseline?: string[]): Partial<AccessData> => ({
+  pypi: { organization: null, roles: [], emails: now },
+  emailBaseline: baseline,
+});
+
+Deno.test("emails: a move to a new domain is high, a local change medium, against the ledger's baseline", () => {
+  const domain = emailRules(base(emails(["dev@new-domain.example"], ["dev@figlief.com"])));
+  assertEquals(domain.map((f) => [f.rule, f.severity, f.scope]), [[
+    "release/maintainer-email-domain-changed",
+    "high",
+    "access:pypi-owners",
+  ]]);
+  assertEquals(domain[0].subject, "setuptools:emails:dev@new-domain.example");
+  const local = emailRules(base(emails(["b@x.org"], ["a@x.org"])));
+  assertEquals(local.map((f) => f.rule), ["release/maintainer-email-changed"]);
+  assertEquals(emailRules(base(emails(["a@x.org"], ["a@x.org"]))), []);
+  // No baseline yet (the first statement is being written): nothing to compare.
+  assertEquals(emailRules(base(emails(["a@x.org"]))), []);
+});
+
 ruleTable("access", ACCESS_RULESET, {
+  "release/maintainer-email-changed": {
+    fires: accessCase(emails(["b@x.org"], ["a@x.org"])),
+    clean: accessCase(emails(["a@x.org"], ["a@x.org"])),
+  },
+  "release/maintainer-email-domain-changed": {
+    fires: accessCase(emails(["a@new.example"], ["a@x.org"])),
+    clean: accessCase(emails(["b@x.org"], ["a@x.org"])),
+  },
   "access/org-2fa-not-required": {
     fires: accessCase({ org2fa: { org: "acme", required: false } }),
     clean: accessCase({ org2fa: { org: "acme", required: true } }),

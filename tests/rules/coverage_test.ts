@@ -4,7 +4,8 @@
  * converted to rule values has its table test. A rule added without a test fails here.
  */
 import { assert, assertEquals } from "../_assert.ts";
-import { registeredRules, REGISTRY, RULESETS } from "../../rules/registry.ts";
+import { registeredRules, REGISTRY, RULESETS, rulesOfJob } from "../../rules/registry.ts";
+import { JOBS } from "../../rules/types.ts";
 import { RULES } from "../../rules/catalog.ts";
 
 const TESTS = new URL("../", import.meta.url);
@@ -60,6 +61,11 @@ Deno.test("coverage: the registry is the catalog, ids are unique and carry their
     assert(entry.rules.length > 0, entry.module);
     for (const rule of entry.rules) assertEquals(rule.job, entry.job, rule.id);
   }
+  // Each job's rule list is the registry's, and the jobs' lists partition the catalog.
+  for (const job of JOBS) {
+    assertEquals(rulesOfJob(job), registeredRules().filter((r) => r.job === job), job);
+  }
+  assertEquals(JOBS.flatMap((j) => rulesOfJob(j)).length, ids.length);
 });
 
 Deno.test("coverage: every registered rule id is asserted by a test", async () => {

@@ -1,7 +1,6 @@
 import { assertEquals } from "../_assert.ts";
 import {
   dormancyRules,
-  emailRules,
   evaluateRelease,
   pinRules,
   RELEASE_RULESET,
@@ -103,30 +102,6 @@ Deno.test("pins: changed digest is critical, removals and late files are reporte
   ]);
 });
 
-Deno.test("an email moving to a new domain is high, a local change medium", () => {
-  const people = (emails: string[]) => ({ organization: null, roles: [], emails });
-  const domain = emailRules({
-    ...data,
-    people: people(["dev@new-domain.example"]),
-    previousPeople: people(["dev@figlief.com"]),
-  });
-  assertEquals(domain.map((f) => [f.rule, f.severity]), [[
-    "release/maintainer-email-domain-changed",
-    "high",
-  ]]);
-  const local = emailRules({
-    ...data,
-    people: people(["b@x.org"]),
-    previousPeople: people(["a@x.org"]),
-  });
-  assertEquals(local.map((f) => f.rule), ["release/maintainer-email-changed"]);
-  assertEquals(
-    emailRules({ ...data, people: people(["a@x.org"]), previousPeople: people(["a@x.org"]) }),
-    [],
-  );
-  assertEquals(emailRules({ ...data, people: people(["a@x.org"]) }), []);
-});
-
 Deno.test("a regular, complete release history raises nothing", () => {
   const clean: PypiData = {
     name: "acme",
@@ -163,7 +138,6 @@ const releaseCase = (over: Partial<PypiData> = {}, p = policy): ReleaseInput => 
 const pin = (filename: string, sha: string, late = false) => ({
   [filename]: { version: "1.0", filename, sha256: sha.repeat(64), index: 1, late },
 });
-const people = (emails: string[]) => ({ organization: null, roles: [], emails });
 
 ruleTable("release", RELEASE_RULESET, {
   "release/digest-changed": {
@@ -226,13 +200,5 @@ ruleTable("release", RELEASE_RULESET, {
   "release/after-dormancy": {
     fires: releaseCase({ files: data.files, name: "ctx" }),
     clean: releaseCase(),
-  },
-  "release/maintainer-email-changed": {
-    fires: releaseCase({ people: people(["b@x.org"]), previousPeople: people(["a@x.org"]) }),
-    clean: releaseCase({ people: people(["a@x.org"]), previousPeople: people(["a@x.org"]) }),
-  },
-  "release/maintainer-email-domain-changed": {
-    fires: releaseCase({ people: people(["a@new.example"]), previousPeople: people(["a@x.org"]) }),
-    clean: releaseCase({ people: people(["b@x.org"]), previousPeople: people(["a@x.org"]) }),
   },
 });

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IndexRecord } from "../../state/ledger_index.ts";
-import { truncate } from "../text.ts";
+import { truncate } from "../../display.ts";
 import { EntryTable } from "./parts.tsx";
 
 /** Kinds offered in the filter. */
