@@ -16,6 +16,18 @@ import {
   type GitHubClientOptions,
 } from "../src/github/client.ts";
 import { PypiClient } from "../src/pypi/client.ts";
+import { gateFor, type UpstreamGate } from "../src/upstream_gate.ts";
+
+/** The sweep's upstream gate (one wait budget and circuit breaker per sweep). */
+export function sweepGate(ctx: JobContext): UpstreamGate {
+  const u = ctx.config.upstream;
+  return gateFor(ctx, {
+    waitBudgetMs: u.wait_budget_ms,
+    retries: u.retries,
+    retryBaseMs: u.retry_base_ms,
+    breakerFailures: u.breaker_failures,
+  });
+}
 
 /** A GitHub client for this job run (`extra` overrides options, e.g. in tests). */
 export function githubFor(
@@ -32,6 +44,7 @@ export function githubFor(
     timeoutMs: upstream.timeout_ms,
     maxResponseBytes: upstream.max_response_bytes,
     signal: ctx.signal,
+    gate: sweepGate(ctx),
     ...extra,
   });
 }
@@ -45,6 +58,7 @@ export function pypiFor(ctx: JobContext): PypiClient {
     timeoutMs: upstream.timeout_ms,
     maxBytes: upstream.max_response_bytes,
     signal: ctx.signal,
+    gate: sweepGate(ctx),
   });
 }
 

@@ -19,6 +19,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { redact } from "./redact.ts";
 
 /** Options of {@link downloadArtifact}. */
 export interface DownloadOptions {
@@ -243,5 +244,6 @@ async function streamToFile(
 }
 
 function oneLine(e: unknown): string {
-  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split("\n")[0].slice(0, 300);
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return redact(text.split("\n")[0]).slice(0, 300);
 }

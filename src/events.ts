@@ -58,6 +58,11 @@ export const SweepSchema = z.object({
   opened: z.number().int(),
   resolved: z.number().int(),
   unobservable: z.number().int(),
+  /** Projects not observable at all (absent in records older than this field). */
+  whole: z.number().int().optional(),
+  /** Secrets replaced with `[redacted]` during the sweep. */
+  redacted: z.number().int().optional(),
+  error: z.string().optional(),
 });
 
 /** `release.observed`: a release's files seen for the first time (digests pinned). */

@@ -19,12 +19,12 @@
  * @module
  */
 import { Octokit } from "@octokit/core";
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import type { z } from "zod";
 import type { RequestStats } from "../../jobs/types.ts";
 import { forget, readCached, writeCached } from "../state/http_cache.ts";
+import { redact, redactConfigured, redactHeaders } from "../redact.ts";
+import { sendWithPolicy, skippedResponse, UpstreamGate } from "../upstream_gate.ts";
 
 /** Why a read failed. */
 export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "error";
@@ -72,11 +72,13 @@ export interface GitHubClientOptions {
   reserve?: number;
   /** Start spreading requests out below this many remaining (default 500). */
   slowBelow?: number;
-  /** Total time this client may wait for the budget (default 60 s). */
+  /** Total time this client may wait (rate limits, backoff) without a `gate` (default 60 s). */
   maxWaitMs?: number;
-  /** Retries on 5xx and network errors (default 2) and their base delay (default 1000 ms). */
+  /** Retries on 5xx and network errors (default 2) and their base delay (default 500 ms). */
   retries?: number;
   retryBaseMs?: number;
+  /** The sweep's upstream gate (wait budget, retries, circuit breaker), shared by its clients. */
+  gate?: UpstreamGate;
   /** Largest number of items `paginate` collects (default 1000). */
   maxItems?: number;
 }
@@ -107,21 +109,6 @@ class BudgetExhausted extends Error {
     super(`rate-limit budget exhausted until ${new Date(resetAt).toISOString()}`);
     this.name = "BudgetExhausted";
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Read at most `max` bytes of a body; undefined when it is larger. */
@@ -173,6 +160,7 @@ function headerNumber(headers: Headers, name: string): number | undefined {
 export function safeMessage(text: unknown, token?: string): string {
   let s = typeof text === "string" ? text : String(text);
   if (token) s = s.split(token).join("[redacted]");
+  s = redact(s);
   s = s.replace(/[\r\n\t]+/g, " ").replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?");
   return s.length > 300 ? `${s.slice(0, 297)}...` : s;
 }
@@ -211,46 +199,61 @@ function conditionalFetch(
   opts: GitHubClientOptions,
   counters: Counters,
   rate: RateLimitState,
+  gate: UpstreamGate,
 ): typeof fetch {
-  const inner = opts.fetch ?? fetch;
   const reserve = opts.reserve ?? 50;
   const slowBelow = opts.slowBelow ?? 500;
-  const maxWaitMs = opts.maxWaitMs ?? 60_000;
   const origin = new URL(opts.baseUrl).origin;
+  const host = new URL(opts.baseUrl).host;
+  const inner = opts.fetch ?? fetch;
+  /** Every attempt (retries included) is a request; 5xx and network errors are errors. */
+  const countingFetch: typeof fetch = async (input, init) => {
+    counters.requests++;
+    try {
+      const r = await inner(input, init);
+      if (r.status >= 500) counters.errors++;
+      return r;
+    } catch (e) {
+      counters.errors++;
+      throw e;
+    }
+  };
 
+  /** Spread requests out near the end of the budget; skip the host when it is spent. */
   async function respectBudget(): Promise<void> {
     const { remaining, resetAt } = rate;
     if (remaining === undefined || resetAt === undefined) return;
     const untilReset = resetAt - Date.now();
     if (untilReset <= 0) return;
-    let wait = 0;
-    if (remaining <= reserve) wait = untilReset;
-    else if (remaining <= slowBelow) {
-      wait = Math.min(2_000, Math.ceil(untilReset / Math.max(1, remaining - reserve)));
+    if (remaining <= reserve) {
+      if (await gate.wait(untilReset, opts.signal)) {
+        rate.remaining = undefined; // a new window: learn it again
+        return;
+      }
+      gate.skip(
+        host,
+        `${host} rate-limit budget spent: not observable until ${new Date(resetAt).toISOString()}`,
+        resetAt,
+      );
+      return;
     }
-    if (wait <= 0) return;
-    if (rate.waitedMs + wait > maxWaitMs) {
-      if (remaining <= reserve) throw new BudgetExhausted(resetAt);
-      wait = Math.max(0, maxWaitMs - rate.waitedMs);
-      if (wait === 0) return;
+    if (remaining <= slowBelow) {
+      await gate.wait(
+        Math.min(2_000, Math.ceil(untilReset / Math.max(1, remaining - reserve))),
+        opts.signal,
+      );
     }
-    rate.waitedMs += wait;
-    await sleep(wait, opts.signal);
-    if (remaining <= reserve) rate.remaining = undefined; // a new window: learn it again
   }
 
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const method = (init?.method ?? "GET").toUpperCase();
     await respectBudget();
+    rate.waitedMs = gate.waitedMs;
     const headers = new Headers(init?.headers);
     const cached = method === "GET" ? await readCached(opts.kv, url) : undefined;
     if (cached?.etag) headers.set("if-none-match", cached.etag);
     else if (cached?.lastModified) headers.set("if-modified-since", cached.lastModified);
-    const signals = [AbortSignal.timeout(opts.timeoutMs)];
-    if (opts.signal) signals.push(opts.signal);
-    if (init?.signal) signals.push(init.signal);
-    const signal = AbortSignal.any(signals);
     let response: Response;
     let target = url;
     // The token only ever goes to the configured origin: pagination links and redirects that
@@ -260,12 +263,19 @@ function conditionalFetch(
         counters.errors++;
         return refused(`refusing to send a request to another origin than ${origin}`, url);
       }
-      counters.requests++;
-      try {
-        response = await inner(target, { ...init, headers, redirect: "manual", signal });
-      } catch (e) {
-        counters.errors++;
-        throw e;
+      {
+        const sent = await sendWithPolicy(target, { ...init, headers, redirect: "manual" }, {
+          gate,
+          timeoutMs: opts.timeoutMs,
+          fetch: countingFetch,
+          signal: opts.signal,
+        });
+        rate.waitedMs = gate.waitedMs;
+        if (sent.skipped) {
+          counters.errors++;
+          return skippedResponse(sent.skipped, url);
+        }
+        response = sent.response;
       }
       const location = response.headers.get("location");
       if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) {
@@ -316,7 +326,11 @@ function conditionalFetch(
         url,
       );
     }
-    if (response.status >= 400) counters.errors++;
+    if (response.status >= 400 && response.status < 500) counters.errors++;
+    // The redaction step of the HTTP boundary: nothing from the response reaches octokit (and
+    // from there error messages, KV, the ledger) before secrets are taken out of it.
+    body = redactBody(body, response.status);
+    const safeHeaders = redactHeaders(response.headers);
     if (method === "GET" && response.status === 200) {
       const etag = response.headers.get("etag") ?? undefined;
       const lastModified = response.headers.get("last-modified") ?? undefined;
@@ -324,13 +338,13 @@ function conditionalFetch(
         await writeCached(opts.kv, url, {
           etag,
           lastModified,
-          contentType: response.headers.get("content-type") ?? "application/json",
-          link: response.headers.get("link") ?? undefined,
+          contentType: safeHeaders.get("content-type") ?? "application/json",
+          link: safeHeaders.get("link") ?? undefined,
           body,
         });
       } else if (cached) await forget(opts.kv, url);
     }
-    const out = new Headers(response.headers);
+    const out = safeHeaders;
     out.delete("content-length");
     const nullBody = response.status === 204 || response.status === 205 ||
       response.status === 304;
@@ -339,12 +353,25 @@ function conditionalFetch(
         status: response.status,
         headers: out,
       }),
-      response.url || url,
+      redact(response.url || url),
     );
   };
 }
 
-const OctokitWithPlugins = Octokit.plugin(retry, throttling, paginateRest);
+/**
+ * Error bodies lose every secret and credential-shaped string; other bodies (which may hold
+ * signed documents) lose the configured secrets only, byte-exact otherwise.
+ */
+function redactBody(body: Uint8Array, status: number): Uint8Array {
+  if (body.byteLength === 0) return body;
+  const text = new TextDecoder().decode(body);
+  const clean = status >= 400 ? redact(text) : redactConfigured(text);
+  return clean === text ? body : new TextEncoder().encode(clean);
+}
+
+// Retries and rate limits are handled in `conditionalFetch` by the sweep's gate (one budget for
+// every request), not by octokit's retry and throttling plugins (which waited per request).
+const OctokitWithPlugins = Octokit.plugin(paginateRest);
 type OctokitInstance = InstanceType<typeof OctokitWithPlugins>;
 
 interface ErrorLike {
@@ -365,14 +392,18 @@ function classify(e: unknown, token?: string): Extract<GitHubResult<never>, { ok
   }
   const status = typeof err.status === "number" ? err.status : 0;
   const message = safeMessage(err.message ?? "request failed", token);
-  const remaining = err.response?.headers?.["x-ratelimit-remaining"];
-  if ((status === 403 || status === 429) && remaining === "0") {
+  const headers = err.response?.headers ?? {};
+  if (headers["x-auditor-skipped"] === "1") {
+    return { ok: false, status, reason: "not-observable", message };
+  }
+  const remaining = headers["x-ratelimit-remaining"];
+  if (status === 429 || (status === 403 && (remaining === "0" || headers["retry-after"]))) {
     return { ok: false, status, reason: "not-observable", message: `rate limited: ${message}` };
   }
   if (status === 404) return { ok: false, status, reason: "not-found", message };
   if (status === 401 || status === 403) {
     const raw = err.response?.headers?.["x-accepted-github-permissions"];
-    const accepted = raw ? safeMessage(raw).slice(0, 200) : undefined;
+    const accepted = raw ? safeMessage(raw, token).slice(0, 200) : undefined;
     return { ok: false, status, reason: "forbidden", message, ...(accepted ? { accepted } : {}) };
   }
   if (err.name === "AbortError" || err.name === "TimeoutError") {
@@ -400,24 +431,17 @@ function schemaMessage(error: z.ZodError): string {
 export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
   const counters: Counters = { requests: 0, notModified: 0, errors: 0 };
   const rate: RateLimitState = { waitedMs: 0 };
+  const gate = opts.gate ?? new UpstreamGate({
+    waitBudgetMs: opts.maxWaitMs,
+    retries: opts.retries,
+    retryBaseMs: opts.retryBaseMs,
+  });
   const octokit: OctokitInstance = new OctokitWithPlugins({
     baseUrl: opts.baseUrl.replace(/\/+$/, ""),
     auth: opts.token,
     userAgent: opts.userAgent,
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    request: { fetch: conditionalFetch(opts, counters, rate), signal: opts.signal },
-    retry: {
-      retries: opts.retries ?? 2,
-      retryAfterBaseValue: opts.retryBaseMs ?? 1000,
-      doNotRetry: [400, 401, 403, 404, 410, 413, 421, 422, 451],
-    },
-    throttle: {
-      // Retry once on a primary or secondary limit when the wait is short; else give up.
-      onRateLimit: (after: number, _o: unknown, _k: unknown, count: number) =>
-        count < 1 && after <= 60,
-      onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, count: number) =>
-        count < 1 && after <= 60,
-    },
+    request: { fetch: conditionalFetch(opts, counters, rate, gate), signal: opts.signal },
   });
   const maxItemsDefault = opts.maxItems ?? 1000;
 

@@ -236,7 +236,23 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     const s = gh.stats();
     assert.equal(s.requests, srv.seen.length);
     assert.equal(s.errors, 1 + 1 + 1 + 3);
-    // Primary rate limit hit: not observable, and the client stops spending (budget exhausted).
+    // Three failures in a row opened the host's circuit: the next read is skipped at once.
+    const skipped = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, Repo);
+    assert.ok(!skipped.ok && skipped.reason === "not-observable");
+    assert.match(skipped.message, /skipped for this sweep after 3 failures/);
+    assert.equal(gh.stats().requests, s.requests, "a skipped host is not asked");
+  } finally {
+    kv.close();
+    await srv.close();
+  }
+});
+
+Deno.test("a primary rate limit with a far reset skips the host until then, without waiting", async () => {
+  const srv = await startServer();
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const gh = client(kv, srv.url);
+    const t0 = Date.now();
     const limited = await gh.get(
       "GET /repos/{owner}/{repo}/limited",
       { owner: "o", repo: "r" },
@@ -248,9 +264,10 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     assert.ok(!limited.message.includes(TOKEN));
     const after = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, Repo);
     assert.ok(
-      !after.ok && after.reason === "not-observable" && /budget exhausted/.test(after.message),
+      !after.ok && after.reason === "not-observable" && /not observable until/.test(after.message),
     );
-    assert.equal(gh.stats().requests, s.requests + 1);
+    assert.equal(gh.stats().requests, 1, "the skipped host is not asked again");
+    assert.ok(Date.now() - t0 < 2_000, "no wait for a reset an hour away");
   } finally {
     kv.close();
     await srv.close();
