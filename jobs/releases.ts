@@ -40,7 +40,7 @@ import {
   compareRefs,
   gitBlob,
   gitTree,
-  immutableReleases,
+  immutableReleasesSetting,
   listReleases,
   parseChecksumAsset,
   type Release,
@@ -560,7 +560,7 @@ async function observeGitHub(
   run: GitHubRun,
   byVersion: Map<string, PypiFile[]>,
 ): Promise<void> {
-  const immutable = await immutableReleases(run.gh, run.owner, run.repo);
+  const immutable = await immutableReleasesSetting(run.gh, run.owner, run.repo);
   if (immutable.ok) data.immutableReleases = immutable.data;
   else {
     run.unobservable.push({

@@ -44,6 +44,7 @@ import {
 import { type RepoFile, type RepoPosture, SCOPES } from "../src/github/posture.ts";
 import { evaluatePosture } from "../rules/posture.ts";
 import { postureChanges } from "../src/github/drift.ts";
+import { immutableReleasesSetting } from "../src/github/releases.ts";
 
 /** Descriptive User-Agent sent to GitHub. */
 export const USER_AGENT = "release-auditor/0.1 (repository posture sweep)";
@@ -363,11 +364,15 @@ class Collector {
       SCOPES.dependabot,
       "204",
     );
-    this.data.immutableReleases = await this.toggle(
-      "GET /repos/{owner}/{repo}/immutable-releases",
-      SCOPES.immutableReleases,
-      "json",
+    // One verdict for a 404 in every job (src/github/releases.ts).
+    const immutable = await immutableReleasesSetting(
+      this.gh,
+      this.p.owner,
+      this.p.repo,
+      this.admin,
     );
+    if (immutable.ok) this.data.immutableReleases = immutable.data.enabled;
+    else this.miss(SCOPES.immutableReleases, unobservableReason(immutable, true));
   }
 
   async actions(): Promise<void> {
