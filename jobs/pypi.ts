@@ -21,6 +21,7 @@ import { noveltyFindings } from "../rules/novelty.ts";
 import { parseCoreMetadata, parseEntryPoints } from "../src/inspect/core_metadata.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { safeText } from "../src/http.ts";
+import { droppedIn } from "../src/pypi/schemas.ts";
 import type { Unobservable } from "../rules/types.ts";
 
 /** Version from a distribution filename (wheel or sdist). */
@@ -140,6 +141,15 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<P
     if (!data.previousPeople) await setJson(ctx.kv, baselineKey, data.people);
   } else {
     unobservable.push({ scope: "people", reason: `PyPI JSON API not readable: ${json.message}` });
+  }
+  const invalid = droppedIn(simple.data.files) + droppedIn(json.ok ? json.data.urls : undefined);
+  if (invalid > 0) {
+    unobservable.push({
+      scope: "files:invalid",
+      reason: `${invalid} file entr${
+        invalid === 1 ? "y" : "ies"
+      } failed validation and were left out`,
+    });
   }
   data.files = filesFromSimple(simple.data, json.ok ? json.data : undefined, project.name);
   data.pins = await loadPins(ctx.kv, project.name);

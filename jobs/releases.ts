@@ -573,7 +573,7 @@ async function observeGitHub(
   if (releases.ok) {
     listing = {
       byTag: new Map(releases.data.map((r) => [r.tag_name, r])),
-      complete: releases.data.length < MAX_LISTED_RELEASES,
+      complete: !releases.partial && releases.data.length < MAX_LISTED_RELEASES,
     };
   } else {
     run.unobservable.push({

@@ -91,7 +91,10 @@ export class UpstreamGate {
     const n = (this.#failures.get(host) ?? 0) + 1;
     this.#failures.set(host, n);
     if (n >= this.breakerFailures) {
-      this.skip(host, `${host} skipped for this sweep after ${n} failures in a row (${why})`);
+      this.skip(
+        host,
+        `${host} ${why}: skipped for the rest of this sweep after ${n} failures in a row`,
+      );
     }
   }
 
@@ -219,7 +222,7 @@ export async function sendWithPolicy(
     } catch (e) {
       const aborted = opts.signal?.aborted || init.signal?.aborted;
       if (aborted) throw e;
-      gate.failed(host, timeout.aborted ? "time-out" : "network error");
+      gate.failed(host, timeout.aborted ? "did not answer in time" : "unreachable");
       if (timeout.aborted || attempt >= gate.retries) throw e;
       if (!(await gate.wait(gate.backoffMs(attempt), opts.signal))) throw e;
       continue;
@@ -239,7 +242,7 @@ export async function sendWithPolicy(
       return { response, timeout };
     }
     if (response.status >= 500) {
-      gate.failed(host, `HTTP ${response.status}`);
+      gate.failed(host, `answered HTTP ${response.status}`);
       if (
         attempt < gate.retries && !gate.skipped(host) &&
         (await gate.wait(gate.backoffMs(attempt), opts.signal))

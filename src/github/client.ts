@@ -31,7 +31,16 @@ export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "erro
 
 /** The outcome of one read: data, or a classified failure with a one-line message. */
 export type GitHubResult<T> =
-  | { ok: true; status: number; data: T; notModified: boolean }
+  | {
+    ok: true;
+    status: number;
+    data: T;
+    notModified: boolean;
+    /** A list that is not the whole list (cap reached, a later page failed): why. */
+    partial?: string;
+    /** Items of a list that failed validation and were left out. */
+    dropped?: number;
+  }
   | {
     ok: false;
     status: number;
@@ -87,12 +96,17 @@ export interface GitHubClientOptions {
 export interface GitHubClient {
   /** One GET, validated by `schema`; `route` is an octokit route such as `GET /repos/{owner}/{repo}`. */
   get<T>(route: string, params: RouteParams, schema: z.ZodType<T>): Promise<GitHubResult<T>>;
-  /** Every page of a list (bounded by `maxItems`), each item validated by `itemSchema`. */
+  /**
+   * Every page of a list (bounded by `maxItems`), each item validated by `itemSchema`; invalid
+   * items are dropped and counted (`dropped`), the rest kept. A list that is not whole (more
+   * items than `maxItems`, or a page after the first failed) is a "not observable (partial)"
+   * failure, unless `partialOk` is set: then it is returned with `partial` saying why.
+   */
   paginate<T>(
     route: string,
     params: RouteParams,
     itemSchema: z.ZodType<T>,
-    opts?: { maxItems?: number },
+    opts?: { maxItems?: number; partialOk?: boolean },
   ): Promise<GitHubResult<T[]>>;
   /** Requests, 304s and errors so far. */
   stats(): RequestStats;
@@ -472,37 +486,71 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     route: string,
     params: RouteParams,
     itemSchema: z.ZodType<T>,
-    popts?: { maxItems?: number },
+    popts?: { maxItems?: number; partialOk?: boolean },
   ): Promise<GitHubResult<T[]>> {
     const maxItems = popts?.maxItems ?? maxItemsDefault;
     const items: T[] = [];
     let allNotModified = true;
     let status = 200;
+    let pages = 0;
+    let dropped = 0;
+    let firstDrop: string | undefined;
+    let partial: string | undefined;
+    let failure: Extract<GitHubResult<never>, { ok: false }> | undefined;
     try {
       const iterator = octokit.paginate.iterator(route, { per_page: 100, ...params });
       for await (const page of iterator) {
+        pages++;
         status = page.status;
         if ((page.headers as Record<string, string>)[NOT_MODIFIED_HEADER] !== "1") {
           allNotModified = false;
         }
         const data: unknown = page.data;
         if (!Array.isArray(data)) {
-          return { ok: false, status, reason: "error", message: "expected a list" };
+          failure = { ok: false, status, reason: "error", message: "expected a list" };
+          break;
         }
         for (const raw of data) {
+          if (items.length >= maxItems) {
+            partial = `more than ${maxItems} items: not read in full`;
+            break;
+          }
           const parsed = itemSchema.safeParse(raw);
           if (!parsed.success) {
-            return { ok: false, status, reason: "error", message: schemaMessage(parsed.error) };
+            dropped++;
+            firstDrop ??= schemaMessage(parsed.error);
+            continue;
           }
           items.push(parsed.data);
-          if (items.length >= maxItems) break;
         }
-        if (items.length >= maxItems) break;
+        if (partial) break;
+        // Stop at the cap; one more page tells whether the list went on.
+        if (items.length >= maxItems && !page.headers.link?.includes('rel="next"')) break;
       }
     } catch (e) {
-      return classify(e, opts.token);
+      failure = classify(e, opts.token);
     }
-    return { ok: true, status, data: items, notModified: allNotModified };
+    if (failure && pages <= 1 && items.length === 0) return failure;
+    if (failure) partial = `a page after the first failed: ${failure.message}`;
+    if (partial && !popts?.partialOk) {
+      return {
+        ok: false,
+        status: failure?.status ?? status,
+        reason: "not-observable",
+        message: `not observable (partial): ${partial}`,
+      };
+    }
+    if (dropped > 0 && items.length === 0) {
+      return { ok: false, status, reason: "error", message: firstDrop! };
+    }
+    return {
+      ok: true,
+      status,
+      data: items,
+      notModified: allNotModified,
+      ...(partial ? { partial } : {}),
+      ...(dropped ? { dropped } : {}),
+    };
   }
 
   return {

@@ -173,6 +173,7 @@ export function listReleases(
 ): Promise<GitHubResult<Release[]>> {
   return gh.paginate("GET /repos/{owner}/{repo}/releases", { owner, repo }, ReleaseSchema, {
     maxItems,
+    partialOk: true, // the releases job looks a tag up by itself when it is not in the listing
   });
 }
 

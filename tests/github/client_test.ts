@@ -239,7 +239,7 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     // Three failures in a row opened the host's circuit: the next read is skipped at once.
     const skipped = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, Repo);
     assert.ok(!skipped.ok && skipped.reason === "not-observable");
-    assert.match(skipped.message, /skipped for this sweep after 3 failures/);
+    assert.match(skipped.message, /skipped for the rest of this sweep after 3 failures/);
     assert.equal(gh.stats().requests, s.requests, "a skipped host is not asked");
   } finally {
     kv.close();
@@ -331,7 +331,28 @@ Deno.test("paginate follows Link headers, validates items and caps the count", a
         maxItems: 3,
       },
     );
-    assert.ok(capped.ok && capped.data.length === 3);
+    // A capped list is not the whole list: not observable (partial), unless asked for.
+    assert.ok(!capped.ok && capped.reason === "not-observable");
+    assert.match(capped.message, /not observable \(partial\): more than 3 items/);
+    const part = await gh.paginate(
+      "GET /repos/{owner}/{repo}/items",
+      { owner: "o", repo: "r" },
+      Item,
+      {
+        maxItems: 3,
+        partialOk: true,
+      },
+    );
+    assert.ok(part.ok && part.data.length === 3 && /more than 3/.test(part.partial ?? ""));
+    // An invalid item is dropped and counted; the rest is kept.
+    const picky = z.object({ id: z.number().refine((n) => n !== 20) });
+    const some = await gh.paginate(
+      "GET /repos/{owner}/{repo}/items",
+      { owner: "o", repo: "r" },
+      picky,
+    );
+    assert.ok(some.ok && some.dropped === 1);
+    assert.deepEqual(some.data.map((i) => i.id), [10, 11, 21, 30]);
     const warm = client(kv, srv.url);
     const again = await warm.paginate(
       "GET /repos/{owner}/{repo}/items",

@@ -311,8 +311,10 @@ Deno.test("sweeps over real bodies: invitation accepted, PyPI maintainer added, 
     );
     assertStringIncludes(gaps.find((g) => g.scope === "access:members-2fa")!.reason, "HTTP 422");
     assertStringIncludes(gaps.find((g) => g.scope === "access:outside-2fa")!.reason, "HTTP 403");
-    // Every project was swept: the gaps are per scope (coverage.changed), not a failed sweep.
-    assertEquals(s4.summary.status, "completed");
+    // Every project was swept, but checks could not be made: the sweep is incomplete (not
+    // "completed" silently) and says how many; the gaps are per scope (coverage.changed).
+    assertEquals(s4.summary.status, "incomplete");
+    assertEquals(s4.summary.unobservable, 4);
     assert(
       !s4.events.some((e) => e.entry.kind === "finding.resolved"),
       "nothing is resolved on an unobservable scope",
