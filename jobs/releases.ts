@@ -17,7 +17,7 @@
  */
 import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
-import { githubFor, mapLimit, pypiFor } from "./clients.ts";
+import { githubFor, mapLimit, pypiFor, sweepGate } from "./clients.ts";
 import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
 import type { PypiFile } from "./pypi_types.ts";
 import type {
@@ -185,6 +185,7 @@ async function fetchBundle(url: string, run: Run): Promise<unknown> {
     timeoutMs: run.ctx.config.upstream.timeout_ms,
     maxBytes: MAX_BUNDLE_BYTES,
     signal: run.ctx.signal,
+    gate: sweepGate(run.ctx),
   });
   if (!r.ok) throw new Error(r.message);
   return decodeBundleBody(r.body);
@@ -316,6 +317,7 @@ async function downloadedDigest(
       userAgent: USER_AGENT,
       dest: `${dir}/asset`,
       signal: run.ctx.signal,
+      gate: sweepGate(run.ctx),
     });
     if (r.ok) return { sha256: r.sha256 };
     if (r.reason === "digest-mismatch" && /^[0-9a-f]{64}$/.test(r.actual)) {

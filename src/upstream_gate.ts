@@ -99,6 +99,16 @@ export class UpstreamGate {
   }
 
   /**
+   * A request to `host` timed out (headers or body): it counts double, so that a hanging host
+   * is skipped after two time-outs in a row (a sequence of requests costs at most 2× the
+   * time-out).
+   */
+  timedOut(host: string): void {
+    this.#failures.set(host, (this.#failures.get(host) ?? 0) + 1);
+    this.failed(host, "did not answer in time");
+  }
+
+  /**
    * Wait `ms` if the sweep's budget allows it; false (without waiting) when it does not.
    */
   async wait(ms: number, signal?: AbortSignal): Promise<boolean> {
@@ -222,7 +232,8 @@ export async function sendWithPolicy(
     } catch (e) {
       const aborted = opts.signal?.aborted || init.signal?.aborted;
       if (aborted) throw e;
-      gate.failed(host, timeout.aborted ? "did not answer in time" : "unreachable");
+      if (timeout.aborted) gate.timedOut(host);
+      else gate.failed(host, "unreachable");
       if (timeout.aborted || attempt >= gate.retries) throw e;
       if (!(await gate.wait(gate.backoffMs(attempt), opts.signal))) throw e;
       continue;

@@ -269,6 +269,7 @@ function conditionalFetch(
     if (cached?.etag) headers.set("if-none-match", cached.etag);
     else if (cached?.lastModified) headers.set("if-modified-since", cached.lastModified);
     let response: Response;
+    let attemptTimeout: AbortSignal | undefined;
     let target = url;
     // The token only ever goes to the configured origin: pagination links and redirects that
     // point elsewhere are refused (same-origin redirects, e.g. a renamed repository, are followed).
@@ -290,6 +291,7 @@ function conditionalFetch(
           return skippedResponse(sent.skipped, url);
         }
         response = sent.response;
+        attemptTimeout = sent.timeout;
       }
       const location = response.headers.get("location");
       if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) {
@@ -328,6 +330,7 @@ function conditionalFetch(
       body = await readBounded(response.body, opts.maxResponseBytes);
     } catch (e) {
       counters.errors++;
+      if (attemptTimeout?.aborted) gate.timedOut(host);
       throw e;
     }
     if (body === undefined) {
