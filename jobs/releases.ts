@@ -535,10 +535,12 @@ async function observeVersion(
   const commit = await commitOf(run.gh, run.owner, run.repo, tag);
   if (!commit.ok) {
     if (commit.reason === "not-found" || commit.status === 422) v.tagCommit = null;
-    else {run.unobservable.push({
-        scope,
-        reason: oneLine(`tag ${tag} not readable: ${commit.message}`),
-      });}
+    else {
+      const reason = oneLine(`tag ${tag} not readable: ${commit.message}`);
+      run.unobservable.push({ scope, reason });
+      // The source comparisons hang on the tag: not observed either (never "no longer found").
+      for (const f of files) run.unobservable.push({ scope: `source:${f.sha256}`, reason });
+    }
     return v;
   }
   const c = commit.data;

@@ -113,6 +113,9 @@ export interface GitHubClient {
   rateLimit(): RateLimitState;
 }
 
+/** Most pages one `paginate` follows (a list that goes on is partial, not endless). */
+export const MAX_PAGES = 50;
+
 /** Marker header on a response served from the cache after a 304. */
 const NOT_MODIFIED_HEADER = "x-auditor-not-modified";
 /** Status used for a response larger than `maxResponseBytes` (never retried). */
@@ -527,6 +530,10 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
           items.push(parsed.data);
         }
         if (partial) break;
+        if (pages >= MAX_PAGES && page.headers.link?.includes('rel="next"')) {
+          partial = `more than ${MAX_PAGES} pages: not read in full`;
+          break;
+        }
         // Stop at the cap; one more page tells whether the list went on.
         if (items.length >= maxItems && !page.headers.link?.includes('rel="next"')) break;
       }
