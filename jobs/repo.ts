@@ -345,7 +345,13 @@ class Collector {
     kind: "json" | "204",
   ): Promise<boolean | undefined> {
     const r = await this.gh.get(route, this.p, kind === "json" ? EnabledSchema : z.unknown());
-    if (r.ok) return kind === "json" ? (r.data as { enabled: boolean }).enabled : true;
+    if (r.ok && kind === "json") return (r.data as { enabled: boolean }).enabled;
+    // "Enabled" is a 204 and nothing else: any other answer proves nothing.
+    if (r.ok && r.status === 204) return true;
+    if (r.ok) {
+      this.miss(scope, `unexpected answer (HTTP ${r.status}) where GitHub documents 204 or 404`);
+      return undefined;
+    }
     if (r.reason === "not-found" && this.admin === true) return false;
     this.miss(scope, unobservableReason(r, true));
     return undefined;

@@ -228,7 +228,13 @@ export async function sendWithPolicy(
     if (init.signal) signals.push(init.signal);
     let response: Response;
     try {
-      response = await doFetch(url, { ...init, signal: AbortSignal.any(signals) });
+      const headers = new Headers(init.headers);
+      // Deno's fetch inflates gzip eagerly and without a bound; asking for identity keeps a
+      // gzip bomb out, and a body compressed anyway is inflated here, lazily (see decoded).
+      headers.set("accept-encoding", "identity");
+      response = decoded(
+        await doFetch(url, { ...init, headers, signal: AbortSignal.any(signals) }),
+      );
     } catch (e) {
       const aborted = opts.signal?.aborted || init.signal?.aborted;
       if (aborted) throw e;
@@ -266,6 +272,39 @@ export async function sendWithPolicy(
     gate.succeeded(host);
     return { response, timeout };
   }
+}
+
+/**
+ * A response whose body is inflated lazily when it came compressed although identity was asked
+ * for (readers apply their own size caps to the inflated stream, so a gzip bomb stops at the cap).
+ *
+ * @example
+ * ```ts
+ * const r = decoded(await fetch(url, { headers: { "accept-encoding": "identity" } }));
+ * ```
+ */
+export function decoded(response: Response): Response {
+  const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  if (!encoding || encoding === "identity" || !response.body) return response;
+  const format = encoding === "gzip" || encoding === "x-gzip"
+    ? "gzip"
+    : encoding === "deflate"
+    ? "deflate"
+    : undefined;
+  const headers = new Headers(response.headers);
+  headers.delete("content-encoding");
+  headers.delete("content-length");
+  const body = format
+    ? response.body.pipeThrough(new DecompressionStream(format))
+    : errorStream(`unsupported content-encoding ${encoding.slice(0, 40)}`);
+  if (!format) response.body.cancel().catch(() => {});
+  const out = new Response(body, { status: response.status, headers });
+  Object.defineProperty(out, "url", { value: response.url });
+  return out;
+}
+
+function errorStream(message: string): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (c) => c.error(new TypeError(message)) });
 }
 
 /** Response standing for a skipped host (status 503, `x-auditor-skipped: 1`). */
