@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { redact } from "./src/redact.ts";
 import { ConfigError } from "./src/config.ts";
 import { UsageError } from "./src/runtime.ts";
 import { runAudit } from "./src/cli/audit.ts";
@@ -92,7 +93,7 @@ export function reportError(e: unknown): number {
   }
   const name = e instanceof Error ? e.name : "Error";
   const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
-  console.error(`error: ${name}: ${message.slice(0, 500)}`);
+  console.error(redact(`error: ${name}: ${message}`).slice(0, 520));
   return 3;
 }
 

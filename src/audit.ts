@@ -32,6 +32,7 @@ import { getJson, setJson } from "./state/blob.ts";
 import { toLedgerValue } from "./events.ts";
 import { catchUpIndex, indexEntry } from "./state/ledger_index.ts";
 import { redactionCount, redactValue } from "./redact.ts";
+import { sweepGate } from "../jobs/clients.ts";
 
 /** What a sweep needs. */
 export interface SweepDeps {
@@ -115,6 +116,10 @@ export interface SweepSummary {
   unobservable: number;
   /** Secrets and credential-shaped strings replaced (ledger, logs, upstream texts) meanwhile. */
   redacted: number;
+  /** Time spent waiting for upstreams, within `[upstream] wait_budget_ms`. */
+  waitedMs: number;
+  /** Hosts skipped for the rest of the sweep, with why and until when. */
+  skipped: { host: string; message: string; until?: string }[];
   /** Sweeps of this job found started and never ended, now recorded as abandoned. */
   abandoned: string[];
 }
@@ -425,6 +430,7 @@ export async function runSweep<T>(
     ? "completed"
     : "incomplete";
   const durationMs = Math.max(0, Math.round(now().getTime() - started.getTime()));
+  const gate = sweepGate(ctx);
   const body = {
     job: job.name,
     sweep,
@@ -442,6 +448,14 @@ export async function runSweep<T>(
     whole: counts.whole,
     /** Secrets and credential-shaped strings replaced during the sweep. */
     redacted: redactionCount() - redactedBefore,
+    /** Time spent waiting for upstreams (rate limits, backoff), within the wait budget. */
+    waitedMs: gate.waitedMs,
+    /** Hosts skipped for the rest of the sweep (rate limited past the budget, open circuit). */
+    skipped: gate.skips().slice(0, 20).map((s) => ({
+      host: s.host,
+      message: s.message,
+      ...(s.until !== undefined ? { until: new Date(s.until).toISOString() } : {}),
+    })),
     from,
     to,
     budgetExhausted,
@@ -473,6 +487,8 @@ export async function runSweep<T>(
     findings: counts.findings,
     unobservable: counts.unobservable,
     redacted: body.redacted,
+    waitedMs: body.waitedMs,
+    skipped: body.skipped,
     abandoned: orphans.map((o) => o.sweep),
   };
 }

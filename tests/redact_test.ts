@@ -88,7 +88,8 @@ Deno.test("the ledger's last check: both stores replace secrets before signing",
           k: key.privateKey,
         },
       }]);
-      assertEquals(redactionCount() - before, 3);
+      // Three replacements (the KV store builds each entry twice: a validation pass first).
+      assertEquals(redactionCount() - before, store === "file" ? 3 : 6);
       const line = stored.line;
       assert(!line.includes(SENTINEL) && !line.includes(FOREIGN), line);
       assert(!line.includes(key.privateKey.split("+").at(-1)!), "signing key");

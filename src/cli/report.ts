@@ -48,6 +48,8 @@ export function renderText(report: AuditReport): string {
     );
   }
   for (const s of report.sweeps) {
+    for (const skip of s.skipped ?? []) lines.push(`  ${s.job}: ${safeText(skip.message, 200)}`);
+    if (s.waitedMs) lines.push(`  ${s.job}: waited ${s.waitedMs} ms for upstreams`);
     if (s.abandoned.length) {
       lines.push(
         `  ${s.abandoned.length} earlier ${s.job} sweep(s) never ended: recorded as abandoned`,

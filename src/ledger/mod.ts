@@ -15,8 +15,7 @@ import type { LedgerStore } from "./types.ts";
 import { FileLedgerReader, openFileLedger } from "./file_store.ts";
 import { KvLedgerReader, openKvLedger } from "./kv_store.ts";
 import { hasControlChars } from "./note.ts";
-import { containsSecret, redactValue, registerSecrets } from "../redact.ts";
-import type { LedgerEventInput } from "./types.ts";
+import { registerSecrets } from "../redact.ts";
 
 export type {
   EntryFilter,
@@ -92,10 +91,6 @@ export interface OpenLedgerOptions {
 export async function openLedger(opts: OpenLedgerOptions): Promise<LedgerStore> {
   checkOrigin(opts.origin);
   registerSecrets([opts.signingKey]);
-  return guardAppends(await openStore(opts));
-}
-
-async function openStore(opts: OpenLedgerOptions): Promise<LedgerStore> {
   if (opts.store === "file") {
     return await openFileLedger({
       path: opts.path ?? DEFAULT_LEDGER_PATH,
@@ -116,32 +111,6 @@ async function openStore(opts: OpenLedgerOptions): Promise<LedgerStore> {
     });
   }
   throw new Error(`unknown ledger store ${String((opts as { store: unknown }).store)}`);
-}
-
-/**
- * The last check before anything is signed into the ledger, shared by both stores: every
- * configured secret and credential-shaped string in an event (kind or body) is replaced with
- * `[redacted]` (and counted, see `redactionCount`), since a signed line cannot be removed.
- *
- * @example
- * ```ts
- * const ledger = guardAppends(await openFileLedger(opts));
- * ```
- */
-export function guardAppends<S extends LedgerStore>(store: S): S {
-  const inner = store.append.bind(store);
-  store.append = (events: LedgerEventInput[]) =>
-    inner(Array.isArray(events) ? events.map(redactEvent) : events);
-  return store;
-}
-
-function redactEvent(event: LedgerEventInput): LedgerEventInput {
-  if (!event || typeof event !== "object") return event;
-  const kind = typeof event.kind === "string" && containsSecret(event.kind)
-    ? "event.redacted"
-    : event.kind;
-  const body = redactValue(event.body);
-  return kind === event.kind && body === event.body ? event : { ...event, kind, body };
 }
 
 function checkOrigin(origin: string): void {

@@ -617,3 +617,12 @@ Deno.test("accessAt: ordered replay of a sequence, full restatement, malformed b
   );
   assertEquals(apr.known, ["collaborator", "team", "deploy-key", "pypi-role"]);
 });
+
+Deno.test("an old team object without slug keeps its place (slug from the name)", async () => {
+  const { TeamSchema } = await import("../../jobs/access_types.ts");
+  const old = TeamSchema.safeParse({ id: 1, name: "Release Managers", permission: "push" });
+  assert(old.success && old.data.slug === "release-managers", JSON.stringify(old));
+  const current = TeamSchema.safeParse({ slug: "core", name: "Core", permission: "admin" });
+  assert(current.success && current.data.slug === "core");
+  assert(!TeamSchema.safeParse({ id: 2 }).success, "neither slug nor name: dropped by paginate");
+});
