@@ -9,9 +9,8 @@
  * @module
  */
 import { readCached, writeCached } from "./state/http_cache.ts";
-import { readCapped } from "./bytes.ts";
 import { redact, redactConfigured } from "./redact.ts";
-import { sendWithPolicy, UpstreamGate } from "./upstream_gate.ts";
+import { readPooled, sendWithPolicy, UpstreamGate } from "./upstream_gate.ts";
 
 /** Identifies the auditor to upstream operators. */
 export const USER_AGENT =
@@ -124,8 +123,18 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
     return tooLarge(url, opts.maxBytes);
   }
   try {
-    const raw = await readCapped(response.body, opts.maxBytes);
-    if (!raw) return tooLarge(url, opts.maxBytes);
+    const read = await readPooled(response.body, opts.maxBytes);
+    if (!read.ok && read.why === "memory") {
+      return {
+        ok: false,
+        reason: "too-large",
+        message: `${
+          hostOf(url)
+        }: response not read: upstream bodies in flight exceed the memory budget`,
+      };
+    }
+    if (!read.ok) return tooLarge(url, opts.maxBytes);
+    const raw = read.body;
     const body = redactTextBody(raw, response.headers.get("content-type") ?? "");
     return {
       ok: true,

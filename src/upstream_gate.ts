@@ -295,12 +295,34 @@ export function decoded(response: Response): Response {
   headers.delete("content-encoding");
   headers.delete("content-length");
   const body = format
-    ? response.body.pipeThrough(new DecompressionStream(format))
+    ? response.body.pipeThrough(slices(INFLATE_SLICE)).pipeThrough(
+      new DecompressionStream(format) as unknown as TransformStream<Uint8Array, Uint8Array>,
+    )
     : errorStream(`unsupported content-encoding ${encoding.slice(0, 40)}`);
   if (!format) response.body.cancel().catch(() => {});
   const out = new Response(body, { status: response.status, headers });
   Object.defineProperty(out, "url", { value: response.url });
   return out;
+}
+
+/**
+ * Compressed bytes are fed to the inflater in small slices: deflate expands at most ~1032:1, so
+ * one slice inflates to about a MiB, not a whole bomb in one chunk.
+ */
+const INFLATE_SLICE = 1024;
+
+function slices(size: number): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream(
+    {
+      transform(chunk, controller) {
+        for (let at = 0; at < chunk.length; at += size) {
+          controller.enqueue(chunk.subarray(at, Math.min(chunk.length, at + size)));
+        }
+      },
+    },
+    undefined,
+    { highWaterMark: 1 },
+  );
 }
 
 function errorStream(message: string): ReadableStream<Uint8Array> {
@@ -340,4 +362,60 @@ export function gateFor(owner: object, opts: GateOptions = {}): UpstreamGate {
     gates.set(owner, gate);
   }
   return gate;
+}
+
+/** Bytes of upstream bodies all requests of the process may hold while reading (64 MiB). */
+export const BODY_POOL_BYTES = 64 * 1024 * 1024;
+let pooled = 0;
+
+/** The outcome of {@link readPooled}. */
+export type PooledRead =
+  | { ok: true; body: Uint8Array }
+  | { ok: false; why: "too-large" | "memory" };
+
+/**
+ * Read a body whole under its own cap and under one process-wide pool of bytes in flight
+ * ({@link BODY_POOL_BYTES}): many concurrent requests to a hostile upstream (2 GB bodies, gzip
+ * bombs) cannot together hold more than the pool; a read that would overflow it stops as
+ * `memory` (the caller reports the check as not observable). Cancels the stream on a stop.
+ *
+ * @example
+ * ```ts
+ * const r = await readPooled(response.body, 32 << 20);
+ * if (r.ok) console.log(r.body.length);
+ * ```
+ */
+export async function readPooled(
+  stream: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+  pool = BODY_POOL_BYTES,
+): Promise<PooledRead> {
+  if (!stream) return { ok: true, body: new Uint8Array() };
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      pooled += value.byteLength;
+      if (total > maxBytes || pooled > pool) {
+        await reader.cancel().catch(() => {});
+        return { ok: false, why: total > maxBytes ? "too-large" : "memory" };
+      }
+      parts.push(value);
+    }
+  } finally {
+    pooled -= total;
+    reader.releaseLock();
+  }
+  if (parts.length === 1) return { ok: true, body: parts[0] };
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return { ok: true, body: out };
 }

@@ -212,6 +212,7 @@ Deno.test("an echoed token on every error path reaches no ledger, KV, output, lo
         `--allow-read=${dir}`,
         `--allow-write=${dir}`,
         "--allow-env=LEDGER_SIGNING_KEY,GITHUB_TOKEN",
+        "--ignore-env=LOG_TOKENS,LOG_STREAM",
         MAIN,
         "audit",
         "--config",

@@ -24,7 +24,7 @@ import type { z } from "zod";
 import type { RequestStats } from "../../jobs/types.ts";
 import { forget, readCached, writeCached } from "../state/http_cache.ts";
 import { redact, redactConfigured, redactHeaders } from "../redact.ts";
-import { sendWithPolicy, skippedResponse, UpstreamGate } from "../upstream_gate.ts";
+import { readPooled, sendWithPolicy, skippedResponse, UpstreamGate } from "../upstream_gate.ts";
 
 /** Why a read failed. */
 export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "error";
@@ -118,6 +118,8 @@ export const MAX_PAGES = 50;
 
 /** Marker header on a response served from the cache after a 304. */
 const NOT_MODIFIED_HEADER = "x-auditor-not-modified";
+/** Why a body was not read: the process's bytes in flight would exceed the pool. */
+const MEMORY_MESSAGE = "response not read: upstream bodies in flight exceed the memory budget";
 /** Status used for a response larger than `maxResponseBytes` (never retried). */
 const TOO_LARGE_STATUS = 413;
 
@@ -126,38 +128,6 @@ class BudgetExhausted extends Error {
     super(`rate-limit budget exhausted until ${new Date(resetAt).toISOString()}`);
     this.name = "BudgetExhausted";
   }
-}
-
-/** Read at most `max` bytes of a body; undefined when it is larger. */
-async function readBounded(
-  body: ReadableStream<Uint8Array> | null,
-  max: number,
-): Promise<Uint8Array | undefined> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel().catch(() => {});
-        return undefined;
-      }
-      parts.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
 }
 
 function headerNumber(headers: Headers, name: string): number | undefined {
@@ -330,7 +300,15 @@ function conditionalFetch(
     }
     let body: Uint8Array | undefined;
     try {
-      body = await readBounded(response.body, opts.maxResponseBytes);
+      const read = await readPooled(response.body, opts.maxResponseBytes);
+      body = read.ok ? read.body : undefined;
+      if (!read.ok && read.why === "memory") {
+        counters.errors++;
+        return withUrl(
+          Response.json({ message: MEMORY_MESSAGE }, { status: TOO_LARGE_STATUS }),
+          url,
+        );
+      }
     } catch (e) {
       counters.errors++;
       if (attemptTimeout?.aborted) gate.timedOut(host);
