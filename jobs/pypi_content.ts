@@ -6,9 +6,9 @@
  * @module
  */
 import type { Policy } from "../src/config.ts";
-import type { JobContext } from "./types.ts";
-import type { ContentResult, PypiFile } from "./pypi_types.ts";
-import { ContentResultSchema } from "./pypi_types.ts";
+import type { JobContext } from "../src/observations/job.ts";
+import type { ContentResult, PypiFile } from "../src/observations/pypi.ts";
+import { ContentResultSchema } from "../src/observations/pypi.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact } from "../src/download.ts";
 import { sweepGate } from "./clients.ts";
@@ -17,8 +17,8 @@ import { contentFindings } from "../rules/content.ts";
 import { archiveFindings } from "../rules/archive.ts";
 import { USER_AGENT } from "../src/http.ts";
 import type { EntryInfo } from "../src/inspect/types.ts";
-import { MAX_FILE_TYPES } from "./pypi_types.ts";
-import { BINARY_SUFFIX } from "../rules/novelty.ts";
+import { MAX_FILE_TYPES } from "../src/observations/pypi.ts";
+import { BINARY_SUFFIX } from "../src/observations/pypi.ts";
 
 /** The policy fields that change what content rules report; part of the cache key. */
 export function contentPolicyKey(policy: Policy): string {

@@ -21,8 +21,8 @@
 import { Octokit } from "@octokit/core";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import type { z } from "zod";
-import type { RequestStats } from "../../jobs/types.ts";
-import { forget, readCached, writeCached } from "../state/http_cache.ts";
+import type { RequestStats } from "../observations/job.ts";
+import { conditionalHeaders, readCached, rememberResponse } from "../state/http_cache.ts";
 import { redact, redactConfigured, redactHeaders } from "../redact.ts";
 import { readPooled, sendWithPolicy, skippedResponse, UpstreamGate } from "../upstream_gate.ts";
 
@@ -239,8 +239,9 @@ function conditionalFetch(
     rate.waitedMs = gate.waitedMs;
     const headers = new Headers(init?.headers);
     const cached = method === "GET" ? await readCached(opts.kv, url) : undefined;
-    if (cached?.etag) headers.set("if-none-match", cached.etag);
-    else if (cached?.lastModified) headers.set("if-modified-since", cached.lastModified);
+    for (const [name, value] of Object.entries(conditionalHeaders(cached))) {
+      headers.set(name, value);
+    }
     let response: Response;
     let attemptTimeout: AbortSignal | undefined;
     let target = url;
@@ -330,17 +331,11 @@ function conditionalFetch(
     body = redactBody(body, response.status);
     const safeHeaders = redactHeaders(response.headers);
     if (method === "GET" && response.status === 200) {
-      const etag = response.headers.get("etag") ?? undefined;
-      const lastModified = response.headers.get("last-modified") ?? undefined;
-      if (etag || lastModified) {
-        await writeCached(opts.kv, url, {
-          etag,
-          lastModified,
-          contentType: safeHeaders.get("content-type") ?? "application/json",
-          link: safeHeaders.get("link") ?? undefined,
-          body,
-        });
-      } else if (cached) await forget(opts.kv, url);
+      // The redacted headers and body are what the cache keeps.
+      await rememberResponse(opts.kv, url, safeHeaders, body, {
+        contentType: "application/json",
+        keepLink: true,
+      });
     }
     const out = safeHeaders;
     out.delete("content-length");
