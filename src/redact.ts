@@ -54,7 +54,8 @@ export function registerSecrets(values: Iterable<string | undefined>): void {
     const encoded = encodeURIComponent(value);
     if (encoded !== value) secrets.add(encoded);
     // A signing key's base64 part alone is as secret as the whole string.
-    const tail = value.startsWith("PRIVATE+KEY+") ? value.split("+").at(-1) : undefined;
+    // PRIVATE+KEY+<name>+<id>+<base64>; the base64 part may itself hold "+".
+    const tail = value.startsWith("PRIVATE+KEY+") ? value.split("+").slice(4).join("+") : undefined;
     if (tail && tail.length >= MIN_SECRET_LENGTH) secrets.add(tail);
   }
 }
