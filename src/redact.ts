@@ -93,15 +93,7 @@ export function containsSecret(text: string): boolean {
  * ```
  */
 export function redact(text: string): string {
-  let out = text;
-  // Longest first, so that a secret containing another is replaced whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (!out.includes(s)) continue;
-    const parts = out.split(s);
-    count += parts.length - 1;
-    out = parts.join(REDACTED);
-  }
-  return out.replace(CREDENTIAL, () => {
+  return redactConfigured(text).replace(CREDENTIAL, () => {
     count++;
     return REDACTED;
   });
@@ -118,6 +110,7 @@ export function redact(text: string): string {
  */
 export function redactConfigured(text: string): string {
   let out = text;
+  // Longest first, so that a secret containing another is replaced whole.
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
     if (!out.includes(s)) continue;
     const parts = out.split(s);

@@ -4,7 +4,7 @@
  * the body, 401, 404, 5xx bodies, redirect URLs with the token, time-outs) reaches none of:
  * ledger files, KV, stdout/stderr (logs) of a real `main.ts audit`, or any page of the web app.
  */
-import { DENO } from "./_deno.ts";
+import { auditCommand } from "./_audit_command.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { parse, stringify } from "smol-toml";
 import {
@@ -26,7 +26,6 @@ import { RULES } from "../rules/catalog.ts";
 import type { LedgerStore } from "../src/ledger/types.ts";
 import { hang, startFaultProxy, status } from "./_fault_proxy.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 /** Not credential-shaped: only the registered-secret path can catch it. */
 const SENTINEL = "SENTINEL-tok-3f9a1c7e5b2d";
 /** Credential-shaped, never configured: only the pattern path can catch it. */
@@ -208,28 +207,13 @@ Deno.test("an echoed token on every error path reaches no ledger, KV, output, lo
     await Deno.writeTextFile(`${dir}/auditor.toml`, text);
     const key = await generateSigningKey("redact.localhost/e2e");
     const started = Date.now();
-    const out = await new Deno.Command(DENO, {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        "--allow-net=127.0.0.1",
-        `--allow-read=${dir}`,
-        `--allow-write=${dir}`,
-        "--allow-env=LEDGER_SIGNING_KEY,GITHUB_TOKEN",
-        "--ignore-env=LOG_TOKENS,LOG_STREAM",
-        MAIN,
-        "audit",
-        "--config",
-        `${dir}/auditor.toml`,
-        "--format",
-        "json",
-      ],
-      env: { NO_COLOR: "1", GITHUB_TOKEN: SENTINEL, LEDGER_SIGNING_KEY: key.privateKey },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await auditCommand(dir, {
+      GITHUB_TOKEN: SENTINEL,
+      LEDGER_SIGNING_KEY: key.privateKey,
+    }, [
+      "--format",
+      "json",
+    ]).output();
     const elapsed = Date.now() - started;
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
