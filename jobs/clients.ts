@@ -16,18 +16,9 @@ import {
   type GitHubClientOptions,
 } from "../src/github/client.ts";
 import { PypiClient } from "../src/pypi/client.ts";
-import { gateFor, type UpstreamGate } from "../src/upstream_gate.ts";
+import { sweepGate } from "../src/upstream_gate.ts";
 
-/** The sweep's upstream gate (one wait budget and circuit breaker per sweep). */
-export function sweepGate(ctx: JobContext): UpstreamGate {
-  const u = ctx.config.upstream;
-  return gateFor(ctx, {
-    waitBudgetMs: u.wait_budget_ms,
-    retries: u.retries,
-    retryBaseMs: u.retry_base_ms,
-    breakerFailures: u.breaker_failures,
-  });
-}
+export { sweepGate };
 
 /** A GitHub client for this job run (`extra` overrides options, e.g. in tests). */
 export function githubFor(

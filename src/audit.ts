@@ -38,7 +38,7 @@ import {
 } from "./events.ts";
 import { catchUpIndex, indexEntry } from "./state/ledger_index.ts";
 import { redactionCount, redactValue } from "./redact.ts";
-import { sweepGate } from "../jobs/clients.ts";
+import { sweepGate } from "./upstream_gate.ts";
 
 /** What a sweep needs. */
 export interface SweepDeps {

@@ -348,6 +348,33 @@ export function skippedResponse(skip: HostSkip, url: string): Response {
 const gates = new WeakMap<object, UpstreamGate>();
 
 /**
+ * The gate of a sweep from its job context (`[upstream]` wait budget, retries, breaker): every
+ * client of one sweep shares it.
+ *
+ * @example
+ * ```ts
+ * const gate = sweepGate(ctx);
+ * ```
+ */
+export function sweepGate(ctx: { config: { upstream: UpstreamConfig } }): UpstreamGate {
+  const u = ctx.config.upstream;
+  return gateFor(ctx, {
+    waitBudgetMs: u.wait_budget_ms,
+    retries: u.retries,
+    retryBaseMs: u.retry_base_ms,
+    breakerFailures: u.breaker_failures,
+  });
+}
+
+/** The `[upstream]` keys the gate reads. */
+interface UpstreamConfig {
+  wait_budget_ms: number;
+  retries: number;
+  retry_base_ms: number;
+  breaker_failures: number;
+}
+
+/**
  * The gate of a sweep, keyed by an object that lives as long as the sweep (its job context).
  *
  * @example
