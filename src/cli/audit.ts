@@ -32,7 +32,6 @@ Options:
   --project NAME       only this project (repeatable)
   --format FORMAT      text | json | sarif (default: text)
   --fail-on SEVERITY   info | low | medium | high | critical (default: high)
-
   --allow-incomplete   a run with checks that could not be made exits 1 (findings) or 0
                        instead of 3; the gaps are still reported
   --help               show this help

@@ -38,7 +38,7 @@ Options:
                        files.pythonhosted.org, or the --pypi host when --pypi is given)
 
 Exit codes: 0 ok; 1 findings at or above --fail-on; 2 usage error, or no repository named;
-3 incomplete (an upstream could not be read).`;
+3 incomplete (a check could not be made; 3 wins when findings and gaps both exist).`;
 
 /** Parsed `check` (and `init`) upstream options. */
 export interface UpstreamOptions {
