@@ -66,3 +66,22 @@ function peKind(head: Uint8Array): MagicKind | undefined {
   const characteristics = le16(head, at + 4 + 18);
   return characteristics & 0x2000 ? "pe-dll" : "pe-exe";
 }
+
+/**
+ * True when the first bytes of a member are not text: a NUL, or not UTF-8 (a multi-byte
+ * character cut at the end of `head` is still text).
+ *
+ * @example
+ * ```ts
+ * isBinaryBytes(new TextEncoder().encode("import os\n")); // false
+ * ```
+ */
+export function isBinaryBytes(head: Uint8Array): boolean {
+  if (head.includes(0)) return true;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
+    return false;
+  } catch {
+    return true;
+  }
+}

@@ -15,20 +15,21 @@ import { Collector } from "./collector.ts";
 import { type Hasher, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
 import { isOwnDistInfo, kindFromFilename } from "./names.ts";
 import { readTarGz } from "./tar.ts";
-import type { ArchiveInspection, InspectLimits, Members } from "./types.ts";
+import type { ArchiveInspection, InspectLimits, MemberRole } from "./types.ts";
 import { readZip } from "./zip.ts";
 
 export * from "./types.ts";
 export { isOwnDistInfo, kindFromFilename, parseWheelFilename } from "./names.ts";
 
-const WHEEL_MEMBERS: Record<string, keyof Members> = {
+const WHEEL_MEMBERS: Record<string, MemberRole> = {
   "METADATA": "metadata",
   "RECORD": "record",
   "WHEEL": "wheel",
   "entry_points.txt": "entryPoints",
 };
-const SDIST_MEMBERS: Record<string, keyof Members> = {
+const SDIST_MEMBERS: Record<string, MemberRole> = {
   "PKG-INFO": "pkgInfo",
+  "setup.cfg": "setupCfg",
   "pyproject.toml": "pyprojectToml",
 };
 
@@ -37,7 +38,7 @@ export function memberRole(
   kind: ArchiveInspection["kind"],
   filename: string,
   path: string,
-): keyof Members | undefined {
+): MemberRole | undefined {
   const parts = path.split("/");
   if (parts.length !== 2) return undefined;
   const [dir, base] = parts;
@@ -83,6 +84,7 @@ export async function inspectArtifact(
       sha256,
       entries: collector.entries,
       members: collector.members,
+      record: collector.record,
       anomalies: collector.anomalies,
       totals: collector.totals(size),
     };
@@ -104,3 +106,4 @@ function defaultParallel(size: number): boolean {
 }
 
 export { hashFile } from "./hasher.ts";
+export { factsOf } from "./facts.ts";

@@ -11,9 +11,9 @@
  * ```
  * @module
  */
-import { createInflateRaw, inflateRawSync } from "node:zlib";
+import zlib, { createInflateRaw, inflateRawSync } from "node:zlib";
 import { type Collector, type MemberSink, StopInspection } from "./collector.ts";
-import { type EntryType, type Members, RATIO_FLOOR_BYTES } from "./types.ts";
+import { type EntryType, type MemberRole, RATIO_FLOOR_BYTES } from "./types.ts";
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -67,6 +67,7 @@ interface CentralRecord {
   externalAttrs: number;
   localOffset: number;
   zip64: boolean;
+  versionNeeded: number;
 }
 
 /** Where the archive's directory is, after EOCD and zip64 checks. */
@@ -83,6 +84,10 @@ const u32 = (b: Uint8Array, o: number) =>
   (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
 const u64 = (b: Uint8Array, o: number) => u32(b, o) + u32(b, o + 4) * 0x100000000;
 const decoder = new TextDecoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const UNICODE_PATH = 0x7075;
+const UTF8_FLAG = 0x0800;
+const PATCHED_DATA_FLAG = 0x0020;
 
 /**
  * Read a ZIP archive into `collector`. Never throws for archive content.
@@ -90,7 +95,7 @@ const decoder = new TextDecoder();
 export async function readZip(
   path: string,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
 ): Promise<void> {
   const file = await Deno.open(path, { read: true });
   try {
@@ -110,7 +115,7 @@ async function readZipFrom(
   path: string,
   view: FileView,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
 ): Promise<void> {
   const dir = locateDirectory(view, collector);
   const base = dir.endRecords - dir.cdSize - dir.cdOffset;
@@ -147,11 +152,12 @@ async function readZipFrom(
   let declaredTotal = 0;
   for (const r of records) declaredTotal += r.size;
   if (declaredTotal > collector.limits.maxUncompressedBytes) {
-    collector.stop(
+    collector.anomaly(
       "decompression-bomb",
       `entries declare ${declaredTotal} uncompressed bytes (limit ${collector.limits.maxUncompressedBytes})`,
     );
   }
+  checkOrder(records, collector);
   let previousEnd = base;
   for (const record of ordered) {
     collector.checkTime();
@@ -329,8 +335,12 @@ function readCentralDirectory(
       externalAttrs: u32(cd, p + 38),
       localOffset: u32(cd, p + 42),
       zip64: false,
+      versionNeeded: u16(cd, p + 6),
     };
-    applyZip64Extra(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), record, collector);
+    const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
+    applyZip64Extra(extra, record, collector);
+    checkName(record, collector);
+    checkExtra(extra, record, collector, "central directory");
     record.localOffset += base;
     records.push(record);
     p = end;
@@ -404,7 +414,7 @@ async function readEntry(
   view: FileView,
   record: CentralRecord,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
 ): Promise<number> {
   const path = record.name;
   const header = view.read(record.localOffset, 30);
@@ -427,6 +437,7 @@ async function readEntry(
   const localName = variable.subarray(0, nameLen);
   const dataOffset = record.localOffset + 30 + nameLen + extraLen;
   compareLocalHeader(header, localName, variable.subarray(nameLen), record, collector);
+  checkExtra(variable.subarray(nameLen), record, collector, "local header");
   if (record.flags & 1) {
     collector.anomaly("encrypted", "entry is encrypted", path);
     collector.addEntry({ ...listed, size: 0 });
@@ -443,15 +454,27 @@ async function readEntry(
     return dataOffset;
   }
   const limits = collector.limits;
+  const end = () =>
+    record.flags & 8
+      ? checkDescriptor(view, dataOffset + record.compressedSize, record, collector)
+      : dataOffset + record.compressedSize;
   if (
     record.size > RATIO_FLOOR_BYTES &&
     record.size > limits.maxCompressionRatio * Math.max(1, record.compressedSize)
   ) {
-    collector.stop(
+    collector.anomaly(
       "decompression-bomb",
-      `declared ratio ${Math.round(record.size / Math.max(1, record.compressedSize))}:1`,
+      `declared ratio ${
+        Math.round(record.size / Math.max(1, record.compressedSize))
+      }:1 for ${record.size} bytes; not read`,
       path,
     );
+    collector.addEntry({ ...listed, size: record.size });
+    return end();
+  }
+  if (collector.budgetSpent && type === "file") {
+    collector.addEntry({ ...listed, size: record.size });
+    return end();
   }
   const role = type === "file" ? roleOf(path) : undefined;
   const sink = collector.beginMember(
@@ -480,9 +503,7 @@ async function readEntry(
   if (role && complete) collector.keepText(role, path, sink);
   const linkTarget = type === "symlink" ? sink.text()?.text ?? "" : undefined;
   collector.addEntry({ ...listed, size: 0, linkTarget }, sink.finish(complete));
-  let end = dataOffset + record.compressedSize;
-  if (record.flags & 8) end = checkDescriptor(view, end, record, collector);
-  return end;
+  return end();
 }
 
 function compareLocalHeader(
@@ -580,14 +601,15 @@ async function readContent(
   const limits = collector.limits;
   const ratioLimit = limits.maxCompressionRatio * Math.max(1, record.compressedSize);
   const accept = (chunk: Uint8Array): boolean => {
-    collector.addBytes(chunk.length, record.name);
+    if (!collector.addBytes(chunk.length, record.name)) return false;
     sink.update(chunk);
     if (sink.size > RATIO_FLOOR_BYTES && sink.size > ratioLimit) {
-      collector.stop(
+      collector.anomaly(
         "decompression-bomb",
-        `compression ratio above ${limits.maxCompressionRatio}`,
+        `compression ratio above ${limits.maxCompressionRatio} past ${sink.size} bytes; rest not read`,
         record.name,
       );
+      return false;
     }
     if (sink.size > record.size) {
       collector.anomaly(
@@ -695,6 +717,127 @@ async function inflate(
     inflater.destroy();
   }
   return ok;
+}
+
+/** Entry names: the UTF-8 flag (bit 11) and what the bytes are. */
+function checkName(record: CentralRecord, collector: Collector): void {
+  const raw = record.rawName;
+  let ascii = true;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return;
+  let utf8 = true;
+  try {
+    strictUtf8.decode(raw);
+  } catch {
+    utf8 = false;
+  }
+  if (record.flags & UTF8_FLAG) {
+    if (!utf8) {
+      collector.anomaly(
+        "name-encoding",
+        `name is flagged UTF-8 but is not valid UTF-8 (bytes ${hexOf(raw)})`,
+        record.name,
+      );
+    }
+    return;
+  }
+  // Without bit 11, pip (Python's zipfile) decodes the name as CP437; other tools as UTF-8.
+  collector.anomaly(
+    "name-encoding",
+    `non-ASCII name without the UTF-8 flag (bit 11): pip reads it as CP437, other tools as UTF-8 (bytes ${
+      hexOf(raw)
+    })`,
+    record.name,
+  );
+}
+
+/**
+ * Extra fields: records must tile the block exactly (zip.js: "malformed extra field"), and an
+ * Info-ZIP Unicode Path field (0x7075) must appear at most once and name the entry as its
+ * header does: `unzip` extracts the Unicode Path name, pip ignores it.
+ */
+function checkExtra(
+  extra: Uint8Array,
+  record: CentralRecord,
+  collector: Collector,
+  where: string,
+): void {
+  let i = 0;
+  let unicodePaths = 0;
+  while (i + 4 <= extra.length) {
+    const id = u16(extra, i);
+    const len = u16(extra, i + 2);
+    if (i + 4 + len > extra.length) break;
+    if (id === UNICODE_PATH) {
+      unicodePaths++;
+      const body = extra.subarray(i + 4, i + 4 + len);
+      if (body.length < 5 || body[0] !== 1) {
+        collector.anomaly("unicode-path", `${where}: malformed Unicode Path extra field`, record.name);
+      } else {
+        const named = decoder.decode(body.subarray(5));
+        if (named !== record.name) {
+          const stale = (u32(body, 1) >>> 0) !== (crc32Of(record.rawName) >>> 0);
+          collector.anomaly(
+            "unicode-path",
+            `${where}: Unicode Path extra field names ${JSON.stringify(named.slice(0, 200))}${
+              stale ? " (stale CRC)" : ""
+            }; unzip and pip extract different names`,
+            record.name,
+          );
+        }
+      }
+    }
+    i += 4 + len;
+  }
+  if (i !== extra.length) {
+    collector.anomaly(
+      "unicode-path",
+      `${where}: malformed extra field (records do not tile the ${extra.length}-byte block)`,
+      record.name,
+    );
+  }
+  if (unicodePaths > 1) {
+    collector.anomaly(
+      "unicode-path",
+      `${where}: ${unicodePaths} Unicode Path extra fields (readers pick different ones)`,
+      record.name,
+    );
+  }
+  if (record.flags & PATCHED_DATA_FLAG) {
+    collector.anomaly("local-header-mismatch", "compressed patched data (flag bit 5)", record.name);
+  }
+  if ((record.versionNeeded & 0xff) > 63) {
+    collector.anomaly(
+      "local-header-mismatch",
+      `unknown version needed to extract (${record.versionNeeded & 0xff})`,
+      record.name,
+    );
+  }
+}
+
+/** Central directory records out of local-offset order (zip.js: "unsorted central directory"). */
+function checkOrder(records: CentralRecord[], collector: Collector): void {
+  for (let i = 1; i < records.length; i++) {
+    if (records[i].localOffset < records[i - 1].localOffset) {
+      collector.anomaly(
+        "overlapping-entries",
+        "central directory is not in the order of the entries' data (unsorted)",
+        records[i].name,
+      );
+      return;
+    }
+  }
+}
+
+const crc32Of = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
+
+function hexOf(bytes: Uint8Array): string {
+  return [...bytes.subarray(0, 60)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
