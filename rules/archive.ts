@@ -102,7 +102,6 @@ export const IMPURE_WHEEL: RuleMeta = {
     'Build a py3-none-any wheel (Root-Is-Purelib: true), or set policy.artifacts = "native".',
 };
 
-
 type Input = ArtifactInput;
 
 const ANOMALY_RULES: Record<AnomalyKind, RuleMeta> = {
@@ -179,7 +178,9 @@ function recordMismatches({ facts }: Input): Finding[] {
       evidence,
     }));
   };
-  for (const path of record.duplicates) report(path, `${quote(path)} is listed twice in RECORD`, {});
+  for (const path of record.duplicates) {
+    report(path, `${quote(path)} is listed twice in RECORD`, {});
+  }
   for (const entry of facts.entries) {
     if (entry.record === undefined || entry.record === "ok") continue;
     report(entry.path, `${quote(entry.path)} ${RECORD_MESSAGES[entry.record]}`, {
@@ -196,7 +197,11 @@ function recordMismatches({ facts }: Input): Finding[] {
 /** A wheel must carry its own METADATA, WHEEL and RECORD. */
 function wheelMetadataMissing({ facts }: Input): Finding[] {
   if (facts.kind !== "wheel" || facts.totals.truncated) return [];
-  const present = { metadata: !!facts.members.metadata, wheel: !!facts.members.wheel, record: !!facts.record };
+  const present = {
+    metadata: !!facts.members.metadata,
+    wheel: !!facts.members.wheel,
+    record: !!facts.record,
+  };
   const missing = (["metadata", "wheel", "record"] as const).filter((m) => !present[m]);
   if (missing.length === 0) return [];
   return [finding(WHEEL_METADATA_MISSING, {

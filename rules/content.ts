@@ -13,7 +13,14 @@
 import type { Policy } from "../src/config.ts";
 import { isOwnDistInfo } from "../src/inspect/names.ts";
 import type { EntryFacts } from "../src/observations/artifact.ts";
-import { type ArtifactInput, basename, type FactsLike, quote, scopeOf, subjectOf } from "./_artifact.ts";
+import {
+  type ArtifactInput,
+  basename,
+  type FactsLike,
+  quote,
+  scopeOf,
+  subjectOf,
+} from "./_artifact.ts";
 import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
 
 /**
@@ -134,7 +141,6 @@ export const DUPLICATE_PATH: RuleMeta = {
   remediation: "Rebuild the artifact; each path must appear once (ignoring case).",
 };
 
-
 type Input = ArtifactInput;
 
 /** One finding per entry for which `test` gives a reason. */
@@ -195,19 +201,27 @@ export function isStartupHook(kind: FactsLike["kind"], path: string): boolean {
 /** `.pth` files where `site` runs them (wheel root, `*.data/purelib|platlib/`, sdist roots). */
 export const PTH_FILE_RULE: Rule<Input> = defineRule(
   PTH_FILE,
-  perEntry(PTH_FILE, (entry, facts) =>
-    entry.type !== "dir" && isSitePth(facts.kind, entry.path)
-      ? `${quote(entry.path)} is a .pth file at the root of site-packages, which Python executes at start-up once installed`
-      : undefined),
+  perEntry(
+    PTH_FILE,
+    (entry, facts) =>
+      entry.type !== "dir" && isSitePth(facts.kind, entry.path)
+        ? `${
+          quote(entry.path)
+        } is a .pth file at the root of site-packages, which Python executes at start-up once installed`
+        : undefined,
+  ),
 );
 
 /** `sitecustomize` / `usercustomize` modules where they would be imported at start-up. */
 export const STARTUP_HOOK_RULE: Rule<Input> = defineRule(
   STARTUP_HOOK,
-  perEntry(STARTUP_HOOK, (entry, facts) =>
-    entry.type !== "dir" && isStartupHook(facts.kind, entry.path)
-      ? `${quote(entry.path)} is an interpreter start-up hook`
-      : undefined),
+  perEntry(
+    STARTUP_HOOK,
+    (entry, facts) =>
+      entry.type !== "dir" && isStartupHook(facts.kind, entry.path)
+        ? `${quote(entry.path)} is an interpreter start-up hook`
+        : undefined,
+  ),
 );
 
 const NATIVE_EXTENSION = /\.(so(\.\d+)*|pyd|dll|dylib)$/i;
@@ -236,10 +250,13 @@ export const NATIVE_BINARY_RULE: Rule<Input> = defineRule(
 /** PE executables (launchers), unless policy.artifacts is "native". */
 export const NATIVE_EXECUTABLE_RULE: Rule<Input> = defineRule(
   NATIVE_EXECUTABLE,
-  perEntry(NATIVE_EXECUTABLE, (entry, _facts, policy) =>
-    policy.artifacts !== "native" && entry.magic === "pe-exe"
-      ? `${quote(entry.path)} is a Windows executable`
-      : undefined),
+  perEntry(
+    NATIVE_EXECUTABLE,
+    (entry, _facts, policy) =>
+      policy.artifacts !== "native" && entry.magic === "pe-exe"
+        ? `${quote(entry.path)} is a Windows executable`
+        : undefined,
+  ),
 );
 
 const ARCHIVE_EXTENSION = /\.(whl|tar\.gz|tgz|zip|egg|tar\.bz2|tar\.xz|tar)$/i;
@@ -346,11 +363,14 @@ export const DATA_SCRIPTS_RULE: Rule<Input> = defineRule(
  */
 export const EXECUTABLE_MODE_RULE: Rule<Input> = defineRule(
   EXECUTABLE_MODE,
-  perEntry(EXECUTABLE_MODE, (entry, facts) =>
-    facts.kind === "wheel" && entry.type === "file" && entry.mode !== undefined &&
-      (entry.mode & 0o111) !== 0 && !isNativeLibrary(entry) && entry.magic !== "pe-exe"
-      ? `${quote(entry.path)} has mode ${entry.mode.toString(8)}`
-      : undefined),
+  perEntry(
+    EXECUTABLE_MODE,
+    (entry, facts) =>
+      facts.kind === "wheel" && entry.type === "file" && entry.mode !== undefined &&
+        (entry.mode & 0o111) !== 0 && !isNativeLibrary(entry) && entry.magic !== "pe-exe"
+        ? `${quote(entry.path)} has mode ${entry.mode.toString(8)}`
+        : undefined,
+  ),
 );
 
 /** True when `text` holds a C0 control character or DEL (NUL included). */

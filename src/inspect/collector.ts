@@ -16,7 +16,7 @@ import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
 import type { Hasher, MemberDigest, MemberHash } from "./hasher.ts";
 import { detectMagic, isBinaryBytes, MAGIC_WINDOW } from "./magic.ts";
-import { RecordParser, recordHash } from "./record.ts";
+import { recordHash, RecordParser } from "./record.ts";
 import { SNIFF_HEAD_BYTES, SNIFF_TAIL_BYTES, sniffInner } from "./sniff.ts";
 import type {
   Anomaly,

@@ -8,7 +8,11 @@
  * ```
  * @module
  */
-import { ARTIFACT_FACTS_VERSION, type ArtifactFacts, type EntryFacts } from "../observations/artifact.ts";
+import {
+  ARTIFACT_FACTS_VERSION,
+  type ArtifactFacts,
+  type EntryFacts,
+} from "../observations/artifact.ts";
 import type { ArchiveInspection, Members } from "./types.ts";
 
 /** Most characters of a text member kept in facts (the cache holds at most ~700 KiB a file). */
@@ -16,7 +20,9 @@ export const MAX_FACT_TEXT = 256 * 1024;
 
 function boundedMembers(members: Members): Members {
   const out: Members = {};
-  for (const [role, member] of Object.entries(members) as [keyof Members, Members[keyof Members]][]) {
+  for (
+    const [role, member] of Object.entries(members) as [keyof Members, Members[keyof Members]][]
+  ) {
     if (!member) continue;
     out[role] = member.text.length > MAX_FACT_TEXT
       ? { path: member.path, text: member.text.slice(0, MAX_FACT_TEXT), truncated: true }

@@ -777,7 +777,11 @@ function checkExtra(
       unicodePaths++;
       const body = extra.subarray(i + 4, i + 4 + len);
       if (body.length < 5 || body[0] !== 1) {
-        collector.anomaly("unicode-path", `${where}: malformed Unicode Path extra field`, record.name);
+        collector.anomaly(
+          "unicode-path",
+          `${where}: malformed Unicode Path extra field`,
+          record.name,
+        );
       } else {
         const named = decoder.decode(body.subarray(5));
         if (named !== record.name) {

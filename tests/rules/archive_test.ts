@@ -2,17 +2,23 @@ import assert from "node:assert/strict";
 import { PolicySchema } from "../../src/config.ts";
 import {
   ARCHIVE_RULES,
-  impureWheels,
+  ARCHIVE_RULESET,
+  archiveRule,
   parseRecord,
   recordHash,
-  recordMismatches,
-  wheelMetadataMissing,
 } from "../../rules/archive.ts";
+import type { FactsLike } from "../../rules/_artifact.ts";
+import type { Policy } from "../../src/config.ts";
 import { buildZip, text, type ZipMember } from "../inspect/_zip_writer.ts";
 import { inspectBytes } from "../inspect/_helpers.ts";
 import { createHash } from "node:crypto";
 
 const pure = PolicySchema.parse({});
+const rule = (id: string) => (facts: FactsLike, policy: Policy) =>
+  archiveRule(id).evaluate({ facts, policy });
+const recordMismatches = rule("archive/record-mismatch");
+const wheelMetadataMissing = rule("archive/wheel-metadata-missing");
+const impureWheels = rule("archive/impure-wheel");
 const native = PolicySchema.parse({ artifacts: "native" });
 
 function sha(data: Uint8Array): string {
@@ -107,7 +113,7 @@ Deno.test("impure wheels: platform tags or Root-Is-Purelib false, only under the
 });
 
 Deno.test("RECORD parser and hash form", () => {
-  assert.deepEqual(parseRecord('a,sha256=x,1\n"b ""q"", c",,\n\n'), [
+  assert.deepEqual(parseRecord('a,sha256=x,1\r\n"b ""q"", c",,\n\n'), [
     { path: "a", hash: "sha256=x", size: "1" },
     { path: 'b "q", c', hash: "", size: "" },
   ]);

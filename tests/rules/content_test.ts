@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PolicySchema } from "../../src/config.ts";
 import { inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
-import { contentFindings, pthFiles } from "../../rules/content.ts";
+import { contentFindings, PTH_FILE_RULE } from "../../rules/content.ts";
 import { realdata } from "../_realdata.ts";
 import { buildZip, text, type ZipMember } from "../inspect/_zip_writer.ts";
 import { inspectBytes } from "../inspect/_helpers.ts";
@@ -14,7 +14,7 @@ for (const version of ["65.5.0", "67.6.1"]) {
   Deno.test(`real setuptools ${version} wheel: distutils-precedence.pth is flagged`, async () => {
     const name = `setuptools-${version}-py3-none-any.whl`;
     const inspection = await inspectArtifact(realdata(`wheels/ensurepip/${name}`), name, limits);
-    const findings = pthFiles(inspection, policy);
+    const findings = PTH_FILE_RULE.evaluate({ facts: inspection, policy });
     assert.deepEqual(findings.map((f) => f.subject), [`${name}!distutils-precedence.pth`]);
     assert.deepEqual(findings[0].rule, "content/pth-file");
     assert.deepEqual(findings[0].severity, "critical");
@@ -52,16 +52,38 @@ function rules(findings: { rule: string; subject: string }[]): string[] {
   return findings.map((f) => `${f.rule} ${f.subject.split("!")[1] ?? ""}`).sort();
 }
 
-Deno.test("content: startup hooks, .pth in a sub-folder, case-insensitive", async () => {
+Deno.test("content: .pth and start-up hooks only where site would run them", async () => {
   const inspection = await run([
     { name: "demo/sitecustomize.py", data: text("x") },
     { name: "USERCUSTOMIZE.PY", data: text("x") },
+    { name: "sitecustomize/__init__.py", data: text("x") },
     { name: "demo/deep/evil.PTH", data: text("import os") },
+    { name: "evil.PTH", data: text("import os") },
+    { name: "demo-1.0.data/purelib/hook.pth", data: text("import os") },
+    { name: "demo-1.0.data/platlib/usercustomize.py", data: text("x") },
+    { name: "demo-1.0.data/data/share/not-site.pth", data: text("import os") },
+    { name: "demo-1.0.data/purelib/pkg/weights.pth", data: text("binary") },
   ]);
   assert.deepEqual(rules(contentFindings(inspection, policy)), [
-    "content/pth-file demo/deep/evil.PTH",
+    "content/pth-file demo-1.0.data/purelib/hook.pth",
+    "content/pth-file evil.PTH",
     "content/startup-hook USERCUSTOMIZE.PY",
-    "content/startup-hook demo/sitecustomize.py",
+    "content/startup-hook demo-1.0.data/platlib/usercustomize.py",
+    "content/startup-hook sitecustomize/__init__.py",
+  ]);
+});
+
+Deno.test("content: sdist .pth and hooks at the project root or src/ root (what a build puts at the wheel root)", async () => {
+  const inspection = await run([
+    { name: "demo-1.0/PKG-INFO", data: text("Name: demo") },
+    { name: "demo-1.0/demo.pth", data: text("import os") },
+    { name: "demo-1.0/src/sitecustomize.py", data: text("x") },
+    { name: "demo-1.0/src/demo/models/alex.pth", data: text("weights") },
+    { name: "demo-1.0/tests/sitecustomize.py", data: text("x") },
+  ], "demo-1.0.zip");
+  assert.deepEqual(rules(contentFindings(inspection, policy)), [
+    "content/pth-file demo-1.0/demo.pth",
+    "content/startup-hook demo-1.0/src/sitecustomize.py",
   ]);
 });
 
@@ -95,13 +117,24 @@ Deno.test("content: embedded foreign .dist-info / .egg-info, .data/scripts, exec
     { name: "demo/_vendor/six.egg-info/PKG-INFO", data: text("Name: six") },
     { name: "demo-1.0.data/scripts/run", data: text("#!/bin/sh"), unixMode: 0o100755 },
     { name: "demo/tool.py", data: text(""), unixMode: 0o100744 },
+    { name: "demo/_ext.cpython-312-x86_64-linux-gnu.so", data: elf(), unixMode: 0o100755 },
+    { name: "demo/lib.dylib", data: text("x"), unixMode: 0o100755 },
+    { name: "demo/bin/helper", data: elf(), unixMode: 0o100755 },
   ]);
-  assert.deepEqual(rules(contentFindings(inspection, policy)), [
+  assert.deepEqual(rules(contentFindings(inspection, native)), [
     "content/data-scripts demo-1.0.data/scripts/run",
     "content/embedded-dist-info demo/_vendor/six.egg-info",
     "content/embedded-dist-info requests-2.0.dist-info",
     "content/executable-mode demo-1.0.data/scripts/run",
     "content/executable-mode demo/tool.py",
+  ]);
+  const severities = contentFindings(inspection, native)
+    .filter((f) => f.rule === "content/embedded-dist-info")
+    .map((f) => `${f.severity} ${f.subject.split("!")[1]}`).sort();
+  // At the root importlib.metadata finds it (high); vendored deep inside, it shadows nothing.
+  assert.deepEqual(severities, [
+    "high requests-2.0.dist-info",
+    "low demo/_vendor/six.egg-info",
   ]);
 });
 
