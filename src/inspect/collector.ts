@@ -60,7 +60,7 @@ export interface SinkResult {
 /** Hashes and captures one member's content while it streams by. */
 export class MemberSink {
   #hash: MemberHash;
-  #head: Uint8Array | undefined = new Uint8Array(MAGIC_WINDOW);
+  #head: Uint8Array | undefined;
   #headLength = 0;
   #text: Uint8Array[] | undefined;
   #textBytes = 0;
@@ -85,6 +85,7 @@ export class MemberSink {
     record = false,
   ) {
     this.#hash = hasher.begin(declaredSize);
+    this.#head = new Uint8Array(Math.max(64, Math.min(MAGIC_WINDOW, declaredSize)));
     if (captureLimit !== undefined) this.#text = [];
     this.record = record ? new RecordParser() : undefined;
   }
@@ -119,8 +120,8 @@ export class MemberSink {
     this.record?.push(chunk);
     if (this.size === 0 || this.#sniffHead) this.#sniff(chunk);
     if (this.withCrc) this.crc = crc32(chunk, this.crc);
-    if (this.#head && this.#headLength < MAGIC_WINDOW) {
-      const take = Math.min(MAGIC_WINDOW - this.#headLength, chunk.length);
+    if (this.#head && this.#headLength < this.#head.length) {
+      const take = Math.min(this.#head.length - this.#headLength, chunk.length);
       this.#head.set(chunk.subarray(0, take), this.#headLength);
       this.#headLength += take;
     }

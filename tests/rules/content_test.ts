@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { PolicySchema } from "../../src/config.ts";
 import { inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
 import { contentFindings, PTH_FILE_RULE } from "../../rules/content.ts";
+import { archiveFindings } from "../../rules/archive.ts";
+import { gzipSync } from "node:zlib";
 import { realdata } from "../_realdata.ts";
 import { buildZip, text, type ZipMember } from "../inspect/_zip_writer.ts";
 import { inspectBytes } from "../inspect/_helpers.ts";
@@ -169,4 +171,116 @@ Deno.test("content rule metadata: unique ids, pypi job, remediation", () => {
     assert.equal(r.job, "pypi");
     assert.ok(r.title && r.control && r.remediation);
   }
+});
+
+// Real wheels behind the false positives of the census (wheels/census/): under the native
+// policy, none of them has a critical or high finding, and every member is inspected.
+const CENSUS: Array<[string, number]> = [
+  ["torchmetrics-1.9.0-py3-none-any.whl", 359],
+  ["debugpy-1.8.22-cp311-cp311-manylinux_2_34_x86_64.whl", 289],
+  ["onnx-1.23.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", 1534],
+  ["bleach-6.4.0-py3-none-any.whl", 61],
+  ["flit_core-4.1.0-py3-none-any.whl", 22],
+];
+for (const [name, entries] of CENSUS) {
+  Deno.test(`real ${name}: no critical or high finding, all ${entries} entries inspected`, async () => {
+    const inspection = await inspectArtifact(realdata(`wheels/census/${name}`), name, limits);
+    assert.equal(inspection.entries.length, entries);
+    assert.equal(inspection.totals.truncated, false);
+    const findings = [
+      ...contentFindings(inspection, native),
+      ...archiveFindings(inspection, native),
+    ];
+    const serious = findings.filter((f) => f.severity === "critical" || f.severity === "high");
+    assert.deepEqual(serious.map((f) => `${f.rule} ${f.subject}`), []);
+  });
+}
+
+Deno.test("real torchmetrics: model weights lpips_models/*.pth deep in the package are not site .pth files", async () => {
+  const name = "torchmetrics-1.9.0-py3-none-any.whl";
+  const inspection = await inspectArtifact(realdata(`wheels/census/${name}`), name, limits);
+  const weights = inspection.entries.filter((e) => e.path.endsWith(".pth"));
+  assert.equal(weights.length, 3);
+  assert.deepEqual(PTH_FILE_RULE.evaluate({ facts: inspection, policy }), []);
+});
+
+Deno.test("real debugpy: a vendored sitecustomize.py deep inside is no start-up hook; .so exec bits are no finding", async () => {
+  const name = "debugpy-1.8.22-cp311-cp311-manylinux_2_34_x86_64.whl";
+  const inspection = await inspectArtifact(realdata(`wheels/census/${name}`), name, limits);
+  assert.ok(
+    inspection.entries.some((e) => e.path.endsWith("pydev_sitecustomize/sitecustomize.py")),
+  );
+  const findings = contentFindings(inspection, native);
+  assert.ok(!findings.some((f) => f.rule === "content/startup-hook"));
+  const execs = findings.filter((f) => f.rule === "content/executable-mode");
+  const natives = inspection.entries.filter((e) => e.magic === "elf" && (e.mode ?? 0) & 0o111);
+  assert.ok(natives.length > 0, "the wheel has executable ELF members");
+  assert.ok(execs.every((f) => !natives.some((n) => f.subject.endsWith(`!${n.path}`))));
+});
+
+Deno.test("real onnx: the 2.5 MB test tensor at 1016:1 is no bomb and inspection reads all 1534 members", async () => {
+  const name = "onnx-1.23.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl";
+  const inspection = await inspectArtifact(realdata(`wheels/census/${name}`), name, limits);
+  const tensor = inspection.entries.find((e) =>
+    e.path.endsWith("test_operator_conv/test_data_set_0/input_0.pb")
+  )!;
+  assert.equal(tensor.size, 2560015);
+  assert.ok(tensor.size / tensor.compressedSize! > 1000);
+  assert.ok(tensor.sha256);
+  assert.ok(!inspection.anomalies.some((a) => a.kind === "decompression-bomb"));
+  assert.equal(inspection.entries.filter((e) => e.type === "file" && !e.sha256).length, 0);
+});
+
+Deno.test("real bleach, flit_core: license trees inside the own .dist-info/licenses/ are the wheel's own", async () => {
+  for (const name of ["bleach-6.4.0-py3-none-any.whl", "flit_core-4.1.0-py3-none-any.whl"]) {
+    const inspection = await inspectArtifact(realdata(`wheels/census/${name}`), name, limits);
+    assert.ok(
+      inspection.entries.some((e) => /\.dist-info\/licenses\/.+\.dist-info\//.test(e.path)),
+    );
+    const embedded = contentFindings(inspection, policy).filter((f) =>
+      f.rule === "content/embedded-dist-info"
+    );
+    assert.ok(embedded.every((f) => !f.subject.includes(".dist-info/licenses/")), name);
+    assert.ok(embedded.every((f) => f.severity === "low"), name);
+  }
+});
+
+const gz = (s: string) => new Uint8Array(gzipSync(text(s)));
+
+Deno.test("content: compressed data (.json.gz, .mxl, .npz) is no nested archive; one holding code, a dist or native code is", async () => {
+  const mxl = buildZip([
+    { name: "META-INF/container.xml", data: text("<container/>") },
+    { name: "score.xml", data: text("<score-partwise/>".repeat(100)) },
+  ]);
+  const npz = buildZip([{ name: "arr_0.npy", data: text("\u0093NUMPY"), method: 0 }]);
+  const codeZip = buildZip([{ name: "payload/run.py", data: text("import os") }]);
+  const wheelInside = buildZip([{ name: "x-1.0.dist-info/METADATA", data: text("Name: x") }]);
+  const tarOfCode = new Uint8Array(1536);
+  tarOfCode.set(text("evil/setup.py"), 0);
+  tarOfCode.set(text("00000000011\0"), 124);
+  tarOfCode.set(text("ustar\u000000"), 257);
+  const inspection = await run([
+    { name: "demo/data/endpoints.json.gz", data: gz('{"partitions": []}'.repeat(500)) },
+    { name: "demo/corpus/bach.mxl", data: mxl },
+    { name: "demo/arrays.npz", data: npz },
+    { name: "demo/hidden.zip", data: codeZip },
+    { name: "demo/vendor.whl", data: wheelInside },
+    { name: "demo/blob.gz", data: new Uint8Array(gzipSync(elf())) },
+    { name: "demo/src.tar.gz", data: new Uint8Array(gzipSync(tarOfCode)) },
+  ]);
+  const nested = contentFindings(inspection, native).filter((f) =>
+    f.rule === "content/nested-archive"
+  );
+  assert.deepEqual(nested.map((f) => f.subject.split("!")[1]).sort(), [
+    "demo/blob.gz",
+    "demo/hidden.zip",
+    "demo/src.tar.gz",
+    "demo/vendor.whl",
+  ]);
+  const byPath = (p: string) => inspection.entries.find((e) => e.path === p)!.inner;
+  assert.deepEqual(byPath("demo/data/endpoints.json.gz")?.holds, []);
+  assert.deepEqual(byPath("demo/corpus/bach.mxl")?.holds, []);
+  assert.deepEqual(byPath("demo/hidden.zip")?.holds, ["code"]);
+  assert.deepEqual(byPath("demo/blob.gz")?.holds, ["native"]);
+  assert.deepEqual(byPath("demo/src.tar.gz")?.holds, ["code", "distribution"]);
 });
