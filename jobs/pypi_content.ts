@@ -14,7 +14,6 @@
 import type { Policy } from "../src/config.ts";
 import type { JobContext } from "./types.ts";
 import type { ContentResult, PypiFile } from "./pypi_types.ts";
-import { ContentResultSchema } from "./pypi_types.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact } from "../src/download.ts";
 import { factsOf, inspectArtifact, limitsFromPolicy } from "../src/inspect/mod.ts";
