@@ -15,8 +15,14 @@ import type { Policy } from "../src/config.ts";
 import type { JobContext } from "./types.ts";
 import type { ContentResult, PypiFile } from "./pypi_types.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
-import { downloadArtifact } from "../src/download.ts";
-import { factsOf, inspectArtifact, limitsFromPolicy } from "../src/inspect/mod.ts";
+import { downloadArtifact, downloadArtifactBytes, type DownloadFailure } from "../src/download.ts";
+import {
+  type ArchiveInspection,
+  factsOf,
+  inspectArtifact,
+  inspectArtifactBytes,
+  limitsFromPolicy,
+} from "../src/inspect/mod.ts";
 import {
   ARTIFACT_FACTS_VERSION,
   type ArtifactFacts,
@@ -93,9 +99,8 @@ async function cachedFacts(ctx: JobContext, key: Deno.KvKey): Promise<CachedFact
 }
 
 /**
- * `[state] work_dir` value for hosts without a writable filesystem (Deno Deploy): files are not
- * downloaded; a digest is inspected only if KV already holds its result (filled by a run that
- * has a scratch folder, e.g. the CI job writing to the same KV), otherwise it is not observable.
+ * `[state] work_dir` value for hosts without a writable filesystem (Deno Deploy): files are
+ * downloaded into memory (bounded by `upstream.max_download_bytes`) and inspected there.
  */
 export const NO_WORK_DIR = ":none:";
 
@@ -124,41 +129,57 @@ export async function inspectFile(
   if (cached?.ok) return judgeFacts(cached.facts, policy);
   if (cached) return { filename: file.filename, ...cached };
 
+  const limits = limitsFromPolicy(policy);
+  const options = {
+    allowedHosts: allowedHosts(ctx),
+    expectedSha256: file.sha256,
+    maxBytes: ctx.config.upstream.max_download_bytes,
+    timeoutMs: ctx.config.upstream.timeout_ms * 4,
+    userAgent: USER_AGENT,
+    signal: ctx.signal,
+  };
   if (ctx.config.state.work_dir === NO_WORK_DIR) {
-    // No writable filesystem (Deno Deploy): only facts already cached in KV are known.
-    return { ok: false, filename: file.filename, reason: "no-work-dir", detail: NO_WORK_DIR };
+    // No writable filesystem (Deno Deploy): the download stays in memory (bounded by
+    // upstream.max_download_bytes) and is inspected there.
+    const download = await downloadArtifactBytes(file.url, options);
+    if (!download.ok) return await failed(file, download, ctx, key);
+    return await collected(await inspectArtifactBytes(download.bytes, file.filename, limits));
   }
   await Deno.mkdir(ctx.config.state.work_dir, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: ctx.config.state.work_dir, prefix: "dl-" });
   try {
     const dest = `${dir}/artifact`;
-    const download = await downloadArtifact(file.url, {
-      allowedHosts: allowedHosts(ctx),
-      expectedSha256: file.sha256,
-      maxBytes: ctx.config.upstream.max_download_bytes,
-      timeoutMs: ctx.config.upstream.timeout_ms * 4,
-      userAgent: USER_AGENT,
-      dest,
-      signal: ctx.signal,
-    });
-    if (!download.ok) {
-      const failure = {
-        ok: false as const,
-        reason: download.reason,
-        detail: download.reason === "digest-mismatch"
-          ? String(download.actual ?? "")
-          : String(download.detail ?? download.reason).slice(0, 300),
-      };
-      // A digest mismatch is a fact about these bytes: remember it. Transient failures are not.
-      if (download.reason === "digest-mismatch") await setJson(ctx.kv, key, failure);
-      return { filename: file.filename, ...failure };
-    }
-    const facts = factsOf(await inspectArtifact(dest, file.filename, limitsFromPolicy(policy)));
-    await setJson(ctx.kv, key, { ok: true, facts } satisfies CachedFacts);
-    return judgeFacts(facts, policy);
+    const download = await downloadArtifact(file.url, { ...options, dest });
+    if (!download.ok) return await failed(file, download, ctx, key);
+    return await collected(await inspectArtifact(dest, file.filename, limits));
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+
+  async function collected(inspection: ArchiveInspection): Promise<ContentResult> {
+    const facts = factsOf(inspection);
+    await setJson(ctx.kv, key, { ok: true, facts } satisfies CachedFacts);
+    return judgeFacts(facts, policy);
+  }
+}
+
+/** A failed download as a result; a digest mismatch is a fact about the bytes and is cached. */
+async function failed(
+  file: PypiFile,
+  download: DownloadFailure,
+  ctx: JobContext,
+  key: Deno.KvKey,
+): Promise<ContentResult> {
+  const failure = {
+    ok: false as const,
+    reason: download.reason,
+    detail: download.reason === "digest-mismatch"
+      ? String(download.actual ?? "")
+      : String(download.detail ?? download.reason).slice(0, 300),
+  };
+  // Transient failures are not remembered.
+  if (download.reason === "digest-mismatch") await setJson(ctx.kv, key, failure);
+  return { filename: file.filename, ...failure };
 }
 
 /** True when the first bytes (hex) of a member are not text: a NUL, or not UTF-8. */

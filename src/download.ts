@@ -245,3 +245,68 @@ async function streamToFile(
 function oneLine(e: unknown): string {
   return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split("\n")[0].slice(0, 300);
 }
+
+/**
+ * Download into memory (no file: Deno Deploy, `--deny-write`), with the same host allow-list,
+ * redirects, size cap and digest check as {@link downloadArtifact}. Memory is bounded by
+ * `opts.maxBytes` (the configured download limit).
+ *
+ * @example
+ * ```ts
+ * const got = await downloadArtifactBytes(file.url, { allowedHosts, expectedSha256, maxBytes, timeoutMs, userAgent });
+ * if (got.ok) console.log(got.bytes.length);
+ * ```
+ */
+export async function downloadArtifactBytes(
+  url: string,
+  opts: Omit<DownloadOptions, "dest">,
+): Promise<{ ok: true; bytes: Uint8Array; sha256: string } | DownloadFailure> {
+  const expected = opts.expectedSha256.toLowerCase();
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout.signal, opts.signal]) : timeout.signal;
+  try {
+    const response = await fetchFollowing(url, { ...opts, dest: "" }, signal);
+    if (!response.ok) return response.failure;
+    const hash = createHash("sha256");
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const value of response.value.body ?? []) {
+      signal.throwIfAborted();
+      size += value.length;
+      if (size > opts.maxBytes) {
+        await response.value.body?.cancel().catch(() => undefined);
+        return { ok: false, reason: "too-large", detail: `body exceeds ${opts.maxBytes} bytes` };
+      }
+      hash.update(value);
+      chunks.push(value);
+    }
+    const sha256 = hash.digest("hex");
+    if (sha256 !== expected) {
+      return {
+        ok: false,
+        reason: "digest-mismatch",
+        actual: sha256,
+        detail: `expected sha256 ${expected}, got ${sha256}`,
+      };
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    return { ok: true, bytes, sha256 };
+  } catch (e) {
+    if (timeout.signal.aborted) {
+      return {
+        ok: false,
+        reason: "timeout",
+        detail: `no complete response within ${opts.timeoutMs} ms`,
+      };
+    }
+    return { ok: false, reason: "network", detail: oneLine(e) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

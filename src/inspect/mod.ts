@@ -14,9 +14,9 @@ import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
 import { type Hasher, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
 import { isOwnDistInfo, kindFromFilename } from "./names.ts";
-import { readTarGz } from "./tar.ts";
+import { readTarGz, readTarGzBytes } from "./tar.ts";
 import type { ArchiveInspection, InspectLimits, MemberRole } from "./types.ts";
-import { readZip } from "./zip.ts";
+import { readZip, readZipBytes } from "./zip.ts";
 
 export * from "./types.ts";
 export { isOwnDistInfo, kindFromFilename, parseWheelFilename } from "./names.ts";
@@ -78,19 +78,58 @@ export async function inspectArtifact(
     const { sha256, size } = whole
       ? await whole
       : { sha256: streamHash!.digest("hex"), size: stat.size };
-    return {
-      filename,
-      kind,
-      sha256,
-      entries: collector.entries,
-      members: collector.members,
-      record: collector.record,
-      anomalies: collector.anomalies,
-      totals: collector.totals(size),
-    };
+    return resultOf(collector, filename, kind, sha256, size);
   } finally {
     hasher.close();
   }
+}
+
+/**
+ * Inspect an artifact held in memory (a download streamed into a bounded buffer, never
+ * written to disk): the path for hosts without a writable filesystem (Deno Deploy,
+ * `--deny-write`). Memory is the artifact's bytes (bounded by the caller's download limit)
+ * plus the bounded inspection state.
+ *
+ * @example
+ * ```ts
+ * const inspection = await inspectArtifactBytes(bytes, "pkg-1.0-py3-none-any.whl", limits);
+ * ```
+ */
+export async function inspectArtifactBytes(
+  bytes: Uint8Array,
+  filename: string,
+  limits: InspectLimits,
+): Promise<ArchiveInspection> {
+  const kind = kindFromFilename(filename);
+  if (!kind) {
+    throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
+  }
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const collector = new Collector(limits, new InlineHasher());
+  const roleOf = (p: string) => memberRole(kind, filename, p);
+  if (kind === "sdist-tar") await readTarGzBytes(bytes, collector, roleOf);
+  else await readZipBytes(bytes, collector, roleOf);
+  await collector.settle();
+  return resultOf(collector, filename, kind, sha256, bytes.length);
+}
+
+function resultOf(
+  collector: Collector,
+  filename: string,
+  kind: ArchiveInspection["kind"],
+  sha256: string,
+  size: number,
+): ArchiveInspection {
+  return {
+    filename,
+    kind,
+    sha256,
+    entries: collector.entries,
+    members: collector.members,
+    record: collector.record,
+    anomalies: collector.anomalies,
+    totals: collector.totals(size),
+  };
 }
 
 /** Artifacts larger than this may be hashed in a worker thread (unless limits say otherwise). */

@@ -38,13 +38,51 @@ export async function readTarGz(
 ): Promise<void> {
   const read = { bytes: 0 };
   try {
-    await readStream(path, collector, roleOf, (chunk) => {
-      fileHash?.update(chunk);
-      read.bytes += chunk.length;
-    });
+    await readStream(
+      () =>
+        syncFileStream(path, (chunk) => {
+          fileHash?.update(chunk);
+          read.bytes += chunk.length;
+        }),
+      collector,
+      roleOf,
+    );
   } finally {
     if (fileHash) hashRest(path, read.bytes, fileHash);
   }
+}
+
+/**
+ * Read a gzip-compressed tar archive held in memory (no file: Deno Deploy, `--deny-write`).
+ *
+ * @example
+ * ```ts
+ * await readTarGzBytes(bytes, collector, () => undefined);
+ * ```
+ */
+export async function readTarGzBytes(
+  bytes: Uint8Array,
+  collector: Collector,
+  roleOf: (path: string) => MemberRole | undefined,
+): Promise<void> {
+  await readStream(() => bytesStream(bytes), collector, roleOf);
+}
+
+/** A readable stream over bytes in memory, in 256 KiB pieces (no copy). */
+function bytesStream(bytes: Uint8Array, chunkSize = 256 * 1024): Readable {
+  let at = 0;
+  return new Readable({
+    highWaterMark: chunkSize,
+    read() {
+      if (at >= bytes.length) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(bytes.length, at + chunkSize);
+      this.push(bytes.subarray(at, end));
+      at = end;
+    },
+  });
 }
 
 /** Hash the bytes of the file after `offset` (when the stream stopped early). */
@@ -60,17 +98,16 @@ function hashRest(path: string, offset: number, hash: Hash): void {
 }
 
 async function readStream(
-  path: string,
+  open: () => Readable,
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
-  onInput: (chunk: Uint8Array) => void,
 ): Promise<void> {
   const limits = collector.limits;
   let compressedRead = 0;
   let rawBytes = 0;
   const rawLimit = limits.maxUncompressedBytes + 1024 * limits.maxEntries + 1024 * 1024;
   let stopError: StopInspection | undefined;
-  const input = syncFileStream(path, onInput);
+  const input = open();
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const guard = new Transform({
     transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback) {

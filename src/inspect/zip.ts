@@ -14,6 +14,7 @@
 import zlib, { createInflateRaw, inflateRawSync } from "node:zlib";
 import { type Collector, type MemberSink, StopInspection } from "./collector.ts";
 import { type EntryType, type MemberRole, RATIO_FLOOR_BYTES } from "./types.ts";
+import { zipJsBytes } from "./zipjs.ts";
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -33,8 +34,27 @@ const ZIPJS_MAX_ENTRIES = 2_000;
 /** A central directory larger than this is not read (no honest wheel comes close). */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
 
+/** Positional reads over the bytes of an archive (a file, or bytes in memory). */
+export interface ByteSource {
+  readonly size: number;
+  /** Up to `length` bytes at `offset` (fewer at the end). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** Positional reads over bytes in memory (a download that was never written to disk). */
+class MemoryView implements ByteSource {
+  constructor(readonly bytes: Uint8Array) {}
+  get size(): number {
+    return this.bytes.length;
+  }
+  read(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, Math.min(offset, this.bytes.length));
+    return this.bytes.subarray(start, Math.min(this.bytes.length, start + Math.max(0, length)));
+  }
+}
+
 /** Positional reads over an open file. */
-class FileView {
+class FileView implements ByteSource {
   constructor(readonly file: Deno.FsFile, readonly size: number) {}
 
   /** Read up to `length` bytes at `offset` (fewer at end of file). */
@@ -100,22 +120,50 @@ export async function readZip(
   const file = await Deno.open(path, { read: true });
   try {
     const view = new FileView(file, (await file.stat()).size);
-    await readZipFrom(path, view, collector, roleOf);
-  } catch (e) {
-    if (!(e instanceof StopInspection)) {
-      collector.anomaly("corrupt", `zip unreadable: ${message(e)}`);
-      collector.truncated = true;
-    }
+    await readZipGuarded(view, collector, roleOf, (on) => collector.hasher.zipJs(path, on));
   } finally {
     file.close();
   }
 }
 
-async function readZipFrom(
-  path: string,
-  view: FileView,
+/**
+ * Read a ZIP archive held in memory into `collector` (no file: Deno Deploy, `--deny-write`).
+ * Never throws for archive content.
+ *
+ * @example
+ * ```ts
+ * await readZipBytes(bytes, collector, () => undefined);
+ * ```
+ */
+export async function readZipBytes(
+  bytes: Uint8Array,
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
+): Promise<void> {
+  await readZipGuarded(new MemoryView(bytes), collector, roleOf, (on) => zipJsBytes(bytes, on));
+}
+
+async function readZipGuarded(
+  view: ByteSource,
+  collector: Collector,
+  roleOf: (path: string) => MemberRole | undefined,
+  zipJs: (enabled: boolean) => Promise<string[]>,
+): Promise<void> {
+  try {
+    await readZipFrom(view, collector, roleOf, zipJs);
+  } catch (e) {
+    if (!(e instanceof StopInspection)) {
+      collector.anomaly("corrupt", `zip unreadable: ${message(e)}`);
+      collector.truncated = true;
+    }
+  }
+}
+
+async function readZipFrom(
+  view: ByteSource,
+  collector: Collector,
+  roleOf: (path: string) => MemberRole | undefined,
+  zipJsOf: (enabled: boolean) => Promise<string[]>,
 ): Promise<void> {
   const dir = locateDirectory(view, collector);
   const base = dir.endRecords - dir.cdSize - dir.cdOffset;
@@ -139,7 +187,7 @@ async function readZipFrom(
       `end record declares ${dir.entries} entries, central directory holds ${records.length}`,
     );
   }
-  const zipJs = collector.hasher.zipJs(path, records.length <= ZIPJS_MAX_ENTRIES)
+  const zipJs = zipJsOf(records.length <= ZIPJS_MAX_ENTRIES)
     .catch((e) => [`zip.js: ${message(e)}`]);
 
   const ordered = [...records].sort((a, b) => a.localOffset - b.localOffset);
@@ -192,7 +240,7 @@ async function readZipFrom(
 }
 
 /** Find and check the EOCD, its comment, the zip64 records and what surrounds them. */
-function locateDirectory(view: FileView, collector: Collector): Directory {
+function locateDirectory(view: ByteSource, collector: Collector): Directory {
   if (view.size < EOCD_SIZE) collector.stop("not-an-archive", "file too small for a ZIP archive");
   const tailStart = Math.max(0, view.size - (EOCD_SIZE + U16_MAX + 1024));
   const tail = view.read(tailStart, view.size - tailStart);
@@ -252,7 +300,7 @@ function locateDirectory(view: FileView, collector: Collector): Directory {
 }
 
 function readZip64(
-  view: FileView,
+  view: ByteSource,
   collector: Collector,
   eocd: Uint8Array,
   recordAt: number,
@@ -295,7 +343,7 @@ function readZip64(
 }
 
 function readCentralDirectory(
-  view: FileView,
+  view: ByteSource,
   dir: Directory,
   base: number,
   collector: Collector,
@@ -411,7 +459,7 @@ function entryType(record: CentralRecord): { type: EntryType; mode?: number } {
 
 /** Check the local header, read the content, check the descriptor. Returns the entry's end. */
 async function readEntry(
-  view: FileView,
+  view: ByteSource,
   record: CentralRecord,
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
@@ -563,7 +611,7 @@ function zip64Sizes(extra: Uint8Array): [number, number] | undefined {
 
 /** Compare a data descriptor with the central directory; returns the descriptor's end. */
 function checkDescriptor(
-  view: FileView,
+  view: ByteSource,
   at: number,
   record: CentralRecord,
   collector: Collector,
@@ -592,7 +640,7 @@ function checkDescriptor(
 
 /** Stream the content into `sink`; false when it could not be read completely. */
 async function readContent(
-  view: FileView,
+  view: ByteSource,
   offset: number,
   record: CentralRecord,
   sink: MemberSink,
@@ -643,7 +691,7 @@ const SMALL_MEMBER = 1024 * 1024;
 
 /** One-shot inflate, output capped at the declared size (more is a size mismatch). */
 function inflateSmall(
-  view: FileView,
+  view: ByteSource,
   offset: number,
   record: CentralRecord,
   accept: (chunk: Uint8Array) => boolean,
@@ -677,7 +725,7 @@ function inflateSmall(
 }
 
 async function inflate(
-  view: FileView,
+  view: ByteSource,
   offset: number,
   record: CentralRecord,
   accept: (chunk: Uint8Array) => boolean,
