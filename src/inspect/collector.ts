@@ -14,7 +14,13 @@
  */
 import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
-import type { Hasher, MemberDigest, MemberHash } from "./hasher.ts";
+import {
+  ALL_DIGESTS,
+  type DigestNeeds,
+  type Hasher,
+  type MemberDigest,
+  type MemberHash,
+} from "./hasher.ts";
 import { detectMagic, isBinaryBytes, MAGIC_WINDOW } from "./magic.ts";
 import { recordHash, RecordParser } from "./record.ts";
 import { SNIFF_HEAD_BYTES, SNIFF_TAIL_BYTES, sniffInner } from "./sniff.ts";
@@ -51,8 +57,8 @@ export interface SinkResult {
   magic?: EntryInfo["magic"];
   binary: boolean;
   inner?: EntryInfo["inner"];
-  /** Resolves to the digests; only meaningful when the content was read completely. */
-  digests: Promise<MemberDigest>;
+  /** The digests (or their promise); only meaningful when the content was read completely. */
+  digests: MemberDigest | Promise<MemberDigest>;
   complete: boolean;
   declaredSize: number;
 }
@@ -83,8 +89,9 @@ export class MemberSink {
     readonly captureLimit: number | undefined,
     readonly withCrc: boolean,
     record = false,
+    needs: DigestNeeds = ALL_DIGESTS,
   ) {
-    this.#hash = hasher.begin(declaredSize);
+    this.#hash = hasher.begin(declaredSize, needs);
     this.#head = new Uint8Array(Math.max(64, Math.min(MAGIC_WINDOW, declaredSize)));
     if (captureLimit !== undefined) this.#text = [];
     this.record = record ? new RecordParser() : undefined;
@@ -206,7 +213,15 @@ export class Collector {
   #pending: Array<{ entry: EntryInfo; result: SinkResult }> = [];
   #lastYield = 0;
 
-  constructor(readonly limits: InspectLimits, readonly hasher: Hasher) {
+  /**
+   * `needs` says which digests a member needs (e.g. a wheel: SHA-256 of every member for
+   * RECORD, git blob SHA-1 only of `.py` files for source parity; an sdist: SHA-1 only).
+   */
+  constructor(
+    readonly limits: InspectLimits,
+    readonly hasher: Hasher,
+    readonly needs: (path: string) => DigestNeeds = () => ALL_DIGESTS,
+  ) {
     this.deadline = this.started + limits.timeBudgetMs;
   }
 
@@ -285,12 +300,14 @@ export class Collector {
     role?: MemberRole,
     captureBytes?: number,
     withCrc = false,
+    path = "",
   ): MemberSink {
     const isRecord = role === "record" && !this.#record;
     const capture = role && role !== "record" && !this.members[role]
       ? this.limits.maxTextMemberBytes
       : captureBytes;
-    return new MemberSink(this.hasher, declaredSize, capture, withCrc, isRecord);
+    const needs = this.needs(path);
+    return new MemberSink(this.hasher, declaredSize, capture, withCrc, isRecord, needs);
   }
 
   /** Keep a captured text member (or the parsed RECORD). */
@@ -312,12 +329,12 @@ export class Collector {
     if (result) {
       entry.size = result.size;
       if (entry.type === "file") {
-        entry.head = result.head;
         entry.magic = result.magic;
         entry.binary = result.binary;
         if (result.inner) entry.inner = result.inner;
       }
-      this.#pending.push({ entry, result });
+      if (result.digests instanceof Promise) this.#pending.push({ entry, result });
+      else fill(entry, result, result.digests);
     }
     this.entries.push(entry);
   }
@@ -328,11 +345,7 @@ export class Collector {
     this.#pending = [];
     this.hasher.flush();
     const digests = await Promise.all(pending.map((p) => p.result.digests));
-    pending.forEach(({ entry, result }, i) => {
-      if (entry.type !== "file" || !result.complete) return;
-      entry.sha256 = digests[i].sha256;
-      if (result.size === result.declaredSize) entry.gitSha1 = digests[i].sha1;
-    });
+    pending.forEach(({ entry, result }, i) => fill(entry, result, digests[i]));
     if (this.#record) this.record = compareRecord(this.#record, this.entries, !this.truncated);
   }
 
@@ -362,6 +375,13 @@ export class Collector {
       elapsedMs: Date.now() - this.started,
     };
   }
+}
+
+/** Put a member's digests on its entry (only for files read completely). */
+function fill(entry: EntryInfo, result: SinkResult, digest: MemberDigest): void {
+  if (entry.type !== "file" || !result.complete) return;
+  if (digest.sha256) entry.sha256 = digest.sha256;
+  if (digest.sha1 && result.size === result.declaredSize) entry.gitSha1 = digest.sha1;
 }
 
 const RECORD_SIGNATURE = /\.dist-info\/RECORD(\.jws|\.p7s)?$/;

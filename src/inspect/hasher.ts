@@ -18,22 +18,32 @@ import { createHash } from "node:crypto";
 import type { HashReply, HashRequest } from "./hash_worker.ts";
 import { zipJsWarnings } from "./zipjs.ts";
 
-/** Digests of one member. */
+/** Digests of one member (a digest the member does not need is absent). */
 export interface MemberDigest {
-  sha256: string;
+  sha256?: string;
   /** Git blob id over the declared size (`blob <declared>\0` + content). */
-  sha1: string;
+  sha1?: string;
 }
+
+/** Which digests a member needs (each is computed once, only when needed). */
+export interface DigestNeeds {
+  sha256: boolean;
+  sha1: boolean;
+}
+
+/** Both digests. */
+export const ALL_DIGESTS: DigestNeeds = { sha256: true, sha1: true };
 
 /** Hashing of one member. */
 export interface MemberHash {
   update(chunk: Uint8Array): void;
-  finish(): Promise<MemberDigest>;
+  /** The digests: at once (inline hashing) or later (in a worker). */
+  finish(): MemberDigest | Promise<MemberDigest>;
 }
 
 /** Where hashing happens. */
 export interface Hasher {
-  begin(declaredSize: number): MemberHash;
+  begin(declaredSize: number, needs?: DigestNeeds): MemberHash;
   /** SHA-256 and size of a whole file. */
   fileDigest(path: string): Promise<{ sha256: string; size: number }>;
   /** zip.js warnings for a ZIP file (`[]` when not enabled). */
@@ -66,15 +76,15 @@ export function hashFile(path: string): Promise<{ sha256: string; size: number }
 
 /** Hashing on the calling thread. */
 export class InlineHasher implements Hasher {
-  begin(declaredSize: number): MemberHash {
-    const sha256 = createHash("sha256");
-    const sha1 = createHash("sha1").update(`blob ${declaredSize}\0`);
+  begin(declaredSize: number, needs: DigestNeeds = ALL_DIGESTS): MemberHash {
+    const sha256 = needs.sha256 ? createHash("sha256") : undefined;
+    const sha1 = needs.sha1 ? createHash("sha1").update(`blob ${declaredSize}\0`) : undefined;
     return {
       update(chunk) {
-        sha256.update(chunk);
-        sha1.update(chunk);
+        sha256?.update(chunk);
+        sha1?.update(chunk);
       },
-      finish: () => Promise.resolve({ sha256: sha256.digest("hex"), sha1: sha1.digest("hex") }),
+      finish: () => ({ sha256: sha256?.digest("hex"), sha1: sha1?.digest("hex") }),
     };
   }
   fileDigest(path: string) {
@@ -204,7 +214,20 @@ export class WorkerHasher implements Hasher {
    * larger ones stream in ~1 MiB messages. Chunks are always copied (Buffer#slice would
    * share memory), so that a transfer detaches only our copy.
    */
-  begin(declaredSize: number): MemberHash {
+  begin(declaredSize: number, needs: DigestNeeds = ALL_DIGESTS): MemberHash {
+    const hash = this.#begin(declaredSize);
+    if (needs.sha256 && needs.sha1) return hash;
+    const keep = (d: MemberDigest): MemberDigest => ({
+      sha256: needs.sha256 ? d.sha256 : undefined,
+      sha1: needs.sha1 ? d.sha1 : undefined,
+    });
+    return {
+      update: (chunk) => hash.update(chunk),
+      finish: () => Promise.resolve(hash.finish()).then(keep),
+    };
+  }
+
+  #begin(declaredSize: number): MemberHash {
     const id = this.#nextId++;
     let staging: Uint8Array | undefined;
     let used = 0;

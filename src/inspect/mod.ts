@@ -12,7 +12,13 @@
  */
 import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
-import { type Hasher, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
+import {
+  type DigestNeeds,
+  type Hasher,
+  InlineHasher,
+  workerAllowed,
+  WorkerHasher,
+} from "./hasher.ts";
 import { isOwnDistInfo, kindFromFilename } from "./names.ts";
 import { readTarGz, readTarGzBytes } from "./tar.ts";
 import type { ArchiveInspection, InspectLimits, MemberRole } from "./types.ts";
@@ -70,7 +76,7 @@ export async function inspectArtifact(
     const streamHash = !parallel && kind === "sdist-tar" ? createHash("sha256") : undefined;
     const whole = streamHash ? undefined : hasher.fileDigest(path);
     whole?.catch(() => undefined);
-    const collector = new Collector(limits, hasher);
+    const collector = new Collector(limits, hasher, digestNeeds(kind));
     const roleOf = (p: string) => memberRole(kind, filename, p);
     if (kind === "sdist-tar") await readTarGz(path, collector, roleOf, streamHash);
     else await readZip(path, collector, roleOf);
@@ -105,12 +111,26 @@ export async function inspectArtifactBytes(
     throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
   }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const collector = new Collector(limits, new InlineHasher());
+  const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
   const roleOf = (p: string) => memberRole(kind, filename, p);
   if (kind === "sdist-tar") await readTarGzBytes(bytes, collector, roleOf);
   else await readZipBytes(bytes, collector, roleOf);
   await collector.settle();
   return resultOf(collector, filename, kind, sha256, bytes.length);
+}
+
+const WHEEL_PY = { sha256: true, sha1: true };
+const WHEEL_OTHER = { sha256: true, sha1: false };
+const SDIST = { sha256: false, sha1: true };
+
+/**
+ * The digests each member needs, computed once each: a wheel's members their SHA-256 (RECORD)
+ * and, for `.py` files, their git blob SHA-1 (source parity compares a pure wheel's Python
+ * files with the tag); an sdist's members only their git blob SHA-1 (source parity by path).
+ */
+export function digestNeeds(kind: ArchiveInspection["kind"]): (path: string) => DigestNeeds {
+  if (kind !== "wheel") return () => SDIST;
+  return (path) => path.endsWith(".py") ? WHEEL_PY : WHEEL_OTHER;
 }
 
 function resultOf(

@@ -179,7 +179,7 @@ async function readEntry(
   const path = memberName(header.name, pax?.path !== undefined, collector);
   const declaredSize = Math.max(0, header.size ?? 0);
   const role = type === "file" ? roleOf(path) : undefined;
-  const sink = collector.beginMember(declaredSize, role);
+  const sink = collector.beginMember(declaredSize, role, undefined, false, path);
   for await (const chunk of entry as AsyncIterable<Uint8Array>) {
     collector.addBytesOrStop(chunk.length, path);
     sink.update(chunk);

@@ -530,6 +530,7 @@ async function readEntry(
     role,
     type === "symlink" ? 4096 : undefined,
     true,
+    path,
   );
   const complete = await readContent(view, dataOffset, record, sink, collector);
   if (complete) {

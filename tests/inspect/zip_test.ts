@@ -232,12 +232,22 @@ Deno.test("zip: time budget exhaustion is an anomaly", async () => {
   assert.ok(rulesOf(inspection).includes("archive/inspection-incomplete"));
 });
 
-Deno.test("zip: content digests are correct (sha256, git blob sha1)", async () => {
+Deno.test("zip: content digests are correct, each computed only where needed", async () => {
   const data = text("hello\n");
-  const inspection = await inspectZip([{ name: "p/hello.txt", data }]);
-  const e = inspection.entries[0];
-  assert.equal(e.sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
-  assert.equal(e.gitSha1, "ce013625030ba8dba906f756967f9e9ca394464a"); // `git hash-object` of "hello\n"
+  const inspection = await inspectZip([
+    { name: "p/hello.py", data },
+    { name: "p/hello.txt", data },
+  ]);
+  const [py, txt] = inspection.entries;
+  assert.equal(py.sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+  assert.equal(py.gitSha1, "ce013625030ba8dba906f756967f9e9ca394464a"); // `git hash-object` of "hello\n"
+  // A wheel's non-Python member needs its SHA-256 (RECORD), not a git blob id (parity: .py only).
+  assert.equal(txt.sha256, py.sha256);
+  assert.equal(txt.gitSha1, undefined);
+  // An sdist member needs only its git blob id (parity by path); nothing reads its SHA-256.
+  const sdist = await inspectZip([{ name: "p-1.0/hello.txt", data }], {}, "p-1.0.zip");
+  assert.equal(sdist.entries[0].gitSha1, py.gitSha1);
+  assert.equal(sdist.entries[0].sha256, undefined);
 });
 
 Deno.test("zip: a long inspection yields to the event loop (timers keep running)", async () => {
