@@ -12,7 +12,6 @@
  * ```
  * @module
  */
-import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
 import {
   ALL_DIGESTS,
@@ -35,7 +34,6 @@ import type {
   Totals,
 } from "./types.ts";
 
-const HEAD_BYTES = 64;
 /** Yield to the event loop after this many uncompressed bytes. */
 const YIELD_EVERY_BYTES = 8 * 1024 * 1024;
 const MAX_DETAIL = 300;
@@ -53,7 +51,6 @@ const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): num
 /** The digest-independent result of a member, and its digests to come. */
 export interface SinkResult {
   size: number;
-  head: string;
   magic?: EntryInfo["magic"];
   binary: boolean;
   inner?: EntryInfo["inner"];
@@ -92,7 +89,6 @@ export class MemberSink {
     needs: DigestNeeds = ALL_DIGESTS,
   ) {
     this.#hash = hasher.begin(declaredSize, needs);
-    this.#head = new Uint8Array(Math.max(64, Math.min(MAGIC_WINDOW, declaredSize)));
     if (captureLimit !== undefined) this.#text = [];
     this.record = record ? new RecordParser() : undefined;
   }
@@ -127,10 +123,22 @@ export class MemberSink {
     this.record?.push(chunk);
     if (this.size === 0 || this.#sniffHead) this.#sniff(chunk);
     if (this.withCrc) this.crc = crc32(chunk, this.crc);
-    if (this.#head && this.#headLength < this.#head.length) {
-      const take = Math.min(this.#head.length - this.#headLength, chunk.length);
-      this.#head.set(chunk.subarray(0, take), this.#headLength);
-      this.#headLength += take;
+    if (this.#headLength < MAGIC_WINDOW) {
+      if (
+        this.#headLength === 0 &&
+        (chunk.length >= MAGIC_WINDOW || this.declaredSize <= chunk.length)
+      ) {
+        // The usual case: the first chunk holds the whole window; keep a view, copy nothing.
+        this.#head = chunk.subarray(0, Math.min(MAGIC_WINDOW, chunk.length));
+        this.#headLength = this.#head.length;
+      } else {
+        const window = new Uint8Array(MAGIC_WINDOW);
+        if (this.#head) window.set(this.#head.subarray(0, this.#headLength));
+        const take = Math.min(MAGIC_WINDOW - this.#headLength, chunk.length);
+        window.set(chunk.subarray(0, take), this.#headLength);
+        this.#head = window;
+        this.#headLength += take;
+      }
     }
     if (this.#text && this.captureLimit !== undefined) {
       const room = this.captureLimit - this.#textBytes;
@@ -168,7 +176,6 @@ export class MemberSink {
     this.#sniffTail = [];
     const result: SinkResult = {
       size: this.size,
-      head: toHex(head.subarray(0, HEAD_BYTES)),
       magic: detectMagic(head),
       binary: isBinaryBytes(head.subarray(0, 1024)),
       inner,
@@ -190,11 +197,6 @@ function concat(parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-/** Lowercase hex of bytes (a flat string: concatenation would keep a rope per entry). */
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** Entry listing, anomalies and totals of one inspection. */

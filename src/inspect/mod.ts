@@ -70,6 +70,7 @@ export async function inspectArtifact(
   }
   const stat = await Deno.stat(path);
   const parallel = (limits.hashInWorker ?? defaultParallel(stat.size)) && workerAllowed(path);
+  if (!parallel) await InlineHasher.ready();
   const hasher: Hasher = parallel ? new WorkerHasher() : new InlineHasher();
   try {
     // The whole-file digest: in the worker, or (tar, inline) from the bytes the stream reads.
@@ -111,6 +112,7 @@ export async function inspectArtifactBytes(
     throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
   }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
+  await InlineHasher.ready();
   const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
   const roleOf = (p: string) => memberRole(kind, filename, p);
   if (kind === "sdist-tar") await readTarGzBytes(bytes, collector, roleOf);

@@ -28,7 +28,7 @@ export * from "../observations/artifact.ts";
 export const EntryInfoSchema = EntryFactsSchema.extend({
   /** Declared uncompressed size (ZIP central directory, tar header). */
   declaredSize: z.number().int().nonnegative(),
-  /** First bytes of the content, hex (up to 64 bytes), for magic detection. */
+  /** First bytes of the content, hex (legacy; no longer filled: see `binary` and `magic`). */
   head: z.string().optional(),
   /** SHA-256 of the content, hex; absent when the content could not be read completely. */
   sha256: z.string().optional(),
