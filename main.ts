@@ -6,8 +6,6 @@
  *
  * @module
  */
-import { ConfigError } from "./src/config.ts";
-import { UsageError } from "./src/runtime.ts";
 import { runAudit } from "./src/cli/audit.ts";
 import { runDemo } from "./src/cli/demo.ts";
 import { runServe } from "./src/cli/serve.ts";
@@ -18,9 +16,16 @@ import { runInspect } from "./src/cli/inspect.ts";
 import { runProvenance } from "./src/cli/provenance.ts";
 import { runCheckWorkflows } from "./src/cli/check_workflows.ts";
 import { runPermissions } from "./src/cli/permissions.ts";
+import { runCheck } from "./src/cli/check.ts";
+import { runInit } from "./src/cli/init.ts";
+import { reportError } from "./src/cli/report_error.ts";
+
+export { reportError };
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   audit: runAudit,
+  check: runCheck,
+  init: runInit,
   serve: runServe,
   demo: runDemo,
   inspect: runInspect,
@@ -38,6 +43,8 @@ Usage: main.ts <command> [options]
 
 Commands:
   audit             run the audit jobs once (text, JSON or SARIF; exit codes for CI)
+  check             audit one PyPI project with no config (infers repository and publisher)
+  init              write or extend auditor.toml with inferred projects, to review
   serve             run the scheduled jobs and the status page
   demo              sweep the bundled sandbox, verify the ledger, serve the status page
   inspect           run the content rules on local artifacts (pre-publish gate)
@@ -70,30 +77,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e);
   }
-}
-
-/** Print an error as one line (or one line per config problem) and pick its exit code. */
-export function reportError(e: unknown): number {
-  if (e instanceof ConfigError) {
-    for (const line of e.problems) console.error(`config: ${line}`);
-    return 2;
-  }
-  if (e instanceof UsageError) {
-    console.error(`error: ${e.message}`);
-    return 2;
-  }
-  if (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS")) {
-    console.error(`error: ${e.message}`);
-    return 2;
-  }
-  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    console.error(`error: permission denied: ${e.message.split("\n")[0]}`);
-    return 2;
-  }
-  const name = e instanceof Error ? e.name : "Error";
-  const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
-  console.error(`error: ${name}: ${message.slice(0, 500)}`);
-  return 3;
 }
 
 if (import.meta.main) {

@@ -1,6 +1,10 @@
 /**
  * `deno task bench`: run every benchmark script, each in its own process (so peak RSS is its
- * own), and print their figures. `deno task bench ledger inspect` runs only those.
+ * own), and print their figures. `deno task bench ledger inspect` runs only those; other
+ * arguments (`--entries 2000`) go to every benchmark that runs.
+ *
+ * Children are started with `Deno.execPath()` (the running Deno, however it was installed: a
+ * `deno` from npx need not be on PATH), so the task has `--allow-run`.
  *
  * Benchmarks are not tests: they print numbers measured on this machine, with ratios against
  * a baseline measured in the same run (openssl, zlib) so the machine's noise cancels out.
@@ -53,8 +57,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 if (import.meta.main) {
-  const only = new Set(Deno.args.filter((a) => !a.startsWith("-")));
-  const passThrough = Deno.args.filter((a) => a.startsWith("-"));
+  const names = new Set(BENCHES.map((b) => b.name));
+  const only = new Set(Deno.args.filter((a) => names.has(a)));
+  const passThrough = Deno.args.filter((a) => !names.has(a));
   let failed = 0;
   for (const bench of BENCHES) {
     if (only.size && !only.has(bench.name)) continue;
@@ -63,7 +68,7 @@ if (import.meta.main) {
       continue;
     }
     console.log(`== ${bench.name} (${bench.script})`);
-    const status = await new Deno.Command("deno", {
+    const status = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", ...bench.flags, bench.script, ...(bench.args ?? []), ...passThrough],
       stdout: "inherit",
       stderr: "inherit",

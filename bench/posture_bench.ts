@@ -10,7 +10,7 @@
  *        bench/posture_bench.ts [repositories=20]
  */
 import { ConfigSchema, ProjectSchema } from "../src/config.ts";
-import type { JobContext, RequestStats } from "../jobs/types.ts";
+import type { JobContext, RequestStats } from "../src/observations/job.ts";
 import { createRepoJob } from "../jobs/repo.ts";
 import { buildGithubPosture, SandboxResponse } from "../src/sandbox/github_posture.ts";
 

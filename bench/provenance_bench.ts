@@ -9,14 +9,8 @@
  *
  * @module
  */
-const REALDATA = (() => {
-  try {
-    return Deno.env.get("REALDATA_DIR");
-  } catch {
-    return undefined;
-  }
-})() ?? new URL("../../shared/realdata", import.meta.url).pathname;
-const rd = (p: string) => `${REALDATA}/${p}`;
+import { testdataPath } from "../src/sandbox/testdata.ts";
+const rd = testdataPath;
 const json = async (p: string) => JSON.parse(await Deno.readTextFile(rd(p)));
 const iterations = Number(Deno.args[0] ?? 200);
 

@@ -15,6 +15,7 @@ import { fleetConfigToml, fleetScenario } from "../tests/_fleet.ts";
 import { startSandbox } from "../src/sandbox/server.ts";
 import { loadConfig } from "../src/config.ts";
 import { openRuntime } from "../src/runtime.ts";
+import { pypiJob } from "../jobs/pypi.ts";
 import { sweepJob } from "../src/scheduler.ts";
 import { generateSigningKey } from "../src/ledger/mod.ts";
 
@@ -52,7 +53,7 @@ async function child(configPath: string): Promise<void> {
   const rt = await openRuntime(config);
   try {
     const t0 = performance.now();
-    const summary = await sweepJob(rt, "pypi");
+    const summary = await sweepJob(rt, pypiJob);
     const wallMs = Math.round(performance.now() - t0);
     if (!summary) throw new Error("lease held");
     const result: ChildResult = {
@@ -78,7 +79,7 @@ async function child(configPath: string): Promise<void> {
 }
 
 async function runChild(dir: string, env: Record<string, string>): Promise<ChildResult> {
-  const proc = new Deno.Command("deno", {
+  const proc = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--quiet",

@@ -23,16 +23,18 @@ import type { Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
 import { githubFor, pypiFor, sumStats } from "./clients.ts";
-import type { Job, JobContext, Observation } from "./types.ts";
+import type { Job, JobContext, Observation } from "../src/observations/job.ts";
 import type { GitHubClient, GitHubResult } from "../src/github/client.ts";
 import type { PypiClient } from "../src/pypi/client.ts";
 import { USER_AGENT } from "../src/http.ts";
 import type { ProjectJson } from "../src/pypi/schemas.ts";
-import { evaluateAccess } from "../rules/access.ts";
+import { RULESETS } from "../rules/registry.ts";
+import { ledgerEvent } from "../src/events.ts";
+import { EMAIL_AREA, readEmailBaseline } from "../src/state/people.ts";
+import { runRules } from "../rules/types.ts";
 import {
   type AccessChange,
   type AccessChangedBody,
-  AccessChangedBodySchema,
   type AccessData,
   type Area,
   AREAS,
@@ -49,7 +51,6 @@ import {
   type Level,
   OrganizationSchema,
   OwnerSchema,
-  PUSH_LEVELS,
   type PypiAccess,
   SCOPES,
   SimpleUserSchema,
@@ -57,7 +58,7 @@ import {
   type TeamItem,
   TeamSchema,
   type TwoFactorLists,
-} from "./access_types.ts";
+} from "../src/observations/access.ts";
 
 /** Most items read from one list (per page 100). */
 const MAX_ITEMS = 1000;
@@ -392,8 +393,8 @@ async function collectGitHub(c: Collector, project: Project, ctx: JobContext): P
 }
 
 /**
- * PyPI ownership and contact emails from a JSON API response, bounded. Same reading as
- * `peopleFrom` in jobs/pypi.ts (kept apart: that module's imports are not on this branch's base).
+ * PyPI ownership and contact emails from a JSON API response, bounded. The access job is the
+ * one collector of PyPI people (roles, organization, emails).
  *
  * @example
  * ```ts
@@ -422,6 +423,7 @@ async function collectPypi(
   data: AccessData,
   project: Project,
   pypi: PypiClient,
+  kv: Deno.Kv,
 ): Promise<Unobservable | undefined> {
   const json = await pypi.project(project.name);
   if (!json.ok) {
@@ -431,6 +433,7 @@ async function collectPypi(
     return { scope: SCOPES.pypi, reason: "PyPI JSON API response carries no ownership data" };
   }
   data.pypi = pypiAccessFrom(json.data);
+  data.emailBaseline = await readEmailBaseline(kv, project.name);
   return undefined;
 }
 
@@ -442,7 +445,7 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<A
   const c: Collector = { gh, data, unobservable: [] };
   const [, pypiGap] = await Promise.all([
     collectGitHub(c, project, ctx),
-    collectPypi(data, project, pypi),
+    collectPypi(data, project, pypi, ctx.kv),
   ]);
   if (pypiGap) c.unobservable.push(pypiGap);
   ctx.log("access.collected", {
@@ -462,7 +465,7 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<A
 
 function evaluate(observation: Observation<AccessData>, project: Project): Finding[] {
   if (!observation.data) return [];
-  return evaluateAccess(observation.data, project);
+  return runRules(RULESETS.access, { data: observation.data, project });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,6 +517,7 @@ export function accessState(data: AccessData | undefined): Map<Area, AreaState> 
     }
     if (data.pypi.organization) roles.set(`organization:${data.pypi.organization}`, "Organization");
     put("pypi-role", [...roles]);
+    put(EMAIL_AREA, data.pypi.emails.map((e) => [e, "listed"]));
   }
   return out;
 }
@@ -554,10 +558,15 @@ export function accessChanges(
   const after = accessState(next.data);
   const full: Area[] = [];
   const changes: AccessChange[] = [];
-  for (const area of AREAS) {
+  // Emails first: the first event of a full statement carries them all (the email baseline,
+  // src/state/people.ts, is taken from it).
+  for (const area of [EMAIL_AREA, ...AREAS.filter((a) => a !== EMAIL_AREA)] as Area[]) {
     const now = after.get(area);
     if (!now) continue;
-    const then = before.get(area);
+    // No email baseline in the ledger yet (a ledger older than the pypi-email area): state the
+    // emails in full once, so that the baseline can be taken from this event.
+    const restate = area === EMAIL_AREA && next.data.emailBaseline === undefined;
+    const then = restate ? undefined : before.get(area);
     if (!then) full.push(area);
     changes.push(...diffArea(area, then ?? new Map(), now));
   }
@@ -569,122 +578,9 @@ export function accessChanges(
     if (i === 0 && full.length > 0) body.full = full;
     const last = i + CHUNK >= kept.length;
     if (last && changes.length > kept.length) body.truncated = changes.length - kept.length;
-    events.push({ kind: "access.changed", body: { ...body } });
+    events.push(ledgerEvent("access.changed", { ...body }));
   }
   return events;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Replay: who had access on a date
-// ---------------------------------------------------------------------------------------------
-
-/** Who could push or publish on a date, replayed from `access.changed` events. */
-export interface AccessSnapshot {
-  /** The date asked about (RFC 3339). */
-  at: string;
-  /** Time of the last event applied, if any. */
-  asOf?: string;
-  /** Number of `access.changed` events applied. */
-  events: number;
-  /**
-   * True when some history was truncated, or when collaborators or PyPI roles were never
-   * stated in full before `at` (the answer would be partial).
-   */
-  incomplete: boolean;
-  /** Areas whose full state is known at `at`. */
-  known: Area[];
-  /** Could push to the default branch (subject to branch protection). */
-  push: { who: string; via: "collaborator" | "team" | "deploy-key" | "org-owner"; role: string }[];
-  /** Could publish to PyPI: users with a role, and the owning PyPI organization. */
-  publish: { who: string; role: string }[];
-  /** Pending invitations. */
-  invitations: { who: string; role: string }[];
-  /** The organization's 2FA requirement, if known. */
-  org2fa?: { org: string; required: boolean };
-}
-
-/** An event as read from the ledger (`kind` optional: bodies that do not parse are skipped). */
-export interface TimedEvent {
-  time: string;
-  kind?: string;
-  body: unknown;
-}
-
-/**
- * Pure: replay `access.changed` bodies up to and including `date` and say who could push to the
- * default branch or publish on that date. Pass one project's events, or give `project`.
- *
- * @example
- * ```ts
- * const snap = accessAt(entries.filter((e) => e.kind === "access.changed"), new Date("2026-03-01"));
- * console.log(snap.push.map((p) => p.who), snap.publish);
- * ```
- */
-export function accessAt(events: TimedEvent[], date: Date, project?: string): AccessSnapshot {
-  const cutoff = date.getTime();
-  const state = new Map<Area, Map<string, string>>(AREAS.map((a) => [a, new Map()]));
-  const known = new Set<Area>();
-  let applied = 0;
-  let truncated = false;
-  let asOf: string | undefined;
-  const ordered = events
-    .map((e, i) => ({ e, i, t: Date.parse(e.time) }))
-    .filter(({ e, t }) =>
-      !Number.isNaN(t) && t <= cutoff && (e.kind ?? "access.changed") === "access.changed"
-    )
-    .sort((a, b) => a.t - b.t || a.i - b.i);
-  for (const { e } of ordered) {
-    const parsed = AccessChangedBodySchema.safeParse(e.body);
-    if (!parsed.success) continue;
-    const body = parsed.data;
-    if (project !== undefined && body.project !== project) continue;
-    for (const area of body.full ?? []) {
-      state.get(area)!.clear();
-      known.add(area);
-    }
-    for (const ch of body.changes) {
-      const m = state.get(ch.area)!;
-      if (ch.kind === "removed") m.delete(ch.who);
-      else m.set(ch.who, ch.to ?? "");
-    }
-    if (body.truncated) truncated = true;
-    applied++;
-    asOf = e.time;
-  }
-  return snapshotOf(state, { at: date.toISOString(), asOf, applied, truncated, known });
-}
-
-function snapshotOf(
-  state: Map<Area, Map<string, string>>,
-  meta: { at: string; asOf?: string; applied: number; truncated: boolean; known: Set<Area> },
-): AccessSnapshot {
-  const push: AccessSnapshot["push"] = [];
-  const pushes = (role: string) => (PUSH_LEVELS as readonly string[]).includes(role);
-  for (const [who, role] of state.get("collaborator")!) {
-    if (pushes(role)) push.push({ who, via: "collaborator", role });
-  }
-  for (const [who, role] of state.get("team")!) {
-    if (pushes(role)) push.push({ who, via: "team", role });
-  }
-  for (const [who, role] of state.get("deploy-key")!) {
-    if (role === "write") push.push({ who, via: "deploy-key", role });
-  }
-  for (const [who] of state.get("org-owner")!) push.push({ who, via: "org-owner", role: "owner" });
-  const publish = [...state.get("pypi-role")!].map(([who, role]) => ({ who, role }));
-  const invitations = [...state.get("invitation")!].map(([who, role]) => ({ who, role }));
-  const org = [...state.get("org-2fa")!][0];
-  const byWho = (a: { who: string }, b: { who: string }) => a.who.localeCompare(b.who);
-  return {
-    at: meta.at,
-    ...(meta.asOf ? { asOf: meta.asOf } : {}),
-    events: meta.applied,
-    incomplete: meta.truncated || !meta.known.has("collaborator") || !meta.known.has("pypi-role"),
-    known: AREAS.filter((a) => meta.known.has(a)),
-    push: push.sort(byWho),
-    publish: publish.sort(byWho),
-    invitations: invitations.sort(byWho),
-    ...(org ? { org2fa: { org: org[0], required: org[1] === "required" } } : {}),
-  };
 }
 
 /** The access sweep. */

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { JobContext, RequestStats } from "./types.ts";
+import type { JobContext, RequestStats } from "../src/observations/job.ts";
 import {
   createGitHubClient,
   type GitHubClient,

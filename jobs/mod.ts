@@ -4,15 +4,14 @@
  *
  * @module
  */
-import type { JobName } from "../rules/types.ts";
-import type { Job } from "./types.ts";
+import type { Job, JobSet } from "../src/observations/job.ts";
 import { pypiJob } from "./pypi.ts";
 import { repoJob } from "./repo.ts";
 import { accessJob } from "./access.ts";
 import { releasesJob } from "./releases.ts";
 
 /** Jobs that exist, by name. */
-export const JOB_REGISTRY: Partial<Record<JobName, Job<unknown>>> = {
+export const JOB_REGISTRY: JobSet = {
   pypi: pypiJob as Job<unknown>,
   releases: releasesJob as Job<unknown>,
   repo: repoJob as Job<unknown>,

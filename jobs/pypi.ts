@@ -1,25 +1,26 @@
 /**
- * The PyPI job: for one project, list every file of every release (Simple API), read
- * ownership and maintainer emails (JSON API), inspect every file's contents once per digest,
- * and load the digests pinned by earlier sweeps. Collection only; judgement is in
- * `rules/release.ts` and `rules/content.ts`.
+ * The PyPI job: for one project, list every file of every release (Simple API, with versions
+ * from the JSON API), inspect every file's contents once per digest, read the reviewed
+ * `pyproject.toml` at each release's tag, and load the digests pinned by earlier sweeps.
+ * Collection only; judgement is in the rule sets it runs (`rules/release.ts`,
+ * `rules/novelty.ts`, `rules/metadata.ts`, `rules/content.ts`, `rules/archive.ts`). PyPI people
+ * (roles, organization, emails) belong to the access job.
  *
  * @module
  */
 import type { Project } from "../src/config.ts";
 import type { Finding } from "../rules/types.ts";
 import type { LedgerEventInput } from "../src/ledger/types.ts";
-import type { Job, JobContext, Observation } from "./types.ts";
-import type { ContentResult, Pin, PypiData, PypiFile, PypiPeople } from "./pypi_types.ts";
+import type { Job, JobContext, Observation } from "../src/observations/job.ts";
+import type { ContentResult, Pin, PypiData, PypiFile } from "../src/observations/pypi.ts";
 import { githubFor, mapLimit, pypiFor, sumStats } from "./clients.ts";
 import type { ProjectJson, SimpleProject } from "../src/pypi/schemas.ts";
-import { evaluateRelease } from "../rules/release.ts";
 import { inspectFile } from "./pypi_content.ts";
 import { reviewedPyprojects } from "./pypi_source.ts";
-import { metadataDrift } from "../rules/metadata.ts";
-import { noveltyFindings } from "../rules/novelty.ts";
-import { parseCoreMetadata, parseEntryPoints } from "../src/inspect/core_metadata.ts";
-import { getJson, setJson } from "../src/state/blob.ts";
+import { RULESETS } from "../rules/registry.ts";
+import { ledgerEvent } from "../src/events.ts";
+import { runRules } from "../rules/types.ts";
+import { parsePyproject, wheelMetadataFrom } from "../src/pypi/pyproject.ts";
 import { safeText } from "../src/http.ts";
 import type { Unobservable } from "../rules/types.ts";
 
@@ -72,34 +73,20 @@ export function filesFromSimple(
   return out;
 }
 
-/** Ownership roles and emails from the JSON API. */
-export function peopleFrom(json: ProjectJson): PypiPeople {
-  const emails = [json.info.author_email, json.info.maintainer_email]
-    .flatMap((v) => (v ?? "").split(","))
-    .map((e) => e.replace(/^.*</, "").replace(/>.*$/, "").trim().toLowerCase())
-    .filter((e) => e.includes("@"))
-    .slice(0, 50);
-  return {
-    organization: json.ownership?.organization ?? null,
-    roles: json.ownership?.roles ?? [],
-    emails: [...new Set(emails)].sort(),
-  };
-}
-
 /** Metadata drift of each wheel against the reviewed pyproject.toml at its release's tag. */
 function driftFindings(data: PypiData, project: Project): Finding[] {
   const out: Finding[] = [];
   for (const f of data.files) {
-    const text = data.pyproject[f.version];
+    const source = data.pyproject[f.version];
     const result = data.content[f.sha256];
-    if (text === undefined || !result?.ok || !result.metadata) continue;
-    const wheel = {
-      filename: f.filename,
-      sha256: f.sha256,
-      metadata: parseCoreMetadata(result.metadata.text),
-      entryPoints: parseEntryPoints(result.metadata.entryPoints),
-    };
-    out.push(...metadataDrift(wheel, text, project.policy));
+    if (source === undefined || !result?.ok || !result.metadata) continue;
+    const wheel = wheelMetadataFrom(
+      f.filename,
+      f.sha256,
+      result.metadata.text,
+      result.metadata.entryPoints,
+    );
+    out.push(...runRules(RULESETS.metadata, { wheel, source, policy: project.policy }));
   }
   return out;
 }
@@ -133,14 +120,6 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<P
     unobservable.push({ scope: "*", reason: `PyPI index not readable: ${simple.message}` });
     return done();
   }
-  if (json.ok) {
-    data.people = peopleFrom(json.data);
-    const baselineKey = ["people-baseline", project.name];
-    data.previousPeople = await getJson<PypiPeople>(ctx.kv, baselineKey);
-    if (!data.previousPeople) await setJson(ctx.kv, baselineKey, data.people);
-  } else {
-    unobservable.push({ scope: "people", reason: `PyPI JSON API not readable: ${json.message}` });
-  }
   data.files = filesFromSimple(simple.data, json.ok ? json.data : undefined, project.name);
   data.pins = await loadPins(ctx.kv, project.name);
 
@@ -151,7 +130,9 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<P
     (f) => inspectFile(f, project.policy, ctx),
   );
   const reviewed = await reviewedPyprojects(github, project, data.files);
-  data.pyproject = reviewed.texts;
+  data.pyproject = Object.fromEntries(
+    Object.entries(reviewed.texts).map(([version, text]) => [version, parsePyproject(text)]),
+  );
   unobservable.push(...reviewed.unobservable);
   unique.forEach((f, i) => {
     const result: ContentResult = results[i];
@@ -173,8 +154,8 @@ function evaluate(observation: Observation<PypiData>, project: Project): Finding
   return [
     ...content,
     ...driftFindings(data, project),
-    ...evaluateRelease(data, project.policy),
-    ...noveltyFindings(data),
+    ...runRules(RULESETS.release, { data, policy: project.policy }),
+    ...runRules(RULESETS.novelty, { data }),
   ];
 }
 
@@ -192,20 +173,17 @@ function changes(
   const events: LedgerEventInput[] = [];
   for (const [version, files] of fresh) {
     for (let i = 0; i < files.length; i += 200) {
-      events.push({
-        kind: "release.observed",
-        body: {
-          project: next.project,
-          version,
-          late: known.has(version),
-          files: files.slice(i, i + 200).map((f) => ({
-            filename: f.filename,
-            sha256: f.sha256,
-            size: f.size ?? 0,
-            ...(f.uploadTime ? { uploadTime: f.uploadTime } : {}),
-          })),
-        },
-      });
+      events.push(ledgerEvent("release.observed", {
+        project: next.project,
+        version,
+        late: known.has(version),
+        files: files.slice(i, i + 200).map((f) => ({
+          filename: f.filename,
+          sha256: f.sha256,
+          size: f.size ?? 0,
+          ...(f.uploadTime ? { uploadTime: f.uploadTime } : {}),
+        })),
+      }));
     }
   }
   return events;

@@ -12,8 +12,8 @@
  * @module
  */
 import type { Policy } from "../src/config.ts";
-import type { JobContext } from "./types.ts";
-import type { ContentResult, PypiFile } from "./pypi_types.ts";
+import type { JobContext } from "../src/observations/job.ts";
+import type { ContentResult, PypiFile } from "../src/observations/pypi.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact, downloadArtifactBytes, type DownloadFailure } from "../src/download.ts";
 import {
@@ -32,8 +32,7 @@ import {
 import { contentFindings } from "../rules/content.ts";
 import { archiveFindings } from "../rules/archive.ts";
 import { USER_AGENT } from "../src/http.ts";
-import { MAX_FILE_TYPES } from "./pypi_types.ts";
-import { BINARY_SUFFIX } from "../rules/novelty.ts";
+import { BINARY_SUFFIX, MAX_FILE_TYPES } from "../src/observations/pypi.ts";
 import { isBinaryBytes } from "../src/inspect/magic.ts";
 
 /**

@@ -9,7 +9,7 @@ import type { Project } from "../src/config.ts";
 import type { Unobservable } from "../rules/types.ts";
 import { ContentFileSchema } from "../src/github/schemas.ts";
 import type { GitHubClient } from "../src/github/client.ts";
-import type { PypiFile } from "./pypi_types.ts";
+import type { PypiFile } from "../src/observations/pypi.ts";
 
 /** How many of the newest releases get their pyproject.toml compared. */
 export const DRIFT_RELEASES = 10;

@@ -18,8 +18,8 @@
 import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import { githubFor, mapLimit, pypiFor } from "./clients.ts";
-import type { Job, JobContext, Observation, RequestStats } from "./types.ts";
-import type { PypiFile } from "./pypi_types.ts";
+import type { Job, JobContext, Observation, RequestStats } from "../src/observations/job.ts";
+import type { PypiFile } from "../src/observations/pypi.ts";
 import type {
   AssetObservation,
   ChecksumObservation,
@@ -27,7 +27,7 @@ import type {
   ReleasesData,
   SourceComparison,
   VersionParity,
-} from "./releases_types.ts";
+} from "../src/observations/releases.ts";
 import { filesFromSimple } from "./pypi.ts";
 import type { PypiClient } from "../src/pypi/client.ts";
 import type { GitHubClient } from "../src/github/client.ts";
@@ -77,8 +77,11 @@ import { getJson, setJson } from "../src/state/blob.ts";
 import { ProblemKindSchema } from "../src/sigstore/result.ts";
 import { z } from "zod";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
-import { evaluateParity } from "../rules/parity.ts";
-import { evaluateProvenance, unobservableProvenance } from "../rules/provenance.ts";
+import { unobservableProvenance } from "../rules/provenance.ts";
+import { RULESETS } from "../rules/registry.ts";
+import { runRules } from "../rules/types.ts";
+import { loadTagPins } from "../src/state/tags.ts";
+import { tagChanges } from "./releases_tags.ts";
 import {
   artifactMembers,
   cachedComparison,
@@ -648,6 +651,7 @@ async function collect(
       if (f.version === "unknown") continue;
       byVersion.set(f.version, [...(byVersion.get(f.version) ?? []), f]);
     }
+    data.tagPins = await loadTagPins(ctx.kv, project.name);
     await observeGitHub(data, { ...run, gh, owner, repo }, byVersion);
     addStats(stats, gh.stats());
   } else {
@@ -667,7 +671,11 @@ async function collect(
 function evaluate(observation: Observation<ReleasesData>, project: Project): Finding[] {
   if (observation.unobservable.some((u) => u.scope === "*")) return [];
   const data = observation.data;
-  return [...evaluateProvenance(data.provenance, project), ...evaluateParity(data, project)];
+  return [
+    ...runRules(RULESETS.provenance, { results: data.provenance, project }),
+    ...runRules(RULESETS.parity, { data, project }),
+    ...runRules(RULESETS.tags, { data }),
+  ];
 }
 
 const rootsByConfig = new Map<string, Promise<TrustRoot[]>>();
@@ -716,6 +724,7 @@ export function createReleasesJob(options: ReleasesJobOptions = {}): Job<Release
     collect: async (project, ctx) =>
       collect(project, ctx, options.roots ?? await configuredRoots(ctx.config)),
     evaluate,
+    changes: (_previous, next) => tagChanges(next),
   };
 }
 

@@ -22,14 +22,14 @@
  */
 import { z } from "zod";
 import type { Policy } from "../src/config.ts";
-import type { JobContext } from "./types.ts";
-import type { PypiFile } from "./pypi_types.ts";
+import type { JobContext } from "../src/observations/job.ts";
+import type { PypiFile } from "../src/observations/pypi.ts";
 import {
   MAX_LISTED_PATHS,
   type SourceComparison,
   SourceComparisonSchema,
   type SourceEntry,
-} from "./releases_types.ts";
+} from "../src/observations/releases.ts";
 import type { Tree } from "../src/github/releases.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact } from "../src/download.ts";

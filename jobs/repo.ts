@@ -19,7 +19,7 @@ import { z } from "zod";
 import type { Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
 import { githubFor } from "./clients.ts";
-import type { Job, JobContext, Observation } from "./types.ts";
+import type { Job, JobContext, Observation } from "../src/observations/job.ts";
 import type { GitHubClient, GitHubClientOptions, GitHubResult } from "../src/github/client.ts";
 import {
   ActionsPermissionsSchema,
@@ -41,9 +41,16 @@ import {
   WebhookSchema,
   WorkflowPermissionsSchema,
 } from "../src/github/schemas.ts";
-import { type RepoFile, type RepoPosture, SCOPES } from "../src/github/posture.ts";
+import { type RepoFile, type RepoPosture, SCOPES } from "../src/observations/repo.ts";
 import { evaluatePosture } from "../rules/posture.ts";
+import { postureFacts } from "../src/github/posture_facts.ts";
 import { postureChanges } from "../src/github/drift.ts";
+import { readWorkflowText } from "../src/workflows/read.ts";
+import { collectActionFacts } from "./repo_workflow_actions.ts";
+import { collectControls, evaluateControls } from "./repo_controls.ts";
+import { decodeContent, unobservableReason } from "../src/github/read.ts";
+
+export { unobservableReason };
 
 /** Descriptive User-Agent sent to GitHub. */
 export const USER_AGENT = "release-auditor/0.1 (repository posture sweep)";
@@ -66,46 +73,6 @@ export interface RepoJobOptions {
 }
 
 type Failure = Extract<GitHubResult<unknown>, { ok: false }>;
-
-/**
- * The `unobservable` reason of a failed read.
- *
- * @example
- * ```ts
- * unobservableReason({ ok: false, status: 403, reason: "forbidden", message: "" });
- * // "not observable with this token (403)"
- * ```
- */
-export function unobservableReason(f: Failure, adminEndpoint = false): string {
-  if (f.reason === "forbidden") {
-    const needs = f.accepted ? `; GitHub asks for ${f.accepted}` : "";
-    return `not observable with this token (${f.status}${needs})`;
-  }
-  if (f.reason === "not-found" && adminEndpoint) {
-    return "not observable with this token (404 from an endpoint that needs admin access)";
-  }
-  if (f.reason === "not-found") return "not found (404)";
-  if (f.reason === "not-observable") return f.message;
-  return `upstream error${f.status ? ` (${f.status})` : ""}: ${f.message}`.slice(0, 500);
-}
-
-function decodeContent(
-  file: z.infer<typeof ContentFileSchema>,
-  max: number,
-): { text?: string; error?: string } {
-  if (file.size > max) return { error: `larger than ${max} bytes` };
-  if (file.content === undefined || file.encoding !== "base64") {
-    return { error: "no inline content" };
-  }
-  try {
-    const bin = atob(file.content.replace(/\s+/g, ""));
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-    if (bytes.byteLength > max) return { error: `larger than ${max} bytes` };
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
-  } catch {
-    return { error: "not valid base64 / UTF-8" };
-  }
-}
 
 function webhookTarget(url: string | undefined): string | undefined {
   if (!url) return undefined;
@@ -134,7 +101,7 @@ class Collector {
     this.data = { repository: `${owner}/${repo}`, defaultBranch };
   }
 
-  private miss(scope: string, reason: string): void {
+  miss(scope: string, reason: string): void {
     if (!this.unobservable.some((u) => u.scope === scope)) {
       this.unobservable.push({ scope, reason: reason.slice(0, 1000) });
     }
@@ -310,11 +277,13 @@ class Collector {
   async workflows(github: ContentEntry[] | null): Promise<void> {
     if (!github?.some((e) => e.type === "dir" && e.name === "workflows")) {
       this.data.workflows = [];
+      this.data.workflowFiles = [];
       return;
     }
     const list = await this.listing(".github/workflows");
     if (list === null) {
       this.data.workflows = [];
+      this.data.workflowFiles = [];
       return;
     }
     if (!Array.isArray(list)) return this.miss(SCOPES.workflows, unobservableReason(list));
@@ -334,7 +303,13 @@ class Collector {
       this.miss(SCOPES.workflows, `more than ${LIMITS.workflows} workflow files`);
       return;
     }
-    this.data.workflows = out;
+    // Parsed here, once: rules receive the model, never the YAML text.
+    this.data.workflowFiles = out.map((f) =>
+      f.text === undefined
+        ? { path: f.path, sha: f.sha, size: f.size, error: f.error ?? "not read" }
+        : readWorkflowText(f.path, f.text, { sha: f.sha }, f.size)
+    );
+    this.data.workflows = out.map(({ text: _text, ...located }) => located);
   }
 
   /** A `{ enabled }` or 204/404 check; a 404 counts as "off" only for an admin token. */
@@ -539,7 +514,19 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
           c.environments(),
           Promise.all([c.runners(), c.webhooks(), c.deployKeys()]),
         ]);
+        c.data.controls = await collectControls(
+          gh,
+          { owner, repo },
+          c.data,
+          (s, r) => c.miss(s, r),
+        );
         c.finish();
+        // Online checks of the pinned actions (impostor commits, advisories).
+        if (c.data.workflowFiles?.length) {
+          const online = await collectActionFacts(gh, c.data.workflowFiles);
+          c.data.workflowActions = online.facts;
+          c.unobservable.push(...online.unobservable);
+        }
       } catch (e) {
         // Never throw for upstream failures: whatever was not collected is unobservable.
         const reason = `collection aborted: ${(e as Error)?.name ?? "error"}`;
@@ -567,7 +554,16 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
       };
     },
     evaluate(observation: Observation<RepoPosture>, project: Project, _now: Date): Finding[] {
-      return evaluatePosture(observation.data, project, observation.unobservable);
+      const data = observation.data;
+      return [
+        ...evaluatePosture({
+          data,
+          facts: postureFacts(data),
+          project,
+          unobservable: observation.unobservable,
+        }),
+        ...evaluateControls(data, project, observation.unobservable),
+      ];
     },
     changes(previous, next) {
       return postureChanges(previous, next);

@@ -4,7 +4,9 @@
  * accounts). The plan asks for 2FA everywhere, minimal admin, and no maintainer added on the
  * strength of a message alone. Pure functions over the access job's observation.
  *
- * Maintainer email domain changes are judged by `rules/release.ts` (pypi job), not here.
+ * PyPI contact-email changes (the ctx route) are judged here too, against the baseline the
+ * ledger first recorded (`release/maintainer-email-*`: ids kept from when the PyPI job owned
+ * them).
  *
  * @example
  * ```ts
@@ -13,130 +15,127 @@
  * @module
  */
 import type { Project } from "../src/config.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
-import { type AccessData, type Level, PUSH_LEVELS, SCOPES } from "../jobs/access_types.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+} from "./types.ts";
+import { type AccessData, type Level, PUSH_LEVELS, SCOPES } from "../src/observations/access.ts";
+
+const meta = ruleMetaFor("access", "access/");
+const releaseMeta = ruleMetaFor("access", "release/");
 
 /** The organization does not require 2FA. */
-export const ORG_2FA_NOT_REQUIRED: RuleMeta = {
-  id: "access/org-2fa-not-required",
-  job: "access",
-  severity: "high",
-  title: "The GitHub organization does not require two-factor authentication",
-  control: "2FA everywhere",
-  remediation:
-    "Enable 'Require two-factor authentication' in the organization's authentication security settings.",
-};
+export const ORG_2FA_NOT_REQUIRED = meta(
+  "org-2fa-not-required",
+  "high",
+  "The GitHub organization does not require two-factor authentication",
+  "2FA everywhere",
+  "Enable 'Require two-factor authentication' in the organization's authentication security settings.",
+);
 
 /** A member or outside collaborator has no 2FA. */
-export const NO_2FA: RuleMeta = {
-  id: "access/no-2fa",
-  job: "access",
-  severity: "high",
-  title: "An organization member or outside collaborator has 2FA disabled",
-  control: "2FA everywhere",
-  remediation:
-    "Ask the account to enable 2FA (a hardware key), or remove its access until it does.",
-};
+export const NO_2FA = meta(
+  "no-2fa",
+  "high",
+  "An organization member or outside collaborator has 2FA disabled",
+  "2FA everywhere",
+  "Ask the account to enable 2FA (a hardware key), or remove its access until it does.",
+);
 
 /** A member or outside collaborator uses insecure 2FA (SMS). */
-export const INSECURE_2FA: RuleMeta = {
-  id: "access/insecure-2fa",
-  job: "access",
-  severity: "medium",
-  title: "An organization member or outside collaborator uses insecure 2FA (SMS)",
-  control: "Hardware 2FA everywhere",
-  remediation: "Ask the account to replace SMS with a security key or passkey.",
-};
+export const INSECURE_2FA = meta(
+  "insecure-2fa",
+  "medium",
+  "An organization member or outside collaborator uses insecure 2FA (SMS)",
+  "Hardware 2FA everywhere",
+  "Ask the account to replace SMS with a security key or passkey.",
+);
 
 /** A write, maintain or admin grant to an account (or team) outside the allow list. */
-export const UNLISTED_GRANT: RuleMeta = {
-  id: "access/unlisted-write-grant",
-  job: "access",
-  severity: "high",
-  title: "Write, maintain or admin access held by an account not on the allow list",
-  control: "Minimal access; no maintainer added on the strength of a message alone",
-  remediation:
-    "Confirm the grant out of band with the known maintainers; remove it, or add the account to allow.collaborators (allow.admins for admin).",
-};
+export const UNLISTED_GRANT = meta(
+  "unlisted-write-grant",
+  "high",
+  "Write, maintain or admin access held by an account not on the allow list",
+  "Minimal access; no maintainer added on the strength of a message alone",
+  "Confirm the grant out of band with the known maintainers; remove it, or add the account to allow.collaborators (allow.admins for admin).",
+);
 
 /** More admins than the policy allows. */
-export const TOO_MANY_ADMINS: RuleMeta = {
-  id: "access/too-many-admins",
-  job: "access",
-  severity: "medium",
-  title: "More repository admins than the policy allows",
-  control: "Minimal admin",
-  remediation: "Lower admins to write or maintain; keep admin for the few who manage settings.",
-};
+export const TOO_MANY_ADMINS = meta(
+  "too-many-admins",
+  "medium",
+  "More repository admins than the policy allows",
+  "Minimal admin",
+  "Lower admins to write or maintain; keep admin for the few who manage settings.",
+);
 
 /** An outside collaborator with admin. */
-export const OUTSIDE_ADMIN: RuleMeta = {
-  id: "access/outside-collaborator-admin",
-  job: "access",
-  severity: "high",
-  title: "An outside collaborator has admin access to the repository",
-  control: "Minimal admin",
-  remediation:
-    "Lower the outside collaborator to write at most, or make them an organization member under its 2FA rule.",
-};
+export const OUTSIDE_ADMIN = meta(
+  "outside-collaborator-admin",
+  "high",
+  "An outside collaborator has admin access to the repository",
+  "Minimal admin",
+  "Lower the outside collaborator to write at most, or make them an organization member under its 2FA rule.",
+);
 
 /** A pending repository invitation. */
-export const PENDING_INVITATION: RuleMeta = {
-  id: "access/pending-invitation",
-  job: "access",
-  severity: "medium",
-  title: "A repository invitation is pending",
-  control: "No maintainer added on the strength of a message alone",
-  remediation:
-    "Confirm the invitation out of band with the person and the inviter; cancel it if either cannot confirm.",
-};
+export const PENDING_INVITATION = meta(
+  "pending-invitation",
+  "medium",
+  "A repository invitation is pending",
+  "No maintainer added on the strength of a message alone",
+  "Confirm the invitation out of band with the person and the inviter; cancel it if either cannot confirm.",
+);
 
 /** A PyPI owner or maintainer not on the allow list. */
-export const PYPI_UNLISTED_ROLE: RuleMeta = {
-  id: "access/pypi-unlisted-role",
-  job: "access",
-  severity: "high",
-  title: "A PyPI owner or maintainer is not on the allow list",
-  control: "No maintainer added on the strength of a message alone",
-  remediation:
-    "Confirm the role with the known maintainers; remove it on PyPI, or add the account to allow.maintainers.",
-};
+export const PYPI_UNLISTED_ROLE = meta(
+  "pypi-unlisted-role",
+  "high",
+  "A PyPI owner or maintainer is not on the allow list",
+  "No maintainer added on the strength of a message alone",
+  "Confirm the role with the known maintainers; remove it on PyPI, or add the account to allow.maintainers.",
+);
 
 /** A PyPI Owner role held by a personal account where the policy asks for an organization. */
-export const PYPI_PERSONAL_OWNER: RuleMeta = {
-  id: "access/pypi-personal-owner",
-  job: "access",
-  severity: "medium",
-  title: "A PyPI Owner role is held by a personal account, not an organization",
-  control: "Project ownership held by an organization",
-  remediation:
-    "Transfer the project to a PyPI organization and lower personal accounts to Maintainer (or remove them).",
-};
+export const PYPI_PERSONAL_OWNER = meta(
+  "pypi-personal-owner",
+  "medium",
+  "A PyPI Owner role is held by a personal account, not an organization",
+  "Project ownership held by an organization",
+  "Transfer the project to a PyPI organization and lower personal accounts to Maintainer (or remove them).",
+);
 
 /** A deploy key with write access. */
-export const WRITE_DEPLOY_KEY: RuleMeta = {
-  id: "access/write-deploy-key",
-  job: "access",
-  severity: "medium",
-  title: "A deploy key has write access to the repository",
-  control: "Minimal access",
-  remediation:
-    "Replace it with a read-only key, or remove it; pushes should come from people or reviewed automation.",
-};
+export const WRITE_DEPLOY_KEY = meta(
+  "write-deploy-key",
+  "medium",
+  "A deploy key has write access to the repository",
+  "Minimal access",
+  "Replace it with a read-only key, or remove it; pushes should come from people or reviewed automation.",
+);
 
-/** Every access rule. */
-export const ACCESS_RULES: RuleMeta[] = [
-  ORG_2FA_NOT_REQUIRED,
-  NO_2FA,
-  INSECURE_2FA,
-  UNLISTED_GRANT,
-  TOO_MANY_ADMINS,
-  OUTSIDE_ADMIN,
-  PENDING_INVITATION,
-  PYPI_UNLISTED_ROLE,
-  PYPI_PERSONAL_OWNER,
-  WRITE_DEPLOY_KEY,
-];
+/** Maintainer or author emails changed. */
+export const EMAILS_CHANGED = releaseMeta(
+  "maintainer-email-changed",
+  "medium",
+  "Maintainer or author emails changed",
+  "Maintainer identities change only by a reviewed decision.",
+  "Confirm the change with the maintainers; an email on a new or expired domain is how ctx was taken over.",
+);
+
+/** An email domain changed (higher risk than a local-part change). */
+export const EMAIL_DOMAIN_CHANGED = releaseMeta(
+  "maintainer-email-domain-changed",
+  "high",
+  "A maintainer email moved to a new domain",
+  "Maintainer identities change only by a reviewed decision.",
+  "Check the new domain's registration date and owner; re-verify the maintainer out of band.",
+);
 
 const fold = (s: string) => s.toLowerCase();
 
@@ -373,6 +372,59 @@ export function deployKeyRules(data: AccessData, project: Project): Finding[] {
   );
 }
 
+function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+}
+
+/**
+ * PyPI contact emails changed since the baseline the ledger first recorded (and their domains).
+ * The ids keep their `release/` prefix (ids are stable); the access job judges them.
+ */
+export function emailRules(data: AccessData): Finding[] {
+  const now = data.pypi?.emails;
+  const before = data.emailBaseline;
+  if (!now || !before) return [];
+  const added = now.filter((e) => !before.includes(e));
+  const removed = before.filter((e) => !now.includes(e));
+  if (added.length === 0 && removed.length === 0) return [];
+  const oldDomains = new Set(before.map(domainOf));
+  const newDomains = added.map(domainOf).filter((d) => !oldDomains.has(d));
+  const meta = newDomains.length ? EMAIL_DOMAIN_CHANGED : EMAILS_CHANGED;
+  return [finding(meta, {
+    subject: `${data.project}:emails:${[...now].sort().join(",")}`.slice(0, 1000),
+    scope: SCOPES.pypi,
+    message: `Maintainer emails changed: added ${added.join(", ") || "none"}; removed ${
+      removed.join(", ") || "none"
+    }.`.slice(0, 2000),
+    evidence: { observed: now, expected: before, newDomains },
+  })];
+}
+
+/** What the access rules judge: the access job's observation data and the project's policy. */
+export interface AccessInput {
+  data: AccessData;
+  project: Project;
+}
+
+/** Every access rule as a value (see `rules/registry.ts`). */
+export const ACCESS_RULESET: readonly Rule<AccessInput>[] = [
+  defineRule(ORG_2FA_NOT_REQUIRED, ({ data }: AccessInput) => twoFactorRules(data)),
+  defineRule(NO_2FA, ({ data }: AccessInput) => twoFactorRules(data)),
+  defineRule(INSECURE_2FA, ({ data }: AccessInput) => twoFactorRules(data)),
+  defineRule(UNLISTED_GRANT, ({ data, project }: AccessInput) => grantRules(data, project)),
+  defineRule(TOO_MANY_ADMINS, ({ data, project }: AccessInput) => adminCountRule(data, project)),
+  defineRule(OUTSIDE_ADMIN, ({ data, project }: AccessInput) => grantRules(data, project)),
+  defineRule(
+    PENDING_INVITATION,
+    ({ data, project }: AccessInput) => invitationRules(data, project),
+  ),
+  defineRule(PYPI_UNLISTED_ROLE, ({ data, project }: AccessInput) => pypiRules(data, project)),
+  defineRule(PYPI_PERSONAL_OWNER, ({ data, project }: AccessInput) => pypiRules(data, project)),
+  defineRule(WRITE_DEPLOY_KEY, ({ data, project }: AccessInput) => deployKeyRules(data, project)),
+  defineRule(EMAILS_CHANGED, ({ data }: AccessInput) => emailRules(data)),
+  defineRule(EMAIL_DOMAIN_CHANGED, ({ data }: AccessInput) => emailRules(data)),
+];
+
 /**
  * Pure: every access finding for one observation. Areas that were not observed produce none
  * (their scopes are unobservable, so reconcile keeps earlier findings open).
@@ -384,11 +436,8 @@ export function deployKeyRules(data: AccessData, project: Project): Finding[] {
  * ```
  */
 export function evaluateAccess(data: AccessData, project: Project): Finding[] {
-  return [
-    ...twoFactorRules(data),
-    ...grantRules(data, project),
-    ...invitationRules(data, project),
-    ...pypiRules(data, project),
-    ...deployKeyRules(data, project),
-  ];
+  return runRules(ACCESS_RULESET, { data, project });
 }
+
+/** Every access rule's metadata (derived from {@link ACCESS_RULESET}). */
+export const ACCESS_RULES: RuleMeta[] = ACCESS_RULESET.map((r) => r.meta);

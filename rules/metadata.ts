@@ -7,121 +7,84 @@
  * says so. No `pyproject.toml`, an unparsable one, or one without `[project]`: nothing is
  * compared and no finding is produced (the caller marks the scope not observable).
  *
+ * The inputs arrive parsed (`src/pypi/pyproject.ts` parses the TOML and the core metadata on
+ * the collection side); this module only compares.
+ *
  * @example
  * ```ts
- * const wheel = wheelMetadataOf(inspection);
- * const findings = wheel ? metadataDrift(wheel, pyprojectText, policy) : [];
+ * const findings = runRules(METADATA_RULESET, { wheel, source: parsePyproject(text), policy });
  * ```
  * @module
  */
-import { parse as parseToml } from "smol-toml";
 import type { Policy } from "../src/config.ts";
-import {
-  type CoreMetadata,
-  type EntryPoints,
-  parseCoreMetadata,
-  parseEntryPoints,
-} from "../src/inspect/core_metadata.ts";
-import type { ArchiveInspection } from "../src/inspect/types.ts";
+import type { PyprojectSource, WheelMetadataInput } from "../src/observations/metadata.ts";
 import { quote } from "./_artifact.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
+import { oncePerInput } from "./_shared.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+} from "./types.ts";
+
+const meta = ruleMetaFor("pypi", "metadata/");
 
 /** A requirement in the built metadata that the source does not declare. */
-export const UNDECLARED_DEPENDENCY: RuleMeta = {
-  id: "metadata/undeclared-dependency",
-  job: "pypi",
-  severity: "high",
-  title: "Built metadata requires a dependency the source does not declare",
-  control: "Released metadata matches the reviewed source",
-  remediation:
-    "Compare the build environment with the tagged source; rebuild from the tag in a clean environment.",
-};
+export const UNDECLARED_DEPENDENCY = meta(
+  "undeclared-dependency",
+  "high",
+  "Built metadata requires a dependency the source does not declare",
+  "Released metadata matches the reviewed source",
+  "Compare the build environment with the tagged source; rebuild from the tag in a clean environment.",
+);
 
 /** A requirement the source declares that the built metadata lacks. */
-export const MISSING_DEPENDENCY: RuleMeta = {
-  id: "metadata/missing-dependency",
-  job: "pypi",
-  severity: "medium",
-  title: "Built metadata lacks a dependency the source declares",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source; check the build backend configuration.",
-};
+export const MISSING_DEPENDENCY = meta(
+  "missing-dependency",
+  "medium",
+  "Built metadata lacks a dependency the source declares",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source; check the build backend configuration.",
+);
 
 /** Provides-Extra differs from `[project.optional-dependencies]`. */
-export const EXTRA_DRIFT: RuleMeta = {
-  id: "metadata/extra-drift",
-  job: "pypi",
-  severity: "medium",
-  title: "Extras differ between built metadata and source",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source.",
-};
+export const EXTRA_DRIFT = meta(
+  "extra-drift",
+  "medium",
+  "Extras differ between built metadata and source",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source.",
+);
 
 /** An entry point / console script in the wheel that the source does not declare. */
-export const UNDECLARED_ENTRY_POINT: RuleMeta = {
-  id: "metadata/undeclared-entry-point",
-  job: "pypi",
-  severity: "high",
-  title: "Wheel installs an entry point the source does not declare",
-  control: "Executables installed by a release are declared in pyproject.toml",
-  remediation:
-    "Remove the entry point from the build, or declare it in [project.scripts] / [project.entry-points].",
-};
+export const UNDECLARED_ENTRY_POINT = meta(
+  "undeclared-entry-point",
+  "high",
+  "Wheel installs an entry point the source does not declare",
+  "Executables installed by a release are declared in pyproject.toml",
+  "Remove the entry point from the build, or declare it in [project.scripts] / [project.entry-points].",
+);
 
 /** An entry point the source declares that the wheel lacks. */
-export const MISSING_ENTRY_POINT: RuleMeta = {
-  id: "metadata/missing-entry-point",
-  job: "pypi",
-  severity: "low",
-  title: "Wheel lacks an entry point the source declares",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source.",
-};
+export const MISSING_ENTRY_POINT = meta(
+  "missing-entry-point",
+  "low",
+  "Wheel lacks an entry point the source declares",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source.",
+);
 
 /** Requires-Python differs from `project.requires-python`. */
-export const REQUIRES_PYTHON_DRIFT: RuleMeta = {
-  id: "metadata/requires-python-drift",
-  job: "pypi",
-  severity: "medium",
-  title: "Requires-Python differs from the source",
-  control: "Released metadata matches the reviewed source",
-  remediation: "Rebuild from the tagged source.",
-};
-
-/** All metadata rules, for the catalog. */
-export const METADATA_RULES: RuleMeta[] = [
-  UNDECLARED_DEPENDENCY,
-  MISSING_DEPENDENCY,
-  EXTRA_DRIFT,
-  UNDECLARED_ENTRY_POINT,
-  MISSING_ENTRY_POINT,
-  REQUIRES_PYTHON_DRIFT,
-];
-
-/** What the drift rules read from a built artifact. */
-export interface WheelMetadataInput {
-  /** Artifact file name (subjects are `<filename>!<field>`). */
-  filename: string;
-  /** SHA-256 of the artifact (scope `file:<sha256>`). */
-  sha256: string;
-  metadata: CoreMetadata;
-  entryPoints: EntryPoints;
-}
-
-/**
- * Build the drift input from an inspection: a wheel's METADATA + entry_points.txt, or an
- * sdist's PKG-INFO. Undefined when the artifact has no metadata member.
- */
-export function wheelMetadataOf(inspection: ArchiveInspection): WheelMetadataInput | undefined {
-  const text = inspection.members.metadata?.text ?? inspection.members.pkgInfo?.text;
-  if (text === undefined) return undefined;
-  return {
-    filename: inspection.filename,
-    sha256: inspection.sha256,
-    metadata: parseCoreMetadata(text),
-    entryPoints: parseEntryPoints(inspection.members.entryPoints?.text ?? ""),
-  };
-}
+export const REQUIRES_PYTHON_DRIFT = meta(
+  "requires-python-drift",
+  "medium",
+  "Requires-Python differs from the source",
+  "Released metadata matches the reviewed source",
+  "Rebuild from the tagged source.",
+);
 
 /** PEP 503 name. */
 export function normalizeProjectName(name: string): string {
@@ -230,38 +193,24 @@ const asTable = (v: unknown): Record<string, unknown> =>
   v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : {};
 
 /**
- * Compare built metadata with `pyproject.toml`; also lists what was not compared.
+ * Compare built metadata with the source's parsed `pyproject.toml`; also lists what was not
+ * compared.
  *
  * @example
  * ```ts
- * const { findings, notCompared } = metadataDriftReport(wheel, pyproject, policy);
+ * const { findings, notCompared } = metadataDriftReport(wheel, parsePyproject(text), policy);
  * ```
  */
 export function metadataDriftReport(
   wheel: WheelMetadataInput,
-  pyprojectToml: string | undefined,
+  source: PyprojectSource,
   _policy: Policy,
 ): DriftReport {
   const notCompared: NotCompared[] = [];
-  if (pyprojectToml === undefined) {
-    return { findings: [], notCompared: [{ field: "*", reason: "no pyproject.toml" }] };
+  if (source.unreadable !== undefined) {
+    return { findings: [], notCompared: [{ field: "*", reason: source.unreadable }] };
   }
-  let project: ProjectTable;
-  try {
-    const doc = parseToml(pyprojectToml.slice(0, 4 * 1024 * 1024)) as Record<string, unknown>;
-    if (!doc.project || typeof doc.project !== "object") {
-      return {
-        findings: [],
-        notCompared: [{ field: "*", reason: "pyproject.toml has no [project] table" }],
-      };
-    }
-    project = doc.project as ProjectTable;
-  } catch {
-    return {
-      findings: [],
-      notCompared: [{ field: "*", reason: "pyproject.toml is not valid TOML" }],
-    };
-  }
+  const project: ProjectTable = source.project;
   const dynamic = new Set(asStrings(project.dynamic).map((d) => d.toLowerCase()));
   const isDynamic = (field: string) => {
     if (!dynamic.has(field)) return false;
@@ -279,20 +228,44 @@ export function metadataDriftReport(
   return { findings, notCompared };
 }
 
+/** What the metadata-drift rules judge: one artifact's parsed metadata and its parsed source. */
+export interface MetadataInput {
+  wheel: WheelMetadataInput;
+  source: PyprojectSource;
+  policy: Policy;
+}
+
+const allDrift = oncePerInput(({ wheel, source, policy }: MetadataInput) =>
+  metadataDriftReport(wheel, source, policy).findings
+);
+
+/** Every metadata-drift rule as a value (see `rules/registry.ts`). */
+export const METADATA_RULESET: readonly Rule<MetadataInput>[] = [
+  defineRule(UNDECLARED_DEPENDENCY, allDrift),
+  defineRule(MISSING_DEPENDENCY, allDrift),
+  defineRule(EXTRA_DRIFT, allDrift),
+  defineRule(UNDECLARED_ENTRY_POINT, allDrift),
+  defineRule(MISSING_ENTRY_POINT, allDrift),
+  defineRule(REQUIRES_PYTHON_DRIFT, allDrift),
+];
+
+/** All metadata rules' metadata, for the catalog (derived from {@link METADATA_RULESET}). */
+export const METADATA_RULES: RuleMeta[] = METADATA_RULESET.map((r) => r.meta);
+
 /**
  * Drift findings only (see {@link metadataDriftReport}).
  *
  * @example
  * ```ts
- * metadataDrift(wheel, await Deno.readTextFile("pyproject.toml"), policy);
+ * metadataDrift(wheel, parsePyproject(await Deno.readTextFile("pyproject.toml")), policy);
  * ```
  */
 export function metadataDrift(
   wheel: WheelMetadataInput,
-  pyprojectToml: string | undefined,
+  source: PyprojectSource,
   policy: Policy,
 ): Finding[] {
-  return metadataDriftReport(wheel, pyprojectToml, policy).findings;
+  return runRules(METADATA_RULESET, { wheel, source, policy });
 }
 
 interface Ctx {

@@ -12,25 +12,27 @@
  * ```
  * @module
  */
-import { type Finding, finding, type RuleMeta } from "./types.ts";
-import type { PypiData, PypiFile } from "../jobs/pypi_types.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+} from "./types.ts";
+import { BINARY_SUFFIX, type PypiData, type PypiFile } from "../src/observations/pypi.ts";
 
-/** Suffix of a file-type key whose members are not text. */
-export const BINARY_SUFFIX = "+binary";
+const meta = ruleMetaFor("pypi", "content/");
 
 /** A binary file type that the previous release's wheels did not carry. */
-export const NEW_BINARY_FILE_TYPE: RuleMeta = {
-  id: "content/new-binary-file-type",
-  job: "pypi",
-  severity: "high",
-  title: "A release ships a binary file type its previous release did not",
-  control: "Release artifacts carry only the kinds of files the project is known to ship",
-  remediation:
-    "Find out which file brought the new type and why: a binary data file (audio, image, blob) can carry an encoded payload. If it is intended, waive the finding for this release.",
-};
-
-/** All novelty rules, for the catalog. */
-export const NOVELTY_RULES: RuleMeta[] = [NEW_BINARY_FILE_TYPE];
+export const NEW_BINARY_FILE_TYPE = meta(
+  "new-binary-file-type",
+  "high",
+  "A release ships a binary file type its previous release did not",
+  "Release artifacts carry only the kinds of files the project is known to ship",
+  "Find out which file brought the new type and why: a binary data file (audio, image, blob) can carry an encoded payload. If it is intended, waive the finding for this release.",
+);
 
 /** A release's wheels with their upload time, oldest first. */
 interface WheelRelease {
@@ -114,7 +116,20 @@ export function newBinaryFileTypes(data: PypiData): Finding[] {
   return out;
 }
 
+/** What the novelty rules judge: the PyPI job's observation data. */
+export interface NoveltyInput {
+  data: PypiData;
+}
+
+/** Every novelty rule as a value (see `rules/registry.ts`). */
+export const NOVELTY_RULESET: readonly Rule<NoveltyInput>[] = [
+  defineRule(NEW_BINARY_FILE_TYPE, ({ data }: NoveltyInput) => newBinaryFileTypes(data)),
+];
+
+/** All novelty rules' metadata, for the catalog (derived from {@link NOVELTY_RULESET}). */
+export const NOVELTY_RULES: RuleMeta[] = NOVELTY_RULESET.map((r) => r.meta);
+
 /** Every novelty rule over one observation. */
 export function noveltyFindings(data: PypiData): Finding[] {
-  return newBinaryFileTypes(data);
+  return runRules(NOVELTY_RULESET, { data });
 }

@@ -3,7 +3,7 @@
  * release of its tag carrying the same bytes; the tag is on the default branch and predates
  * the upload; and the sdist / pure wheel contain nothing that is not at the tag.
  *
- * Pure: judged from the releases job's observation (`jobs/releases_types.ts`). Messages state
+ * Pure: judged from the releases job's observation (`src/observations/releases.ts`). Messages state
  * facts only: a digest divergence also happens innocently (requests 2.32.5 was rebuilt and
  * uploaded by hand after a failed publish job), so a finding says what differs, not why.
  *
@@ -24,14 +24,23 @@
  * ```
  * @module
  */
-import { type Finding, finding, type RuleMeta, ruleMetaFor } from "./types.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+} from "./types.ts";
+import { oncePerInput } from "./_shared.ts";
 import type { Project } from "../src/config.ts";
 import type {
   ReleasesData,
   SourceComparison,
   SourceEntry,
   VersionParity,
-} from "../jobs/releases_types.ts";
+} from "../src/observations/releases.ts";
 import { checksumFormat } from "../src/github/releases.ts";
 
 const meta = ruleMetaFor("releases");
@@ -145,23 +154,6 @@ export const FILE_DIFFERS_FROM_TAG = meta(
   SOURCE_CONTROL,
   "Diff the listed files against the tag; a build step that rewrites sources should be documented and reproducible, anything else means the artifact was not built from the tag.",
 );
-
-/** All rules of this module, for the catalog. */
-export const PARITY_RULES: RuleMeta[] = [
-  NO_GITHUB_RELEASE,
-  DRAFT_RELEASE,
-  ASSET_MISSING,
-  ASSET_DIGEST_MISMATCH,
-  CHECKSUM_MISMATCH,
-  UNEXPECTED_ASSET,
-  RELEASE_NOT_IMMUTABLE,
-  IMMUTABLE_RELEASES_OFF,
-  TAG_MISSING,
-  TAG_NOT_ON_DEFAULT_BRANCH,
-  UPLOAD_BEFORE_TAG,
-  FILE_NOT_IN_TAG,
-  FILE_DIFFERS_FROM_TAG,
-];
 
 /** Version files build backends generate (setuptools-scm, hatch-vcs, versioneer, pdm). */
 export const VERSION_FILES: readonly string[] = ["_version.py", "__version__.py", "version.py"];
@@ -434,15 +426,8 @@ function newestReleased(versions: VersionParity[]): VersionParity | undefined {
   return best;
 }
 
-/**
- * Judge release and source parity for every observed version.
- *
- * @example
- * ```ts
- * evaluateParity(data, project).map((f) => f.rule); // ["parity/asset-missing", ...]
- * ```
- */
-export function evaluateParity(data: ReleasesData, project: Project): Finding[] {
+/** Every parity and source finding of one observation (shared by the parity rules). */
+function parityFindings(data: ReleasesData, project: Project): Finding[] {
   if (!data.repository) return [];
   const versions = Object.values(data.versions);
   const out: Finding[] = [];
@@ -477,4 +462,44 @@ export function evaluateParity(data: ReleasesData, project: Project): Finding[] 
     }));
   }
   return out;
+}
+
+/** What the parity rules judge: the releases job's observation data and the project's policy. */
+export interface ParityInput {
+  data: ReleasesData;
+  project: Project;
+}
+
+const allParity = oncePerInput(({ data, project }: ParityInput) => parityFindings(data, project));
+
+/** Every parity and source rule as a value (see `rules/registry.ts`). */
+export const PARITY_RULESET: readonly Rule<ParityInput>[] = [
+  defineRule(NO_GITHUB_RELEASE, allParity),
+  defineRule(DRAFT_RELEASE, allParity),
+  defineRule(ASSET_MISSING, allParity),
+  defineRule(ASSET_DIGEST_MISMATCH, allParity),
+  defineRule(CHECKSUM_MISMATCH, allParity),
+  defineRule(UNEXPECTED_ASSET, allParity),
+  defineRule(RELEASE_NOT_IMMUTABLE, allParity),
+  defineRule(IMMUTABLE_RELEASES_OFF, allParity),
+  defineRule(TAG_MISSING, allParity),
+  defineRule(TAG_NOT_ON_DEFAULT_BRANCH, allParity),
+  defineRule(UPLOAD_BEFORE_TAG, allParity),
+  defineRule(FILE_NOT_IN_TAG, allParity),
+  defineRule(FILE_DIFFERS_FROM_TAG, allParity),
+];
+
+/** All rules' metadata of this module, for the catalog (derived from {@link PARITY_RULESET}). */
+export const PARITY_RULES: RuleMeta[] = PARITY_RULESET.map((r) => r.meta);
+
+/**
+ * Judge release and source parity for every observed version.
+ *
+ * @example
+ * ```ts
+ * evaluateParity(data, project).map((f) => f.rule); // ["parity/asset-missing", ...]
+ * ```
+ */
+export function evaluateParity(data: ReleasesData, project: Project): Finding[] {
+  return runRules(PARITY_RULESET, { data, project });
 }

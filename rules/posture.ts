@@ -1,6 +1,6 @@
 /**
  * Repository posture rules: pure functions over the `repo` job's observation
- * (src/github/posture.ts) and a project's policy.
+ * (src/observations/repo.ts) and a project's policy.
  *
  * The default branch is judged on the combination of the effective rulesets and classic
  * branch protection (the strictest source wins for each requirement); bypass actors of the
@@ -16,14 +16,29 @@
  * @module
  */
 import type { Policy, Project } from "../src/config.ts";
-import type { ObservedEnvironment, RepoPosture } from "../src/github/posture.ts";
-import { SCOPES } from "../src/github/posture.ts";
-import type { BypassActor, Ruleset } from "../src/github/schemas.ts";
-import { ownersOf, parseCodeowners } from "../src/github/codeowners.ts";
-import { parseWorkflow, type Workflow } from "../src/workflows/parse.ts";
-import { type Finding, finding, type RuleMeta, ruleMetaFor, type Unobservable } from "./types.ts";
-import { checkWorkflows, invalidWorkflow, isPublishJob } from "./workflows.ts";
+import type {
+  BranchRequirements,
+  ObservedEnvironment,
+  PostureFacts,
+  RepoPosture,
+} from "../src/observations/repo.ts";
+import { SCOPES } from "../src/observations/repo.ts";
+import type { Ruleset } from "../src/github/schemas.ts";
+import { type CodeownersRule, ownersOf } from "../src/github/codeowners.ts";
+import type { Workflow } from "../src/observations/workflow.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+  type Unobservable,
+} from "./types.ts";
+import { isPublishJob, WORKFLOW_RULESET } from "./workflows.ts";
 import { applyOverrides } from "./overrides.ts";
+import { oncePerInput } from "./_shared.ts";
 
 const meta = ruleMetaFor("repo", "posture/");
 
@@ -236,39 +251,6 @@ export const WEBHOOK_INSECURE = meta(
   "Enable SSL verification on the webhook.",
 );
 
-/** Every posture rule (workflow rules are in WORKFLOW_RULES), for the catalog. */
-export const POSTURE_RULES: RuleMeta[] = [
-  BRANCH_DELETION,
-  BRANCH_FORCE_PUSH,
-  BRANCH_NO_PR,
-  BRANCH_APPROVALS,
-  BRANCH_CODE_OWNERS,
-  BRANCH_LAST_PUSH,
-  BRANCH_CONVERSATIONS,
-  BRANCH_CHECKS,
-  BRANCH_LINEAR,
-  BRANCH_MERGE_COMMITS,
-  BRANCH_BYPASS,
-  TAG_RULES,
-  CODEOWNERS_MISSING,
-  CODEOWNERS_ERRORS,
-  CODEOWNERS_UNCOVERED,
-  SECURITY_POLICY,
-  PRIVATE_REPORTING,
-  DEPENDABOT_ALERTS,
-  IMMUTABLE_RELEASES,
-  ACTIONS_TOKEN_WRITE,
-  ACTIONS_APPROVE_PRS,
-  ACTIONS_UNRESTRICTED,
-  ACTIONS_SHA_PINNING,
-  SELF_HOSTED_RUNNERS,
-  ENVIRONMENT_MISSING,
-  ENVIRONMENT_REVIEWERS,
-  ENVIRONMENT_BRANCHES,
-  DEPLOY_KEY_WRITE,
-  WEBHOOK_INSECURE,
-];
-
 /** Release-sensitive paths CODEOWNERS must cover, before policy.codeowners_paths. */
 export const DEFAULT_CODEOWNERS_PATHS = [
   ".github/workflows/**",
@@ -284,142 +266,7 @@ const clip = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n - 3)}...` :
 // ---------------------------------------------------------------------------------------------
 // Default branch
 
-/** What the default branch requires, combining rulesets and classic protection. */
-export interface BranchRequirements {
-  deletionBlocked: boolean;
-  forcePushBlocked: boolean;
-  pullRequest: boolean;
-  approvals: number;
-  codeOwnerReview: boolean;
-  lastPushApproval: boolean;
-  conversationResolution: boolean;
-  statusChecks: string[];
-  linearHistory: boolean;
-  /** A pull request rule allows only squash / rebase. */
-  mergeCommitsBlocked: boolean;
-  /** Who may bypass, as `ActorType[:id]` with where it comes from. */
-  bypass: { actor: string; mode: string; source: string }[];
-}
-
-/**
- * `ActorType:id`, or just the type for actors without an id (OrganizationAdmin, DeployKey).
- *
- * @example
- * ```ts
- * actorName({ actor_id: 5, actor_type: "RepositoryRole" }); // "RepositoryRole:5"
- * ```
- */
-export function actorName(a: BypassActor): string {
-  return a.actor_id === null || a.actor_id === undefined || a.actor_type === "OrganizationAdmin" ||
-      a.actor_type === "DeployKey"
-    ? a.actor_type
-    : `${a.actor_type}:${a.actor_id}`;
-}
-
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-const flag = (v: unknown) => v === true;
-
-/**
- * The effective requirements of the default branch.
- *
- * @example
- * ```ts
- * const req = branchRequirements(observation.data);
- * req.approvals; // 1
- * ```
- */
-export function branchRequirements(data: RepoPosture): BranchRequirements {
-  const req: BranchRequirements = {
-    deletionBlocked: false,
-    forcePushBlocked: false,
-    pullRequest: false,
-    approvals: 0,
-    codeOwnerReview: false,
-    lastPushApproval: false,
-    conversationResolution: false,
-    statusChecks: [],
-    linearHistory: false,
-    mergeCommitsBlocked: false,
-    bypass: [],
-  };
-  const byId = new Map<number, Ruleset>((data.rulesets ?? []).map((r) => [r.id, r]));
-  const governing = new Set<number>();
-  for (const rule of data.branchRules ?? []) {
-    const rs = rule.ruleset_id === undefined ? undefined : byId.get(rule.ruleset_id);
-    if (rs && rs.enforcement !== "active") continue;
-    if (rule.ruleset_id !== undefined) governing.add(rule.ruleset_id);
-    const p = rule.parameters ?? {};
-    switch (rule.type) {
-      case "deletion":
-        req.deletionBlocked = true;
-        break;
-      case "non_fast_forward":
-        req.forcePushBlocked = true;
-        break;
-      case "required_linear_history":
-        req.linearHistory = true;
-        break;
-      case "pull_request": {
-        req.pullRequest = true;
-        req.approvals = Math.max(req.approvals, num(p.required_approving_review_count));
-        req.codeOwnerReview ||= flag(p.require_code_owner_review);
-        req.lastPushApproval ||= flag(p.require_last_push_approval);
-        req.conversationResolution ||= flag(p.required_review_thread_resolution);
-        const methods = p.allowed_merge_methods;
-        if (Array.isArray(methods) && !methods.includes("merge")) req.mergeCommitsBlocked = true;
-        break;
-      }
-      case "required_status_checks": {
-        const checks = Array.isArray(p.required_status_checks) ? p.required_status_checks : [];
-        for (const c of checks.slice(0, 500)) {
-          const ctx = (c as { context?: unknown })?.context;
-          if (typeof ctx === "string") req.statusChecks.push(ctx.slice(0, 500));
-        }
-        break;
-      }
-    }
-  }
-  for (const id of governing) {
-    const rs = byId.get(id);
-    for (const a of rs?.bypass_actors ?? []) {
-      req.bypass.push({
-        actor: actorName(a),
-        mode: a.bypass_mode ?? "always",
-        source: `ruleset ${id} (${clip(rs?.name ?? "", 80)})`,
-      });
-    }
-  }
-  const bp = data.branchProtection;
-  if (bp) {
-    if (!bp.allow_deletions?.enabled) req.deletionBlocked = true;
-    if (!bp.allow_force_pushes?.enabled) req.forcePushBlocked = true;
-    if (bp.required_linear_history?.enabled) req.linearHistory = true;
-    if (bp.required_conversation_resolution?.enabled) req.conversationResolution = true;
-    const pr = bp.required_pull_request_reviews;
-    if (pr) {
-      req.pullRequest = true;
-      req.approvals = Math.max(req.approvals, pr.required_approving_review_count ?? 0);
-      req.codeOwnerReview ||= pr.require_code_owner_reviews === true;
-      req.lastPushApproval ||= pr.require_last_push_approval === true;
-    }
-    const sc = bp.required_status_checks;
-    if (sc) {
-      req.statusChecks.push(...sc.contexts, ...(sc.checks ?? []).map((c) => c.context));
-    }
-    if (!bp.enforce_admins?.enabled) {
-      req.bypass.push({
-        actor: "ClassicProtection:admins",
-        mode: "always",
-        source: "classic branch protection without 'Include administrators'",
-      });
-    }
-  }
-  req.statusChecks = [...new Set(req.statusChecks)].sort();
-  return req;
-}
-
-function branchFindings(data: RepoPosture, policy: Policy): Finding[] {
-  const req = branchRequirements(data);
+function branchFindings(data: RepoPosture, req: BranchRequirements, policy: Policy): Finding[] {
   const branch = data.defaultBranch;
   const subject = (what: string) => `${data.repository}@${branch}:${what}`;
   const scope = SCOPES.branch;
@@ -514,7 +361,8 @@ function branchFindings(data: RepoPosture, policy: Policy): Finding[] {
 // ---------------------------------------------------------------------------------------------
 // Tags
 
-function globToRegex(glob: string): RegExp {
+/** A path glob (`*`, `**`, `?`) as an anchored regular expression. */
+export function globToRegex(glob: string): RegExp {
   let body = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
@@ -599,7 +447,11 @@ function samplePaths(required: string, data: RepoPosture): string[] {
   return samples;
 }
 
-function codeownersFindings(data: RepoPosture, policy: Policy): Finding[] {
+function codeownersFindings(
+  data: RepoPosture,
+  parsed: CodeownersRule[] | undefined,
+  policy: Policy,
+): Finding[] {
   const scope = SCOPES.codeowners;
   if (data.codeowners === undefined) return [];
   if (data.codeowners === null) {
@@ -609,7 +461,7 @@ function codeownersFindings(data: RepoPosture, policy: Policy): Finding[] {
       message: "No CODEOWNERS file in .github/, the root or docs/.",
     })];
   }
-  if (data.codeowners.text === undefined) return [];
+  if (data.codeowners.text === undefined || parsed === undefined) return [];
   const out: Finding[] = [];
   const errors = data.codeownersErrors ?? [];
   if (errors.length > 0) {
@@ -622,7 +474,7 @@ function codeownersFindings(data: RepoPosture, policy: Policy): Finding[] {
       evidence: { observed: errors.slice(0, 10) },
     }));
   }
-  const rules = parseCodeowners(data.codeowners.text);
+  const rules = parsed;
   const required = [...new Set([...DEFAULT_CODEOWNERS_PATHS, ...policy.codeowners_paths])];
   for (const path of required) {
     const weak = samplePaths(path, data).map((p) => ({ p, owners: ownersOf(rules, p) }))
@@ -855,63 +707,125 @@ function keyAndHookFindings(data: RepoPosture): Finding[] {
 
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Parse the observed workflow files; unparseable ones become findings.
- *
- * @example
- * ```ts
- * const { workflows, invalid } = parsedWorkflows(observation.data);
- * ```
- */
-export function parsedWorkflows(data: RepoPosture): { workflows: Workflow[]; invalid: Finding[] } {
-  const workflows: Workflow[] = [];
-  const invalid: Finding[] = [];
-  for (const file of data.workflows ?? []) {
-    if (file.text === undefined) {
-      invalid.push(invalidWorkflow(file.path, file.error ?? "not read"));
-      continue;
-    }
-    const r = parseWorkflow(file.path, file.text);
-    if (r.ok) workflows.push(r.workflow);
-    else invalid.push(invalidWorkflow(file.path, r.error));
-  }
-  return { workflows, invalid };
+/** The workflows the job parsed (files it could not parse are findings of their own). */
+function parsedWorkflows(data: RepoPosture): Workflow[] {
+  return (data.workflowFiles ?? []).flatMap((f) => f.workflow ? [f.workflow] : []);
 }
 
 /**
- * Every repo rule (posture and workflow files) over one observation.
- *
- * @example
- * ```ts
- * const findings = evaluatePosture(obs.data, project, obs.unobservable);
- * ```
+ * What the posture rules judge: the repo job's observation, the facts the job derived from it
+ * (effective branch requirements, parsed CODEOWNERS), the project, and the scopes that were
+ * not observable.
  */
-export function evaluatePosture(
-  data: RepoPosture,
-  project: Project,
-  unobservable: Unobservable[] = [],
-): Finding[] {
-  if (unobservable.some((u) => u.scope === "*") && !data.repository) return [];
-  const blind = new Set(unobservable.map((u) => u.scope));
+export interface PostureInput {
+  data: RepoPosture;
+  facts: PostureFacts;
+  project: Project;
+  unobservable: Unobservable[];
+}
+
+/** Scopes not observed in this sweep. */
+function blindScopes(unobservable: Unobservable[]): Set<string> {
+  return new Set(unobservable.map((u) => u.scope));
+}
+
+/** Nothing is judged when the whole repository could not be read. */
+function unreadable({ data, unobservable }: PostureInput): boolean {
+  return unobservable.some((u) => u.scope === "*") && !data.repository;
+}
+
+/** Every posture finding (workflow files aside) of one input; blind scopes yield none. */
+const allPosture = oncePerInput((input: PostureInput): Finding[] => {
+  if (unreadable(input)) return [];
+  const { data, facts, project } = input;
+  const blind = blindScopes(input.unobservable);
   const policy = project.policy;
-  const { workflows, invalid } = parsedWorkflows(data);
   const out: Finding[] = [];
   // The branch is judged only when both sources were observed (never by omission).
   const branchSeen = data.branchRules !== undefined && data.branchProtection !== undefined;
-  if (!blind.has(SCOPES.branch) && branchSeen) out.push(...branchFindings(data, policy));
+  if (!blind.has(SCOPES.branch) && branchSeen && facts.branch) {
+    out.push(...branchFindings(data, facts.branch, policy));
+  }
   if (!blind.has(SCOPES.tags) && data.rulesets) out.push(...tagFindings(data, policy));
-  if (!blind.has(SCOPES.codeowners)) out.push(...codeownersFindings(data, policy));
+  if (!blind.has(SCOPES.codeowners)) {
+    out.push(...codeownersFindings(data, facts.codeowners, policy));
+  }
   out.push(...securityFindings(data));
   if (!blind.has(SCOPES.actions)) out.push(...actionsFindings(data));
   out.push(...runnerFindings(data, policy));
-  if (!blind.has(SCOPES.environments)) out.push(...environmentFindings(data, project, workflows));
-  out.push(...keyAndHookFindings(data));
-  if (data.workflows && !blind.has(SCOPES.workflows)) {
-    out.push(
-      ...invalid,
-      ...checkWorkflows(workflows, policy, { environment: project.publisher?.environment }),
-    );
+  if (!blind.has(SCOPES.environments)) {
+    out.push(...environmentFindings(data, project, parsedWorkflows(data)));
   }
+  out.push(...keyAndHookFindings(data));
   // Findings of a blind scope are dropped: reconcile keeps what was open there.
-  return applyOverrides(project, out.filter((f) => !blind.has(f.scope)));
+  return out.filter((f) => !blind.has(f.scope));
+});
+
+/** Every posture rule (workflow rules are in `rules/workflows.ts`) as a value. */
+export const POSTURE_RULESET: readonly Rule<PostureInput>[] = [
+  defineRule(BRANCH_DELETION, allPosture),
+  defineRule(BRANCH_FORCE_PUSH, allPosture),
+  defineRule(BRANCH_NO_PR, allPosture),
+  defineRule(BRANCH_APPROVALS, allPosture),
+  defineRule(BRANCH_CODE_OWNERS, allPosture),
+  defineRule(BRANCH_LAST_PUSH, allPosture),
+  defineRule(BRANCH_CONVERSATIONS, allPosture),
+  defineRule(BRANCH_CHECKS, allPosture),
+  defineRule(BRANCH_LINEAR, allPosture),
+  defineRule(BRANCH_MERGE_COMMITS, allPosture),
+  defineRule(BRANCH_BYPASS, allPosture),
+  defineRule(TAG_RULES, allPosture),
+  defineRule(CODEOWNERS_MISSING, allPosture),
+  defineRule(CODEOWNERS_ERRORS, allPosture),
+  defineRule(CODEOWNERS_UNCOVERED, allPosture),
+  defineRule(SECURITY_POLICY, allPosture),
+  defineRule(PRIVATE_REPORTING, allPosture),
+  defineRule(DEPENDABOT_ALERTS, allPosture),
+  defineRule(IMMUTABLE_RELEASES, allPosture),
+  defineRule(ACTIONS_TOKEN_WRITE, allPosture),
+  defineRule(ACTIONS_APPROVE_PRS, allPosture),
+  defineRule(ACTIONS_UNRESTRICTED, allPosture),
+  defineRule(ACTIONS_SHA_PINNING, allPosture),
+  defineRule(SELF_HOSTED_RUNNERS, allPosture),
+  defineRule(ENVIRONMENT_MISSING, allPosture),
+  defineRule(ENVIRONMENT_REVIEWERS, allPosture),
+  defineRule(ENVIRONMENT_BRANCHES, allPosture),
+  defineRule(DEPLOY_KEY_WRITE, allPosture),
+  defineRule(WEBHOOK_INSECURE, allPosture),
+];
+
+/** Every posture rule's metadata, for the catalog (derived from {@link POSTURE_RULESET}). */
+export const POSTURE_RULES: RuleMeta[] = POSTURE_RULESET.map((r) => r.meta);
+
+/** The workflow-file findings of one input: the workflow rules on the files the job parsed. */
+function workflowFindings(input: PostureInput): Finding[] {
+  const { data, project } = input;
+  if (unreadable(input) || !data.workflowFiles) return [];
+  const blind = blindScopes(input.unobservable);
+  if (blind.has(SCOPES.workflows)) return [];
+  return runRules(WORKFLOW_RULESET, {
+    files: data.workflowFiles,
+    policy: project.policy,
+    environment: project.publisher?.environment,
+    repository: data.repository,
+    actions: data.workflowActions,
+  }).filter((f) => !blind.has(f.scope));
+}
+
+/**
+ * Every repo rule (posture and workflow files) over one input, with the project's overrides.
+ *
+ * @example
+ * ```ts
+ * const data = observation.data;
+ * const findings = evaluatePosture({
+ *   data, facts: postureFacts(data), project, unobservable: observation.unobservable,
+ * });
+ * ```
+ */
+export function evaluatePosture(input: PostureInput): Finding[] {
+  return applyOverrides(input.project, [
+    ...runRules(POSTURE_RULESET, input),
+    ...workflowFindings(input),
+  ]);
 }

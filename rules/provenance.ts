@@ -11,7 +11,17 @@
  * ```
  * @module
  */
-import { type Finding, finding, type RuleMeta, ruleMetaFor, type Unobservable } from "./types.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+  type Unobservable,
+} from "./types.ts";
+import { oncePerInput } from "./_shared.ts";
 import type { Project } from "../src/config.ts";
 import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import type { Problem, ProblemKind } from "../src/sigstore/result.ts";
@@ -109,21 +119,6 @@ export const ATTESTATION_WRONG_SIGNER = meta(
   "Every released file carries a build attestation in the source repository",
   "Attest only from the configured release workflow on release tags; check who can run other workflows.",
 );
-
-/** All rules of this module, for the catalog. */
-export const PROVENANCE_RULES: RuleMeta[] = [
-  PROVENANCE_MISSING,
-  PROVENANCE_INVALID_SIGNATURE,
-  PROVENANCE_SUBJECT_MISMATCH,
-  PROVENANCE_WRONG_IDENTITY,
-  PROVENANCE_WRONG_WORKFLOW,
-  PROVENANCE_WRONG_ENVIRONMENT,
-  PROVENANCE_MISSING_ENVIRONMENT,
-  PROVENANCE_UNVERIFIABLE,
-  ATTESTATION_MISSING,
-  ATTESTATION_INVALID,
-  ATTESTATION_WRONG_SIGNER,
-];
 
 const PEP740_RULE: Record<ProblemKind, RuleMeta | undefined> = {
   "missing": PROVENANCE_MISSING,
@@ -232,6 +227,37 @@ function attestationFindings(file: FileProvenance, project: Project): Finding[] 
   return out;
 }
 
+/** What the provenance rules judge: the verdicts on a release's files and the project's policy. */
+export interface ProvenanceInput {
+  results: readonly FileProvenance[];
+  project: Project;
+}
+
+const allProvenance = oncePerInput(({ results, project }: ProvenanceInput) =>
+  results.flatMap((file) => [
+    ...pep740Findings(file, project),
+    ...attestationFindings(file, project),
+  ])
+);
+
+/** Every provenance and attestation rule as a value (see `rules/registry.ts`). */
+export const PROVENANCE_RULESET: readonly Rule<ProvenanceInput>[] = [
+  defineRule(PROVENANCE_MISSING, allProvenance),
+  defineRule(PROVENANCE_INVALID_SIGNATURE, allProvenance),
+  defineRule(PROVENANCE_SUBJECT_MISMATCH, allProvenance),
+  defineRule(PROVENANCE_WRONG_IDENTITY, allProvenance),
+  defineRule(PROVENANCE_WRONG_WORKFLOW, allProvenance),
+  defineRule(PROVENANCE_WRONG_ENVIRONMENT, allProvenance),
+  defineRule(PROVENANCE_MISSING_ENVIRONMENT, allProvenance),
+  defineRule(PROVENANCE_UNVERIFIABLE, allProvenance),
+  defineRule(ATTESTATION_MISSING, allProvenance),
+  defineRule(ATTESTATION_INVALID, allProvenance),
+  defineRule(ATTESTATION_WRONG_SIGNER, allProvenance),
+];
+
+/** All rules' metadata of this module, for the catalog (derived from {@link PROVENANCE_RULESET}). */
+export const PROVENANCE_RULES: RuleMeta[] = PROVENANCE_RULESET.map((r) => r.meta);
+
 /**
  * Judge the provenance of a release's files.
  *
@@ -245,13 +271,7 @@ export function evaluateProvenance(
   results: readonly FileProvenance[],
   project: Project,
 ): Finding[] {
-  return applyOverrides(
-    project,
-    results.flatMap((file) => [
-      ...pep740Findings(file, project),
-      ...attestationFindings(file, project),
-    ]),
-  );
+  return applyOverrides(project, runRules(PROVENANCE_RULESET, { results, project }));
 }
 
 /**

@@ -6,130 +6,92 @@
  * @module
  */
 import type { Policy } from "../src/config.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
-import type { PypiData, PypiFile } from "../jobs/pypi_types.ts";
+import {
+  defineRule,
+  type Finding,
+  finding,
+  type Rule,
+  type RuleMeta,
+  ruleMetaFor,
+  runRules,
+} from "./types.ts";
+import type { PypiData, PypiFile } from "../src/observations/pypi.ts";
+
+const meta = ruleMetaFor("pypi", "release/");
 
 const control = "Every release is what the plan promises; published files never change.";
 
 /** A known file name now has a different digest. */
-export const DIGEST_CHANGED: RuleMeta = {
-  id: "release/digest-changed",
-  job: "pypi",
-  severity: "critical",
-  title: "A published file changed its digest",
+export const DIGEST_CHANGED = meta(
+  "digest-changed",
+  "critical",
+  "A published file changed its digest",
   control,
-  remediation:
-    "PyPI never lets a file be replaced: a different digest under a pinned name means the index or a mirror serves other bytes. Stop installing from it and investigate.",
-};
+  "PyPI never lets a file be replaced: a different digest under a pinned name means the index or a mirror serves other bytes. Stop installing from it and investigate.",
+);
 
 /** A file was downloaded and its bytes did not match the index's sha256. */
-export const DOWNLOAD_MISMATCH: RuleMeta = {
-  id: "release/download-digest-mismatch",
-  job: "pypi",
-  severity: "critical",
-  title: "Downloaded bytes do not match the index digest",
+export const DOWNLOAD_MISMATCH = meta(
+  "download-digest-mismatch",
+  "critical",
+  "Downloaded bytes do not match the index digest",
   control,
-  remediation:
-    "The file host served bytes other than the index lists. Treat the file as untrusted and investigate the host or the network path.",
-};
+  "The file host served bytes other than the index lists. Treat the file as untrusted and investigate the host or the network path.",
+);
 
 /** A file appeared in a release that had already been observed. */
-export const FILE_ADDED: RuleMeta = {
-  id: "release/file-added-later",
-  job: "pypi",
-  severity: "high",
-  title: "A file was added to a release after it was first seen",
+export const FILE_ADDED = meta(
+  "file-added-later",
+  "high",
+  "A file was added to a release after it was first seen",
   control,
-  remediation:
-    "Releases are immutable once published: confirm who uploaded the new file and why, or yank it.",
-};
+  "Releases are immutable once published: confirm who uploaded the new file and why, or yank it.",
+);
 
 /** A pinned file is no longer listed. */
-export const FILE_REMOVED: RuleMeta = {
-  id: "release/file-removed",
-  job: "pypi",
-  severity: "medium",
-  title: "A published file was removed",
+export const FILE_REMOVED = meta(
+  "file-removed",
+  "medium",
+  "A published file was removed",
   control,
-  remediation: "Confirm the removal was intended (a quarantine or a yank) and record why.",
-};
+  "Confirm the removal was intended (a quarantine or a yank) and record why.",
+);
 
 /** The release has no sdist (policy). */
-export const MISSING_SDIST: RuleMeta = {
-  id: "release/missing-sdist",
-  job: "pypi",
-  severity: "low",
-  title: "Release has no source distribution",
-  control: "Every release ships an sdist, so the code on PyPI can be compared with the tag.",
-  remediation: "Build and upload the sdist from the same workflow run as the wheels.",
-};
+export const MISSING_SDIST = meta(
+  "missing-sdist",
+  "low",
+  "Release has no source distribution",
+  "Every release ships an sdist, so the code on PyPI can be compared with the tag.",
+  "Build and upload the sdist from the same workflow run as the wheels.",
+);
 
 /** The release has no wheel (policy). */
-export const MISSING_WHEEL: RuleMeta = {
-  id: "release/missing-wheel",
-  job: "pypi",
-  severity: "low",
-  title: "Release has no wheel",
-  control: "Every release ships a wheel built by the release workflow.",
-  remediation: "Build the wheel in the release workflow and upload it with the sdist.",
-};
+export const MISSING_WHEEL = meta(
+  "missing-wheel",
+  "low",
+  "Release has no wheel",
+  "Every release ships a wheel built by the release workflow.",
+  "Build the wheel in the release workflow and upload it with the sdist.",
+);
 
 /** A release is yanked. */
-export const YANKED: RuleMeta = {
-  id: "release/yanked",
-  job: "pypi",
-  severity: "info",
-  title: "Release is yanked",
-  control: "Yanks are deliberate and explained.",
-  remediation: "Nothing to do if the yank is intended; make sure the reason is given.",
-};
+export const YANKED = meta(
+  "yanked",
+  "info",
+  "Release is yanked",
+  "Yanks are deliberate and explained.",
+  "Nothing to do if the yank is intended; make sure the reason is given.",
+);
 
 /** The newest release came after a long silence. */
-export const DORMANCY: RuleMeta = {
-  id: "release/after-dormancy",
-  job: "pypi",
-  severity: "high",
-  title: "A release after long dormancy",
-  control: "A dormant project that suddenly releases is checked by a person (as ctx was not).",
-  remediation:
-    "Confirm with the known maintainers that the release is theirs; check the maintainer emails and domains.",
-};
-
-/** Maintainer or author emails changed. */
-export const EMAILS_CHANGED: RuleMeta = {
-  id: "release/maintainer-email-changed",
-  job: "pypi",
-  severity: "medium",
-  title: "Maintainer or author emails changed",
-  control: "Maintainer identities change only by a reviewed decision.",
-  remediation:
-    "Confirm the change with the maintainers; an email on a new or expired domain is how ctx was taken over.",
-};
-
-/** An email domain changed (higher risk than a local-part change). */
-export const EMAIL_DOMAIN_CHANGED: RuleMeta = {
-  id: "release/maintainer-email-domain-changed",
-  job: "pypi",
-  severity: "high",
-  title: "A maintainer email moved to a new domain",
-  control: "Maintainer identities change only by a reviewed decision.",
-  remediation:
-    "Check the new domain's registration date and owner; re-verify the maintainer out of band.",
-};
-
-/** All release rules, for the catalog. */
-export const RELEASE_RULES: RuleMeta[] = [
-  DIGEST_CHANGED,
-  DOWNLOAD_MISMATCH,
-  FILE_ADDED,
-  FILE_REMOVED,
-  MISSING_SDIST,
-  MISSING_WHEEL,
-  YANKED,
-  DORMANCY,
-  EMAILS_CHANGED,
-  EMAIL_DOMAIN_CHANGED,
-];
+export const DORMANCY = meta(
+  "after-dormancy",
+  "high",
+  "A release after long dormancy",
+  "A dormant project that suddenly releases is checked by a person (as ctx was not).",
+  "Confirm with the known maintainers that the release is theirs; check the maintainer emails and domains.",
+);
 
 const DAY_MS = 86_400_000;
 
@@ -261,38 +223,28 @@ export function dormancyRules(data: PypiData, policy: Policy): Finding[] {
   })];
 }
 
-function domainOf(email: string): string {
-  return email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+/** What the release rules judge: the PyPI job's observation data and the project's policy. */
+export interface ReleaseInput {
+  data: PypiData;
+  policy: Policy;
 }
 
-/** Maintainer/author emails changed since the previous sweep (and their domains). */
-export function emailRules(data: PypiData): Finding[] {
-  const now = data.people?.emails;
-  const before = data.previousPeople?.emails;
-  if (!now || !before) return [];
-  const added = now.filter((e) => !before.includes(e));
-  const removed = before.filter((e) => !now.includes(e));
-  if (added.length === 0 && removed.length === 0) return [];
-  const oldDomains = new Set(before.map(domainOf));
-  const newDomains = added.map(domainOf).filter((d) => !oldDomains.has(d));
-  const meta = newDomains.length ? EMAIL_DOMAIN_CHANGED : EMAILS_CHANGED;
-  return [finding(meta, {
-    subject: `${data.name}:emails:${[...now].sort().join(",")}`.slice(0, 1000),
-    scope: "people",
-    message: `Maintainer emails changed: added ${added.join(", ") || "none"}; removed ${
-      removed.join(", ") || "none"
-    }.`.slice(0, 2000),
-    evidence: { observed: now, expected: before, newDomains },
-  })];
-}
+/** Every release rule as a value (see `rules/registry.ts`). */
+export const RELEASE_RULESET: readonly Rule<ReleaseInput>[] = [
+  defineRule(DIGEST_CHANGED, ({ data }: ReleaseInput) => pinRules(data)),
+  defineRule(DOWNLOAD_MISMATCH, ({ data }: ReleaseInput) => downloadRules(data)),
+  defineRule(FILE_ADDED, ({ data }: ReleaseInput) => pinRules(data)),
+  defineRule(FILE_REMOVED, ({ data }: ReleaseInput) => pinRules(data)),
+  defineRule(MISSING_SDIST, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
+  defineRule(MISSING_WHEEL, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
+  defineRule(YANKED, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
+  defineRule(DORMANCY, ({ data, policy }: ReleaseInput) => dormancyRules(data, policy)),
+];
+
+/** All release rules' metadata, for the catalog (derived from {@link RELEASE_RULESET}). */
+export const RELEASE_RULES: RuleMeta[] = RELEASE_RULESET.map((r) => r.meta);
 
 /** Every release rule over one observation. */
 export function evaluateRelease(data: PypiData, policy: Policy): Finding[] {
-  return [
-    ...pinRules(data),
-    ...downloadRules(data),
-    ...shapeRules(data, policy),
-    ...dormancyRules(data, policy),
-    ...emailRules(data),
-  ];
+  return runRules(RELEASE_RULESET, { data, policy });
 }

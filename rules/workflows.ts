@@ -1,171 +1,89 @@
 /**
- * Workflow-file rules: pure functions over parsed workflows (src/workflows/parse.ts).
+ * Workflow-file rules: pure functions over parsed workflows (the model of
+ * src/observations/workflow.ts, built by src/workflows/read.ts in the `repo` job and in
+ * `check-workflows`; nothing here parses YAML or reads the environment).
  *
- * They judge what a release workflow lets an attacker do: mutable action references,
- * broad default tokens, OIDC tokens outside the publish job, publishing without a protected
- * environment, untrusted checkouts under privileged triggers, cache poisoning of release
- * builds, long-lived upload tokens, and script injection from event payloads.
+ * They judge what a release workflow lets an attacker do: mutable action and image references,
+ * broad tokens, OIDC tokens outside the publish job, publishing without a protected environment,
+ * dangerous triggers and untrusted checkouts, cache poisoning of release builds, long-lived upload
+ * tokens, script injection in every sink, env-file injection, secret exfiltration, persisted
+ * checkout credentials, bot-identity conditions, and (from online facts) impostor commits and
+ * actions with advisories.
  *
  * @example
  * ```ts
- * const parsed = parseWorkflow("release.yml", text);
- * const findings = parsed.ok ? checkWorkflows([parsed.workflow], policy) : [];
+ * const findings = runRules(WORKFLOW_RULESET, { files: [file], policy });
  * ```
  * @module
  */
 import type { Policy } from "../src/config.ts";
-import type { Workflow, WorkflowJob, WorkflowStep } from "../src/workflows/parse.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
+import type {
+  ActionRefFact,
+  Workflow,
+  WorkflowFile,
+  WorkflowJob,
+} from "../src/observations/workflow.ts";
+import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
+import * as M from "./_workflow_meta.ts";
+import {
+  actionName,
+  clip,
+  grantsWrite,
+  isPublishJob,
+  lineOf,
+  privileged,
+  UNTRUSTED_REF,
+  where,
+  WORKFLOW_SCOPE,
+} from "./_workflow.ts";
+import {
+  checkEnvFileInjection,
+  checkOverprovisionedSecrets,
+  checkScriptInjection,
+  checkSecretExfiltration,
+  checkSecretsInherit,
+  checkSecretsOutsideEnvironment,
+  checkUnsecureCommands,
+} from "./workflows_flow.ts";
+import {
+  checkActionFacts,
+  checkBotCondition,
+  checkCheckoutCredentials,
+  checkDangerousTrigger,
+  checkReadAll,
+  checkReleaseCache,
+  checkTokenUpload,
+  checkUnpinnedImages,
+} from "./workflows_release.ts";
 
-const control = (s: string) => `Release workflow hardening: ${s}`;
+export * from "./_workflow_meta.ts";
+export { isPublishJob, isReleaseWorkflow, untrustedExpressions } from "./_workflow.ts";
+export { CODE_INPUTS } from "./workflows_flow.ts";
+export { actionRepoRef, cacheUse, tokenUpload } from "./workflows_release.ts";
 
-/** `uses:` not pinned to a full commit SHA. */
-export const UNPINNED_ACTION: RuleMeta = {
-  id: "workflows/unpinned-action",
-  job: "repo",
-  severity: "high",
-  title: "Action or reusable workflow not pinned to a full commit SHA",
-  control: control("every third-party action is pinned to an immutable 40-hex commit SHA"),
-  remediation:
-    "Replace the tag or branch with the full commit SHA it points to (keep the tag in a comment), e.g. `uses: actions/checkout@<40-hex> # v4`.",
-};
-/** No top-level `permissions` while some job relies on the default token. */
-export const PERMISSIONS_UNDECLARED: RuleMeta = {
-  id: "workflows/permissions-undeclared",
-  job: "repo",
-  severity: "medium",
-  title: "Workflow does not declare top-level token permissions",
-  control: control("the GITHUB_TOKEN is read-only unless a job asks for more"),
-  remediation:
-    "Add `permissions: {}` (or `contents: read`) at the top of the workflow and grant write scopes per job.",
-};
-/** Write scopes at the top level, or `write-all` anywhere. */
-export const PERMISSIONS_WRITE: RuleMeta = {
-  id: "workflows/permissions-write",
-  job: "repo",
-  severity: "high",
-  title: "Write token permissions granted to the whole workflow or as write-all",
-  control: control("write scopes are granted only to the job that needs them"),
-  remediation:
-    "Keep top-level permissions read-only (or `{}`), and grant each write scope only in the job that needs it; never use `write-all`.",
-};
-/** `id-token: write` outside the publish job. */
-export const ID_TOKEN_OUTSIDE_PUBLISH: RuleMeta = {
-  id: "workflows/id-token-outside-publish",
-  job: "repo",
-  severity: "high",
-  title: "OIDC token (id-token: write) available outside the publish job",
-  control: control("only the publish job can mint a token PyPI accepts"),
-  remediation:
-    "Remove `id-token: write` from build and test jobs; build in one job, publish from a separate job bound to a protected environment.",
-};
-/** The publish job does not use the protected environment. */
-export const PUBLISH_WITHOUT_ENVIRONMENT: RuleMeta = {
-  id: "workflows/publish-without-environment",
-  job: "repo",
-  severity: "high",
-  title: "Publish job does not run in the protected environment",
-  control: control("publishing requires the protected deployment environment"),
-  remediation:
-    "Add `environment: <name>` to the publish job, protect that environment with required reviewers, and bind the PyPI trusted publisher to it.",
-};
-/** Privileged trigger that checks out untrusted code. */
-export const UNTRUSTED_CHECKOUT: RuleMeta = {
-  id: "workflows/untrusted-checkout",
-  job: "repo",
-  severity: "critical",
-  title: "pull_request_target / workflow_run workflow checks out untrusted code",
-  control: control("code from forks never runs with secrets or a write token"),
-  remediation:
-    "Use `pull_request` for untrusted code, or never check out the pull request head in a `pull_request_target` / `workflow_run` workflow.",
-};
-/** Cache restore in a release workflow. */
-export const CACHE_IN_RELEASE: RuleMeta = {
-  id: "workflows/cache-in-release",
-  job: "repo",
-  severity: "high",
-  title: "Release workflow restores a cache (cache poisoning)",
-  control: control("release builds start from a clean state"),
-  remediation:
-    "Disable caching in release workflows (remove actions/cache, `cache:` inputs of setup-*, set `enable-cache: false` for setup-uv).",
-};
-/** Token-based upload where trusted publishing is the policy. */
-export const TOKEN_UPLOAD: RuleMeta = {
-  id: "workflows/token-upload",
-  job: "repo",
-  severity: "high",
-  title: "Upload to PyPI with a long-lived token instead of trusted publishing",
-  control: control("PyPI uploads use trusted publishing (OIDC), no stored API token"),
-  remediation:
-    "Configure a trusted publisher on PyPI, publish with pypa/gh-action-pypi-publish without `password:`, then revoke the API token and delete the secret.",
-};
-/** Untrusted event data interpolated into a script. */
-export const SCRIPT_INJECTION: RuleMeta = {
-  id: "workflows/script-injection",
-  job: "repo",
-  severity: "critical",
-  title: "Untrusted event data interpolated into a script",
-  control: control("attacker-controlled text never becomes shell code"),
-  remediation:
-    'Pass the value through an environment variable (`env: TITLE: ${{ github.event.issue.title }}` then `"$TITLE"`) instead of `${{ }}` inside `run:`.',
-};
-/** The workflow file cannot be parsed. */
-export const INVALID_WORKFLOW: RuleMeta = {
-  id: "workflows/invalid-workflow",
-  job: "repo",
-  severity: "low",
-  title: "Workflow file could not be parsed",
-  control: control("every workflow can be audited"),
-  remediation: "Fix the YAML syntax of the workflow file.",
-};
-
-/** Every workflow rule, for the catalog. */
-export const WORKFLOW_RULES: RuleMeta[] = [
-  UNPINNED_ACTION,
-  PERMISSIONS_UNDECLARED,
-  PERMISSIONS_WRITE,
-  ID_TOKEN_OUTSIDE_PUBLISH,
-  PUBLISH_WITHOUT_ENVIRONMENT,
-  UNTRUSTED_CHECKOUT,
-  CACHE_IN_RELEASE,
-  TOKEN_UPLOAD,
-  SCRIPT_INJECTION,
-  INVALID_WORKFLOW,
-];
-
-/** Options beyond the policy. */
-export interface WorkflowCheckOptions {
+/** What the workflow rules judge: the observed files plus policy and context. */
+export interface WorkflowInput {
+  /** Workflow files as observed (parsed, or with the reason they could not be). */
+  files: readonly WorkflowFile[];
+  policy: Policy;
   /** Project.publisher.environment: the environment the publish job must use. */
   environment?: string;
+  /** owner/repo of the audited repository, when known (sweep). */
+  repository?: string;
   /** Finding scope (default `repo:workflows`). */
   scope?: string;
+  /** Online facts about pinned actions (sweep only). */
+  actions?: readonly ActionRefFact[];
+  /**
+   * Scope of the online findings for one action repository (default
+   * `repo:workflow-actions:<owner/repo>`, see `actionScope`).
+   */
+  onlineScope?: (repository: string) => string;
 }
-
-const SCOPE = "repo:workflows";
-
-function where(wf: Workflow, job?: WorkflowJob, step?: WorkflowStep): string {
-  let s = wf.path;
-  if (job) s += `#${job.id}`;
-  if (step) s += `/steps[${step.index}]`;
-  return s;
-}
-/** Line of a job or step, for evidence (not the subject, which must survive edits). */
-function lineOf(job?: WorkflowJob, step?: WorkflowStep): { line?: number } {
-  const line = step?.line ?? job?.line;
-  return line ? { line } : {};
-}
-function clip(s: string, n = 200): string {
-  return s.length > n ? `${s.slice(0, n - 3)}...` : s;
-}
-const lower = (s: string | undefined) => (s ?? "").toLowerCase();
-const actionName = (uses: string | undefined) => lower(uses).split("@")[0];
-
-// ---------------------------------------------------------------------------------------------
-// Classification helpers (pure)
 
 /**
- * True when a `uses:` reference is immutable: a full commit SHA, a local path, or a docker image
- * by digest.
+ * True when a `uses:` reference is immutable: a full commit SHA or a local path. (Docker images
+ * are judged by `workflows/unpinned-image`.)
  *
  * @example
  * ```ts
@@ -175,31 +93,8 @@ const actionName = (uses: string | undefined) => lower(uses).split("@")[0];
  */
 export function isPinnedUses(uses: string): boolean {
   const u = uses.trim();
-  if (u.startsWith("./")) return true;
-  if (u.startsWith("docker://")) return /@sha256:[0-9a-f]{64}$/.test(u);
+  if (u.startsWith("./") || u.startsWith("docker://")) return true;
   return /^[^@\s]+@[0-9a-fA-F]{40}$/.test(u);
-}
-
-const PUBLISH_RUN =
-  /\b(twine\s+upload|uv\s+publish|poetry\s+publish|flit\s+publish|hatch\s+publish|pdm\s+publish|maturin\s+(publish|upload))\b|publish[-_]pypi|pypi[-_]publish|upload[-_]pypi/i;
-
-/** A shell script without its comment lines. */
-function code(run: string | undefined): string {
-  return (run ?? "").split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
-}
-
-/**
- * True when a job publishes to PyPI (pypa/gh-action-pypi-publish, twine, uv publish, ...).
- *
- * @example
- * ```ts
- * wf.jobs.filter(isPublishJob).map((j) => j.id); // ["publish"]
- * ```
- */
-export function isPublishJob(job: WorkflowJob): boolean {
-  return job.steps.some((s) =>
-    actionName(s.uses) === "pypa/gh-action-pypi-publish" || PUBLISH_RUN.test(code(s.run))
-  );
 }
 
 /** Jobs whose only purpose is an artifact attestation, for which `id-token: write` is needed. */
@@ -222,28 +117,6 @@ function isAttestationOnlyJob(job: WorkflowJob): boolean {
 }
 
 /**
- * A workflow that publishes, or runs on releases and tag pushes.
- *
- * @example
- * ```ts
- * isReleaseWorkflow(workflow); // true when a job publishes or it runs on release/tags
- * ```
- */
-export function isReleaseWorkflow(wf: Workflow): boolean {
-  return wf.jobs.some(isPublishJob) || wf.events.includes("release") || wf.pushTags.length > 0;
-}
-
-function grantsWrite(p: WorkflowJob["permissions"], scope?: string): boolean {
-  if (p === undefined) return false;
-  if (p === "write-all") return true;
-  if (p === "read-all") return false;
-  return Object.entries(p).some(([k, v]) => (scope === undefined || k === scope) && v === "write");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rules
-
-/**
  * `workflows/unpinned-action`.
  *
  * @example
@@ -251,11 +124,11 @@ function grantsWrite(p: WorkflowJob["permissions"], scope?: string): boolean {
  * checkPinning(workflow).map((f) => f.subject);
  * ```
  */
-export function checkPinning(wf: Workflow, scope = SCOPE): Finding[] {
+export function checkPinning(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
     if (job.uses && !isPinnedUses(job.uses)) {
-      out.push(finding(UNPINNED_ACTION, {
+      out.push(finding(M.UNPINNED_ACTION, {
         subject: `${where(wf, job)} ${clip(job.uses)}`,
         scope,
         message: `Job ${clip(job.id, 80)} calls the reusable workflow ${
@@ -270,7 +143,7 @@ export function checkPinning(wf: Workflow, scope = SCOPE): Finding[] {
     }
     for (const step of job.steps) {
       if (step.uses && !isPinnedUses(step.uses)) {
-        out.push(finding(UNPINNED_ACTION, {
+        out.push(finding(M.UNPINNED_ACTION, {
           subject: `${where(wf, job, step)} ${clip(step.uses)}`,
           scope,
           message: `Step uses ${clip(step.uses)}, a mutable reference.`,
@@ -294,12 +167,12 @@ export function checkPinning(wf: Workflow, scope = SCOPE): Finding[] {
  * checkPermissions(workflow);
  * ```
  */
-export function checkPermissions(wf: Workflow, scope = SCOPE): Finding[] {
+export function checkPermissions(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   if (wf.kind !== "workflow") return [];
   const out: Finding[] = [];
   const relying = wf.jobs.filter((j) => j.permissions === undefined);
   if (wf.permissions === undefined && relying.length > 0) {
-    out.push(finding(PERMISSIONS_UNDECLARED, {
+    out.push(finding(M.PERMISSIONS_UNDECLARED, {
       subject: wf.path,
       scope,
       message: `No top-level permissions; ${relying.length} job(s) (${
@@ -309,7 +182,7 @@ export function checkPermissions(wf: Workflow, scope = SCOPE): Finding[] {
     }));
   }
   if (grantsWrite(wf.permissions)) {
-    out.push(finding(PERMISSIONS_WRITE, {
+    out.push(finding(M.PERMISSIONS_WRITE, {
       subject: `${wf.path}#permissions`,
       scope,
       message: `The whole workflow is granted write permissions (${
@@ -320,7 +193,7 @@ export function checkPermissions(wf: Workflow, scope = SCOPE): Finding[] {
   }
   for (const job of wf.jobs) {
     if (job.permissions === "write-all") {
-      out.push(finding(PERMISSIONS_WRITE, {
+      out.push(finding(M.PERMISSIONS_WRITE, {
         subject: `${where(wf, job)}#permissions`,
         scope,
         message: `Job ${clip(job.id, 80)} is granted write-all.`,
@@ -339,14 +212,14 @@ export function checkPermissions(wf: Workflow, scope = SCOPE): Finding[] {
  * checkIdToken(workflow);
  * ```
  */
-export function checkIdToken(wf: Workflow, scope = SCOPE): Finding[] {
+export function checkIdToken(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
     if (!grantsWrite(job.permissions, "id-token") || job.permissions === "write-all") continue;
     // Exempt: the publish job; jobs gated by an environment (PyPI can bind the publisher to
     // it, and the environment rules check its protection); attestation-only jobs (no scripts).
     if (isPublishJob(job) || job.environment || isAttestationOnlyJob(job)) continue;
-    out.push(finding(ID_TOKEN_OUTSIDE_PUBLISH, {
+    out.push(finding(M.ID_TOKEN_OUTSIDE_PUBLISH, {
       subject: `${where(wf, job)}#id-token`,
       scope,
       message: `Job ${
@@ -373,7 +246,7 @@ export function checkIdToken(wf: Workflow, scope = SCOPE): Finding[] {
 export function checkPublishEnvironment(
   wf: Workflow,
   expected: string | undefined,
-  scope = SCOPE,
+  scope = WORKFLOW_SCOPE,
 ): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs.filter(isPublishJob)) {
@@ -384,7 +257,7 @@ export function checkPublishEnvironment(
       problem = `uses environment ${clip(env, 100)}, not ${clip(expected, 100)}`;
     }
     if (!problem) continue;
-    out.push(finding(PUBLISH_WITHOUT_ENVIRONMENT, {
+    out.push(finding(M.PUBLISH_WITHOUT_ENVIRONMENT, {
       subject: `${where(wf, job)}#environment`,
       scope,
       message: `Publish job ${clip(job.id, 80)} ${problem}.`,
@@ -398,8 +271,6 @@ export function checkPublishEnvironment(
   return out;
 }
 
-const UNTRUSTED_REF =
-  /github\.event\.pull_request\.head\.|github\.head_ref|github\.event\.workflow_run\.head_|refs\/pull\//i;
 const UNTRUSTED_RUN_CHECKOUT =
   /gh\s+pr\s+checkout|git\s+(fetch|checkout|pull)\b[^\n]*(pull\/|github\.event\.pull_request\.head|github\.head_ref|github\.event\.workflow_run\.head_)/i;
 
@@ -411,8 +282,8 @@ const UNTRUSTED_RUN_CHECKOUT =
  * checkUntrustedCheckout(workflow);
  * ```
  */
-export function checkUntrustedCheckout(wf: Workflow, scope = SCOPE): Finding[] {
-  if (!wf.events.some((e) => e === "pull_request_target" || e === "workflow_run")) return [];
+export function checkUntrustedCheckout(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
+  if (!privileged(wf)) return [];
   const out: Finding[] = [];
   for (const job of wf.jobs) {
     for (const step of job.steps) {
@@ -420,7 +291,7 @@ export function checkUntrustedCheckout(wf: Workflow, scope = SCOPE): Finding[] {
         (UNTRUSTED_REF.test(step.with.ref ?? "") || UNTRUSTED_REF.test(step.with.repository ?? ""));
       const scripted = UNTRUSTED_RUN_CHECKOUT.test(step.run ?? "");
       if (!checkout && !scripted) continue;
-      out.push(finding(UNTRUSTED_CHECKOUT, {
+      out.push(finding(M.UNTRUSTED_CHECKOUT, {
         subject: `${where(wf, job, step)}#checkout`,
         scope,
         message: `A ${
@@ -434,200 +305,15 @@ export function checkUntrustedCheckout(wf: Workflow, scope = SCOPE): Finding[] {
 }
 
 /**
- * What in a step restores a cache, or undefined.
- *
- * @example
- * ```ts
- * cacheUse(step); // "actions/setup-python cache: pip"
- * ```
- */
-export function cacheUse(step: WorkflowStep): string | undefined {
-  const name = actionName(step.uses);
-  const off = (v: string | undefined) => v === undefined || v === "" || lower(v) === "false";
-  if (name === "actions/cache" || name === "actions/cache/restore") return name;
-  if (name === "swatinem/rust-cache" || name === "mozilla-actions/sccache-action") return name;
-  if (
-    ["actions/setup-python", "actions/setup-node", "actions/setup-java", "actions/setup-dotnet"]
-      .includes(name) && !off(step.with.cache)
-  ) return `${name} cache: ${clip(step.with.cache, 60)}`;
-  if (name === "actions/setup-go" && lower(step.with.cache) !== "false") {
-    return `${name} (cache on by default)`;
-  }
-  if (name === "astral-sh/setup-uv" && lower(step.with["enable-cache"]) !== "false") {
-    return `${name} (enable-cache not false)`;
-  }
-  return undefined;
-}
-
-/**
- * `workflows/cache-in-release`.
- *
- * @example
- * ```ts
- * checkReleaseCache(workflow);
- * ```
- */
-export function checkReleaseCache(wf: Workflow, scope = SCOPE): Finding[] {
-  if (wf.kind !== "workflow" || !isReleaseWorkflow(wf)) return [];
-  const out: Finding[] = [];
-  for (const job of wf.jobs) {
-    for (const step of job.steps) {
-      const use = cacheUse(step);
-      if (!use) continue;
-      out.push(finding(CACHE_IN_RELEASE, {
-        subject: `${where(wf, job, step)}#cache`,
-        scope,
-        message: `Release workflow job ${clip(job.id, 80)} restores a cache (${use}).`,
-        evidence: {
-          observed: use,
-          expected: "no cache in release workflows",
-          ...lineOf(job, step),
-        },
-      }));
-    }
-  }
-  return out;
-}
-
-const SECRET_REF = /\$\{\{\s*secrets\./i;
-const TOKEN_ENV =
-  /^(TWINE_PASSWORD|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|FLIT_PASSWORD|HATCH_INDEX_AUTH|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD)$/;
-const TOKEN_FLAG = /(\s-p\s|--password[\s=]|--token[\s=]|-u\s+__token__)/;
-
-/**
- * How a step uploads with a stored credential, or undefined.
- *
- * @example
- * ```ts
- * tokenUpload(workflow, job, step); // "TWINE_PASSWORD from secrets"
- * ```
- */
-export function tokenUpload(
-  wf: Workflow,
-  job: WorkflowJob,
-  step: WorkflowStep,
-): string | undefined {
-  if (actionName(step.uses) === "pypa/gh-action-pypi-publish") {
-    const pw = step.with.password ?? step.with["password"];
-    if (pw && pw.trim() !== "") return "gh-action-pypi-publish with password:";
-    return undefined;
-  }
-  const run = code(step.run);
-  if (!PUBLISH_RUN.test(run)) return undefined;
-  const env = { ...wf.env, ...job.env, ...step.env };
-  for (const [k, v] of Object.entries(env)) {
-    if (TOKEN_ENV.test(k) && SECRET_REF.test(v)) return `${k} from secrets`;
-  }
-  if (TOKEN_FLAG.test(` ${run} `) && SECRET_REF.test(run)) return "credential flag from secrets";
-  return undefined;
-}
-
-/**
- * `workflows/token-upload` (only when trusted publishing is the policy).
- *
- * @example
- * ```ts
- * checkTokenUpload(workflow, project.policy);
- * ```
- */
-export function checkTokenUpload(wf: Workflow, policy: Policy, scope = SCOPE): Finding[] {
-  if (!policy.require_provenance) return [];
-  const out: Finding[] = [];
-  for (const job of wf.jobs) {
-    for (const step of job.steps) {
-      const how = tokenUpload(wf, job, step);
-      if (!how) continue;
-      out.push(finding(TOKEN_UPLOAD, {
-        subject: `${where(wf, job, step)}#token-upload`,
-        scope,
-        message: `Job ${clip(job.id, 80)} uploads with a stored token (${how}).`,
-        evidence: {
-          observed: how,
-          expected: "trusted publishing (id-token: write, no password)",
-          ...lineOf(job, step),
-        },
-      }));
-    }
-  }
-  return out;
-}
-
-/** Event fields an outsider controls (titles, bodies, branch names, commit messages...). */
-const UNTRUSTED_EXPRESSION = new RegExp(
-  [
-    String.raw`github\.event\.(issue|pull_request|discussion)\.(title|body)`,
-    String.raw`github\.event\.(comment|review|review_comment)\.body`,
-    String.raw`github\.event\.pages(\[[^\]]*\]|\.\*|\.\d+)?\.page_name`,
-    String.raw`github\.event\.commits(\[[^\]]*\]|\.\*|\.\d+)?\.(message|author\.(email|name))`,
-    String.raw`github\.event\.head_commit\.(message|author\.(email|name))`,
-    String.raw`github\.event\.pull_request\.head\.(ref|label|repo\.default_branch)`,
-    String
-      .raw`github\.event\.workflow_run\.(head_branch|display_title|head_commit\.(message|author\.(email|name)))`,
-    String.raw`github\.head_ref`,
-  ].join("|"),
-  "i",
-);
-const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
-
-/**
- * Untrusted expressions inside a script.
- *
- * @example
- * ```ts
- * untrustedExpressions('echo "${{ github.event.issue.title }}"'); // 1 hit
- * ```
- */
-export function untrustedExpressions(script: string): string[] {
-  const found: string[] = [];
-  for (const m of script.matchAll(EXPRESSION)) {
-    if (UNTRUSTED_EXPRESSION.test(m[1])) found.push(clip(m[0].trim(), 150));
-    if (found.length >= 10) break;
-  }
-  return found;
-}
-
-/**
- * `workflows/script-injection`.
- *
- * @example
- * ```ts
- * checkScriptInjection(workflow);
- * ```
- */
-export function checkScriptInjection(wf: Workflow, scope = SCOPE): Finding[] {
-  const out: Finding[] = [];
-  for (const job of wf.jobs) {
-    for (const step of job.steps) {
-      const script = step.run ??
-        (actionName(step.uses) === "actions/github-script" ? step.with.script : undefined);
-      if (!script) continue;
-      const exprs = untrustedExpressions(script);
-      if (exprs.length === 0) continue;
-      out.push(finding(SCRIPT_INJECTION, {
-        subject: `${where(wf, job, step)}#injection`,
-        scope,
-        message: `Job ${clip(job.id, 80)} interpolates ${exprs[0]} into a script.`,
-        evidence: {
-          observed: exprs,
-          expected: "pass event data through env variables",
-          ...lineOf(job, step),
-        },
-      }));
-    }
-  }
-  return out;
-}
-
-/**
- * `workflows/invalid-workflow`: a file that could not be parsed.
+ * `workflows/invalid-workflow`: a file that could not be read or parsed.
  *
  * @example
  * ```ts
  * invalidWorkflow(".github/workflows/x.yml", "bad indentation");
  * ```
  */
-export function invalidWorkflow(path: string, error: string, scope = SCOPE): Finding {
-  return finding(INVALID_WORKFLOW, {
+export function invalidWorkflow(path: string, error: string, scope = WORKFLOW_SCOPE): Finding {
+  return finding(M.INVALID_WORKFLOW, {
     subject: path,
     scope,
     message: `Cannot parse ${clip(path, 200)}: ${clip(error, 300)}`,
@@ -635,29 +321,101 @@ export function invalidWorkflow(path: string, error: string, scope = SCOPE): Fin
 }
 
 /**
- * Run every workflow rule over parsed workflows.
+ * `workflows/partially-analysed`: a value exceeded the model's bounds.
  *
  * @example
  * ```ts
- * const findings = checkWorkflows([workflow], project.policy, {
- *   environment: project.publisher?.environment,
- * });
+ * checkPartial(workflow); // one finding when workflow.partial is not empty
+ * ```
+ */
+export function checkPartial(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
+  if (wf.partial.length === 0) return [];
+  return [finding(M.PARTIALLY_ANALYSED, {
+    subject: `${wf.path}#partial`,
+    scope,
+    message: `Only part of ${clip(wf.path, 200)} was analysed: ${
+      clip(wf.partial.join("; "), 300)
+    }.`,
+    evidence: { observed: wf.partial.slice(0, 10) },
+  })];
+}
+
+const parsed = (input: WorkflowInput): Workflow[] =>
+  input.files.flatMap((f) => f.workflow ? [f.workflow] : []);
+const scopeOf = (input: WorkflowInput) => input.scope ?? WORKFLOW_SCOPE;
+
+/** A rule applied to every parsed workflow of the input. */
+function perWorkflow(
+  meta: RuleMeta,
+  check: (wf: Workflow, input: WorkflowInput, scope: string) => Finding[],
+): Rule<WorkflowInput> {
+  return defineRule(
+    meta,
+    (input: WorkflowInput) => parsed(input).flatMap((wf) => check(wf, input, scopeOf(input))),
+  );
+}
+
+/** The rules judged on the sweep's online facts about pinned actions. */
+const online = (wf: Workflow, i: WorkflowInput) =>
+  checkActionFacts(wf, i.actions ?? [], i.onlineScope);
+
+/** Every workflow rule as a value. */
+export const WORKFLOW_RULESET: readonly Rule<WorkflowInput>[] = [
+  perWorkflow(M.UNPINNED_ACTION, (wf, _i, s) => checkPinning(wf, s)),
+  perWorkflow(M.PERMISSIONS_UNDECLARED, (wf, _i, s) => checkPermissions(wf, s)),
+  perWorkflow(M.PERMISSIONS_WRITE, (wf, _i, s) => checkPermissions(wf, s)),
+  perWorkflow(M.PERMISSIONS_READ_ALL, (wf, _i, s) => checkReadAll(wf, s)),
+  perWorkflow(M.ID_TOKEN_OUTSIDE_PUBLISH, (wf, _i, s) => checkIdToken(wf, s)),
+  perWorkflow(
+    M.PUBLISH_WITHOUT_ENVIRONMENT,
+    (wf, i, s) => checkPublishEnvironment(wf, i.environment, s),
+  ),
+  perWorkflow(M.UNTRUSTED_CHECKOUT, (wf, _i, s) => checkUntrustedCheckout(wf, s)),
+  perWorkflow(M.DANGEROUS_TRIGGER, (wf, _i, s) => checkDangerousTrigger(wf, s)),
+  perWorkflow(M.CACHE_IN_RELEASE, (wf, _i, s) => checkReleaseCache(wf, s)),
+  perWorkflow(M.TOKEN_UPLOAD, (wf, i, s) => checkTokenUpload(wf, i.policy, s)),
+  perWorkflow(M.SCRIPT_INJECTION, (wf, _i, s) => checkScriptInjection(wf, s)),
+  perWorkflow(M.ENV_FILE_INJECTION, (wf, _i, s) => checkEnvFileInjection(wf, s)),
+  perWorkflow(M.UNSECURE_COMMANDS, (wf, _i, s) => checkUnsecureCommands(wf, s)),
+  perWorkflow(M.SECRET_EXFILTRATION, (wf, _i, s) => checkSecretExfiltration(wf, s)),
+  perWorkflow(M.SECRETS_INHERIT, (wf, i, s) => checkSecretsInherit(wf, i.repository, s)),
+  perWorkflow(M.SECRETS_OUTSIDE_ENVIRONMENT, (wf, _i, s) => checkSecretsOutsideEnvironment(wf, s)),
+  perWorkflow(M.OVERPROVISIONED_SECRETS, (wf, _i, s) => checkOverprovisionedSecrets(wf, s)),
+  perWorkflow(M.CHECKOUT_CREDENTIALS, (wf, _i, s) => checkCheckoutCredentials(wf, s)),
+  perWorkflow(M.BOT_CONDITION, (wf, _i, s) => checkBotCondition(wf, s)),
+  perWorkflow(M.UNPINNED_IMAGE, (wf, _i, s) => checkUnpinnedImages(wf, s)),
+  perWorkflow(M.IMPOSTOR_COMMIT, online),
+  perWorkflow(M.KNOWN_VULNERABLE_ACTION, online),
+  perWorkflow(M.PARTIALLY_ANALYSED, (wf, _i, s) => checkPartial(wf, s)),
+  defineRule(
+    M.INVALID_WORKFLOW,
+    (input: WorkflowInput) =>
+      input.files.filter((f) => !f.workflow).map((f) =>
+        invalidWorkflow(f.path, f.error ?? "not read", scopeOf(input))
+      ),
+  ),
+];
+
+/** Every workflow rule's metadata, for the catalog. */
+export const WORKFLOW_RULES: RuleMeta[] = WORKFLOW_RULESET.map((r) => r.meta);
+
+/** Options of {@link checkWorkflows} beyond the policy. */
+export type WorkflowCheckOptions = Omit<WorkflowInput, "files" | "policy">;
+
+/**
+ * Run every workflow rule over already parsed workflows (a convenience over
+ * `runRules(WORKFLOW_RULESET, input)`).
+ *
+ * @example
+ * ```ts
+ * const findings = checkWorkflows([workflow], project.policy, { environment: "pypi" });
  * ```
  */
 export function checkWorkflows(
-  workflows: Workflow[],
+  workflows: readonly Workflow[],
   policy: Policy,
   opts: WorkflowCheckOptions = {},
 ): Finding[] {
-  const scope = opts.scope ?? SCOPE;
-  return workflows.flatMap((wf) => [
-    ...checkPinning(wf, scope),
-    ...checkPermissions(wf, scope),
-    ...checkIdToken(wf, scope),
-    ...checkPublishEnvironment(wf, opts.environment, scope),
-    ...checkUntrustedCheckout(wf, scope),
-    ...checkReleaseCache(wf, scope),
-    ...checkTokenUpload(wf, policy, scope),
-    ...checkScriptInjection(wf, scope),
-  ]);
+  const files = workflows.map((workflow) => ({ path: workflow.path, workflow }));
+  return runRules(WORKFLOW_RULESET, { ...opts, files, policy });
 }

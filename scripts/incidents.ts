@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { buildIncidents } from "../src/sandbox/incidents.ts";
-import { incidentsMarkdown, replayIncidents } from "../src/sandbox/incident_replay.ts";
+import { incidentsMarkdown, replayIncidents } from "./incident_replay.ts";
 
 const DOC = new URL("../docs/incidents.md", import.meta.url);
 
@@ -28,7 +28,7 @@ async function main(args: string[]): Promise<number> {
   const incidents = await buildIncidents();
   const control = incidents.find((i) => i.control);
   if (control?.projects[0].project.name !== "pypi-attestations") {
-    console.error("incidents: realdata is not readable; the table needs the real control");
+    console.error("incidents: testdata/ is not readable; the table needs the real control");
     return 2;
   }
   const replay = await replayIncidents(incidents);

@@ -21,15 +21,21 @@
  * ```
  * @module
  */
-import { z } from "zod";
 import type { Config, Project, Secrets } from "./config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
-import type { Job, JobContext, Observation, RequestStats } from "../jobs/types.ts";
+import type { Job, JobContext, Observation, RequestStats } from "./observations/job.ts";
 import type { LedgerEventInput, LedgerStore, StoredEntry } from "./ledger/types.ts";
 import { applyEntry, catchUp, listCoverageGaps, listFindings } from "./state/findings.ts";
-import { applyOverrides, reconcile } from "./reconcile.ts";
+import { reconcile } from "./reconcile.ts";
+import { applyOverrides } from "../rules/overrides.ts";
 import { getJson, setJson } from "./state/blob.ts";
-import { toLedgerValue } from "./events.ts";
+import {
+  ledgerEvent,
+  SweepRefSchema,
+  SweepStartedSchema,
+  toLedgerValue,
+  validateEvents,
+} from "./events.ts";
 import { catchUpIndex, indexEntry } from "./state/ledger_index.ts";
 
 /** What a sweep needs. */
@@ -125,11 +131,6 @@ export interface OpenSweep {
 }
 
 const SCANNED_KEY = ["meta", "sweeps-scanned"];
-const SweepRefSchema = z.object({ job: z.string(), sweep: z.string() });
-const SweepStartedSchema = SweepRefSchema.extend({
-  startedAt: z.string(),
-  planned: z.number().int(),
-});
 const SWEEP_END_KINDS = new Set(["sweep.completed", "sweep.incomplete", "sweep.abandoned"]);
 
 function addStats(into: RequestStats, from: RequestStats): void {
@@ -144,10 +145,13 @@ export async function record(
   events: LedgerEventInput[],
 ): Promise<StoredEntry[]> {
   if (events.length === 0) return [];
+  const bounded = events.map((e) => ({
+    kind: e.kind,
+    body: toLedgerValue(e.body) as Record<string, unknown>,
+  }));
+  validateEvents(bounded);
   await deps.fence?.();
-  const stored = await deps.ledger.append(
-    events.map((e) => ({ kind: e.kind, body: toLedgerValue(e.body) as Record<string, unknown> })),
-  );
+  const stored = await deps.ledger.append(bounded);
   for (const entry of stored) {
     await applyEntry(deps.kv, entry);
     await indexEntry(deps.kv, entry);
@@ -295,9 +299,8 @@ export async function runSweep<T>(
   const orphans = await listOpenSweeps(kv, job.name);
   await record(
     deps,
-    orphans.map((o) => ({
-      kind: "sweep.abandoned",
-      body: {
+    orphans.map((o) =>
+      ledgerEvent("sweep.abandoned", {
         job: job.name,
         sweep: o.sweep,
         startedAt: o.startedAt,
@@ -305,25 +308,22 @@ export async function runSweep<T>(
         startedIndex: o.index,
         detectedBy: sweep,
         reason: "started and never ended (the process stopped or lost its lease)",
-      },
-    })),
+      })
+    ),
   );
 
   const cursorKey = ["cursor", job.name];
   const from = deps.resume ? resumeIndex(projects, (await kv.get<Cursor>(cursorKey)).value) : 0;
   const total = projects.length;
-  await record(deps, [{
-    kind: "sweep.started",
-    body: {
-      job: job.name,
-      sweep,
-      startedAt: started.toISOString(),
-      planned: total - from,
-      projectsTotal: total,
-      from,
-      ...(deps.token !== undefined ? { token: deps.token } : {}),
-    },
-  }]);
+  await record(deps, [ledgerEvent("sweep.started", {
+    job: job.name,
+    sweep,
+    startedAt: started.toISOString(),
+    planned: total - from,
+    projectsTotal: total,
+    from,
+    ...(deps.token !== undefined ? { token: deps.token } : {}),
+  })]);
   await trackSweeps(kv, deps.ledger);
 
   const ctx: JobContext = {
@@ -437,11 +437,11 @@ export async function runSweep<T>(
   };
   if (failure !== undefined) {
     if (!isFenceError(failure)) {
-      await record(deps, [{ kind: "sweep.incomplete", body }]).catch(() => {});
+      await record(deps, [ledgerEvent("sweep.incomplete", body)]).catch(() => {});
     }
     throw failure;
   }
-  await record(deps, [{ kind: `sweep.${status}`, body }]);
+  await record(deps, [ledgerEvent(`sweep.${status}`, body)]);
   await trackSweeps(kv, deps.ledger);
   return {
     job: job.name,

@@ -14,6 +14,7 @@
  */
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
+import { ControlsConfigSchema } from "./config_controls.ts";
 import { SeveritySchema } from "../rules/types.ts";
 
 /** Config error: one message per problem, exit code 2 at the CLI. */
@@ -123,6 +124,7 @@ export const ProjectSchema = z.object({
   policy: PolicySchema.prefault({}),
   rules: z.record(z.string(), RuleOverrideSchema).default({}),
   waiver: z.array(WaiverSchema).default([]),
+  controls: ControlsConfigSchema.prefault({}),
 }).strict();
 
 /** Where upstream services live; a sandbox or GitHub Enterprise is configured the same way. */
@@ -285,7 +287,13 @@ export async function loadConfig(path: string): Promise<Config> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).name;
+    const denied = e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
+    const why = e instanceof Deno.errors.NotFound
+      ? "file not found"
+      : denied
+      ? `read access is not granted (--allow-read); \`deno task permissions --config ${path}\` ` +
+        `prints the flags it needs`
+      : (e as Error).name;
     throw new ConfigError([`${path}: cannot read config: ${why}`]);
   }
   return parseConfig(text, path);

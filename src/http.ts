@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { readCached, writeCached } from "./state/http_cache.ts";
+import { conditionalHeaders, readCached, rememberResponse } from "./state/http_cache.ts";
 import { readCapped } from "./bytes.ts";
 
 /** Identifies the auditor to upstream operators. */
@@ -154,9 +154,7 @@ export async function conditionalGet(
   opts: HttpOptions,
 ): Promise<HttpResult> {
   const cached = await readCached(kv, url);
-  const headers: Record<string, string> = { ...opts.headers };
-  if (cached?.etag) headers["if-none-match"] = cached.etag;
-  if (cached?.lastModified) headers["if-modified-since"] = cached.lastModified;
+  const headers: Record<string, string> = { ...opts.headers, ...conditionalHeaders(cached) };
   const result = await fetchBounded(url, { ...opts, headers });
   if (!result.ok) return result;
   if (result.notModified) {
@@ -171,11 +169,6 @@ export async function conditionalGet(
     const h = new Headers({ "content-type": cached.contentType });
     return { ...result, headers: h, body: cached.body };
   }
-  await writeCached(kv, url, {
-    etag: result.headers.get("etag") ?? undefined,
-    lastModified: result.headers.get("last-modified") ?? undefined,
-    contentType: result.headers.get("content-type") ?? "",
-    body: result.body,
-  });
+  await rememberResponse(kv, url, result.headers, result.body, { contentType: "" });
   return result;
 }

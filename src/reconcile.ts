@@ -5,6 +5,9 @@
  * - a new finding → `finding.opened` (or `finding.waived` when a live waiver covers it);
  * - an open finding no longer found on an observed scope → `finding.resolved`;
  * - an open finding on a scope that was not observable → untouched (never resolved);
+ * - a finding of a sticky rule (`RuleMeta.sticky`, e.g. `parity/tag-moved`) that is no longer
+ *   found → untouched until a waiver covers it, then resolved (a human accepted it); while it
+ *   is still found, a waiver waives it as any other;
  * - a waiver that appears or expires → `finding.waived` / `finding.opened`;
  * - a scope that becomes (not) observable → `coverage.changed`.
  *
@@ -14,9 +17,8 @@ import type { Finding, JobName, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "./ledger/types.ts";
 import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
-import { applyOverrides } from "../rules/overrides.ts";
-
-export { applyOverrides };
+import { STICKY_RULES } from "../rules/catalog.ts";
+import { ledgerEvent } from "./events.ts";
 
 /** Input of {@link reconcile} for one (project, job). */
 export interface ReconcileInput {
@@ -104,28 +106,61 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
       ...(f.evidence ? { evidence: f.evidence } : {}),
     };
     if (waiver && prior?.status !== "waived") {
-      events.push({ kind: "finding.waived", body: { ...body, waiver } });
+      events.push(ledgerEvent("finding.waived", { ...body, waiver }));
     } else if (!waiver && prior?.status !== "open") {
-      events.push({ kind: "finding.opened", body });
+      events.push(ledgerEvent("finding.opened", body));
     }
   }
 
   for (const [id, o] of before) {
     if (current.has(id)) continue;
     if (isUnobservable(o.scope, input.unobservable)) continue;
-    events.push({
-      kind: "finding.resolved",
-      body: {
-        project: project.name,
-        job,
-        id,
-        rule: o.rule,
-        subject: o.subject,
-        reason: "no longer observed",
-      },
-    });
+    if (STICKY_RULES.has(o.rule)) {
+      const sticky = stickyEvent(o, activeWaiver(project, o.rule, o.subject, now));
+      if (sticky) events.push(sticky);
+      continue;
+    }
+    events.push(ledgerEvent("finding.resolved", {
+      project: project.name,
+      job,
+      id,
+      rule: o.rule,
+      subject: o.subject,
+      reason: "no longer observed",
+    }));
   }
   return events;
+}
+
+/**
+ * What becomes of a sticky finding that is no longer found: nothing while no waiver covers it
+ * (a waived one whose waiver expired is re-opened); resolved once a maintainer's waiver covers
+ * it (the waiver is the human decision the rule waits for).
+ */
+function stickyEvent(
+  o: OpenFinding,
+  waiver: { reason: string; expires: string } | undefined,
+): LedgerEventInput | undefined {
+  const body = {
+    project: o.project,
+    job: o.job,
+    id: o.id,
+    rule: o.rule,
+    severity: o.severity,
+    subject: o.subject,
+    scope: o.scope,
+    message: o.message,
+    ...(o.evidence ? { evidence: o.evidence } : {}),
+  };
+  if (!waiver) return o.status === "waived" ? ledgerEvent("finding.opened", body) : undefined;
+  return ledgerEvent("finding.resolved", {
+    project: o.project,
+    job: o.job,
+    id: o.id,
+    rule: o.rule,
+    subject: o.subject,
+    reason: "waived by a maintainer and no longer observed",
+  });
 }
 
 function coverageEvents(input: ReconcileInput): LedgerEventInput[] {
@@ -134,23 +169,23 @@ function coverageEvents(input: ReconcileInput): LedgerEventInput[] {
   const before = new Map(input.gaps.map((g) => [g.scope, g.reason]));
   for (const [scope, reason] of now) {
     if (before.get(scope) === reason) continue;
-    events.push({
-      kind: "coverage.changed",
-      body: { project: input.project.name, job: input.job, scope, observable: false, reason },
-    });
+    events.push(ledgerEvent("coverage.changed", {
+      project: input.project.name,
+      job: input.job,
+      scope,
+      observable: false,
+      reason,
+    }));
   }
   for (const scope of before.keys()) {
     if (now.has(scope)) continue;
-    events.push({
-      kind: "coverage.changed",
-      body: {
-        project: input.project.name,
-        job: input.job,
-        scope,
-        observable: true,
-        reason: "observed again",
-      },
-    });
+    events.push(ledgerEvent("coverage.changed", {
+      project: input.project.name,
+      job: input.job,
+      scope,
+      observable: true,
+      reason: "observed again",
+    }));
   }
   return events;
 }

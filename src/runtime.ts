@@ -6,7 +6,8 @@
  */
 import { type Config, readSecrets, type Secrets } from "./config.ts";
 import type { LedgerStore } from "./ledger/types.ts";
-import { openLedger } from "./ledger/mod.ts";
+import { openLedger, openLedgerReader, parseSigningKey } from "./ledger/mod.ts";
+import { checkKeyMatchesLedger } from "./ledger/key_file.ts";
 
 /** A usage problem: one line, exit code 2. */
 export class UsageError extends Error {
@@ -19,6 +20,8 @@ export interface Runtime {
   secrets: Secrets;
   kv: Deno.Kv;
   ledger: LedgerStore;
+  /** The C2SP verifier key of the signing key (public; served at `/ledger/key`). */
+  verifierKey?: string;
   close(): Promise<void>;
 }
 
@@ -54,9 +57,25 @@ export async function openState(config: Config): Promise<Deno.Kv> {
   return await Deno.openKv(path);
 }
 
+/** Options of {@link openRuntime}. */
+export interface OpenRuntimeOptions {
+  /** Where the signing key came from, for messages (default `LEDGER_SIGNING_KEY`). */
+  keySource?: string;
+}
+
+/** The verifier key of a signing key; a malformed key is a usage error (one line, exit 2). */
+async function verifierKeyOf(signingKey: string, source: string): Promise<string> {
+  try {
+    return (await parseSigningKey(signingKey)).verifierKey;
+  } catch (e) {
+    throw new UsageError(`${source}: ${(e as Error).message}`);
+  }
+}
+
 /**
- * Open config, state and ledger for writing. The ledger signing key must be in
- * `LEDGER_SIGNING_KEY`.
+ * Open config, state and ledger for writing. The ledger signing key is `secrets.ledgerSigningKey`
+ * (from `LEDGER_SIGNING_KEY`, or the key file: `src/cli/signing_key.ts`). A key that did not sign
+ * the ledger's history is refused in one line (`KeyMismatchError`) before anything runs.
  *
  * @example
  * ```ts
@@ -67,15 +86,28 @@ export async function openState(config: Config): Promise<Deno.Kv> {
 export async function openRuntime(
   config: Config,
   secrets: Secrets = readSecrets(config),
+  opts: OpenRuntimeOptions = {},
 ): Promise<Runtime> {
   if (!secrets.ledgerSigningKey) {
     throw new UsageError(
       "LEDGER_SIGNING_KEY is not set: create one with `deno task ledger keygen` and export it",
     );
   }
+  const keySource = opts.keySource ?? "LEDGER_SIGNING_KEY";
+  const verifierKey = await verifierKeyOf(secrets.ledgerSigningKey, keySource);
   const kv = await openState(config);
   let ledger: LedgerStore;
   try {
+    const history = await openLedgerReader({
+      store: config.ledger.store,
+      path: config.ledger.path,
+      kv: config.ledger.store === "kv" ? kv : undefined,
+    });
+    try {
+      await checkKeyMatchesLedger(history, verifierKey, keySource);
+    } finally {
+      await history.close();
+    }
     ledger = await openLedger({
       store: config.ledger.store,
       path: config.ledger.path,
@@ -92,6 +124,7 @@ export async function openRuntime(
     secrets,
     kv,
     ledger,
+    verifierKey,
     async close() {
       await ledger.close();
       kv.close();

@@ -10,19 +10,20 @@
  *
  * @example
  * ```ts
- * const summary = await sweepJob(rt, "pypi"); // null when another run holds the lease
+ * const summary = await sweepJob(rt, pypiJob); // null when another run holds the lease
  * ```
  * @module
  */
 import type { Config } from "./config.ts";
 import type { JobName } from "../rules/types.ts";
 import { JOBS } from "../rules/types.ts";
-import { JOB_REGISTRY } from "../jobs/mod.ts";
+import type { Job, JobSet } from "./observations/job.ts";
 import type { Runtime } from "./runtime.ts";
-import { deliverPending, enqueueWebhooks } from "./webhooks.ts";
+import { deliverPending, syncWebhookQueue } from "./webhooks.ts";
+import { catchUpIndex } from "./state/ledger_index.ts";
 import { runSweep, type SweepDeps, type SweepSummary } from "./audit.ts";
 import { listSweeps, type SweepRecord } from "./state/findings.ts";
-import { cronIntervalMs, isStale } from "./web/schedule.ts";
+import { cronIntervalMs, isStale } from "./state/schedule.ts";
 
 /** Default lifetime of a lease without renewal (`[schedules] lease_ms`). */
 export const LEASE_MS = 60_000;
@@ -218,13 +219,13 @@ export async function withLease<R>(
 }
 
 /**
- * Sweep dependencies of a runtime. Every append queues the webhook deliveries it calls for
- * (durably, in KV), so a notification survives a crash before it is sent.
+ * Sweep dependencies of a runtime. Every append brings the webhook queue (derived from the
+ * ledger index, durable in KV) up to date, so a notification survives a crash before it is sent.
  */
 export function sweepDeps(rt: Runtime, extra: Partial<SweepDeps> = {}): SweepDeps {
   return {
-    onAppended: async (entries) => {
-      await enqueueWebhooks(rt.kv, rt.config, entries);
+    onAppended: async () => {
+      await syncWebhookQueue(rt.kv, rt.config, rt.ledger);
     },
     ...extra,
     config: rt.config,
@@ -234,24 +235,28 @@ export function sweepDeps(rt: Runtime, extra: Partial<SweepDeps> = {}): SweepDep
   };
 }
 
-/** Send the queued webhook deliveries that are due (no-op without webhooks). */
+/**
+ * Queue what the ledger holds that subscribers were not told yet (whoever appended it, e.g.
+ * `main.ts audit`), then send the deliveries that are due (no-op without webhooks).
+ */
 export async function deliverWebhooks(rt: Runtime, log: SweepDeps["log"] = () => {}) {
   if (rt.config.status.webhook.length === 0) return;
+  await catchUpIndex(rt.kv, rt.ledger);
+  await syncWebhookQueue(rt.kv, rt.config, rt.ledger);
   const result = await deliverPending(rt.kv, rt.config, rt.secrets);
   if (result.delivered || result.retrying || result.dead) log("webhooks.delivered", { ...result });
 }
 
 /**
  * A scheduled run of one job: under its lease, resuming from the cursor, within the configured
- * time budget. Returns null when skipped (another run holds the lease, or the job is missing).
+ * time budget. Returns null when skipped (another run holds the lease).
  */
 export async function sweepJob(
   rt: Runtime,
-  name: JobName,
+  job: Job<unknown>,
   extra: Partial<SweepDeps> = {},
 ): Promise<SweepSummary | null> {
-  const job = JOB_REGISTRY[name];
-  if (!job) return null;
+  const name = job.name;
   const { budget_ms, lease_ms } = rt.config.schedules;
   return await withLease(rt.kv, name, (guard) =>
     runSweep(
@@ -278,16 +283,18 @@ export const CRON_BACKOFF_MS = [30_000, 120_000, 300_000];
  */
 export function registerCrons(
   rt: Runtime,
+  jobs: JobSet,
   log: SweepDeps["log"] = () => {},
 ): () => Promise<Record<string, string>> {
-  for (const name of JOBS) {
-    if (!JOB_REGISTRY[name]) continue;
+  const available = JOBS.filter((j) => jobs[j]);
+  for (const name of available) {
+    const job = jobs[name]!;
     Deno.cron(
       `release-auditor ${name}`,
       rt.config.schedules[name],
       { backoffSchedule: CRON_BACKOFF_MS },
       async () => {
-        const summary = await sweepJob(rt, name, { log });
+        const summary = await sweepJob(rt, job, { log });
         log("cron.run", {
           job: name,
           status: summary?.status ?? "skipped",
@@ -295,7 +302,8 @@ export function registerCrons(
           projectsTotal: summary?.projectsTotal ?? 0,
           durationMs: summary?.durationMs ?? 0,
         });
-        for (const stale of staleJobs(rt.config, await listSweeps(rt.kv, "sweep-ok"), new Date())) {
+        const ok = await listSweeps(rt.kv, "sweep-ok");
+        for (const stale of staleJobs(rt.config, ok, new Date(), available)) {
           log("job.stale", { ...stale });
         }
         await deliverWebhooks(rt, log);
@@ -305,12 +313,15 @@ export function registerCrons(
   if (rt.config.status.webhook.length > 0) {
     // Retries with backoff: deliveries that failed are tried again when they are due.
     Deno.cron("release-auditor webhooks", "* * * * *", () => deliverWebhooks(rt, log));
+    // At start-up: findings appended while nothing was serving (e.g. by `main.ts audit`).
+    deliverWebhooks(rt, log).catch((e) =>
+      console.error(`webhooks: ${String((e as Error)?.message).split("\n")[0]}`)
+    );
   }
   return async () => {
     const out: Record<string, string> = {};
-    for (const name of JOBS) {
-      if (!JOB_REGISTRY[name]) continue;
-      out[name] = (await sweepJob(rt, name, { log }))?.status ?? "skipped";
+    for (const name of available) {
+      out[name] = (await sweepJob(rt, jobs[name]!, { log }))?.status ?? "skipped";
     }
     await deliverWebhooks(rt, log);
     return out;
@@ -328,7 +339,7 @@ export interface StaleJob {
 
 /**
  * The stale jobs among those available in this build (pure). Intervals come from the cron
- * expressions as on the status page (`src/web/schedule.ts`); a job whose last successful record
+ * expressions as on the status page (`src/state/schedule.ts`); a job whose last successful record
  * is older than twice its interval, or absent, is stale.
  *
  * @example
@@ -341,7 +352,7 @@ export function staleJobs(
   config: Config,
   lastOk: SweepRecord[],
   now: Date,
-  available: readonly JobName[] = JOBS.filter((j) => JOB_REGISTRY[j]),
+  available: readonly JobName[] = JOBS,
 ): StaleJob[] {
   const out: StaleJob[] = [];
   for (const job of available) {

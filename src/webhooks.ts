@@ -1,16 +1,26 @@
 /**
- * Webhooks: tell subscribers about findings at or above their severity threshold.
+ * Webhooks: tell subscribers about every `finding.opened` / `finding.resolved` in the ledger
+ * at or above their severity threshold, whoever appended it (a scheduled sweep, `serve`, or
+ * `main.ts audit` run on its own).
+ *
+ * The queue is derived from the ledger: each hook has a cursor over the ledger's KV index
+ * (`["webhook", "enqueued", hook]` = `{ urlHash, next }`: every entry below `next` has been
+ * looked at). {@link syncWebhookQueue} walks the `finding.*` kind index from the cursor to the
+ * indexed head and queues one delivery per entry, keyed by ledger index, so queueing twice is
+ * a no-op and a delivery is idempotent by ledger index (`X-Auditor-Delivery`). A new hook
+ * starts at index 0 (it receives the history); a hook whose URL changed keeps its cursor and
+ * drops its old deliveries.
  *
  * At least once: a delivery is queued durably in KV before anything is sent, and removed only
  * after a 2xx answer. Failures are retried with exponential backoff, a bounded number of
  * times, then kept aside as dead. The body is JSON (or a Slack-compatible `{text, blocks}`),
- * signed with HMAC-SHA256 over its exact bytes (`X-Auditor-Signature: sha256=<hex>`);
- * `X-Auditor-Delivery` carries the ledger index as the idempotency key.
+ * signed with HMAC-SHA256 over `<timestamp>.<body>`:
+ * `X-Auditor-Signature: t=<unix seconds>,sha256=<hex>` (see docs/webhooks.md).
  *
  * KV layout:
  * - `["webhook", "pending", hookIndex, ledgerIndex]` → {@link PendingDelivery}
  * - `["webhook", "dead", hookIndex, ledgerIndex]` → {@link PendingDelivery} (gave up)
- * - `["webhook", "enqueued", hookIndex]` → `{ urlHash, next }` (entries below `next` are queued)
+ * - `["webhook", "enqueued", hookIndex]` → `{ urlHash, next }` (the hook's cursor)
  *
  * Secrets come from the environment through {@link Secrets}; neither they nor the hook URLs
  * (which often embed tokens) are ever logged.
@@ -19,11 +29,11 @@
  */
 import type { Config } from "./config.ts";
 import type { Secrets } from "./config.ts";
-import type { StoredEntry } from "./ledger/types.ts";
+import type { LedgerStore, StoredEntry } from "./ledger/types.ts";
 import { FindingOpenedSchema, FindingResolvedSchema } from "./events.ts";
 import { atLeast, type Severity, SeveritySchema } from "../rules/types.ts";
-import { getRecords, listIndexes } from "./state/ledger_index.ts";
-import { safeHttpUrl, truncate } from "./web/text.ts";
+import { getRecords, indexedCount, listIndexes } from "./state/ledger_index.ts";
+import { displayText, safeHttpUrl, truncate } from "./display.ts";
 
 /** One queued delivery. */
 export interface PendingDelivery {
@@ -77,22 +87,54 @@ async function urlHash(url: string): Promise<string> {
 }
 
 /**
- * `sha256=<hex>` HMAC-SHA256 of the body bytes with the secret (WebCrypto).
+ * The signature header value of a body sent at `timestamp` (Unix seconds):
+ * `t=<timestamp>,sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>`.
  *
  * @example
  * ```ts
- * const header = await signBody("s3cret", '{"event":"finding.opened"}');
+ * const header = await signBody("s3cret", '{"event":"finding.opened"}', 1767225600);
+ * // "t=1767225600,sha256=…"
  * ```
  */
-export async function signBody(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
+export async function signBody(secret: string, body: string, timestamp: number): Promise<string> {
+  const key = await hmacKey(secret);
+  const mac = await crypto.subtle.sign("HMAC", key, enc.encode(`${timestamp}.${body}`));
+  return `t=${timestamp},sha256=${hex(mac)}`;
+}
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey(
     "raw",
     enc.encode(secret),
     { name: "HMAC", hash: "SHA-256" },
     false,
-    ["sign"],
+    ["sign", "verify"],
   );
-  return `sha256=${hex(await crypto.subtle.sign("HMAC", key, enc.encode(body)))}`;
+}
+
+/**
+ * What a receiver does: check a signature header against the exact body bytes, and refuse
+ * timestamps further than `toleranceS` (default 300 s) from `now` (replays). Constant-time
+ * comparison (WebCrypto `verify`).
+ *
+ * @example
+ * ```ts
+ * const ok = await verifySignature("s3cret", req.headers.get("X-Auditor-Signature"), body);
+ * ```
+ */
+export async function verifySignature(
+  secret: string,
+  header: string | null,
+  body: string,
+  now: number = Date.now(),
+  toleranceS = 300,
+): Promise<boolean> {
+  const m = /^t=(\d{1,12}),sha256=([0-9a-f]{64})$/.exec(header ?? "");
+  if (!m) return false;
+  const t = Number(m[1]);
+  if (Math.abs(now / 1000 - t) > toleranceS) return false;
+  const mac = Uint8Array.from(m[2].match(/../g)!, (h) => parseInt(h, 16));
+  return await crypto.subtle.verify("HMAC", await hmacKey(secret), mac, enc.encode(`${t}.${body}`));
 }
 
 /** What a hook is told about one entry. */
@@ -163,8 +205,10 @@ function buildBody(
 ): string {
   const findingUrl = base ? `${base}/findings/${encodeURIComponent(notice.id)}` : undefined;
   const proofUrl = base ? `${base}/ledger/proof/inclusion?index=${stored.entry.index}` : undefined;
-  const subject = truncate(notice.subject, 500);
-  const message = truncate(notice.message, 1000);
+  // Upstream text with invisible and reordering characters shown as escapes.
+  const subject = displayText(notice.subject, 500);
+  const message = displayText(notice.message, 1000);
+  const project = displayText(notice.project, 200);
   if (format === "json") {
     return JSON.stringify({
       event: notice.event,
@@ -176,7 +220,7 @@ function buildBody(
         leafHash: stored.leafHash,
       },
       finding: {
-        project: truncate(notice.project, 200),
+        project,
         id: truncate(notice.id, 64),
         rule: truncate(notice.rule, 100),
         severity: notice.severity,
@@ -188,12 +232,12 @@ function buildBody(
     });
   }
   const verb = notice.event === "finding.opened" ? "opened" : "resolved";
-  const headline = `[${notice.severity}] finding ${verb} in ${truncate(notice.project, 200)}: ${
-    truncate(notice.rule, 100)
+  const headline = `[${notice.severity}] finding ${verb} in ${project}: ${
+    displayText(notice.rule, 100)
   }`;
   const link = findingUrl ? `<${findingUrl}|${slackEscape(headline)}>` : slackEscape(headline);
   return JSON.stringify({
-    text: `${headline} (${subject})`,
+    text: `${headline} ("${subject}")`,
     blocks: [
       {
         type: "section",
@@ -213,64 +257,103 @@ function buildBody(
   });
 }
 
+/** Most ledger entries one {@link syncWebhookQueue} call looks at per hook. */
+export const SYNC_LIMIT = 5000;
+const NOTICE_KINDS = ["finding.opened", "finding.resolved"] as const;
+
+/** Ledger indexes of `finding.opened` / `finding.resolved` in `[from, to)`, ascending. */
+async function noticeIndexes(kv: Deno.Kv, from: number, to: number, limit: number) {
+  const lists = await Promise.all(NOTICE_KINDS.map(async (kind) => {
+    const out: number[] = [];
+    const prefix = ["index", "kind", kind];
+    const iter = kv.list({ start: [...prefix, from], end: [...prefix, to] }, { limit });
+    for await (const item of iter) {
+      const i = item.key[item.key.length - 1];
+      if (typeof i === "number") out.push(i);
+    }
+    return out;
+  }));
+  return lists.flat().sort((a, b) => a - b).slice(0, limit);
+}
+
 /**
- * Queue deliveries for new ledger entries (idempotent: entries already queued for a hook are
- * skipped). Call it after {@link indexEntry} so that resolved findings know their severity.
- * Returns the number of deliveries queued.
+ * Bring every hook's queue up to the ledger's indexed head: one pending delivery per
+ * `finding.opened` / `finding.resolved` entry at or above the hook's threshold, read from the
+ * ledger by index, whoever appended it. Idempotent (a hook's cursor only moves forward, and
+ * deliveries are keyed by ledger index); call it after each append, at start-up and
+ * periodically. Looks at most {@link SYNC_LIMIT} finding entries per hook and call. Returns the
+ * number of deliveries queued.
  *
  * @example
  * ```ts
- * const stored = await ledger.append(events);
- * await enqueueWebhooks(kv, config, stored);
+ * await syncWebhookQueue(kv, config, ledger);
  * await deliverPending(kv, config, readSecrets(config));
  * ```
  */
-export async function enqueueWebhooks(
+export async function syncWebhookQueue(
   kv: Deno.Kv,
   config: Config,
-  entries: StoredEntry[],
+  ledger: LedgerStore,
+  options: { limit?: number } = {},
 ): Promise<number> {
   const hooks = config.status.webhook;
-  if (hooks.length === 0 || entries.length === 0) return 0;
-  const notices = await Promise.all(entries.map((s) => noticeOf(kv, s)));
+  if (hooks.length === 0) return 0;
+  const head = await indexedCount(kv);
+  const limit = options.limit ?? SYNC_LIMIT;
   const base = config.status.base_url?.replace(/\/+$/, "");
+  const notices = new Map<number, { stored: StoredEntry; notice: Notice | null }>();
+  const noticeAt = async (index: number) => {
+    let hit = notices.get(index);
+    if (!hit) {
+      for await (const stored of ledger.entries(index, index + 1)) {
+        hit = { stored, notice: await noticeOf(kv, stored) };
+      }
+      if (!hit) return undefined;
+      notices.set(index, hit);
+    }
+    return hit;
+  };
   let queued = 0;
   for (const [h, hook] of hooks.entries()) {
     const hash = await urlHash(hook.url);
     const markKey = ["webhook", "enqueued", h];
-    for (let i = 0; i < entries.length; i += ENQUEUE_BATCH) {
-      const chunk = entries.slice(i, i + ENQUEUE_BATCH);
-      for (let attempt = 0;; attempt++) {
-        const mark = await kv.get<{ urlHash: string; next: number }>(markKey);
-        const next = mark.value?.urlHash === hash ? mark.value.next : 0;
-        const op = kv.atomic().check(mark);
-        let n = 0;
-        let last = next;
-        for (const [j, stored] of chunk.entries()) {
-          const index = stored.entry.index;
-          if (index < next) continue;
-          last = Math.max(last, index + 1);
-          const notice = notices[i + j];
-          if (!notice || !atLeast(notice.severity, hook.min_severity)) continue;
-          const delivery: PendingDelivery = {
-            hook: h,
-            ledgerIndex: index,
-            urlHash: hash,
-            kind: notice.event,
-            body: buildBody(hook.format, notice, stored, base),
-            attempts: 0,
-            nextAttemptAt: 0,
-          };
-          op.set(["webhook", "pending", h, index], delivery);
-          n++;
-        }
-        op.set(markKey, { urlHash: hash, next: last });
-        if ((await op.commit()).ok) {
-          queued += n;
-          break;
-        }
-        if (attempt >= 10) throw new Error(`webhooks: could not queue deliveries for hook ${h}`);
+    const mark = await kv.get<{ urlHash: string; next: number }>(markKey);
+    const from = mark.value?.next ?? 0;
+    if (from >= head) {
+      if (mark.value && mark.value.urlHash !== hash) {
+        await kv.atomic().check(mark).set(markKey, { urlHash: hash, next: from }).commit();
       }
+      continue;
+    }
+    const indexes = await noticeIndexes(kv, from, head, limit);
+    const to = indexes.length >= limit ? indexes[indexes.length - 1] + 1 : head;
+    const deliveries: PendingDelivery[] = [];
+    for (const index of indexes) {
+      const hit = await noticeAt(index);
+      if (!hit?.notice || !atLeast(hit.notice.severity, hook.min_severity)) continue;
+      deliveries.push({
+        hook: h,
+        ledgerIndex: index,
+        urlHash: hash,
+        kind: hit.notice.event,
+        body: buildBody(hook.format, hit.notice, hit.stored, base),
+        attempts: 0,
+        nextAttemptAt: 0,
+      });
+    }
+    // The cursor moves in the commit that queues the last batch: a crash never skips an entry.
+    let current = mark;
+    for (let i = 0; i < deliveries.length || i === 0; i += ENQUEUE_BATCH) {
+      const chunk = deliveries.slice(i, i + ENQUEUE_BATCH);
+      const last = i + ENQUEUE_BATCH >= deliveries.length;
+      const op = kv.atomic().check(current);
+      for (const d of chunk) op.set(["webhook", "pending", h, d.ledgerIndex], d);
+      const next = last ? to : chunk[chunk.length - 1].ledgerIndex + 1;
+      op.set(markKey, { urlHash: hash, next: Math.max(from, next) });
+      const res = await op.commit();
+      if (!res.ok) return queued; // another process moved the cursor: it queues the rest
+      queued += chunk.length;
+      current = await kv.get<{ urlHash: string; next: number }>(markKey);
     }
   }
   return queued;
@@ -294,7 +377,10 @@ async function send(
     "X-Auditor-Event": delivery.kind,
     "X-Auditor-Delivery": String(delivery.ledgerIndex),
   };
-  if (secret !== undefined) headers["X-Auditor-Signature"] = await signBody(secret, delivery.body);
+  if (secret !== undefined) {
+    const t = Math.floor(Date.now() / 1000);
+    headers["X-Auditor-Signature"] = await signBody(secret, delivery.body, t);
+  }
   try {
     const res = await fetchFn(url, {
       method: "POST",

@@ -1,6 +1,6 @@
 /**
- * Locate `../shared/realdata` (real third-party data that tests read in place, never copy).
- * `REALDATA_DIR` overrides the location.
+ * Real third-party material for tests, kept in the repository's `testdata/` (its README names
+ * each file's origin and licence; `SHA256SUMS` is checked by `tests/testdata_test.ts`).
  *
  * @example
  * ```ts
@@ -8,19 +8,12 @@
  * ```
  * @module
  */
-const fromEnv = (() => {
-  try {
-    return Deno.env.get("REALDATA_DIR");
-  } catch {
-    return undefined;
-  }
-})();
+import { TESTDATA_DIR, testdataPath } from "../src/sandbox/testdata.ts";
 
-/** Absolute path of the realdata folder. */
-export const REALDATA_DIR: string = fromEnv ??
-  new URL("../../shared/realdata", import.meta.url).pathname;
+/** Absolute path of the folder holding the real material (`testdata/`). */
+export const REALDATA_DIR: string = TESTDATA_DIR;
 
-/** Absolute path of a file under realdata. */
+/** Absolute path of a file of real material, by its path under `testdata/`. */
 export function realdata(relative: string): string {
-  return `${REALDATA_DIR}/${relative}`;
+  return testdataPath(relative);
 }

@@ -145,7 +145,7 @@ Deno.test("scheduled runs resume from the cursor and stop on their budget", asyn
     t.rt.config.schedules.budget_ms = 1; // every run commits exactly one project
     t.rt.config.upstream.concurrency = 1;
     const runs = [];
-    for (let i = 0; i < 4; i++) runs.push((await sweepJob(t.rt, "pypi"))!);
+    for (let i = 0; i < 4; i++) runs.push((await sweepJob(t.rt, pypiJob))!);
     assertEquals(runs.map((r) => [r.from, r.to]), [[0, 1], [1, 2], [2, 3], [0, 1]]);
     assertEquals(runs.map((r) => r.budgetExhausted), [true, true, false, true]);
     const observed = (await t.kinds()).filter((e) => e.kind === "release.observed");
@@ -207,7 +207,7 @@ Deno.test("a run that loses its lease writes nothing more; the next run abandons
     await trackSweeps(t.rt.kv, t.rt.ledger);
     assertEquals((await listOpenSweeps(t.rt.kv, "pypi")).map((o) => o.sweep), [lostSweep]);
 
-    const next = (await sweepJob(t.rt, "pypi"))!;
+    const next = (await sweepJob(t.rt, pypiJob))!;
     assertEquals(next.abandoned, [lostSweep]);
     const sweeps = (await t.kinds()).filter((e) => e.kind.startsWith("sweep."));
     assertEquals(sweeps.map((e) => e.kind), [
@@ -229,10 +229,10 @@ Deno.test("sweepJob skips while another run holds the job's lease", async () => 
   try {
     const other = await acquireLease(t.rt.kv, "pypi", "other", Date.now(), 60_000);
     assert(other);
-    assertEquals(await sweepJob(t.rt, "pypi"), null);
+    assertEquals(await sweepJob(t.rt, pypiJob), null);
     assertEquals(await t.rt.ledger.size(), 0);
     await releaseLease(t.rt.kv, other);
-    assertEquals((await sweepJob(t.rt, "pypi"))?.status, "completed");
+    assertEquals((await sweepJob(t.rt, pypiJob))?.status, "completed");
   } finally {
     await t.close();
   }

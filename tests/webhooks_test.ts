@@ -4,11 +4,21 @@ import type { Config } from "../src/config.ts";
 import {
   backoffMs,
   deliverPending,
-  enqueueWebhooks,
   type PendingDelivery,
   signBody,
+  syncWebhookQueue,
+  verifySignature,
 } from "../src/webhooks.ts";
-import { appendAll, IDS, realLedger, seedEvents, XSS } from "./web/_fixtures.ts";
+import {
+  appendAll,
+  HOSTILE_SHOWN,
+  hostileFinding,
+  IDS,
+  INVISIBLE_RE,
+  realLedger,
+  seedEvents,
+  XSS,
+} from "./web/_fixtures.ts";
 
 interface Received {
   headers: Headers;
@@ -54,19 +64,23 @@ async function pending(kv: Deno.Kv): Promise<PendingDelivery[]> {
 
 Deno.test("signed JSON delivery of findings at or above the threshold, removed after 2xx", async () => {
   const sub = subscriber();
-  const { kv, stored } = await seeded();
+  const { kv, ledger, stored } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "high", secret_env: "HOOK_SECRET" }]);
   try {
     // opened critical (5), opened high (6), resolved high (7); the waiver is not notified.
-    assertEquals(await enqueueWebhooks(kv, cfg, stored), 3);
-    assertEquals(await enqueueWebhooks(kv, cfg, stored), 0, "idempotent");
+    assertEquals(await syncWebhookQueue(kv, cfg, ledger), 3);
+    assertEquals(await syncWebhookQueue(kv, cfg, ledger), 0, "idempotent");
     assertEquals((await pending(kv)).map((d) => d.ledgerIndex), [5, 6, 7]);
     const result = await deliverPending(kv, cfg, { webhookSecrets: { HOOK_SECRET: "k3y" } });
     assertEquals(result, { delivered: 3, retrying: 0, dead: 0, waiting: 0 });
     assertEquals(await pending(kv), []);
     assertEquals(sub.received.map((r) => r.headers.get("x-auditor-delivery")), ["5", "6", "7"]);
     for (const r of sub.received) {
-      assertEquals(r.headers.get("x-auditor-signature"), await signBody("k3y", r.body));
+      const header = r.headers.get("x-auditor-signature")!;
+      assert(await verifySignature("k3y", header, r.body), header);
+      const t = Number(/^t=(\d+),/.exec(header)![1]);
+      assertEquals(header, await signBody("k3y", r.body, t));
+      assert(Math.abs(Date.now() / 1000 - t) < 60, "signed now");
       assertEquals(r.headers.get("content-type"), "application/json");
     }
     const first = JSON.parse(sub.received[0].body);
@@ -78,11 +92,11 @@ Deno.test("signed JSON delivery of findings at or above the threshold, removed a
     assertEquals(first.links.finding, `https://audit.example.org/findings/${IDS.evil}`);
     const resolved = JSON.parse(sub.received[2].body);
     assertEquals([resolved.event, resolved.finding.severity], ["finding.resolved", "high"]);
-    // A tampered body does not match the signature.
-    assert(
-      sub.received[0].headers.get("x-auditor-signature") !==
-        await signBody("k3y", sub.received[0].body + " "),
-    );
+    // A tampered body, another secret or an old timestamp (a replay) do not verify.
+    const header = sub.received[0].headers.get("x-auditor-signature");
+    assert(!(await verifySignature("k3y", header, sub.received[0].body + " ")));
+    assert(!(await verifySignature("other", header, sub.received[0].body)));
+    assert(!(await verifySignature("k3y", header, sub.received[0].body, Date.now() + 301_000)));
   } finally {
     await sub.close();
     kv.close();
@@ -91,10 +105,10 @@ Deno.test("signed JSON delivery of findings at or above the threshold, removed a
 
 Deno.test("thresholds: a critical-only hook gets only the critical finding", async () => {
   const sub = subscriber();
-  const { kv, stored } = await seeded();
+  const { kv, ledger, stored } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical" }]);
   try {
-    assertEquals(await enqueueWebhooks(kv, cfg, stored), 1);
+    assertEquals(await syncWebhookQueue(kv, cfg, ledger), 1);
     await deliverPending(kv, cfg, { webhookSecrets: {} });
     assertEquals(sub.received.length, 1);
     assertEquals(sub.received[0].headers.get("x-auditor-signature"), null);
@@ -106,7 +120,7 @@ Deno.test("thresholds: a critical-only hook gets only the critical finding", asy
 
 Deno.test("failures are retried with exponential backoff, then given up", async () => {
   const sub = subscriber([500, 503, 200]);
-  const { kv, stored } = await seeded();
+  const { kv, ledger, stored } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical" }]);
   let t = 1_000_000;
   const opts = { now: () => t, baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 3 };
@@ -114,7 +128,7 @@ Deno.test("failures are retried with exponential backoff, then given up", async 
   const logs: string[] = [];
   console.warn = (...args: unknown[]) => logs.push(args.join(" "));
   try {
-    await enqueueWebhooks(kv, cfg, stored);
+    await syncWebhookQueue(kv, cfg, ledger);
     assertEquals((await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts)).retrying, 1);
     let [d] = await pending(kv);
     assertEquals([d.attempts, d.nextAttemptAt, d.lastError], [1, t + 1000, "HTTP 500"]);
@@ -142,14 +156,14 @@ Deno.test("failures are retried with exponential backoff, then given up", async 
 
 Deno.test("bounded attempts: a dead subscriber's delivery ends up dead, not lost", async () => {
   const sub = subscriber([500, 500, 500, 500]);
-  const { kv, stored } = await seeded();
+  const { kv, ledger, stored } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical" }]);
   let t = 0;
   const opts = { now: () => t, baseDelayMs: 10, maxAttempts: 2 };
   const warn = console.warn;
   console.warn = () => {};
   try {
-    await enqueueWebhooks(kv, cfg, stored);
+    await syncWebhookQueue(kv, cfg, ledger);
     await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts);
     t += 10;
     assertEquals((await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, opts)).dead, 1);
@@ -166,7 +180,7 @@ Deno.test("bounded attempts: a dead subscriber's delivery ends up dead, not lost
 
 Deno.test("time-outs and refused connections count as failures; a missing secret sends nothing", async () => {
   const slow = subscriber([], 2000);
-  const { kv, stored } = await seeded();
+  const { kv, ledger, stored } = await seeded();
   const warn = console.warn;
   const logs: string[] = [];
   console.warn = (...args: unknown[]) => logs.push(args.join(" "));
@@ -176,7 +190,7 @@ Deno.test("time-outs and refused connections count as failures; a missing secret
       { url: "http://127.0.0.1:9/closed", min_severity: "critical" },
       { url: slow.url, min_severity: "critical", secret_env: "MISSING_SECRET" },
     ]);
-    await enqueueWebhooks(kv, cfg, stored);
+    await syncWebhookQueue(kv, cfg, ledger);
     const r = await deliverPending(kv, cfg, { webhookSecrets: {} }, fetch, { timeoutMs: 200 });
     assertEquals(r.retrying, 3);
     const errors = (await pending(kv)).map((d) => d.lastError);
@@ -197,7 +211,7 @@ Deno.test("redirects are not followed", async () => {
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () => new Response(null, { status: 307, headers: { Location: target.url } }),
   );
-  const { kv, stored } = await seeded();
+  const { kv, ledger, stored } = await seeded();
   const warn = console.warn;
   console.warn = () => {};
   try {
@@ -205,7 +219,7 @@ Deno.test("redirects are not followed", async () => {
       url: `http://127.0.0.1:${redirector.addr.port}/`,
       min_severity: "critical",
     }]);
-    await enqueueWebhooks(kv, cfg, stored);
+    await syncWebhookQueue(kv, cfg, ledger);
     const r = await deliverPending(kv, cfg, { webhookSecrets: {} });
     assertEquals(r.retrying, 1);
     assertEquals(target.received.length, 0);
@@ -219,10 +233,10 @@ Deno.test("redirects are not followed", async () => {
 
 Deno.test("Slack format: {text, blocks}, escaped, with a link to the finding", async () => {
   const sub = subscriber();
-  const { kv, stored } = await seeded();
+  const { kv, ledger, stored } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical", format: "slack" }]);
   try {
-    await enqueueWebhooks(kv, cfg, stored);
+    await syncWebhookQueue(kv, cfg, ledger);
     await deliverPending(kv, cfg, { webhookSecrets: {} });
     const body = JSON.parse(sub.received[0].body);
     assertEquals(typeof body.text, "string");
@@ -245,10 +259,10 @@ Deno.test("a hook whose URL changed drops its old deliveries; new entries only a
   const warn = console.warn;
   console.warn = () => {};
   try {
-    await enqueueWebhooks(
+    await syncWebhookQueue(
       kv,
       config([{ url: "http://127.0.0.1:9/old", min_severity: "high" }]),
-      stored,
+      ledger,
     );
     const cfg = config([{ url: sub.url, min_severity: "high" }]);
     const r = await deliverPending(kv, cfg, { webhookSecrets: {} });
@@ -258,11 +272,72 @@ Deno.test("a hook whose URL changed drops its old deliveries; new entries only a
       kind: "finding.opened",
       body: { ...stored[5].entry.body, id: "ffffffffffffffff" },
     }]);
-    assertEquals(await enqueueWebhooks(kv, cfg, more), 1);
+    assertEquals(await syncWebhookQueue(kv, cfg, ledger), 1);
     await deliverPending(kv, cfg, { webhookSecrets: {} });
     assertEquals(sub.received.map((x) => x.headers.get("x-auditor-delivery")), ["11"]);
   } finally {
     console.warn = warn;
+    await sub.close();
+    kv.close();
+  }
+});
+
+Deno.test("webhook bodies (JSON and Slack) show hostile upstream text as escapes", async () => {
+  const sub = subscriber();
+  const { kv, ledger } = await seeded();
+  const cfg = config([
+    { url: sub.url, min_severity: "critical" },
+    { url: sub.url, min_severity: "critical", format: "slack" },
+  ]);
+  try {
+    const stored = await appendAll(kv, ledger, [hostileFinding()]);
+    await syncWebhookQueue(kv, cfg, ledger);
+    await deliverPending(kv, cfg, { webhookSecrets: {} });
+    const hostile = sub.received.filter((r) => r.headers.get("x-auditor-delivery") === "11");
+    assertEquals(hostile.length, 2);
+    for (const r of hostile) {
+      assertStringIncludes(
+        JSON.stringify(JSON.parse(r.body)),
+        JSON.stringify(HOSTILE_SHOWN.rlo).slice(1, -1),
+      );
+    }
+    const bodies = hostile.map((r) => JSON.parse(r.body));
+    const json = bodies.find((b) => b.finding)!;
+    assert(!INVISIBLE_RE.test(json.finding.subject) && !INVISIBLE_RE.test(json.finding.message));
+    const slack = bodies.find((b) => b.blocks)!;
+    assert(!INVISIBLE_RE.test(slack.text) && !INVISIBLE_RE.test(slack.blocks[0].text.text));
+  } finally {
+    await sub.close();
+    kv.close();
+  }
+});
+
+Deno.test("the queue is derived from the ledger: findings appended by anyone are delivered once", async () => {
+  const sub = subscriber();
+  const { kv, ledger } = await seeded();
+  const cfg = config([{ url: sub.url, min_severity: "high" }]);
+  try {
+    // Entries appended with no webhook machinery at all (as `main.ts audit` does).
+    await appendAll(kv, ledger, [
+      { kind: "finding.opened", body: { ...(hostileFinding().body), id: "abababababababab" } },
+    ]);
+    assertEquals(await syncWebhookQueue(kv, cfg, ledger), 4, "5, 6, 7 and 11");
+    assertEquals(await syncWebhookQueue(kv, cfg, ledger), 0, "idempotent");
+    await deliverPending(kv, cfg, { webhookSecrets: {} });
+    assertEquals(sub.received.map((r) => r.headers.get("x-auditor-delivery")), [
+      "5",
+      "6",
+      "7",
+      "11",
+    ]);
+    // A small batch limit moves the cursor in steps and loses nothing.
+    const w2 = await seeded();
+    let n = 0;
+    for (let i = 0; i < 5; i++) n += await syncWebhookQueue(w2.kv, cfg, w2.ledger, { limit: 1 });
+    assertEquals(n, 3);
+    assertEquals((await pending(w2.kv)).map((d) => d.ledgerIndex), [5, 6, 7]);
+    w2.kv.close();
+  } finally {
     await sub.close();
     kv.close();
   }

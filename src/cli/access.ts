@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { openLedgerReader } from "../ledger/mod.ts";
-import { accessAt, type AccessSnapshot, type TimedEvent } from "../../jobs/access.ts";
+import { accessAt, type AccessSnapshot, type TimedEvent } from "../state/access_at.ts";
 import { UsageError } from "../runtime.ts";
 import { safeText } from "../http.ts";
 

@@ -16,6 +16,8 @@ import { type ProgressState, TerminalProgress } from "../progress.ts";
 import { activeWaiver, findingId } from "../reconcile.ts";
 import { type AuditReport, renderSarif, renderText, type ReportedFinding } from "./report.ts";
 import { RULES } from "../../rules/catalog.ts";
+import { resolveSigningKey } from "./signing_key.ts";
+import { checkNetPermissions, permissionsFor, permissionsHint } from "./permissions.ts";
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3 } as const;
@@ -315,7 +317,12 @@ export async function runAudit(args: string[]): Promise<number> {
   }
   const config = await loadConfig(opts.config);
   selectProjects(config, opts.projects);
-  const rt = await openRuntime(config, readSecrets(config));
+  checkNetPermissions(
+    permissionsFor(config, "audit", opts.config).net,
+    permissionsHint(opts.config, "audit"),
+  );
+  const signing = await resolveSigningKey(config, readSecrets(config));
+  const rt = await openRuntime(config, signing.secrets, { keySource: signing.source });
   try {
     const reporters = auditReporters(rt.kv, Deno.stderr.isTerminal(), opts.jobs.length);
     let report: AuditReport;

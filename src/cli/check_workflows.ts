@@ -2,7 +2,8 @@
  * `check-workflows PATH… [--format text|json] [--environment NAME]`: run the workflow-file
  * rules on local workflow files or folders (a pre-merge / pre-publish gate).
  *
- * Exit codes: 0 clean, 1 findings, 2 usage error or unreadable path.
+ * Exit codes: 0 clean, 1 findings (an unreadable or invalid file is one), 2 usage error or a
+ * path that does not exist.
  *
  * @example
  * ```ts
@@ -12,32 +13,46 @@
  */
 import { parseArgs } from "node:util";
 import { PolicySchema } from "../config.ts";
-import type { Finding } from "../../rules/types.ts";
-import { checkWorkflows, invalidWorkflow } from "../../rules/workflows.ts";
-import { MAX_WORKFLOW_BYTES, parseWorkflow, type Workflow } from "../workflows/parse.ts";
+import { type Finding, runRules } from "../../rules/types.ts";
+import { WORKFLOW_RULESET } from "../../rules/workflows.ts";
+import type { WorkflowFile } from "../observations/workflow.ts";
+import { MAX_WORKFLOW_BYTES } from "../workflows/parse.ts";
+import { isWorkflowCandidate, readWorkflowBytes } from "../workflows/read.ts";
 
 const HELP = `Usage: check-workflows PATH... [--format text|json] [--environment NAME]
 
-Runs the workflow rules on GitHub Actions workflow files (or folders of them, searched
-recursively for *.yml / *.yaml).
+Runs the workflow rules on GitHub Actions workflow files and composite actions (or folders
+of them, searched recursively for *.yml / *.yaml; YAML files in a folder that are not
+workflows, such as dependabot.yml, are skipped). A file that is not UTF-8 or not valid YAML
+is reported as workflows/invalid-workflow; the other files are still checked.
 
 Options:
   --format text|json    Output format (default: text)
   --environment NAME    The protected environment the publish job must use
   --help                Show this help
 
-Exit codes: 0 no findings, 1 findings, 2 usage error or unreadable path.
+The online checks of the scheduled sweep (impostor commits, actions with advisories) need the
+GitHub API and are not run here.
+
+Exit codes: 0 no findings, 1 findings (an unreadable or invalid file is one), 2 usage error or
+a path that does not exist.
 `;
+
+/** A file to check; `found` when it was discovered by walking a folder. */
+interface Candidate {
+  path: string;
+  found: boolean;
+}
 
 const MAX_FILES = 1000;
 const MAX_DEPTH = 6;
 
 class UsageError extends Error {}
 
-async function collectFiles(path: string, depth: number, out: string[]): Promise<void> {
+async function collectFiles(path: string, depth: number, out: Candidate[]): Promise<void> {
   const info = await Deno.stat(path);
   if (info.isFile) {
-    out.push(path);
+    out.push({ path, found: depth > 0 });
     return;
   }
   if (!info.isDirectory || depth > MAX_DEPTH) return;
@@ -52,7 +67,7 @@ async function collectFiles(path: string, depth: number, out: string[]): Promise
     const st = await Deno.lstat(child);
     if (st.isSymlink) continue;
     if (st.isDirectory) await collectFiles(child, depth + 1, out);
-    else if (st.isFile) out.push(child);
+    else if (st.isFile) out.push({ path: child, found: true });
   }
 }
 
@@ -64,6 +79,38 @@ function formatText(findings: Finding[], files: number): string {
   });
   lines.push(`${findings.length} finding(s) in ${files} file(s)`);
   return lines.join("\n");
+}
+
+/**
+ * Read one candidate into an observation; undefined when a discovered file is not a workflow.
+ * An unreadable file (permissions, a race) is an observation with an error, so the other files
+ * are still judged; only a parser that cannot run at all (YamlEnvironmentError) throws.
+ */
+async function readCandidate(c: Candidate): Promise<WorkflowFile | undefined> {
+  let bytes: Uint8Array;
+  try {
+    const info = await Deno.stat(c.path);
+    if (info.size > MAX_WORKFLOW_BYTES) {
+      return { path: c.path, size: info.size, error: `larger than ${MAX_WORKFLOW_BYTES} bytes` };
+    }
+    bytes = await Deno.readFile(c.path);
+  } catch (e) {
+    return { path: c.path, error: `cannot read: ${(e as Error).name}` };
+  }
+  if (c.found) {
+    let text: string | undefined;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      text = undefined; // judged (and reported as not UTF-8) unless its name rules it out
+    }
+    if (!isWorkflowCandidate(c.path, text)) return undefined;
+  }
+  return readWorkflowBytes(c.path, bytes);
+}
+
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 300);
 }
 
 /** Entry point of `check-workflows`; returns the exit code. */
@@ -96,9 +143,9 @@ export async function runCheckWorkflows(args: string[]): Promise<number> {
     console.error("check-workflows: give at least one workflow file or folder (see --help)");
     return 2;
   }
-  const files: string[] = [];
+  const candidates: Candidate[] = [];
   try {
-    for (const p of parsed.positionals) await collectFiles(p, 0, files);
+    for (const p of parsed.positionals) await collectFiles(p, 0, candidates);
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound
       ? "not found"
@@ -108,42 +155,28 @@ export async function runCheckWorkflows(args: string[]): Promise<number> {
     console.error(`check-workflows: cannot read ${parsed.positionals.join(" ")}: ${why}`);
     return 2;
   }
-  const workflows: Workflow[] = [];
-  const findings: Finding[] = [];
-  for (const file of files) {
-    let text: string;
+  const observed: WorkflowFile[] = [];
+  for (const c of candidates) {
+    let file: WorkflowFile | undefined;
     try {
-      const info = await Deno.stat(file);
-      if (info.size > MAX_WORKFLOW_BYTES) {
-        findings.push(invalidWorkflow(file, `larger than ${MAX_WORKFLOW_BYTES} bytes`, "local"));
-        continue;
-      }
-      text = new TextDecoder("utf-8", { fatal: true }).decode(await Deno.readFile(file));
+      file = await readCandidate(c);
     } catch (e) {
-      console.error(`check-workflows: cannot read ${file}: ${(e as Error).name}`);
+      console.error(`check-workflows: ${oneLine(e)}`);
       return 2;
     }
-    let result;
-    try {
-      result = parseWorkflow(file, text);
-    } catch (e) {
-      console.error(`check-workflows: ${(e as Error).message}`);
-      return 2;
-    }
-    if (result.ok) workflows.push(result.workflow);
-    else findings.push(invalidWorkflow(file, result.error, "local"));
+    if (file) observed.push(file);
   }
-  const policy = PolicySchema.parse({});
-  findings.push(
-    ...checkWorkflows(workflows, policy, {
-      environment: parsed.values.environment,
-      scope: "local",
-    }),
-  );
+  const files = observed.length;
+  const findings = runRules(WORKFLOW_RULESET, {
+    files: observed,
+    policy: PolicySchema.parse({}),
+    environment: parsed.values.environment,
+    scope: "local",
+  });
   if (format === "json") {
-    console.log(JSON.stringify({ files: files.length, findings }, null, 2));
+    console.log(JSON.stringify({ files, findings }, null, 2));
   } else {
-    console.log(formatText(findings, files.length));
+    console.log(formatText(findings, files));
   }
   return findings.length > 0 ? 1 : 0;
 }

@@ -4,7 +4,8 @@
  * print its URL (`--once` exits after the verification).
  *
  * Everything lives under `out/demo/` (recreated on each run). The signing key is
- * `LEDGER_SIGNING_KEY` when set, else a fresh key for this run only.
+ * `LEDGER_SIGNING_KEY` when set, else the key file the first run creates in the demo's ledger
+ * folder (`src/cli/signing_key.ts`).
  *
  * @module
  */
@@ -18,8 +19,9 @@ import { sandboxConfigToml, type SandboxUrls } from "../sandbox/config.ts";
 import { demoIncidentScenario, INCIDENT_NAMES } from "../sandbox/incidents.ts";
 import { openRuntime, UsageError } from "../runtime.ts";
 import { auditOnce, printReport } from "./audit.ts";
-import { folderSource, generateSigningKey, parseSigningKey, verifyLedger } from "../ledger/mod.ts";
-import { serveStatusPage } from "./serve.ts";
+import { folderSource, verifyLedger } from "../ledger/mod.ts";
+import { resolveSigningKey } from "./signing_key.ts";
+import { checkPortFree, serveStatusPage } from "./serve.ts";
 
 const HELP = `Usage: main.ts demo [--once] [--port N] [--scenario NAME]
 
@@ -80,6 +82,7 @@ export async function runDemo(args: string[]): Promise<number> {
   if (!makeScenario) {
     throw new UsageError(`--scenario: expected one of ${Object.keys(DEMO_SCENARIOS).join(", ")}`);
   }
+  if (!values.once) checkPortFree("127.0.0.1", port);
   const dir = values.dir.replace(/\/+$/, "");
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(dir, { recursive: true });
@@ -96,22 +99,19 @@ export async function runDemo(args: string[]): Promise<number> {
     await Deno.writeTextFile(`${dir}/auditor.toml`, toml);
     const config: Config = parseConfig(toml, `${dir}/auditor.toml`);
     // The sandbox accepts any token; a real GITHUB_TOKEN is never sent to it.
-    const secrets = { ...readSecrets(config), githubToken: "sandbox-token" };
-    if (!secrets.ledgerSigningKey) {
-      const key = await generateSigningKey(config.ledger.origin);
-      secrets.ledgerSigningKey = key.privateKey;
-      console.log(`demo: signing with a fresh key; verifier key: ${key.verifierKey}`);
-    }
-    const { verifierKey } = await parseSigningKey(secrets.ledgerSigningKey);
+    const signing = await resolveSigningKey(config, {
+      ...readSecrets(config),
+      githubToken: "sandbox-token",
+    });
     console.log(
       `demo: sandbox upstream at ${sandbox.pypiUrl} (scenario ${scenario.name}: ${scenario.description})`,
     );
-    const rt = await openRuntime(config, secrets);
+    const rt = await openRuntime(config, signing.secrets, { keySource: signing.source });
     try {
       const report = await auditOnce(rt, [...JOBS], []);
       printReport(report, "text", `${dir}/auditor.toml`);
       const verdict = await verifyLedger(folderSource(config.ledger.path), {
-        verifierKey,
+        verifierKey: rt.verifierKey!,
       });
       if (!verdict.ok) {
         console.error(

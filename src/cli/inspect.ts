@@ -14,7 +14,8 @@ import { PolicySchema } from "../config.ts";
 import type { Finding } from "../../rules/types.ts";
 import { contentFindings } from "../../rules/content.ts";
 import { archiveFindings } from "../../rules/archive.ts";
-import { metadataDrift, normalizeProjectName, wheelMetadataOf } from "../../rules/metadata.ts";
+import { metadataDrift, normalizeProjectName } from "../../rules/metadata.ts";
+import { parsePyproject, wheelMetadataOf } from "../pypi/pyproject.ts";
 import {
   type ArchiveInspection,
   inspectArtifact,
@@ -156,7 +157,7 @@ function addDrift(reports: ArtifactReport[], policy: ReturnType<typeof PolicySch
     const key = projectKey(r.inspection);
     const input = wheelMetadataOf(r.inspection);
     if (!key || !input || !sources.has(key)) continue;
-    r.findings.push(...metadataDrift(input, sources.get(key), policy));
+    r.findings.push(...metadataDrift(input, parsePyproject(sources.get(key)), policy));
   }
 }
 

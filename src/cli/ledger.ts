@@ -24,8 +24,13 @@ import {
   type VerifySource,
   verifyTlogProof,
 } from "../ledger/mod.ts";
-import { peekCheckpoint } from "../ledger/checkpoint.ts";
+import { openCheckpoint, peekCheckpoint } from "../ledger/checkpoint.ts";
+import { FileLedgerReader } from "../ledger/file_store.ts";
+import { fromHex } from "../ledger/hash.ts";
+import { verifyConsistency } from "../ledger/merkle.ts";
+import { parseVerifierKey } from "../ledger/note.ts";
 import { escapeText, formatRow, TABLE_HEADER } from "../ledger/display.ts";
+import { timeRange } from "../ledger/seek.ts";
 
 const USAGE = `usage: ledger <command> [flags]
 
@@ -35,8 +40,13 @@ commands:
                           file or a status page URL; exit 0 valid, 1 invalid, 2 usage
   verify --proof FILE [--vkey KEY]
                           verify one entry's c2sp.org/tlog-proof offline
+  verify --consistency FILE [--vkey KEY]
+                          verify a consistency proof written by prove --consistency
   prove --index I [--size N] [--out FILE]
                           write an inclusion proof (tlog-proof text) for entry I
+  prove --consistency OLD NEW [--out FILE]
+                          write a consistency proof between the signed checkpoints of tree
+                          sizes OLD and NEW (both notes and the RFC 9162 proof, JSON)
   show [filters] [--jsonl]          list entries
   tail [-n N] [--follow] [filters] [--jsonl]
   export [--out FILE] [filters]     write the exact lines
@@ -162,6 +172,7 @@ async function verifyCommand(args: string[]): Promise<number> {
     vkey: { type: "string" },
     json: { type: "boolean" },
     proof: { type: "string" },
+    consistency: { type: "string" },
     workers: { type: "string" },
   }, 1);
   const workers = parseCount(values.workers, "--workers", 0)!;
@@ -169,6 +180,10 @@ async function verifyCommand(args: string[]): Promise<number> {
   if (values.proof !== undefined) {
     if (!vkey) throw new UsageError("verify --proof needs --vkey KEY or LEDGER_VERIFIER_KEY");
     return await verifyProofFile(values.proof, vkey, values.json ?? false);
+  }
+  if (values.consistency !== undefined) {
+    if (!vkey) throw new UsageError("verify --consistency needs --vkey KEY or LEDGER_VERIFIER_KEY");
+    return await verifyConsistencyFile(values.consistency, vkey, values.json ?? false);
   }
   const target = positionals[0] ?? values.ledger ?? DEFAULT_LEDGER_PATH;
   const trusted = values.trusted !== undefined ? await readSmallFile(values.trusted) : undefined;
@@ -273,18 +288,33 @@ async function proveCommand(args: string[]): Promise<number> {
     index: { type: "string" },
     size: { type: "string" },
     out: { type: "string" },
-  }, 1);
+    consistency: { type: "string" },
+  }, 2);
+  if (values.consistency !== undefined) {
+    return await proveConsistency(values, positionals);
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  }
   const index = parseCount(values.index, "--index");
-  if (index === undefined) throw new UsageError("prove needs --index I");
-  const reader = await openFolder(positionals[0] ?? values.ledger ?? DEFAULT_LEDGER_PATH);
+  if (index === undefined) throw new UsageError("prove needs --index I (or --consistency OLD NEW)");
+  const folder = positionals[0] ?? values.ledger ?? DEFAULT_LEDGER_PATH;
+  const reader = await openFolder(folder);
   try {
     const latest = await reader.checkpoint();
     if (!latest) throw new UsageError("the ledger is empty");
-    const size = parseCount(values.size, "--size", peekCheckpoint(latest).size)!;
+    const size = parseCount(values.size, "--size", await reader.size())!;
     if (index >= size) throw new UsageError(`--index ${index} is not below the tree size ${size}`);
     const note = await checkpointOfSize(reader, latest, size);
     if (!note) {
       err(`error: no checkpoint of size ${size} was signed; pick a size from checkpoints.log`);
+      return 1;
+    }
+    const bad = reader instanceof FileLedgerReader ? await reader.firstMismatch(index) : null;
+    if (bad !== null) {
+      err(
+        `error: ${folder}/entries.jsonl: entry ${bad} does not match the signed tree (the file was changed at entry ${bad}); no proof for entry ${index}`,
+      );
       return 1;
     }
     let line: string | null = null;
@@ -300,16 +330,125 @@ async function proveCommand(args: string[]): Promise<number> {
   }
 }
 
+/** A consistency proof between two signed checkpoints, as written by `prove --consistency`. */
+interface ConsistencyFile {
+  format: "release-auditor/consistency-proof@v1";
+  from: number;
+  to: number;
+  /** RFC 9162 consistency proof, hex hashes. */
+  proof: string[];
+  /** The signed checkpoint notes of size `from` and `to`. */
+  old: string;
+  new: string;
+}
+
+async function proveConsistency(
+  values: { consistency?: string; ledger?: string; out?: string },
+  positionals: string[],
+): Promise<number> {
+  const from = parseCount(values.consistency, "--consistency")!;
+  const to = parseCount(positionals[0], "--consistency OLD NEW");
+  if (to === undefined) throw new UsageError("prove --consistency needs OLD and NEW tree sizes");
+  if (from < 1 || from > to) throw new UsageError("--consistency: expected 1 <= OLD <= NEW");
+  const reader = await openFolder(positionals[1] ?? values.ledger ?? DEFAULT_LEDGER_PATH);
+  try {
+    const latest = await reader.checkpoint();
+    if (!latest) throw new UsageError("the ledger is empty");
+    if (to > await reader.size()) {
+      throw new UsageError(`NEW ${to} is beyond the tree size ${await reader.size()}`);
+    }
+    const [oldNote, newNote] = [
+      await checkpointOfSize(reader, latest, from),
+      await checkpointOfSize(reader, latest, to),
+    ];
+    for (const [size, note] of [[from, oldNote], [to, newNote]] as const) {
+      if (!note) {
+        err(`error: no checkpoint of size ${size} was signed; pick sizes from checkpoints.log`);
+        return 1;
+      }
+    }
+    const body: ConsistencyFile = {
+      format: "release-auditor/consistency-proof@v1",
+      from,
+      to,
+      proof: await reader.consistencyProof(from, to),
+      old: oldNote!,
+      new: newNote!,
+    };
+    const text = JSON.stringify(body, null, 1) + "\n";
+    if (values.out) await Deno.writeTextFile(values.out, text);
+    else await out(text);
+    return 0;
+  } finally {
+    await reader.close();
+  }
+}
+
 async function checkpointOfSize(
   reader: LedgerReader,
   latest: string,
   size: number,
 ): Promise<string | null> {
-  if (peekCheckpoint(latest).size === size) return latest;
+  if ((await reader.size()) === size) return latest;
   for await (const note of reader.checkpoints()) {
-    if (peekCheckpoint(note).size === size) return note;
+    let noteSize: number;
+    try {
+      noteSize = peekCheckpoint(note).size;
+    } catch (e) {
+      throw new Error(`checkpoints.log: a note is malformed: ${(e as Error).message}`);
+    }
+    if (noteSize === size) return note;
   }
   return null;
+}
+
+/** `verify --consistency FILE`: both notes signed by the key, and the proof links their roots. */
+async function verifyConsistencyFile(path: string, vkey: string, json: boolean): Promise<number> {
+  const fail = async (reason: string) => {
+    if (json) await out(JSON.stringify({ ok: false, reason }) + "\n");
+    else await out(`invalid: ${reason}\n`);
+    return 1;
+  };
+  let file: ConsistencyFile;
+  try {
+    file = JSON.parse(await readSmallFile(path));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path}: not a consistency proof file (JSON)`);
+  }
+  if (
+    file?.format !== "release-auditor/consistency-proof@v1" || !Array.isArray(file.proof) ||
+    typeof file.old !== "string" || typeof file.new !== "string"
+  ) {
+    throw new UsageError(`${path}: not a release-auditor consistency proof`);
+  }
+  const verifier = parseVerifierKey(vkey);
+  let older, newer;
+  try {
+    older = await openCheckpoint(file.old, verifier);
+    newer = await openCheckpoint(file.new, verifier);
+  } catch (e) {
+    return await fail(`a checkpoint does not verify: ${(e as Error).message}`);
+  }
+  if (older.size !== file.from || newer.size !== file.to) {
+    return await fail("the checkpoints' sizes are not the proof's");
+  }
+  let ok: boolean;
+  try {
+    ok = verifyConsistency(older.size, newer.size, older.root, newer.root, file.proof.map(fromHex));
+  } catch (e) {
+    return await fail(`malformed proof: ${(e as Error).message}`);
+  }
+  if (!ok) {
+    return await fail(`the tree of size ${file.to} does not extend the tree of size ${file.from}`);
+  }
+  if (json) await out(JSON.stringify({ ok: true, from: file.from, to: file.to }) + "\n");
+  else {
+    await out(
+      `ok: the signed tree of size ${file.to} extends the signed tree of size ${file.from} (append-only)\n`,
+    );
+  }
+  return 0;
 }
 
 // ---- show / tail / export ---------------------------------------------------------------------
@@ -324,7 +463,9 @@ async function showCommand(args: string[]): Promise<number> {
   const reader = await openFolder(values.ledger ?? DEFAULT_LEDGER_PATH);
   try {
     if (!values.jsonl) await out(TABLE_HEADER + "\n");
-    for await (const e of reader.entries()) {
+    // --since / --until seek by binary search; only the entries between are read.
+    const { from, to } = await timeRange(reader, filter);
+    for await (const e of reader.entries(from, to)) {
       if (matchesFilter(e, filter)) await printEntry(e, values.jsonl ?? false);
     }
     return 0;
@@ -398,7 +539,8 @@ async function exportCommand(args: string[]): Promise<number> {
       buffer = [];
       pending = 0;
     };
-    for await (const e of reader.entries()) {
+    const { from, to } = await timeRange(reader, filter);
+    for await (const e of reader.entries(from, to)) {
       if (!matchesFilter(e, filter)) continue;
       buffer.push(e.line + "\n");
       pending += e.line.length;

@@ -29,14 +29,15 @@ export interface Permissions {
 }
 
 const HELP =
-  `Usage: main.ts permissions [--config FILE] [--command audit|serve] [--format flags|json]
+  `Usage: main.ts permissions [--config FILE] [--command audit|serve] [--format flags|json] [--task]
 
 Print the Deno permission flags a command needs for this config (see docs/permissions.md).
 
 Options:
   --config FILE     config file (default: auditor.toml)
   --command NAME    audit | serve (default: audit)
-  --format FORMAT   flags (one line for deno run) | json (default: flags)`;
+  --format FORMAT   flags (one line for deno run) | json (default: flags)
+  --task            the deno.json task form: read access to the project folder (.)`;
 
 /** `host` or `host:port` of a URL, as `--allow-net` wants it (default ports omitted). */
 export function netHost(url: string): string {
@@ -53,8 +54,19 @@ function parentOf(path: string): string {
 function minimalPaths(paths: string[]): string[] {
   const norm = [...new Set(paths.map((p) => p.replace(/\/+$/, "").replace(/^\.\//, "") || "."))];
   return norm.filter((p) =>
-    !norm.some((q) => q !== p && (q === "." ? !p.startsWith("/") : p.startsWith(`${q}/`)))
+    !norm.some((q) =>
+      q !== p && (q === "." ? !p.startsWith("/") && !p.startsWith("..") : p.startsWith(`${q}/`))
+    )
   ).sort();
+}
+
+/** Options of {@link permissionsFor}. */
+export interface PermissionsOptions {
+  /**
+   * The `deno task` form: read access to the whole project folder (`.`), so the tasks read a
+   * config anywhere under it (`--config other.toml`); writes stay as narrow as ever.
+   */
+  task?: boolean;
 }
 
 /**
@@ -70,6 +82,7 @@ export function permissionsFor(
   config: Config,
   command: PermissionCommand,
   configPath: string,
+  opts: PermissionsOptions = {},
 ): Permissions {
   const net = new Set<string>([
     netHost(config.upstream.pypi),
@@ -77,7 +90,7 @@ export function permissionsFor(
     ...config.upstream.file_hosts,
   ]);
   const env = new Set(["LEDGER_SIGNING_KEY", "GITHUB_TOKEN"]);
-  const read: string[] = [configPath];
+  const read: string[] = opts.task ? [".", configPath] : [configPath];
   const write: string[] = [];
   if (config.ledger.store === "file") {
     read.push(config.ledger.path);
@@ -113,6 +126,42 @@ export function permissionsFor(
   };
 }
 
+/**
+ * Hosts of `hosts` this process may not connect to (`--allow-net`), found before anything runs
+ * instead of as retries and "unknown" ledger entries later.
+ *
+ * @example
+ * ```ts
+ * missingNetHosts(["pypi.org", "127.0.0.1:8000"]); // ["pypi.org"] under --allow-net=127.0.0.1
+ * ```
+ */
+export function missingNetHosts(hosts: string[]): string[] {
+  return [...new Set(hosts)].filter((host) => {
+    try {
+      return Deno.permissions.querySync({ name: "net", host }).state !== "granted";
+    } catch {
+      return true;
+    }
+  });
+}
+
+/**
+ * Refuse to start when a host is missing from `--allow-net` (one line, exit 2).
+ *
+ * @throws {UsageError} naming the hosts, then `hint` (what to do about it).
+ * @example
+ * ```ts
+ * checkNetPermissions(permissionsFor(config, "audit", path).net, "see deno task permissions");
+ * ```
+ */
+export function checkNetPermissions(hosts: string[], hint: string): void {
+  const missing = missingNetHosts(hosts);
+  if (missing.length === 0) return;
+  throw new UsageError(
+    `network access to ${missing.slice(0, 5).join(", ")} is not granted (--allow-net): ${hint}`,
+  );
+}
+
 /** Variables libraries look up that the auditor answers as unset (`--ignore-env`). */
 export const IGNORED_ENV = ["LOG_TOKENS", "LOG_STREAM"];
 
@@ -137,6 +186,7 @@ export async function runPermissions(args: string[]): Promise<number> {
       config: { type: "string", default: "auditor.toml" },
       command: { type: "string", default: "audit" },
       format: { type: "string", default: "flags" },
+      task: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -152,7 +202,23 @@ export async function runPermissions(args: string[]): Promise<number> {
     throw new UsageError("--format: expected flags or json");
   }
   const config = await loadConfig(values.config);
-  const p = permissionsFor(config, values.command as PermissionCommand, values.config);
+  const p = permissionsFor(config, values.command as PermissionCommand, values.config, {
+    task: values.task,
+  });
   console.log(values.format === "json" ? JSON.stringify(p, null, 2) : permissionFlags(p).join(" "));
   return 0;
+}
+
+/**
+ * The one-line hint that names the command printing a config's flags.
+ *
+ * @example
+ * ```ts
+ * permissionsHint("my.toml", "audit");
+ * // "`deno task permissions --config my.toml --command audit` prints the flags this config needs"
+ * ```
+ */
+export function permissionsHint(configPath: string, command: PermissionCommand): string {
+  return `\`deno task permissions --config ${configPath} --command ${command}\` prints the flags ` +
+    `this config needs`;
 }

@@ -7,7 +7,7 @@
 import type { SweepSummary } from "../audit.ts";
 import type { Finding, RuleMeta, Severity } from "../../rules/types.ts";
 import { severityRank } from "../../rules/types.ts";
-import { safeText } from "../http.ts";
+import { displayText, displayText as safeText, quoteText } from "../display.ts";
 
 /** A finding as reported, with its project, job, identity and waiver state. */
 export interface ReportedFinding extends Finding {
@@ -63,9 +63,9 @@ export function renderText(report: AuditReport): string {
     for (const f of list) {
       lines.push(
         `  ${LABEL[f.severity].padEnd(8)} ${f.rule}${f.waived ? " (waived)" : ""}  ${
-          safeText(f.subject, 160)
+          quoteText(f.subject, 160)
         }`,
-        `           ${safeText(f.message, 300)}`,
+        `           ${quoteText(f.message, 300)}`,
       );
     }
   }
@@ -185,13 +185,13 @@ export function renderSarif(
         ruleId: f.rule,
         ruleIndex: index.get(f.rule)!,
         level: sarifLevel(f.severity),
-        message: { text: `${f.project}: ${f.message}` },
+        message: { text: `${displayText(f.project, 200)}: ${quoteText(f.message, 2000)}` },
         locations: [{
           physicalLocation: {
             artifactLocation: { uri },
             region: { startLine: 1 },
           },
-          logicalLocations: [{ name: f.subject.slice(0, 500), kind: "object" }],
+          logicalLocations: [{ name: displayText(f.subject, 500), kind: "object" }],
         }],
         partialFingerprints: { "releaseAuditorFinding/v1": f.id },
         properties: { project: f.project, job: f.job, subject: f.subject, severity: f.severity },

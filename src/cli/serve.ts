@@ -5,12 +5,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig, readSecrets, safeEnv } from "../config.ts";
+import { loadConfig, readSecrets, safeEnv } from "../config.ts";
 import { openRuntime, type Runtime, UsageError } from "../runtime.ts";
 import { createApp } from "../web/app.tsx";
 import { RULES } from "../../rules/catalog.ts";
 import { registerCrons } from "../scheduler.ts";
+import { JOB_REGISTRY } from "../../jobs/mod.ts";
 import { jsonLinesLogger } from "../log.ts";
+import { resolveSigningKey } from "./signing_key.ts";
+import { reportError } from "./report_error.ts";
+import { checkNetPermissions, permissionsFor, permissionsHint } from "./permissions.ts";
 
 const HELP = `Usage: main.ts serve [--config FILE] [--port N] [--no-cron]
 
@@ -20,6 +24,28 @@ Options:
   --config FILE  config file (default: auditor.toml)
   --port N       port (default: [status] port)
   --no-cron      serve the page only, no scheduled sweeps`;
+
+/**
+ * Refuse a port another process listens on before anything runs (one line, exit 2). Port 0
+ * (any free one) always works.
+ *
+ * @throws {UsageError}
+ * @example
+ * ```ts
+ * checkPortFree("127.0.0.1", 8000);
+ * ```
+ */
+export function checkPortFree(hostname: string, port: number): void {
+  if (port === 0) return;
+  try {
+    Deno.listen({ hostname, port }).close();
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(`--port: ${hostname}:${port} is already in use`);
+    }
+    throw e;
+  }
+}
 
 /** Serve the status page for an opened runtime until the process is stopped. */
 export async function serveStatusPage(
@@ -32,6 +58,7 @@ export async function serveStatusPage(
     ledger: rt.ledger,
     rules: [...RULES],
     sweepToken: rt.secrets.sweepToken,
+    verifierKey: rt.verifierKey,
     onSweep: opts.onSweep,
   });
   const server = Deno.serve({
@@ -63,10 +90,22 @@ export async function runServe(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError("--port: expected 0-65535");
   }
-  const rt = await openRuntime(config, readSecrets(config));
+  // Deno Deploy has no permission flags and no Deno.listen: nothing to check there.
+  if (!safeEnv("DENO_DEPLOYMENT_ID")) {
+    const serving = { ...config, status: { ...config.status, port } };
+    checkNetPermissions(
+      permissionsFor(serving, "serve", values.config).net,
+      permissionsHint(values.config, "serve"),
+    );
+    checkPortFree(config.status.hostname, port);
+  }
+  const signing = await resolveSigningKey(config, readSecrets(config));
+  const rt = await openRuntime(config, signing.secrets, { keySource: signing.source });
   try {
     // Crons are registered before Deno.serve starts (Deno Deploy requires it at start-up).
-    const sweepAll = values["no-cron"] ? undefined : registerCrons(rt, jsonLinesLogger());
+    const sweepAll = values["no-cron"]
+      ? undefined
+      : registerCrons(rt, JOB_REGISTRY, jsonLinesLogger());
     await serveStatusPage(rt, {
       port,
       hostname: config.status.hostname,
@@ -91,11 +130,6 @@ if (import.meta.main) {
   try {
     Deno.exit(await runServe(args));
   } catch (e) {
-    if (e instanceof ConfigError) {
-      for (const line of e.problems) console.error(`config: ${line}`);
-    } else {console.error(
-        `error: ${(e as Error)?.name}: ${String((e as Error)?.message).split("\n")[0]}`,
-      );}
-    Deno.exit(e instanceof ConfigError || e instanceof UsageError ? 2 : 3);
+    Deno.exit(reportError(e));
   }
 }

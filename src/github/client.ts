@@ -23,8 +23,8 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import type { z } from "zod";
-import type { RequestStats } from "../../jobs/types.ts";
-import { forget, readCached, writeCached } from "../state/http_cache.ts";
+import type { RequestStats } from "../observations/job.ts";
+import { conditionalHeaders, readCached, rememberResponse } from "../state/http_cache.ts";
 
 /** Why a read failed. */
 export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "error";
@@ -245,8 +245,9 @@ function conditionalFetch(
     await respectBudget();
     const headers = new Headers(init?.headers);
     const cached = method === "GET" ? await readCached(opts.kv, url) : undefined;
-    if (cached?.etag) headers.set("if-none-match", cached.etag);
-    else if (cached?.lastModified) headers.set("if-modified-since", cached.lastModified);
+    for (const [name, value] of Object.entries(conditionalHeaders(cached))) {
+      headers.set(name, value);
+    }
     const signals = [AbortSignal.timeout(opts.timeoutMs)];
     if (opts.signal) signals.push(opts.signal);
     if (init?.signal) signals.push(init.signal);
@@ -318,17 +319,10 @@ function conditionalFetch(
     }
     if (response.status >= 400) counters.errors++;
     if (method === "GET" && response.status === 200) {
-      const etag = response.headers.get("etag") ?? undefined;
-      const lastModified = response.headers.get("last-modified") ?? undefined;
-      if (etag || lastModified) {
-        await writeCached(opts.kv, url, {
-          etag,
-          lastModified,
-          contentType: response.headers.get("content-type") ?? "application/json",
-          link: response.headers.get("link") ?? undefined,
-          body,
-        });
-      } else if (cached) await forget(opts.kv, url);
+      await rememberResponse(opts.kv, url, response.headers, body, {
+        contentType: "application/json",
+        keepLink: true,
+      });
     }
     const out = new Headers(response.headers);
     out.delete("content-length");

@@ -15,9 +15,10 @@
  */
 import canonicalize from "canonicalize";
 import { createHash } from "node:crypto";
-import type { Observation } from "../../jobs/types.ts";
+import type { Observation } from "../observations/job.ts";
 import type { LedgerEventInput } from "../ledger/types.ts";
-import type { RepoPosture } from "./posture.ts";
+import type { RepoPosture } from "../observations/repo.ts";
+import { ledgerEvent } from "../events.ts";
 
 /** Bounds of one `posture.changed` body. */
 export const DRIFT_LIMITS = { changes: 100, valueChars: 200, bodyBytes: 32 * 1024 } as const;
@@ -179,5 +180,5 @@ export function postureChanges(
   while (changes.length > 1 && JSON.stringify(body()).length > DRIFT_LIMITS.bodyBytes) {
     changes = changes.slice(0, Math.floor(changes.length / 2));
   }
-  return [{ kind: "posture.changed", body: body() }];
+  return [ledgerEvent("posture.changed", body())];
 }

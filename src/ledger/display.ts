@@ -5,29 +5,21 @@
  * @module
  */
 import type { StoredEntry } from "./types.ts";
+import { displayText } from "../display.ts";
 
 const MAX_CELL = 80;
 
 /**
- * Escape C0/C1 controls, DEL, bidi overrides and zero-width characters as `\u{..}`, and cut
- * the result to `max` characters.
+ * Upstream text for one terminal cell: invisible and reordering characters as `\u{…}`
+ * escapes, cut to `max` characters (the one safe-display function, `displayText`).
  *
  * @example
  * ```ts
- * escapeText("evil\u001b[2Jname"); // "evil\\u{1b}[2Jname"
+ * escapeText("evil\u001b[2Jname"); // "evil\\u{001B}[2Jname"
  * ```
  */
 export function escapeText(text: string, max = MAX_CELL): string {
-  let out = "";
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    const unsafe = c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) ||
-      (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff ||
-      (c >= 0xd800 && c <= 0xdfff);
-    out += unsafe ? `\\u{${c.toString(16)}}` : ch;
-    if (out.length > max) return out.slice(0, max - 1) + "\u2026";
-  }
-  return out;
+  return displayText(text, max);
 }
 
 function str(value: unknown): string {

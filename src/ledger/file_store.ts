@@ -158,9 +158,20 @@ export class FileLedgerReader implements Omit<LedgerStore, "append"> {
   async init(): Promise<this> {
     if (this.#origin === undefined) {
       const note = await this.checkpoint();
-      if (note) this.#origin = peekCheckpoint(note).origin;
+      if (note) this.#origin = this.peekCheckpointFile(note).origin;
     }
     return this;
+  }
+
+  /** The checkpoint in the `checkpoint` file, with an error naming the file when malformed. */
+  protected peekCheckpointFile(note: string): ReturnType<typeof peekCheckpoint> {
+    try {
+      return peekCheckpoint(note);
+    } catch (e) {
+      throw new Error(
+        `${this.file(FILES.checkpoint)}: not a checkpoint note: ${(e as Error).message}`,
+      );
+    }
   }
 
   /** The verifier key stored in the folder, if any. */
@@ -175,7 +186,7 @@ export class FileLedgerReader implements Omit<LedgerStore, "append"> {
 
   async size(): Promise<number> {
     const note = await this.checkpoint();
-    return note ? peekCheckpoint(note).size : 0;
+    return note ? this.peekCheckpointFile(note).size : 0;
   }
 
   async checkpoint(): Promise<string | null> {
@@ -189,13 +200,70 @@ export class FileLedgerReader implements Omit<LedgerStore, "append"> {
 
   /** Every checkpoint note ever signed, oldest first (streamed from checkpoints.log). */
   async *checkpoints(): AsyncGenerator<string> {
-    if (!(await exists(this.file(FILES.checkpointLog)))) return;
-    for await (const piece of splitLines(readChunks(this.file(FILES.checkpointLog)), 1 << 20)) {
+    const path = this.file(FILES.checkpointLog);
+    if (!(await exists(path))) return;
+    let line = 0;
+    for await (const piece of splitLines(readChunks(path), 1 << 20)) {
+      line++;
       if (piece.kind !== "line") return;
-      const record = JSON.parse(decoder.decode(piece.bytes));
-      if (typeof record?.note !== "string") throw new Error("malformed checkpoints.log record");
+      let record: { note?: unknown } | null = null;
+      try {
+        record = JSON.parse(decoder.decode(piece.bytes));
+      } catch { /* reported below */ }
+      if (typeof record?.note !== "string") {
+        throw new Error(`${path}: line ${line}: not a checkpoint record ({"note": …, "size": …})`);
+      }
       yield record.note;
     }
+  }
+
+  /** The leaf hash the tree holds for entry `index` (from `tree/level-0.bin`). */
+  async treeLeaf(index: number): Promise<Uint8Array> {
+    return (await this.fetchNodes([{ level: 0, index }]))[0];
+  }
+
+  /**
+   * Whether the stored line of entry `index` is that entry: it starts right after a line end
+   * (by the offsets index) and its leaf hash is the tree's.
+   */
+  async lineMatchesTree(index: number): Promise<boolean> {
+    const start = await this.lineOffset(index);
+    if (start === null) return false;
+    const f = await Deno.open(this.file(FILES.entries), { read: true });
+    try {
+      if (start > 0 && (await readAt(f, start - 1, 1))[0] !== 10) return false;
+      for await (
+        const piece of splitLines(readChunks(this.file(FILES.entries), start), MAX_ENTRY_BYTES)
+      ) {
+        if (piece.kind !== "line") return false;
+        return toHex(hashLeaf(piece.bytes)) === toHex(await this.treeLeaf(index));
+      }
+      return false;
+    } finally {
+      f.close();
+    }
+  }
+
+  /**
+   * The first entry in `[0, upTo]` whose stored line no longer matches the signed tree (binary
+   * search: a changed line, and every line after it when its length changed, mismatch), or
+   * null when entry `upTo` matches.
+   *
+   * @example
+   * ```ts
+   * const bad = await reader.firstMismatch(41); // e.g. 17: entries.jsonl was edited at entry 17
+   * ```
+   */
+  async firstMismatch(upTo: number): Promise<number | null> {
+    if (await this.lineMatchesTree(upTo)) return null;
+    let lo = 0;
+    let hi = upTo;
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (await this.lineMatchesTree(mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   protected async handle(name: string): Promise<Deno.FsFile> {

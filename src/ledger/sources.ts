@@ -25,20 +25,30 @@ const MAX_NOTE_BYTES = 64 * 1024;
  */
 export function folderSource(dir: string): VerifySource {
   const reader = new FileLedgerReader(dir);
+  let logged = 0;
+  let fromFile = false;
   async function* checkpoints(): AsyncGenerator<string> {
     let last: string | null = null;
     for await (const note of reader.checkpoints()) {
       last = note;
+      logged++;
       yield note;
     }
     const latest = await reader.checkpoint();
-    if (latest !== null && latest !== last) yield latest;
+    if (latest !== null && latest !== last) {
+      fromFile = true;
+      yield latest;
+    }
   }
   const path = `${dir}/${FILES.entries}`;
   return {
     bytes: fileBytes(path),
     checkpoints: checkpoints(),
     hasCheckpoints: true,
+    checkpointName: (n) =>
+      fromFile && n > logged
+        ? `${dir}/${FILES.checkpoint}`
+        : `${dir}/${FILES.checkpointLog} line ${n}`,
   };
 }
 

@@ -24,6 +24,8 @@ export interface VerifySource {
   checkpoints: AsyncIterable<string>;
   /** Whether the source carries the log's own checkpoints (then every entry must be covered). */
   hasCheckpoints: boolean;
+  /** Where the `n`-th checkpoint (from 1) came from, for errors, e.g. "ledger/checkpoints.log line 3". */
+  checkpointName?: (n: number) => string;
 }
 
 /** Options of {@link verifyLedger}. */
@@ -284,7 +286,8 @@ async function run(
     try {
       cp = await openCheckpoint(r.value, verifier!, origin);
     } catch (e) {
-      throw new VerifyFailure(null, `checkpoint #${checked + 1}: ${(e as Error).message}`);
+      const name = source.checkpointName?.(checked + 1) ?? `checkpoint #${checked + 1}`;
+      throw new VerifyFailure(null, `${name}: ${(e as Error).message}`);
     }
     origin ??= cp.origin;
     if (cp.size < lastSize) {

@@ -19,7 +19,7 @@ import {
   SimpleProjectSchema,
 } from "./schemas.ts";
 import { parseSimpleHtml } from "./simple_html.ts";
-import type { RequestStats } from "../../jobs/types.ts";
+import type { RequestStats } from "../observations/job.ts";
 
 /** A parsed response, or why there is none. */
 export type PypiResult<T> = { ok: true; data: T; notModified: boolean } | HttpFailure;

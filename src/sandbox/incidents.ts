@@ -32,6 +32,7 @@ import { listedDigest, sandboxTag } from "./scenario.ts";
 import { githubRoutes, hardenedProject, releaseFromTree, sourceTree } from "./scenarios.ts";
 import { githubAccessAllow } from "./github_access.ts";
 import { githubReleaseRoutes } from "./github_releases.ts";
+import { readableTestdataDir } from "./testdata.ts";
 
 /** Facts of a real incident, from realdata `incidents/INCIDENTS.md`. */
 export interface IncidentFacts {
@@ -523,27 +524,7 @@ async function requests(): Promise<Incident> {
 const PA = "pep740/pypi-attestations";
 
 /**
- * The realdata folder: `REALDATA_DIR`, else `../shared/realdata` beside the repository. Undefined
- * when it may not be read (no prompt is ever raised) or is absent.
- */
-export function realdataDir(): string | undefined {
-  let dir: string | undefined;
-  try {
-    dir = Deno.env.get("REALDATA_DIR");
-  } catch {
-    dir = undefined;
-  }
-  dir ??= new URL("../../../shared/realdata", import.meta.url).pathname;
-  try {
-    if (Deno.permissions.querySync({ name: "read", path: dir }).state !== "granted") return;
-    return Deno.statSync(dir).isDirectory ? dir : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The control without realdata (a demo on a machine without it): the sandbox's hardened
+ * The control without testdata/ (a binary run without the repository beside it): the sandbox's hardened
  * project, provenance not required since the sandbox cannot sign.
  */
 async function sandboxControl(): Promise<Incident> {
@@ -554,7 +535,7 @@ async function sandboxControl(): Promise<Incident> {
     title: "control: acme-control (sandbox)",
     facts: {
       when: "-",
-      what: "A well-hardened project built by the sandbox (realdata was not readable).",
+      what: "A well-hardened project built by the sandbox (testdata/ was not readable).",
       exposure: "clean",
       source: "-",
     },
@@ -570,7 +551,7 @@ async function sandboxControl(): Promise<Incident> {
  * published from trailofbits/pypi-attestations' release.yml; hardened GitHub side.
  */
 async function control(): Promise<Incident> {
-  const dir = realdataDir();
+  const dir = readableTestdataDir();
   if (!dir) return await sandboxControl();
   const name = "pypi-attestations";
   const github = "trailofbits/pypi-attestations";
@@ -597,7 +578,7 @@ async function control(): Promise<Incident> {
     },
     expected: [],
     limits:
-      "Only the sdist is real material (its wheel is not in realdata), so wheels are not required. The GitHub side is the sandbox's hardened repository, its tree built from the sdist.",
+      "Only the sdist is real material (its wheel is not in testdata/), so wheels are not required. The GitHub side is the sandbox's hardened repository, its tree built from the sdist.",
     control: true,
     projects: [{
       project: {
@@ -607,6 +588,8 @@ async function control(): Promise<Incident> {
         ownership: { organization: "trailofbits", roles: [{ role: "Owner", user: "tob-release" }] },
         github,
         releases: [{ version: "0.0.19", files: [file] }],
+        // The commit the real provenance names (Fulcio Source Repository Digest).
+        tagCommits: { "0.0.19": "08802efe1f8e5fec4ad842d6b8ce97656092ee72" },
         config: {
           github,
           publisher: { repository: github, workflow: "release.yml" },

@@ -12,6 +12,7 @@
 import { type ArtifactSpec, buildSdist, buildWheel, sdistName, wheelName } from "./artifacts.ts";
 import type { SandboxFile, SandboxProject, Scenario } from "./scenario.ts";
 import { buildGithubPosture } from "./github_posture.ts";
+import { DEFAULT_SANDBOX_ACTIONS, githubActionRoutes } from "./github_actions.ts";
 import { githubAccessAllow, githubAccessRoutes } from "./github_access.ts";
 import { githubReleaseRoutes } from "./github_releases.ts";
 
@@ -23,7 +24,7 @@ export function sourceTree(name: string, version: string): Record<string, string
   return {
     "pyproject.toml": [
       "[build-system]",
-      'requires = ["setuptools>=68"]',
+      'requires = ["setuptools==80.9.0"]',
       'build-backend = "setuptools.build_meta"',
       "",
       "[project]",
@@ -31,6 +32,13 @@ export function sourceTree(name: string, version: string): Record<string, string
       `version = "${version}"`,
       'requires-python = ">=3.9"',
       "dependencies = []",
+      "",
+      "[project.urls]",
+      `Source = "https://github.com/acme/${name}"`,
+      `Issues = "https://github.com/acme/${name}/issues"`,
+      `Changelog = "https://github.com/acme/${name}/releases"`,
+      `Security = "https://github.com/acme/${name}/security/policy"`,
+      `Documentation = "https://acme.example/${name}"`,
       "",
     ].join("\n"),
     [`${pkg}/__init__.py`]: `__version__ = "${version}"\n`,
@@ -148,7 +156,7 @@ export async function compromisedProject(name = "acme-compromised"): Promise<San
 export function githubRoutes(
   projects: { project: SandboxProject; hardened: boolean }[],
 ): Map<string, unknown> {
-  const routes = new Map<string, unknown>();
+  const routes = githubActionRoutes(DEFAULT_SANDBOX_ACTIONS);
   for (const { project, hardened } of projects) {
     if (!project.github) continue;
     const [owner, repo] = project.github.split("/");

@@ -12,6 +12,7 @@
  * - `["sweep", job]` → last sweep record (body of `sweep.completed` / `sweep.incomplete` + index)
  * - `["sweep-ok", job]` → last successful sweep record
  * - `["pin", project, filename]` → the digest pinned when the file was first seen
+ * - `["tag-pin", project, tag]` → the commit pinned when the tag was first seen (`src/state/tags.ts`)
  * - `["meta", "applied"]` → number of ledger entries applied
  *
  * @module
@@ -27,6 +28,8 @@ import {
   SweepSchema,
 } from "../events.ts";
 import type { JobName } from "../../rules/types.ts";
+import { applyTagObserved } from "./tags.ts";
+import { emailBaselineFrom } from "./people.ts";
 
 /** A finding that is currently open or waived. */
 export const OpenFindingSchema = FindingOpenedSchema.extend({
@@ -64,6 +67,8 @@ export type SweepRecord = z.infer<typeof SweepSchema> & {
 export async function applyEntry(kv: Deno.Kv, stored: StoredEntry): Promise<void> {
   const { entry } = stored;
   const op = kv.atomic().set(["meta", "applied"], entry.index + 1);
+  const baseline = await emailBaselineFrom(kv, entry);
+  if (baseline) op.set(baseline.key, baseline.value);
   switch (entry.kind) {
     case "finding.opened":
     case "finding.waived": {
@@ -113,6 +118,9 @@ export async function applyEntry(kv: Deno.Kv, stored: StoredEntry): Promise<void
       }
       break;
     }
+    case "tag.observed":
+      applyTagObserved(op, entry);
+      break;
     case "sweep.completed":
     case "sweep.incomplete": {
       const body = SweepSchema.parse(entry.body);

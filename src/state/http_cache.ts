@@ -172,3 +172,53 @@ export async function forget(kv: Deno.Kv, url: string): Promise<void> {
   for (let i = 0; i < n; i++) op.delete(chunkKey(url, i));
   await op.commit();
 }
+
+/**
+ * The request headers that make a GET conditional on a cached response: `If-None-Match` when
+ * it has an ETag, else `If-Modified-Since` (a server ignores the latter when the former is
+ * sent, RFC 9110 section 13.1.3). Empty without a cached response. The one place both HTTP
+ * clients (`src/http.ts`, `src/github/client.ts`) take their validators from.
+ *
+ * @example
+ * ```ts
+ * const cached = await readCached(kv, url);
+ * const response = await fetch(url, { headers: conditionalHeaders(cached) });
+ * ```
+ */
+export function conditionalHeaders(cached: CachedResponse | undefined): Record<string, string> {
+  if (cached?.etag) return { "if-none-match": cached.etag };
+  if (cached?.lastModified) return { "if-modified-since": cached.lastModified };
+  return {};
+}
+
+/**
+ * Keep a successful response for the next conditional request: stored with the validators of its
+ * headers, or, when it carries none, an earlier cached response for the URL is dropped (it
+ * could never be revalidated again).
+ *
+ * @example
+ * ```ts
+ * await rememberResponse(kv, url, response.headers, body, { contentType: "application/json" });
+ * ```
+ */
+export async function rememberResponse(
+  kv: Deno.Kv,
+  url: string,
+  headers: Headers,
+  body: Uint8Array,
+  defaults: { contentType: string; keepLink?: boolean },
+): Promise<CacheWriteResult> {
+  const etag = headers.get("etag") ?? undefined;
+  const lastModified = headers.get("last-modified") ?? undefined;
+  if (!etag && !lastModified) {
+    await forget(kv, url);
+    return "no-validator";
+  }
+  return await writeCached(kv, url, {
+    etag,
+    lastModified,
+    contentType: headers.get("content-type") ?? defaults.contentType,
+    link: defaults.keepLink ? headers.get("link") ?? undefined : undefined,
+    body,
+  });
+}

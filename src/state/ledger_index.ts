@@ -16,7 +16,7 @@
  */
 import type { LedgerStore, StoredEntry } from "../ledger/types.ts";
 import { SEVERITIES, type Severity } from "../../rules/types.ts";
-import { truncate } from "../web/text.ts";
+import { truncate } from "../display.ts";
 
 /** A bounded summary of one ledger entry, enough for timelines, feeds and browsing. */
 export interface IndexRecord {

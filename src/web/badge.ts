@@ -4,7 +4,7 @@
  * @module
  */
 import type { ProjectStatus } from "./snapshot.ts";
-import { truncate, xmlEscape } from "./text.ts";
+import { truncate, xmlEscape } from "../display.ts";
 
 /** Message and color of a project's badge (pure). */
 export function badgeFor(status: ProjectStatus | undefined): { message: string; color: string } {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { IndexRecord } from "../state/ledger_index.ts";
-import { safeHttpUrl, truncate, xmlEscape } from "./text.ts";
+import { displayText, quoteText, safeHttpUrl, xmlEscape } from "../display.ts";
 
 /** What a feed is about. */
 export interface FeedInfo {
@@ -25,11 +25,15 @@ function projectPath(project: string): string {
   return `/projects/${encodeURIComponent(project)}`;
 }
 
-/** Title of an item, e.g. `[critical] finding.opened litellm: content/pth-file`. */
+/**
+ * Title of an item, e.g. `[critical] finding.opened litellm: content/pth-file`; upstream text
+ * is shown safely (invisible and reordering characters as escapes, see `displayText`).
+ */
 export function itemTitle(r: IndexRecord): string {
   const sev = r.severity ? `[${r.severity}] ` : "";
-  const what = r.rule ?? r.summary;
-  return truncate(`${sev}${r.kind} ${r.project ?? ""}${what ? `: ${what}` : ""}`, 300);
+  const project = r.project ? ` ${displayText(r.project, 200)}` : " ";
+  const what = r.rule ? displayText(r.rule, 100) : r.summary ? quoteText(r.summary, 200) : "";
+  return `${sev}${r.kind}${project}${what ? `: ${what}` : ""}`;
 }
 
 /** Page a subscriber should open for an item. */
@@ -46,8 +50,8 @@ export function itemId(base: string, r: IndexRecord): string {
 
 function itemText(r: IndexRecord): string {
   const lines = [
-    r.subject ? `Subject: ${r.subject}` : "",
-    r.summary,
+    r.subject ? `Subject: ${quoteText(r.subject, 300)}` : "",
+    r.summary ? quoteText(r.summary, 300) : "",
     `Ledger index: ${r.index}`,
     `Leaf hash: ${r.leafHash}`,
   ];
@@ -60,8 +64,8 @@ function feedPaths(info: FeedInfo) {
 }
 
 function feedTitle(info: FeedInfo): string {
-  const t = truncate(info.title, 200);
-  return info.project === undefined ? t : `${t}: ${truncate(info.project, 200)}`;
+  const t = displayText(info.title, 200);
+  return info.project === undefined ? t : `${t}: ${displayText(info.project, 200)}`;
 }
 
 /**
@@ -85,7 +89,7 @@ export function atomFeed(info: FeedInfo, records: IndexRecord[]): string {
     `<updated>${x(updated)}</updated>`,
     `<link rel="self" type="application/atom+xml" href="${x(self)}"/>`,
     `<link rel="alternate" type="text/html" href="${x(home)}"/>`,
-    `<author><name>${x(truncate(info.title, 200))}</name></author>`,
+    `<author><name>${x(displayText(info.title, 200))}</name></author>`,
     `<generator>release-auditor</generator>`,
   ];
   for (const r of records) {
@@ -124,7 +128,7 @@ export function jsonFeed(info: FeedInfo, records: IndexRecord[]): Record<string,
     home_page_url: safeHttpUrl(home) ?? undefined,
     feed_url: safeHttpUrl(`${info.base}${prefix}/feed.json`) ?? undefined,
     description: "Findings, releases, posture and access changes recorded in the signed ledger.",
-    authors: [{ name: truncate(info.title, 200) }],
+    authors: [{ name: displayText(info.title, 200) }],
     language: "en",
     items: records.map((r) => ({
       id: itemId(info.base, r),

@@ -7,7 +7,8 @@
  *   lines, `X-Ledger-Entries-Cap`), `/ledger/proof/inclusion?index&size`,
  *   `/ledger/proof/consistency?from&to`
  * - `/feed.atom`, `/feed.json`, `/projects/:name/feed.atom`, `/projects/:name/feed.json`
- * - `/badge/:project.svg`, `/metrics`, `/healthz`, `/static/style.<hash>.css`
+ * - `/badge/:project.svg`, `/metrics`, `/healthz` (liveness), `/readyz` (503 while a job is
+ *   stale or never succeeded), `/static/style.<hash>.css`
  * - `POST /api/sweep` with `Authorization: Bearer <token>`
  *
  * @example
@@ -26,4 +27,4 @@ export {
   indexEntry,
   type IndexRecord,
   toIndexRecord,
-} from "./ledger_index.ts";
+} from "../state/ledger_index.ts";

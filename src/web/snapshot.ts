@@ -15,7 +15,7 @@ import {
   type SweepRecord,
 } from "../state/findings.ts";
 import { type JobName, JOBS, SEVERITIES, type Severity, severityRank } from "../../rules/types.ts";
-import { cronIntervalMs, isStale } from "./schedule.ts";
+import { cronIntervalMs, isStale } from "../state/schedule.ts";
 import { indexedCount } from "../state/ledger_index.ts";
 
 /** The state of one job. */

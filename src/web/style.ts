@@ -44,8 +44,18 @@ dd{margin:0;overflow-wrap:anywhere}
 form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
 label{display:flex;flex-direction:column;font-size:.85rem}
 input,select,button{font:inherit;padding:.25rem}
+.verdict{font-size:1.1rem;font-weight:700;margin:.5rem 0 1rem;padding:.5rem .75rem;
+border-left:6px solid currentColor;background:var(--card)}
+.verdict.ok{color:var(--ok)}.verdict.na{color:var(--na)}
+.files{margin:0;padding:0;list-style:none}.files li{margin:0 0 .25rem}
+.tl{width:100%;height:auto;font:13px system-ui,sans-serif}.tl.narrow{display:none}
+.tl text{fill:var(--fg)}.tl .tick{fill:var(--muted);font-size:12px}.tl .grid{stroke:var(--line)}
+.tl .rel{fill:var(--link)}.tl .bar{fill:var(--info)}.tl .bar.critical{fill:var(--crit)}
+.tl .bar.high{fill:var(--high)}.tl .bar.medium{fill:var(--medium)}.tl .bar.low{fill:var(--low)}
+.tl .bar.resolved{opacity:.4}.tl .bar.waived{opacity:.65}
 footer{margin-top:2rem;padding-bottom:2rem;color:var(--muted);font-size:.85rem}
 @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}
+.tl.wide{display:none}.tl.narrow{display:block}
 dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.5rem}}
 `;
 

@@ -69,3 +69,37 @@ Deno.test("usage and unreadable paths exit 2 with one line", async () => {
   assert.match(missing.err, /cannot read .*not found/);
   assert.equal((await run(["--help"])).code, 0);
 });
+
+Deno.test("a non-UTF-8 file is one invalid-workflow finding; other files are still judged", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/.github/workflows`, { recursive: true });
+    await Deno.writeFile(
+      `${dir}/.github/workflows/latin1.yml`,
+      new Uint8Array([0x6f, 0x6e, 0x3a, 0x20, 0x70, 0x75, 0x73, 0x68, 0x0a, 0xe9, 0x0a]),
+    );
+    await Deno.copyFile(
+      realdata("workflows/pypa_sampleproject__release.yml"),
+      `${dir}/.github/workflows/release.yml`,
+    );
+    // Not workflows: skipped when found in a folder.
+    await Deno.writeTextFile(`${dir}/.github/dependabot.yml`, "version: 2\nupdates: []\n");
+    await Deno.writeTextFile(`${dir}/.github/FUNDING.yml`, "github: [someone]\n");
+    const r = await run([dir, "--format", "json"]);
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.out);
+    assert.equal(out.files, 2);
+    const rules = out.findings.map((f: { rule: string; subject: string }) =>
+      `${f.rule} ${f.subject}`
+    );
+    assert.ok(rules.some((x: string) => /invalid-workflow .*latin1\.yml/.test(x)));
+    assert.ok(rules.some((x: string) => /unpinned-action .*release\.yml/.test(x)));
+    assert.ok(!rules.some((x: string) => /dependabot|FUNDING/.test(x)));
+    // Named explicitly, a non-workflow YAML file is judged (and is invalid: no jobs).
+    const named = await run([`${dir}/.github/dependabot.yml`]);
+    assert.equal(named.code, 1);
+    assert.match(named.out, /invalid-workflow/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

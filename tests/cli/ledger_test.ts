@@ -146,7 +146,7 @@ Deno.test("cli ledger: prove and verify --proof; show, tail, export, checkpoint"
     assertEquals(show.code, 0);
     const rows = show.stdout.trim().split("\n");
     assertEquals(rows.length, 3);
-    assertStringIncludes(rows[1], "evil\\u{1b}[2J\\u{202e}name");
+    assertStringIncludes(rows[1], "evil\\u{001B}[2J\\u{202E}name");
     assert(!show.stdout.includes("\u001b"));
     const kinds = await cli(["show", "--ledger", dir, "--kind", "finding.waived", "--jsonl"]);
     const entries = (await Deno.readTextFile(`${dir}/entries.jsonl`)).split("\n");
@@ -271,6 +271,93 @@ Deno.test("cli ledger: tail --follow prints new entries until interrupted", asyn
       // already exited
     }
     await child.stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli ledger: prove --consistency and verify --consistency", async () => {
+  const dir = await fixture();
+  try {
+    const made = await cli(["prove", "--consistency", "2", "4", "--ledger", dir]);
+    assertEquals(made.code, 0, made.stderr);
+    await Deno.writeTextFile(`${dir}/cons.json`, made.stdout);
+    const ok = await cli([
+      "verify",
+      "--consistency",
+      `${dir}/cons.json`,
+      "--vkey",
+      KEYS.verifierKey,
+    ]);
+    assertEquals(ok.code, 0, ok.stdout + ok.stderr);
+    assertStringIncludes(
+      ok.stdout,
+      "ok: the signed tree of size 4 extends the signed tree of size 2",
+    );
+    const file = JSON.parse(made.stdout);
+    file.proof[0] = file.proof[0].startsWith("a")
+      ? "b" + file.proof[0].slice(1)
+      : "a" + file.proof[0].slice(1);
+    await Deno.writeTextFile(`${dir}/cons.json`, JSON.stringify(file));
+    const bad = await cli([
+      "verify",
+      "--consistency",
+      `${dir}/cons.json`,
+      "--vkey",
+      KEYS.verifierKey,
+    ]);
+    assertEquals(bad.code, 1);
+    assertStringIncludes(bad.stdout, "does not extend the tree of size 2");
+    assertEquals((await cli(["prove", "--consistency", "4", "2", "--ledger", dir])).code, 2);
+    const unsigned = await cli(["prove", "--consistency", "1", "4", "--ledger", dir]);
+    assertEquals(unsigned.code, 1);
+    assertStringIncludes(unsigned.stderr, "no checkpoint of size 1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli ledger: prove after a corrupted entry names that entry", async () => {
+  const dir = await fixture();
+  try {
+    const lines = (await Deno.readTextFile(`${dir}/entries.jsonl`)).split("\n");
+    lines[1] = lines[1].replace('"beta"', '"betax"'); // one byte longer: later offsets shift
+    await Deno.writeTextFile(`${dir}/entries.jsonl`, lines.join("\n"));
+    for (const index of ["1", "2", "3"]) {
+      const r = await cli(["prove", "--index", index, "--ledger", dir]);
+      assertEquals(r.code, 1, index);
+      assertStringIncludes(r.stderr, "entries.jsonl: entry 1 does not match the signed tree");
+    }
+    assertEquals((await cli(["prove", "--index", "0", "--ledger", dir])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli ledger: a malformed checkpoint or checkpoints.log is named in a one-line error", async () => {
+  const dir = await fixture();
+  try {
+    const log = await Deno.readTextFile(`${dir}/checkpoints.log`);
+    await Deno.writeTextFile(`${dir}/checkpoints.log`, "not json\n" + log);
+    const v = await cli(["verify", dir, "--vkey", KEYS.verifierKey]);
+    assertEquals(v.code, 1);
+    assertEquals(v.stdout.trim().split("\n").length, 1);
+    assertStringIncludes(v.stdout, `${dir}/checkpoints.log: line 1: not a checkpoint record`);
+    const c = await cli(["prove", "--consistency", "2", "4", "--ledger", dir]);
+    assertStringIncludes(c.stderr, `${dir}/checkpoints.log: line 1`);
+    await Deno.writeTextFile(`${dir}/checkpoints.log`, log);
+    await Deno.writeTextFile(`${dir}/checkpoint`, "garbage");
+    for (const args of [["show", "--ledger", dir], ["verify", dir, "--vkey", KEYS.verifierKey]]) {
+      const r = await cli(args);
+      assert(r.code !== 0, args.join(" "));
+      const text = (r.stdout + r.stderr).trim();
+      assertStringIncludes(text, `${dir}/checkpoint`);
+      assertEquals(
+        text.split("\n").filter((l) => !l.startsWith("TIME") && l.trim()).length,
+        1,
+        text,
+      );
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

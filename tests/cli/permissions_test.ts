@@ -32,6 +32,10 @@ secret_env = "HOOK_SECRET"
     "pypi.internal.example:8443",
   ]);
   assertEquals(audit.read, ["auditor.toml", "ledger/data", "var"]);
+  // The task form reads the project folder (a config anywhere under it); writes stay narrow.
+  const task = permissionsFor(config, "audit", "../elsewhere/a.toml", { task: true });
+  assertEquals(task.read, [".", "../elsewhere/a.toml"]);
+  assertEquals(task.write, ["ledger/data", "var"]);
   assertEquals(audit.write, ["ledger/data", "var"]);
   assertEquals(audit.env, ["GITHUB_TOKEN", "LEDGER_SIGNING_KEY"]);
   const serve = permissionsFor(config, "serve", "auditor.toml");
@@ -117,7 +121,9 @@ Deno.test("deno.json's audit and serve tasks carry the flags printed for auditor
     (flags.find((f) => f.startsWith(`--${name}=`)) ?? "").split("=")[1]?.split(",").sort();
   for (const command of ["audit", "serve"] as const) {
     const task = tasks[command].split(" ");
-    const expected = permissionFlags(permissionsFor(config, command, "auditor.toml"));
+    const expected = permissionFlags(
+      permissionsFor(config, command, "auditor.toml", { task: true }),
+    );
     for (const name of ["allow-net", "allow-read", "allow-write", "allow-env"]) {
       assertEquals(listOf(task, name), listOf(expected, name), `${command} --${name}`);
     }

@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { type AuditReport, renderSarif, renderText } from "../../src/cli/report.ts";
 import { RULES } from "../../rules/catalog.ts";
+import { HOSTILE, HOSTILE_SHOWN, INVISIBLE_RE } from "../web/_fixtures.ts";
 
 /** Required and allowed properties of the SARIF 2.1.0 schema definitions used here. */
 const SCHEMA: Record<string, { required: string[]; allowed: string[] }> = {
@@ -217,4 +218,19 @@ Deno.test("text output lists findings by severity and the gaps", () => {
   assertStringIncludes(text, "CRITICAL content/pth-file");
   assertStringIncludes(text, "(waived)");
   assertStringIncludes(text, "not observable:");
+});
+
+Deno.test("text and SARIF output show hostile upstream text as escapes, quoted", () => {
+  const report = sampleReport();
+  report.findings[0].subject = HOSTILE.rlo;
+  report.findings[0].message = `member ${HOSTILE.invisible}`;
+  const text = renderText(report);
+  assert(!INVISIBLE_RE.test(text), "no raw invisible character in the terminal text");
+  assertStringIncludes(text, `"evilpkg-1.0-py3-none-any.whl: \\"${HOSTILE_SHOWN.rlo}`);
+  assertStringIncludes(text, `"member ${HOSTILE_SHOWN.invisible}"`);
+  const sarif = JSON.stringify(renderSarif(report, RULES, "auditor.toml"));
+  const messages = (JSON.parse(sarif).runs[0].results as { message: { text: string } }[])
+    .map((r) => r.message.text).join("\n");
+  assert(!INVISIBLE_RE.test(messages), "no raw invisible character in SARIF messages");
+  assertStringIncludes(messages, HOSTILE_SHOWN.invisible);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Observation } from "../../jobs/types.ts";
-import type { RepoPosture } from "../../src/github/posture.ts";
+import type { Observation } from "../../src/observations/job.ts";
+import type { RepoPosture } from "../../src/observations/repo.ts";
 import {
   diffPosture,
   DRIFT_LIMITS,

@@ -13,7 +13,7 @@ import {
   incidentsMarkdown,
   type Replay,
   replayIncidents,
-} from "../../src/sandbox/incident_replay.ts";
+} from "../../scripts/incident_replay.ts";
 import { DEMO_SCENARIOS, runDemo } from "../../src/cli/demo.ts";
 import { atLeast } from "../../rules/types.ts";
 

@@ -5,9 +5,10 @@ import { runSweep } from "../../src/audit.ts";
 import { openKvLedger } from "../../src/ledger/kv_store.ts";
 import { generateSigningKey } from "../../src/ledger/note.ts";
 import type { StoredEntry } from "../../src/ledger/types.ts";
-import type { JobContext, Observation } from "../../jobs/types.ts";
-import { accessAt, accessChanges, accessJob } from "../../jobs/access.ts";
-import type { AccessChangedBody, AccessData } from "../../jobs/access_types.ts";
+import type { JobContext, Observation } from "../../src/observations/job.ts";
+import { accessChanges, accessJob } from "../../jobs/access.ts";
+import { accessAt } from "../../src/state/access_at.ts";
+import type { AccessChangedBody, AccessData } from "../../src/observations/access.ts";
 import {
   githubAccessAllow,
   githubAccessRoutes,
@@ -222,6 +223,7 @@ Deno.test("sweeps over real bodies: invitation accepted, PyPI maintainer added, 
       "invitation",
       "org-2fa",
       "org-owner",
+      "pypi-email",
       "pypi-role",
       "team",
     ]);
@@ -231,6 +233,7 @@ Deno.test("sweeps over real bodies: invitation accepted, PyPI maintainer added, 
       `added invitation ${B} >write`,
       `added org-2fa ${ORG} >not-required`,
       "added org-owner octocat >owner",
+      "added pypi-email distutils-sig@python.org >listed",
       "added pypi-role abravalheri >Maintainer",
       "added pypi-role dstufft >Maintainer",
       "added pypi-role jaraco >Owner",
@@ -553,6 +556,22 @@ Deno.test("accessChanges: bounded chunks, truncation counted, replay marks it in
   assertEquals(accessChanges(observation({ collaborators }), observation({ collaborators })), []);
 });
 
+Deno.test("accessChanges: the emails are stated in full while the ledger holds no baseline", () => {
+  const pypi = { organization: null, roles: [], emails: ["a@x.org"] };
+  // A previous observation from before the pypi-email area: no baseline in the ledger yet.
+  const [event] = accessChanges(observation({ pypi }), observation({ pypi }));
+  assertEquals(event.body, {
+    project: "p",
+    changes: [{ kind: "added", area: "pypi-email", who: "a@x.org", to: "listed" }],
+    full: ["pypi-email"],
+  });
+  // Once the baseline exists, an unchanged list is no change.
+  assertEquals(
+    accessChanges(observation({ pypi }), observation({ pypi, emailBaseline: ["a@x.org"] })),
+    [],
+  );
+});
+
 Deno.test("accessAt: ordered replay of a sequence, full restatement, malformed bodies skipped", () => {
   const ev = (time: string, body: unknown, kind = "access.changed") => ({ time, kind, body });
   const events = [
@@ -614,4 +633,54 @@ Deno.test("accessAt: ordered replay of a sequence, full restatement, malformed b
     "full restatement forgets",
   );
   assertEquals(apr.known, ["collaborator", "team", "deploy-key", "pypi-role"]);
+});
+
+Deno.test("emails: the baseline is the ledger's first statement, so losing KV resolves nothing", async () => {
+  const real = await loadReal();
+  const up = serveUpstream();
+  const ledgerKv = await Deno.openKv(":memory:");
+  let state = await Deno.openKv(":memory:");
+  const origin = "test.example/access-emails";
+  const { privateKey } = await generateSigningKey(origin);
+  const ledger = await openKvLedger({ kv: ledgerKv, origin, signingKey: privateKey });
+  const config = configFor(up, {
+    name: "setuptools",
+    allow: { maintainers: ["jaraco", "abravalheri", "dstufft"] },
+  });
+  const events = async (from: number) => {
+    const out: StoredEntry[] = [];
+    for await (const e of ledger.entries(from)) out.push(e);
+    return out;
+  };
+  const sweep = async () => {
+    const before = await ledger.size();
+    const summary = await runSweep(accessJob, config.project, {
+      config,
+      secrets: SECRETS,
+      kv: state,
+      ledger,
+    });
+    return { rules: summary.projects[0].findings.map((f) => f.rule), events: await events(before) };
+  };
+  try {
+    up.pypi.set("setuptools", real.setuptools);
+    const first = await sweep();
+    assertEquals(first.rules.filter((r) => r.startsWith("release/")), []);
+    const moved = clone(real.setuptools) as Record<string, Record<string, unknown>>;
+    moved.info.author_email = "distutils-sig@new-owner.example";
+    up.pypi.set("setuptools", moved);
+    const second = await sweep();
+    assertEquals(second.rules, ["release/maintainer-email-domain-changed"]);
+    // KV is lost: the projection (open findings, the email baseline) is rebuilt from the ledger.
+    state.close();
+    state = await Deno.openKv(":memory:");
+    const third = await sweep();
+    assertEquals(third.rules, ["release/maintainer-email-domain-changed"]);
+    assertEquals(third.events.filter((e) => e.entry.kind === "finding.resolved"), []);
+  } finally {
+    await ledger.close();
+    ledgerKv.close();
+    state.close();
+    await up.close();
+  }
 });

@@ -6,8 +6,8 @@ import {
   isBinaryHead,
   NO_WORK_DIR,
 } from "../../jobs/pypi_content.ts";
-import type { JobContext } from "../../jobs/types.ts";
-import type { ContentResult, PypiFile } from "../../jobs/pypi_types.ts";
+import type { JobContext } from "../../src/observations/job.ts";
+import type { ContentResult, PypiFile } from "../../src/observations/pypi.ts";
 import { ConfigSchema, PolicySchema } from "../../src/config.ts";
 import { factsOf, inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
 import { ARTIFACT_FACTS_VERSION } from "../../src/observations/artifact.ts";

@@ -2,8 +2,8 @@ import { assert, assertEquals } from "../_assert.ts";
 import { realdata } from "../_realdata.ts";
 import { createReleasesJob, releasesJob } from "../../jobs/releases.ts";
 import { loadTrustRoots } from "../../src/sigstore/mod.ts";
-import type { ReleasesData } from "../../jobs/releases_types.ts";
-import type { JobContext, Observation } from "../../jobs/types.ts";
+import type { ReleasesData } from "../../src/observations/releases.ts";
+import type { JobContext, Observation } from "../../src/observations/job.ts";
 import { ConfigSchema, type Project } from "../../src/config.ts";
 import { type Sandbox, startSandbox } from "../../src/sandbox/server.ts";
 import { compromisedProject, hardenedProject } from "../../src/sandbox/scenarios.ts";
@@ -13,6 +13,7 @@ import {
   githubReleaseRoutes,
 } from "../../src/sandbox/github_releases.ts";
 import type { Finding } from "../../rules/types.ts";
+import { retargetTag } from "../../src/sandbox/tags.ts";
 import {
   buildSdist,
   buildWheel,
@@ -227,6 +228,13 @@ Deno.test("releases job: unreadable upstream parts are not observable, and cache
 });
 
 const PA = "pep740/pypi-attestations";
+/** The commit pypi_attestations 0.0.19's provenance names (Fulcio Source Repository Digest). */
+const PA_COMMIT = "08802efe1f8e5fec4ad842d6b8ce97656092ee72";
+
+/** Serve the real tag commit for v0.0.19, as GitHub does. */
+function realTagCommit(h: Harness, sha = PA_COMMIT): void {
+  retargetTag(h.sandbox.scenario, "trailofbits/pypi-attestations", "v0.0.19", sha);
+}
 
 /** The real pypi_attestations 0.0.19 sdist with its real Integrity API response. */
 async function pypiAttestationsProject(): Promise<SandboxProject> {
@@ -258,6 +266,7 @@ async function pypiAttestationsProject(): Promise<SandboxProject> {
 Deno.test("releases job: real PEP 740 provenance of pypi_attestations 0.0.19 verifies end to end", async () => {
   const h = await harness([await pypiAttestationsProject()], { hardened: true });
   try {
+    realTagCommit(h);
     const [obs, findings] = await sweep(h);
     assertEquals(obs.unobservable, []);
     assertEquals(findings, []);
@@ -283,10 +292,28 @@ Deno.test("releases job: real provenance signed for another publisher, and a fil
   const bare = await hardenedProject("acme-bare");
   const h = await harness([real, bare], { hardened: true });
   try {
+    realTagCommit(h);
     const [, findings] = await sweep(h, 0);
     assertEquals(rules(findings), ["provenance/wrong-workflow"]);
     const [, bareFindings] = await sweep(h, 1);
     assertEquals(rules(bareFindings), ["provenance/missing"]);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("releases job: real provenance naming another commit than the tag is provenance/source-commit-mismatch", async () => {
+  const h = await harness([await pypiAttestationsProject()], { hardened: true });
+  try {
+    realTagCommit(h);
+    const [, clean] = await sweep(h);
+    assertEquals(rules(clean), []);
+    const other = "1".repeat(40);
+    realTagCommit(h, other);
+    const [, findings] = await sweep(h);
+    assertEquals(rules(findings), ["provenance/source-commit-mismatch"]);
+    assertEquals(findings[0].evidence?.observed, [PA_COMMIT]);
+    assertEquals(findings[0].evidence?.expected, other);
   } finally {
     await h.close();
   }

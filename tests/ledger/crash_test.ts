@@ -1,4 +1,5 @@
 import { DENO } from "../_deno.ts";
+import { concatBytes } from "../../src/bytes.ts";
 import { KEYS } from "./_conformance.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { folderSource, openLedger, openLedgerReader, verifyLedger } from "../../src/ledger/mod.ts";
@@ -43,16 +44,38 @@ async function leafHashes(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * Read the child's acknowledgements as they come and SIGKILL it once it has reported `k` (plus
+ * a random few milliseconds, so the kill lands anywhere in the next append); the test does not
+ * depend on how fast the machine is. Returns everything it printed.
+ */
+async function killAfterAcks(child: Deno.ChildProcess, k: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let lines = 0;
+  let killed = false;
+  for await (const chunk of child.stdout) {
+    chunks.push(chunk);
+    lines += chunk.filter((b) => b === 10).length;
+    if (!killed && lines >= k) {
+      killed = true;
+      await new Promise((r) => setTimeout(r, Math.random() * 15));
+      child.kill("SIGKILL");
+    }
+  }
+  if (!killed) child.kill("SIGKILL");
+  return concatBytes(chunks);
+}
+
 Deno.test("crash: SIGKILL at random moments loses no acknowledged entry and leaves a verifiable ledger", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ledger-crash-" });
   try {
     const acked = new Map<number, string>();
     for (let round = 0; round < 20; round++) {
       const child = spawnChild(dir, `r${round}`, 0, 1 + (round % 3));
-      await new Promise((r) => setTimeout(r, 120 + Math.random() * 250));
-      child.kill("SIGKILL");
-      const { stdout, stderr } = await child.output();
-      const err = new TextDecoder().decode(stderr);
+      const stderrText = new Response(child.stderr).text();
+      const stdout = await killAfterAcks(child, 2 + Math.floor(Math.random() * 6));
+      await child.status;
+      const err = await stderrText;
       assert(!/error/i.test(err), `child failed: ${err}`);
       for (const a of acknowledged(stdout)) {
         assert(

@@ -5,7 +5,10 @@ import type { Project } from "../../src/config.ts";
 import { ProjectJsonSchema } from "../../src/pypi/schemas.ts";
 import {
   ACCESS_RULES,
+  ACCESS_RULESET,
+  type AccessInput,
   adminsOf,
+  emailRules,
   evaluateAccess,
   INSECURE_2FA,
   NO_2FA,
@@ -25,7 +28,7 @@ import {
   InvitationSchema,
   OrganizationSchema,
   SimpleUserSchema,
-} from "../../jobs/access_types.ts";
+} from "../../src/observations/access.ts";
 import {
   collaboratorsFrom,
   deployKeysFrom,
@@ -34,6 +37,7 @@ import {
 } from "../../jobs/access.ts";
 import { githubAccessRoutes } from "../../src/sandbox/github_access.ts";
 import type { z } from "zod";
+import { ruleTable } from "./_rule_table.ts";
 
 const OF = "github-api/octokit-fixtures";
 const EX = "github-api/rest-api-description/examples";
@@ -323,7 +327,11 @@ Deno.test("hostile upstream names are bounded and stripped of control characters
 Deno.test("catalog: unique ids, job access, every finding's rule is catalogued, scopes access:*", async () => {
   const ids = ACCESS_RULES.map((r) => r.id);
   assertEquals(new Set(ids).size, ids.length);
-  assert(ACCESS_RULES.every((r) => r.job === "access" && r.id.startsWith("access/")));
+  // The email rules kept their ids from when the PyPI job judged them.
+  assert(ACCESS_RULES.every((r) =>
+    r.job === "access" &&
+    (r.id.startsWith("access/") || r.id.startsWith("release/maintainer-email-"))
+  ));
   const all = parseList(
     CollaboratorSchema,
     await recorded(
@@ -341,10 +349,128 @@ Deno.test("catalog: unique ids, job access, every finding's rule is catalogued, 
       ),
       deployKeys: deployKeysFrom(parseList(DeployKeySchema, weak.get("/repos/acme/w/keys"))),
       orgOwners: ["a"],
-      pypi: { organization: null, roles: [{ role: "Owner", user: "z" }], emails: [] },
+      pypi: {
+        organization: null,
+        roles: [{ role: "Owner", user: "z" }],
+        emails: ["z@new.example"],
+      },
+      emailBaseline: ["z@old.example"],
     }),
     project({ policy: { pypi_owner_must_be_organization: true, max_admins: 0 } }),
   );
+  // A change of the local part only (same domain) is the other email rule.
+  fs.push(...evaluateAccess(base(emails(["b@x.org"], ["a@x.org"])), project()));
   assertEquals(new Set(fs.map((f) => f.rule)), new Set(ids));
   assert(fs.every((f) => f.scope.startsWith("access:")));
+});
+
+const accessCase = (
+  data: Partial<AccessData>,
+  extra: Record<string, unknown> = {},
+): AccessInput => ({
+  data: base(data),
+  project: project(extra),
+});
+const allowAlice = {
+  allow: { collaborators: ["alice"], admins: ["alice"], maintainers: ["alice"] },
+};
+const collaborator = (login: string, level: "admin" | "write", via: "direct" | "outside") => ({
+  login,
+  level,
+  via,
+});
+
+const emails = (now: string[], baseline?: string[]): Partial<AccessData> => ({
+  pypi: { organization: null, roles: [], emails: now },
+  emailBaseline: baseline,
+});
+
+Deno.test("emails: a move to a new domain is high, a local change medium, against the ledger's baseline", () => {
+  const domain = emailRules(base(emails(["dev@new-domain.example"], ["dev@figlief.com"])));
+  assertEquals(domain.map((f) => [f.rule, f.severity, f.scope]), [[
+    "release/maintainer-email-domain-changed",
+    "high",
+    "access:pypi-owners",
+  ]]);
+  assertEquals(domain[0].subject, "setuptools:emails:dev@new-domain.example");
+  const local = emailRules(base(emails(["b@x.org"], ["a@x.org"])));
+  assertEquals(local.map((f) => f.rule), ["release/maintainer-email-changed"]);
+  assertEquals(emailRules(base(emails(["a@x.org"], ["a@x.org"]))), []);
+  // No baseline yet (the first statement is being written): nothing to compare.
+  assertEquals(emailRules(base(emails(["a@x.org"]))), []);
+});
+
+ruleTable("access", ACCESS_RULESET, {
+  "release/maintainer-email-changed": {
+    fires: accessCase(emails(["b@x.org"], ["a@x.org"])),
+    clean: accessCase(emails(["a@x.org"], ["a@x.org"])),
+  },
+  "release/maintainer-email-domain-changed": {
+    fires: accessCase(emails(["a@new.example"], ["a@x.org"])),
+    clean: accessCase(emails(["b@x.org"], ["a@x.org"])),
+  },
+  "access/org-2fa-not-required": {
+    fires: accessCase({ org2fa: { org: "acme", required: false } }),
+    clean: accessCase({ org2fa: { org: "acme", required: true } }),
+  },
+  "access/no-2fa": {
+    fires: accessCase({ members2fa: { disabled: ["bob"], insecure: [] } }),
+    clean: accessCase({ members2fa: { disabled: [], insecure: ["bob"] } }),
+  },
+  "access/insecure-2fa": {
+    fires: accessCase({ outside2fa: { disabled: [], insecure: ["bob"] } }),
+    // A login with 2FA disabled is reported once, as no-2fa.
+    clean: accessCase({ outside2fa: { disabled: ["bob"], insecure: ["bob"] } }),
+  },
+  "access/unlisted-write-grant": {
+    fires: accessCase({ collaborators: [collaborator("mallory", "write", "direct")] }, allowAlice),
+    clean: accessCase({ collaborators: [collaborator("Alice", "write", "direct")] }, allowAlice),
+  },
+  "access/too-many-admins": {
+    fires: accessCase({
+      collaborators: [
+        collaborator("alice", "admin", "direct"),
+        collaborator("carol", "admin", "direct"),
+      ],
+    }, { allow: { admins: ["alice", "carol"] }, policy: { max_admins: 1 } }),
+    clean: accessCase({
+      collaborators: [
+        collaborator("alice", "admin", "direct"),
+        collaborator("carol", "admin", "direct"),
+      ],
+    }, { allow: { admins: ["alice", "carol"] }, policy: { max_admins: 2 } }),
+  },
+  "access/outside-collaborator-admin": {
+    fires: accessCase({ collaborators: [collaborator("alice", "admin", "outside")] }, allowAlice),
+    clean: accessCase({ collaborators: [collaborator("alice", "admin", "direct")] }, allowAlice),
+  },
+  "access/pending-invitation": {
+    fires: accessCase({
+      invitations: [{ id: 7, invitee: "mallory", level: "write", expired: false }],
+    }),
+    clean: accessCase({ invitations: [] }),
+    check: (fs) => assertEquals(fs.map((f) => f.severity), ["high"]),
+  },
+  "access/pypi-unlisted-role": {
+    fires: accessCase({
+      pypi: { organization: null, roles: [{ role: "Maintainer", user: "eve" }], emails: [] },
+    }, allowAlice),
+    clean: accessCase({
+      pypi: { organization: null, roles: [{ role: "Maintainer", user: "ALICE" }], emails: [] },
+    }, allowAlice),
+  },
+  "access/pypi-personal-owner": {
+    fires: accessCase(
+      { pypi: { organization: null, roles: [{ role: "Owner", user: "alice" }], emails: [] } },
+      { ...allowAlice, policy: { pypi_owner_must_be_organization: true } },
+    ),
+    clean: accessCase(
+      { pypi: { organization: null, roles: [{ role: "Maintainer", user: "alice" }], emails: [] } },
+      { ...allowAlice, policy: { pypi_owner_must_be_organization: true } },
+    ),
+  },
+  "access/write-deploy-key": {
+    fires: accessCase({ deployKeys: [{ id: 3, title: "ci", readOnly: false }] }),
+    clean: accessCase({ deployKeys: [{ id: 3, title: "ci", readOnly: true }] }),
+  },
 });

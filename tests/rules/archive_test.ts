@@ -11,6 +11,9 @@ import type { FactsLike } from "../../rules/_artifact.ts";
 import type { Policy } from "../../src/config.ts";
 import { buildZip, text, type ZipMember } from "../inspect/_zip_writer.ts";
 import { inspectBytes } from "../inspect/_helpers.ts";
+import { factsOf, type InspectLimits } from "../../src/inspect/mod.ts";
+import type { ArtifactInput } from "../../rules/_artifact.ts";
+import { type RuleCase, ruleTable } from "./_rule_table.ts";
 import { createHash } from "node:crypto";
 
 const pure = PolicySchema.parse({});
@@ -208,4 +211,48 @@ Deno.test("bombs: a 2.5 MB member at ~1000:1 is none; a 48 MiB member past the r
 
 Deno.test("archive rule set: ids identical to the catalog metadata, each rule emits only its id", () => {
   assert.deepEqual(ARCHIVE_RULESET.map((r) => r.meta.id), ARCHIVE_RULES.map((r) => r.id));
+});
+
+const NAME = "demo-1.0-py3-none-any.whl";
+
+/** A table case from two byte-built wheels (optionally inspected under other limits). */
+function wheelCase(
+  fires: Uint8Array,
+  clean: Uint8Array,
+  opts: { limits?: Partial<InspectLimits>; policy?: Policy; name?: string } = {},
+): () => Promise<RuleCase<ArtifactInput>> {
+  const p = opts.policy ?? pure;
+  const name = opts.name ?? NAME;
+  return async () => ({
+    fires: { facts: factsOf(await inspectBytes(fires, name, opts.limits)), policy: p },
+    clean: { facts: factsOf(await inspectBytes(clean, name, opts.limits)), policy: p },
+  });
+}
+
+const C: ZipMember = { name: "demo/c.py", data: text("c = 3\n") };
+const GOOD = wheel(NAME, [A, C]);
+
+ruleTable("archive", ARCHIVE_RULESET, {
+  "archive/zip-confusion": wheelCase(wheel(NAME, [{ ...A, localName: "demo/other.py" }]), GOOD),
+  "archive/corrupt": wheelCase(wheel(NAME, [{ ...A, centralCrc: 1234 }]), GOOD),
+  "archive/decompression-bomb": wheelCase(
+    wheel(NAME, [A, { name: "demo/zeros.bin", data: new Uint8Array(48 * 1024 * 1024) }]),
+    GOOD,
+  ),
+  "archive/entry-count-bomb": wheelCase(wheel(NAME, [A, C, { ...A, name: "demo/d.py" }]), GOOD, {
+    limits: { maxEntries: 5 },
+  }),
+  "archive/inspection-incomplete": async () => ({
+    fires: { facts: factsOf(await inspectBytes(GOOD, NAME, { timeBudgetMs: -1 })), policy: pure },
+    clean: { facts: factsOf(await inspectBytes(GOOD, NAME)), policy: pure },
+  }),
+  "archive/record-mismatch": wheelCase(
+    wheel(NAME, [A, C], `demo/a.py,${sha(text("tampered"))},6\n`),
+    GOOD,
+  ),
+  "archive/wheel-metadata-missing": wheelCase(buildZip([A]), GOOD),
+  "archive/impure-wheel": wheelCase(
+    wheel(NAME, [A], undefined, "Root-Is-Purelib: false\n"),
+    GOOD,
+  ),
 });

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { PolicySchema } from "../../src/config.ts";
 import { inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
-import { contentFindings, PTH_FILE_RULE } from "../../rules/content.ts";
+import { CONTENT_RULESET, contentFindings, PTH_FILE_RULE } from "../../rules/content.ts";
 import { archiveFindings } from "../../rules/archive.ts";
 import { gzipSync } from "node:zlib";
 import { realdata } from "../_realdata.ts";
 import { buildZip, text, type ZipMember } from "../inspect/_zip_writer.ts";
 import { inspectBytes } from "../inspect/_helpers.ts";
+import { factsOf } from "../../src/inspect/mod.ts";
+import type { ArtifactInput } from "../../rules/_artifact.ts";
+import { type RuleCase, ruleTable } from "./_rule_table.ts";
 import { CONTENT_RULES, linkStaysInside, unsafePathReason } from "../../rules/content.ts";
 
 const policy = PolicySchema.parse({});
@@ -283,4 +286,57 @@ Deno.test("content: compressed data (.json.gz, .mxl, .npz) is no nested archive;
   assert.deepEqual(byPath("demo/hidden.zip")?.holds, ["code"]);
   assert.deepEqual(byPath("demo/blob.gz")?.holds, ["native"]);
   assert.deepEqual(byPath("demo/src.tar.gz")?.holds, ["code", "distribution"]);
+});
+
+/** A table case: the rule fires on `fires` and not on `clean` (byte-built archives). */
+function zipCase(
+  fires: ZipMember[],
+  clean: ZipMember[],
+  filename = NAME,
+  p = policy,
+): () => Promise<RuleCase<ArtifactInput>> {
+  return async () => ({
+    fires: { facts: factsOf(await run(fires, filename)), policy: p },
+    clean: { facts: factsOf(await run(clean, filename)), policy: p },
+  });
+}
+
+const PY: ZipMember = { name: "demo/__init__.py", data: text("x = 1\n") };
+
+ruleTable("content", CONTENT_RULESET, {
+  "content/pth-file": zipCase([PY, { name: "hook.pth", data: text("import os") }], [
+    PY,
+    { name: "demo/models/alex.pth", data: text("weights") },
+  ]),
+  "content/startup-hook": zipCase([PY, { name: "sitecustomize.py", data: text("x") }], [
+    PY,
+    { name: "demo/vendored/sitecustomize.py", data: text("x") },
+  ]),
+  "content/native-binary": zipCase([PY, { name: "demo/_x.so", data: elf() }], [PY]),
+  "content/native-executable": zipCase([PY, { name: "demo/t.exe", data: pe(false) }], [PY]),
+  "content/nested-archive": zipCase([PY, {
+    name: "demo/inner.zip",
+    data: buildZip([{ name: "x/evil.py", data: text("import os") }]),
+  }], [PY, { name: "demo/data.json.gz", data: gz('{"a": 1}') }]),
+  "content/embedded-dist-info": zipCase([PY, {
+    name: "other-1.0.dist-info/METADATA",
+    data: text("Name: other"),
+  }], [PY, { name: "demo-1.0.dist-info/licenses/x-1.dist-info/LICENSE", data: text("MIT") }]),
+  "content/data-scripts": zipCase([PY, { name: "demo-1.0.data/scripts/run", data: text("x") }], [
+    PY,
+    { name: "demo-1.0.data/purelib/demo/x.py", data: text("x") },
+  ]),
+  "content/executable-mode": zipCase(
+    [PY, { name: "demo/tool.py", data: text("x"), unixMode: 0o100755 }],
+    [PY, { name: "demo/_x.so", data: elf(), unixMode: 0o100755 }],
+    NAME,
+    native,
+  ),
+  "content/unsafe-path": zipCase([PY, { name: "../evil.py", data: text("x") }], [PY]),
+  "content/unsafe-link": zipCase([PY, {
+    name: "demo/link",
+    data: text("../../etc/passwd"),
+    unixMode: 0o120777,
+  }], [PY]),
+  "content/duplicate-path": zipCase([PY, { ...PY, name: "DEMO/__init__.py" }], [PY]),
 });

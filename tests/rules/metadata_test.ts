@@ -4,15 +4,24 @@ import { parseCoreMetadata, parseEntryPoints } from "../../src/inspect/core_meta
 import { inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
 import {
   METADATA_RULES,
-  metadataDrift,
-  metadataDriftReport,
+  METADATA_RULESET,
+  metadataDrift as driftOfParsed,
+  metadataDriftReport as reportOfParsed,
+  type MetadataInput,
   normalizeRequirement,
-  type WheelMetadataInput,
-  wheelMetadataOf,
 } from "../../rules/metadata.ts";
+import type { WheelMetadataInput } from "../../src/observations/metadata.ts";
+import { parsePyproject, wheelMetadataOf } from "../../src/pypi/pyproject.ts";
 import { realdata } from "../_realdata.ts";
+import { ruleTable } from "./_rule_table.ts";
 
 const policy = PolicySchema.parse({});
+
+/** The rules receive a parsed pyproject.toml; these tests start from its text. */
+const metadataDrift = (w: WheelMetadataInput, text: string | undefined, p: typeof policy) =>
+  driftOfParsed(w, parsePyproject(text), p);
+const metadataDriftReport = (w: WheelMetadataInput, text: string | undefined, p: typeof policy) =>
+  reportOfParsed(w, parsePyproject(text), p);
 
 function wheel(metadata: string, entryPoints = ""): WheelMetadataInput {
   return {
@@ -147,4 +156,40 @@ Deno.test("real sdist pypi_attestations 0.0.19: PKG-INFO agrees with its pyproje
 Deno.test("metadata rules have unique ids and the pypi job", () => {
   assert.equal(new Set(METADATA_RULES.map((r) => r.id)).size, METADATA_RULES.length);
   assert.ok(METADATA_RULES.every((r) => r.job === "pypi" && r.id.startsWith("metadata/")));
+});
+
+const driftCase = (metadata: string, entryPoints = MATCHING_EP): MetadataInput => ({
+  wheel: wheel(metadata, entryPoints),
+  source: parsePyproject(PYPROJECT),
+  policy,
+});
+const clean = driftCase(MATCHING_METADATA);
+
+ruleTable("metadata", METADATA_RULESET, {
+  "metadata/undeclared-dependency": {
+    fires: driftCase(MATCHING_METADATA + "\nRequires-Dist: evil-helper>=0.1"),
+    clean,
+  },
+  "metadata/missing-dependency": {
+    fires: driftCase(MATCHING_METADATA.replace("Requires-Dist: requests-oauthlib<2,>=1.0\n", "")),
+    clean,
+  },
+  "metadata/extra-drift": {
+    fires: driftCase(MATCHING_METADATA + "\nProvides-Extra: backdoor"),
+    clean,
+  },
+  "metadata/undeclared-entry-point": {
+    fires: driftCase(MATCHING_METADATA, MATCHING_EP + "[console_scripts]\nls = evil:run\n"),
+    clean,
+  },
+  "metadata/missing-entry-point": {
+    fires: driftCase(MATCHING_METADATA, "[console_scripts]\ndemo = demo.cli:main\n"),
+    clean,
+  },
+  "metadata/requires-python-drift": {
+    fires: driftCase(
+      MATCHING_METADATA.replace("Requires-Python: <4,>=3.9", "Requires-Python: >=3.6"),
+    ),
+    clean,
+  },
 });

@@ -1,6 +1,7 @@
 import { assertEquals } from "../_assert.ts";
-import { newBinaryFileTypes, NOVELTY_RULES } from "../../rules/novelty.ts";
-import type { ContentResult, PypiData, PypiFile } from "../../jobs/pypi_types.ts";
+import { newBinaryFileTypes, NOVELTY_RULES, NOVELTY_RULESET } from "../../rules/novelty.ts";
+import { ruleTable } from "./_rule_table.ts";
+import type { ContentResult, PypiData, PypiFile } from "../../src/observations/pypi.ts";
 
 function wheel(version: string, at: string, sha: string, name = "acme"): PypiFile {
   return {
@@ -80,4 +81,21 @@ Deno.test("novelty: the rules are in the catalog's shape", () => {
   assertEquals(NOVELTY_RULES.map((r) => [r.id, r.job, r.severity]), [
     ["content/new-binary-file-type", "pypi", "high"],
   ]);
+});
+
+ruleTable("novelty", NOVELTY_RULESET, {
+  "content/new-binary-file-type": {
+    fires: {
+      data: data([
+        [wheel("1.0", "2026-01-01T00:00:00Z", "a"), [".py"]],
+        [wheel("1.1", "2026-02-01T00:00:00Z", "b"), [".py", ".wav+binary"]],
+      ]),
+    },
+    clean: {
+      data: data([
+        [wheel("1.0", "2026-01-01T00:00:00Z", "a"), [".py", ".wav+binary"]],
+        [wheel("1.1", "2026-02-01T00:00:00Z", "b"), [".py", ".wav+binary"]],
+      ]),
+    },
+  },
 });

@@ -3,16 +3,19 @@ import {
   evaluateParity,
   isGeneratedMember,
   PARITY_RULES,
+  PARITY_RULESET,
+  type ParityInput,
   UPLOAD_SKEW_MS,
 } from "../../rules/parity.ts";
+import { ruleTable } from "./_rule_table.ts";
 import type {
   ReleaseObservation,
   ReleasesData,
   SourceComparison,
   VersionParity,
-} from "../../jobs/releases_types.ts";
+} from "../../src/observations/releases.ts";
 import { type Project, ProjectSchema } from "../../src/config.ts";
-import type { PypiFile } from "../../jobs/pypi_types.ts";
+import type { PypiFile } from "../../src/observations/pypi.ts";
 import type { Finding } from "../../rules/types.ts";
 
 const SDIST_SHA = "a".repeat(64);
@@ -343,4 +346,115 @@ Deno.test("isGeneratedMember: the documented list, nothing more", () => {
 Deno.test("parity: nothing is judged without a repository", () => {
   const d = data(version({ release: null, tagCommit: null }), { repository: undefined });
   assertEquals(evaluateParity(d, project()), []);
+});
+
+const parityCase = (d: ReleasesData, policy: Record<string, unknown> = {}): ParityInput => ({
+  data: d,
+  project: project(policy),
+});
+/** The matching release of the first test: nothing fires on it. */
+const matching = parityCase(data(version({ source: { [SDIST_SHA]: comparison() } })));
+const withAssets = (f: (r: ReleaseObservation) => void) => {
+  const r = release();
+  f(r);
+  return parityCase(data(version({ release: r })));
+};
+const newest = (immutable: boolean | undefined) => {
+  const d = data(version());
+  d.versions["1.1.0"] = version({
+    version: "1.1.0",
+    tag: "v1.1.0",
+    firstUpload: "2026-07-01T10:00:00Z",
+    release: release({ tag: "v1.1.0", assets: [], immutable }),
+  });
+  return parityCase(d, { require_github_release: false });
+};
+const tagged = (date: string) =>
+  parityCase(data(version({ tagCommit: { sha: "1".repeat(40), date, treeSha: "2".repeat(40) } })));
+const sourced = (c: Partial<SourceComparison>) =>
+  parityCase(data(version({ source: { [SDIST_SHA]: comparison(c) } })));
+
+ruleTable("parity", PARITY_RULESET, {
+  "parity/no-github-release": {
+    fires: parityCase(data(version({ release: null }))),
+    clean: parityCase(data(version({ release: null })), { require_github_release: false }),
+  },
+  "parity/draft-release": {
+    fires: parityCase(data(version({ release: release({ draft: true }) }))),
+    clean: matching,
+  },
+  "parity/asset-missing": {
+    fires: withAssets((r) => r.assets.pop()),
+    clean: matching,
+  },
+  "parity/asset-digest-mismatch": {
+    fires: withAssets((r) => r.assets[1] = { ...r.assets[1], sha256: OTHER_SHA }),
+    clean: withAssets((r) =>
+      r.assets[1] = { ...r.assets[1], sha256: undefined, digestSource: "none" }
+    ),
+  },
+  "parity/checksum-mismatch": {
+    fires: withAssets((r) =>
+      r.checksums = [{
+        asset: "SHA256SUMS",
+        entries: [{ filename: "acme-1.0.0.tar.gz", sha256: OTHER_SHA }],
+      }]
+    ),
+    clean: withAssets((r) =>
+      r.checksums = [{
+        asset: "SHA256SUMS",
+        entries: [{ filename: "acme-1.0.0.tar.gz", sha256: SDIST_SHA }],
+      }]
+    ),
+  },
+  "parity/unexpected-asset": {
+    fires: withAssets((r) =>
+      r.assets.push({ name: "installer.exe", size: 1, digestSource: "none", url: "https://x" })
+    ),
+    clean: withAssets((r) =>
+      r.assets.push({ name: "SHA256SUMS", size: 1, digestSource: "none", url: "https://x" })
+    ),
+  },
+  "parity/release-not-immutable": { fires: newest(false), clean: newest(undefined) },
+  "parity/immutable-releases-off": {
+    fires: parityCase(data(version(), { immutableReleases: { enabled: false } })),
+    clean: parityCase(data(version(), { immutableReleases: undefined })),
+  },
+  "parity/tag-missing": {
+    fires: parityCase(data(version({ tagCommit: null }))),
+    clean: matching,
+  },
+  "parity/tag-not-on-default-branch": {
+    fires: parityCase(data(version({ reachability: { status: "diverged", aheadBy: 3 } }))),
+    clean: parityCase(data(version({ reachability: { status: "identical", aheadBy: 0 } }))),
+  },
+  "parity/upload-before-tag": {
+    fires: tagged(
+      new Date(Date.parse("2026-06-01T10:00:00Z") + UPLOAD_SKEW_MS + 1000).toISOString(),
+    ),
+    clean: tagged(new Date(Date.parse("2026-06-01T10:00:00Z") + UPLOAD_SKEW_MS).toISOString()),
+  },
+  "source/file-not-in-tag": {
+    fires: sourced({
+      notInTag: [{ path: "src/acme/utils/downloads.py", size: 4000, gitSha1: "6".repeat(40) }],
+      notInTagCount: 1,
+    }),
+    clean: matching,
+  },
+  "source/file-differs-from-tag": {
+    fires: sourced({
+      differs: [{
+        path: "src/acme/__init__.py",
+        size: 10,
+        gitSha1: "7".repeat(40),
+        tagSha1: "8".repeat(40),
+      }],
+      differsCount: 1,
+    }),
+    clean: sourced({
+      differs: [{ path: "setup.cfg", size: 10, gitSha1: "7".repeat(40), tagSha1: "8".repeat(40) }],
+      differsCount: 1,
+      setupCfgEquivalent: true,
+    }),
+  },
 });

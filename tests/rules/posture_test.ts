@@ -1,22 +1,30 @@
 import assert from "node:assert/strict";
 import { type Project, ProjectSchema } from "../../src/config.ts";
-import type { RepoPosture } from "../../src/github/posture.ts";
+import type { RepoPosture } from "../../src/observations/repo.ts";
 import { BranchProtectionSchema, RulesetSchema } from "../../src/github/schemas.ts";
+import { actorName, branchRequirements, postureFacts } from "../../src/github/posture_facts.ts";
+import type { Unobservable } from "../../rules/types.ts";
 import {
-  actorName,
-  branchRequirements,
   DEFAULT_CODEOWNERS_PATHS,
-  evaluatePosture,
+  evaluatePosture as judge,
   POSTURE_RULES,
+  POSTURE_RULESET,
+  type PostureInput,
   refPatternMatches,
   sampleReleaseTag,
 } from "../../rules/posture.ts";
 import { WORKFLOW_RULES } from "../../rules/workflows.ts";
 import { realdata } from "../_realdata.ts";
+import { ruleTable } from "./_rule_table.ts";
+import { readWorkflowText } from "../../src/workflows/read.ts";
 
 const readJson = async (rel: string) => JSON.parse(await Deno.readTextFile(realdata(rel)));
 const readback = async (f: string) =>
   RulesetSchema.parse(await readJson(`github-api/third-party-readbacks/${f}`));
+
+/** The repo job's evaluation: facts derived from the posture, then the rules. */
+const evaluatePosture = (data: RepoPosture, p: Project, unobservable: Unobservable[] = []) =>
+  judge({ data, facts: postureFacts(data), project: p, unobservable });
 
 function project(over: Record<string, unknown> = {}): Project {
   return ProjectSchema.parse({ name: "p", github: "o/r", ...over });
@@ -244,7 +252,8 @@ Deno.test("environments: the configured one and those the publish jobs use", () 
   const data: RepoPosture = {
     repository: "o/r",
     defaultBranch: "main",
-    workflows: [{ path: ".github/workflows/r.yml", sha: "a", size: wf.length, text: wf }],
+    workflows: [{ path: ".github/workflows/r.yml", sha: "a", size: wf.length }],
+    workflowFiles: [readWorkflowText(".github/workflows/r.yml", wf, { sha: "a" })],
     environments: [{
       name: "release",
       protection_rules: [{ type: "wait_timer", wait_timer: 5 }],
@@ -309,4 +318,244 @@ Deno.test("actor names and the rule catalog", () => {
   const all = [...POSTURE_RULES, ...WORKFLOW_RULES];
   assert.equal(new Set(all.map((r) => r.id)).size, all.length);
   assert.ok(all.every((r) => r.job === "repo" && r.title && r.control && r.remediation));
+});
+
+// ---------------------------------------------------------------------------------------------
+// One case per posture rule: a hardened repository, and the one change that breaks each control.
+
+const STRONG_PROTECTION = {
+  required_status_checks: { contexts: ["ci"], checks: [] },
+  enforce_admins: { enabled: true },
+  required_pull_request_reviews: {
+    required_approving_review_count: 1,
+    require_code_owner_reviews: true,
+    require_last_push_approval: true,
+  },
+  required_linear_history: { enabled: true },
+  allow_force_pushes: { enabled: false },
+  allow_deletions: { enabled: false },
+  required_conversation_resolution: { enabled: true },
+};
+const TAG_RULESET = {
+  id: 9,
+  name: "tags",
+  target: "tag",
+  enforcement: "active",
+  conditions: { ref_name: { include: ["refs/tags/v*"], exclude: [] } },
+  rules: [{ type: "creation" }, { type: "update" }, { type: "deletion" }],
+};
+const PUBLISH_WF = "on: release\npermissions: {}\njobs:\n  upload:\n    runs-on: ubuntu-latest\n" +
+  "    environment: pypi\n    permissions:\n      id-token: write\n    steps:\n" +
+  "      - uses: pypa/gh-action-pypi-publish@76f52bc884231f62b9a034ebfe128415bbaabdfc\n";
+const CODEOWNERS = "* @o/maintainers\n";
+
+/** A repository that follows the hardening plan in every observed area. */
+function hardened(): RepoPosture {
+  return {
+    repository: "o/r",
+    defaultBranch: "main",
+    settings: { allow_merge_commit: true },
+    rulesets: [RulesetSchema.parse(TAG_RULESET)],
+    branchRules: [],
+    branchProtection: BranchProtectionSchema.parse(STRONG_PROTECTION),
+    codeowners: { path: ".github/CODEOWNERS", sha: "c", size: CODEOWNERS.length, text: CODEOWNERS },
+    codeownersErrors: [],
+    securityPolicy: { path: "SECURITY.md", sha: "s", size: 1 },
+    privateVulnerabilityReporting: true,
+    vulnerabilityAlerts: true,
+    immutableReleases: true,
+    actions: { enabled: true, allowed_actions: "selected", sha_pinning_required: true },
+    selectedActions: { patterns_allowed: ["pypa/*"] },
+    workflowPermissions: {
+      default_workflow_permissions: "read",
+      can_approve_pull_request_reviews: false,
+    },
+    environments: [{
+      name: "pypi",
+      protection_rules: [{
+        type: "required_reviewers",
+        reviewers: [{ type: "User", reviewer: { id: 1 } }],
+      }],
+      deployment_branch_policy: { protected_branches: true, custom_branch_policies: false },
+    }],
+    runners: [],
+    webhooks: [{
+      id: 1,
+      active: true,
+      events: ["push"],
+      target: "https://hooks.example",
+      insecureSsl: false,
+    }],
+    deployKeys: [{ id: 1, title: "docs", readOnly: true }],
+    workflows: [{
+      path: ".github/workflows/release.yml",
+      sha: "w",
+      size: PUBLISH_WF.length,
+    }],
+    workflowFiles: [readWorkflowText(".github/workflows/release.yml", PUBLISH_WF, { sha: "w" })],
+  };
+}
+const PUBLISHER = { repository: "o/r", workflow: "release.yml", environment: "pypi" };
+
+function postureCase(
+  edit: (data: RepoPosture) => void = () => {},
+  over: Record<string, unknown> = {},
+): PostureInput {
+  const data = hardened();
+  edit(data);
+  return {
+    data,
+    facts: postureFacts(data),
+    project: project({ publisher: PUBLISHER, ...over }),
+    unobservable: [],
+  };
+}
+/** Edit the classic protection of the hardened repository. */
+const protection = (f: (bp: Record<string, unknown>) => void) =>
+  postureCase((d) => {
+    const bp = structuredClone(STRONG_PROTECTION) as Record<string, unknown>;
+    f(bp);
+    d.branchProtection = BranchProtectionSchema.parse(bp);
+  });
+const reviews = (f: (r: Record<string, unknown>) => void) =>
+  protection((bp) => f(bp.required_pull_request_reviews as Record<string, unknown>));
+const clean = postureCase();
+
+Deno.test("posture: the hardened repository of the table raises nothing at all", () => {
+  assert.deepEqual(evaluatePosture(clean.data, clean.project), []);
+});
+
+ruleTable("posture", POSTURE_RULESET, {
+  "posture/branch-deletion-allowed": {
+    fires: protection((bp) => bp.allow_deletions = { enabled: true }),
+    clean,
+  },
+  "posture/branch-force-push-allowed": {
+    fires: protection((bp) => bp.allow_force_pushes = { enabled: true }),
+    clean,
+  },
+  "posture/branch-pull-request-not-required": {
+    fires: protection((bp) => bp.required_pull_request_reviews = null),
+    clean,
+  },
+  "posture/branch-approvals-too-few": {
+    fires: reviews((r) => r.required_approving_review_count = 0),
+    clean,
+  },
+  "posture/branch-code-owner-review-off": {
+    fires: reviews((r) => r.require_code_owner_reviews = false),
+    clean,
+  },
+  "posture/branch-last-push-approval-off": {
+    fires: reviews((r) => r.require_last_push_approval = false),
+    clean,
+  },
+  "posture/branch-conversation-resolution-off": {
+    fires: protection((bp) => bp.required_conversation_resolution = { enabled: false }),
+    clean,
+  },
+  "posture/branch-status-checks-missing": {
+    fires: postureCase(() => {}, { policy: { required_checks: ["lint"] } }),
+    clean: postureCase(() => {}, { policy: { required_checks: ["ci"] } }),
+  },
+  "posture/branch-linear-history-off": {
+    fires: protection((bp) => bp.required_linear_history = { enabled: false }),
+    clean,
+  },
+  "posture/branch-merge-commits-allowed": {
+    fires: protection((bp) => bp.required_linear_history = { enabled: false }),
+    clean: postureCase((d) => {
+      d.settings = { allow_merge_commit: false };
+      d.branchProtection = BranchProtectionSchema.parse({
+        ...STRONG_PROTECTION,
+        required_linear_history: { enabled: false },
+      });
+    }),
+  },
+  "posture/branch-bypass-actor": {
+    fires: protection((bp) => bp.enforce_admins = { enabled: false }),
+    clean,
+  },
+  "posture/release-tags-unprotected": {
+    fires: postureCase((d) => d.rulesets = []),
+    clean,
+  },
+  "posture/codeowners-missing": {
+    fires: postureCase((d) => d.codeowners = null),
+    clean,
+  },
+  "posture/codeowners-errors": {
+    fires: postureCase((d) =>
+      d.codeownersErrors = [{ line: 1, kind: "Unknown owner", message: "Unknown owner on line 1" }]
+    ),
+    clean,
+  },
+  // The last matching line wins: an ownerless workflows line takes the release files' owner away.
+  "posture/codeowners-path-uncovered": {
+    fires: postureCase((d) => {
+      const text = `${CODEOWNERS}/.github/workflows/\n`;
+      d.codeowners = { path: ".github/CODEOWNERS", sha: "c2", size: text.length, text };
+    }),
+    clean,
+    check: (fs) =>
+      assert.deepEqual(fs.map((f) => f.subject), ["o/r:CODEOWNERS:.github/workflows/**"]),
+  },
+  "posture/security-policy-missing": {
+    fires: postureCase((d) => d.securityPolicy = null),
+    clean,
+  },
+  "posture/private-vulnerability-reporting-off": {
+    fires: postureCase((d) => d.privateVulnerabilityReporting = false),
+    clean: postureCase((d) => d.privateVulnerabilityReporting = undefined),
+  },
+  "posture/dependabot-alerts-off": {
+    fires: postureCase((d) => d.vulnerabilityAlerts = false),
+    clean: postureCase((d) => d.vulnerabilityAlerts = undefined),
+  },
+  "posture/immutable-releases-off": {
+    fires: postureCase((d) => d.immutableReleases = false),
+    clean,
+  },
+  "posture/actions-default-token-write": {
+    fires: postureCase((d) => d.workflowPermissions!.default_workflow_permissions = "write"),
+    clean,
+  },
+  "posture/actions-can-approve-pull-requests": {
+    fires: postureCase((d) => d.workflowPermissions!.can_approve_pull_request_reviews = true),
+    clean,
+  },
+  "posture/actions-allowed-unrestricted": {
+    fires: postureCase((d) => d.selectedActions = { patterns_allowed: ["*"] }),
+    clean,
+  },
+  "posture/actions-sha-pinning-not-required": {
+    fires: postureCase((d) => d.actions!.sha_pinning_required = false),
+    clean,
+  },
+  "posture/self-hosted-runners": {
+    fires: postureCase((d) => d.runners = [{ id: 1, name: "box", os: "linux" }]),
+    clean: postureCase((d) => d.runners = [{ id: 1, name: "box" }], {
+      policy: { self_hosted_runners_allowed: true },
+    }),
+  },
+  "posture/publish-environment-missing": {
+    fires: postureCase((d) => d.environments = []),
+    clean,
+  },
+  "posture/publish-environment-no-reviewers": {
+    fires: postureCase((d) => d.environments![0].protection_rules = [{ type: "wait_timer" }]),
+    clean,
+  },
+  "posture/publish-environment-unrestricted-refs": {
+    fires: postureCase((d) => d.environments![0].deployment_branch_policy = null),
+    clean,
+  },
+  "posture/deploy-key-write": {
+    fires: postureCase((d) => d.deployKeys = [{ id: 1, title: "docs", readOnly: false }]),
+    clean,
+  },
+  "posture/webhook-insecure-ssl": {
+    fires: postureCase((d) => d.webhooks![0].insecureSsl = true),
+    clean,
+  },
 });

@@ -6,8 +6,11 @@ import {
   evaluateProvenance,
   fileScope,
   PROVENANCE_RULES,
+  PROVENANCE_RULESET,
+  type ProvenanceInput,
   unobservableProvenance,
 } from "../../rules/provenance.ts";
+import { ruleTable } from "./_rule_table.ts";
 import { verifyPep740 } from "../../src/sigstore/pep740.ts";
 import { verifyGithubAttestations } from "../../src/sigstore/github_attestation.ts";
 import { loadTrustRoot, publicGoodTrustRoot } from "../../src/sigstore/trusted_root.ts";
@@ -189,4 +192,135 @@ Deno.test("rules: errors are not judged but reported as not observable", async (
     reason: "pypi_attestations-0.0.19.tar.gz: verification failed: out of memory",
   }]);
   assertEquals(unobservableProvenance([file]), []);
+});
+
+type Publisher = NonNullable<ReturnType<typeof project>["publisher"]>;
+const RELEASE_YML: Publisher = {
+  repository: "trailofbits/pypi-attestations",
+  workflow: "release.yml",
+};
+
+/** The parts of a PEP 740 provenance document the cases below edit. */
+interface Provenance {
+  attestation_bundles: {
+    publisher: { environment: string | null };
+    attestations: Record<string, unknown>[];
+  }[];
+}
+
+/** The real sdist judged against its real provenance, edited by `edit` (a copy). */
+async function pep740Case(
+  publisher: Publisher,
+  edit: (provenance: Provenance) => void = () => {},
+  sha256?: string,
+): Promise<ProvenanceInput> {
+  const file = await observed(publisher);
+  const provenance = await json(`${SDIST}.provenance`);
+  edit(provenance);
+  const target = { filename: file.filename, sha256: sha256 ?? file.sha256 };
+  return {
+    results: [{ ...file, pep740: await verifyPep740(target, provenance, { publisher }) }],
+    project: project({ publisher }),
+  };
+}
+const verified = () => pep740Case(RELEASE_YML);
+const pep740Rule = (
+  fires: () => Promise<ProvenanceInput>,
+  clean: () => Promise<ProvenanceInput> = verified,
+) =>
+async () => ({ fires: await fires(), clean: await clean() });
+
+/** The real GitHub attestation of a demo wheel (signed on refs/heads/main). */
+async function attestationCase(
+  bundles: "none" | "real",
+  options: { refPattern?: RegExp; githubRoot?: boolean } = {},
+): Promise<ProvenanceInput> {
+  const whl = "github-attestations/cli-cli/github_provenance_demo-0.0.12-py3-none-any.whl";
+  const target = {
+    filename: whl.split("/").at(-1)!,
+    sha256: await sha256Hex(await Deno.readFile(realdata(whl))),
+  };
+  const roots = [publicGoodTrustRoot()];
+  if (options.githubRoot !== false) {
+    roots.push(
+      await loadTrustRoot(
+        realdata("github-attestations/attestation-verify/trusted-root-github.json"),
+        "github",
+      ),
+    );
+  }
+  const real = (await Deno.readTextFile(realdata(whl.replace(".whl", "-bundle.jsonl"))))
+    .trim().split("\n").map((l) => JSON.parse(l));
+  const result = verifyGithubAttestations(target, bundles === "none" ? [] : real, {
+    repository: "actions/attest-demo",
+    refPattern: options.refPattern,
+    roots,
+  });
+  return {
+    results: [{ ...target, githubAttestation: result }],
+    project: project({ policy: { require_github_attestation: true, require_provenance: false } }),
+  };
+}
+const attested = () => attestationCase("real", { refPattern: /^refs\/heads\/main$/ });
+
+ruleTable("provenance", PROVENANCE_RULESET, {
+  "provenance/missing": pep740Rule(async () => {
+    const file = await observed();
+    return {
+      results: [{
+        ...file,
+        pep740: await verifyPep740(file, undefined, { publisher: RELEASE_YML }),
+      }],
+      project: project(),
+    };
+  }),
+  // One byte of the DSSE envelope's signature changed: the signature no longer verifies.
+  "provenance/invalid-signature": pep740Rule(() =>
+    pep740Case(RELEASE_YML, (p) => {
+      const envelope = p.attestation_bundles[0].attestations[0].envelope as { signature: string };
+      const sig = atob(envelope.signature);
+      envelope.signature = btoa(
+        sig.slice(0, 10) + String.fromCharCode(sig.charCodeAt(10) ^ 1) + sig.slice(11),
+      );
+    })
+  ),
+  // The signed statement names the real sdist; the file judged has another digest.
+  "provenance/subject-mismatch": pep740Rule(() =>
+    pep740Case(RELEASE_YML, () => {}, "0".repeat(64))
+  ),
+  "provenance/wrong-identity": pep740Rule(() =>
+    pep740Case({ repository: "evil/pypi-attestations", workflow: "release.yml" })
+  ),
+  "provenance/wrong-workflow": pep740Rule(() =>
+    pep740Case({ repository: "trailofbits/pypi-attestations", workflow: "publish.yml" })
+  ),
+  // PyPI's publisher object (outside the signed statement) names another environment.
+  "provenance/wrong-environment": pep740Rule(() =>
+    pep740Case({ ...RELEASE_YML, environment: "pypi" }, (p) => {
+      p.attestation_bundles[0].publisher.environment = "staging";
+    })
+  ),
+  "provenance/missing-environment": pep740Rule(() =>
+    pep740Case({ ...RELEASE_YML, environment: "pypi" })
+  ),
+  // An attestation that is not a PEP 740 attestation object cannot be verified at all.
+  "provenance/unverifiable": pep740Rule(() =>
+    pep740Case(RELEASE_YML, (p) => {
+      p.attestation_bundles[0].attestations[0] = { version: 1, envelope: "not an envelope" };
+    })
+  ),
+  "attestation/missing": async () => ({
+    fires: await attestationCase("none"),
+    clean: await attested(),
+  }),
+  // The GitHub trust root left out: GitHub's own Fulcio chain does not verify.
+  "attestation/invalid": async () => ({
+    fires: await attestationCase("real", { githubRoot: false, refPattern: /^refs\/heads\/main$/ }),
+    clean: await attested(),
+  }),
+  // Signed on refs/heads/main, not a release tag.
+  "attestation/wrong-signer": async () => ({
+    fires: await attestationCase("real"),
+    clean: await attested(),
+  }),
 });

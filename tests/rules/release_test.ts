@@ -1,13 +1,15 @@
 import { assertEquals } from "../_assert.ts";
 import {
   dormancyRules,
-  emailRules,
   evaluateRelease,
   pinRules,
+  RELEASE_RULESET,
+  type ReleaseInput,
   shapeRules,
 } from "../../rules/release.ts";
+import { ruleTable } from "./_rule_table.ts";
 import { parseConfig } from "../../src/config.ts";
-import type { PypiData, PypiFile } from "../../jobs/pypi_types.ts";
+import type { PypiData, PypiFile } from "../../src/observations/pypi.ts";
 
 const policy = parseConfig('[[project]]\nname = "x"\n').project[0].policy;
 
@@ -100,30 +102,6 @@ Deno.test("pins: changed digest is critical, removals and late files are reporte
   ]);
 });
 
-Deno.test("an email moving to a new domain is high, a local change medium", () => {
-  const people = (emails: string[]) => ({ organization: null, roles: [], emails });
-  const domain = emailRules({
-    ...data,
-    people: people(["dev@new-domain.example"]),
-    previousPeople: people(["dev@figlief.com"]),
-  });
-  assertEquals(domain.map((f) => [f.rule, f.severity]), [[
-    "release/maintainer-email-domain-changed",
-    "high",
-  ]]);
-  const local = emailRules({
-    ...data,
-    people: people(["b@x.org"]),
-    previousPeople: people(["a@x.org"]),
-  });
-  assertEquals(local.map((f) => f.rule), ["release/maintainer-email-changed"]);
-  assertEquals(
-    emailRules({ ...data, people: people(["a@x.org"]), previousPeople: people(["a@x.org"]) }),
-    [],
-  );
-  assertEquals(emailRules({ ...data, people: people(["a@x.org"]) }), []);
-});
-
 Deno.test("a regular, complete release history raises nothing", () => {
   const clean: PypiData = {
     name: "acme",
@@ -138,4 +116,89 @@ Deno.test("a regular, complete release history raises nothing", () => {
     pyproject: {},
   };
   assertEquals(evaluateRelease(clean, policy), []);
+});
+
+/** A regular release history (sdist and wheel each, six months apart). */
+const regular: PypiData = {
+  name: "acme",
+  files: [
+    file("1.0", "acme-1.0.tar.gz", "1", "2026-01-01T00:00:00Z"),
+    file("1.0", "acme-1.0-py3-none-any.whl", "2", "2026-01-01T00:00:00Z"),
+    file("1.1", "acme-1.1.tar.gz", "3", "2026-06-01T00:00:00Z"),
+    file("1.1", "acme-1.1-py3-none-any.whl", "4", "2026-06-01T00:00:00Z"),
+  ],
+  pins: {},
+  content: {},
+  pyproject: {},
+};
+const releaseCase = (over: Partial<PypiData> = {}, p = policy): ReleaseInput => ({
+  data: { ...regular, ...over },
+  policy: p,
+});
+const pin = (filename: string, sha: string, late = false) => ({
+  [filename]: { version: "1.0", filename, sha256: sha.repeat(64), index: 1, late },
+});
+
+ruleTable("release", RELEASE_RULESET, {
+  "release/digest-changed": {
+    fires: releaseCase({ pins: pin("acme-1.0.tar.gz", "f") }),
+    clean: releaseCase({ pins: pin("acme-1.0.tar.gz", "1") }),
+  },
+  "release/download-digest-mismatch": {
+    fires: releaseCase({
+      content: {
+        ["1".repeat(64)]: {
+          ok: false,
+          filename: "acme-1.0.tar.gz",
+          reason: "digest-mismatch",
+          detail: "e".repeat(64),
+        },
+      },
+    }),
+    clean: releaseCase({
+      content: {
+        ["1".repeat(64)]: {
+          ok: false,
+          filename: "acme-1.0.tar.gz",
+          reason: "too-large",
+          detail: "over the size cap",
+        },
+      },
+    }),
+    check: (fs) => assertEquals(fs[0].scope, `file:${"1".repeat(64)}`),
+  },
+  "release/file-added-later": {
+    fires: releaseCase({ pins: pin("acme-1.0.tar.gz", "1", true) }),
+    clean: releaseCase({ pins: pin("acme-1.0.tar.gz", "1", false) }),
+  },
+  "release/file-removed": {
+    fires: releaseCase({ pins: pin("acme-0.9.tar.gz", "9") }),
+    clean: releaseCase({ pins: pin("acme-1.0.tar.gz", "1") }),
+  },
+  "release/missing-sdist": {
+    fires: releaseCase({ files: regular.files.filter((f) => f.packagetype === "wheel") }),
+    clean: releaseCase(),
+  },
+  "release/missing-wheel": {
+    fires: releaseCase({ files: regular.files.filter((f) => f.packagetype === "sdist") }),
+    clean: releaseCase({ files: regular.files.filter((f) => f.packagetype === "sdist") }, {
+      ...policy,
+      require_wheel: false,
+    }),
+  },
+  "release/yanked": {
+    fires: releaseCase({
+      files: [
+        ...regular.files,
+        file("1.2", "acme-1.2.tar.gz", "5", "2026-07-01T00:00:00Z", {
+          yanked: true,
+        }),
+      ],
+    }),
+    clean: releaseCase(),
+  },
+  "release/after-dormancy": {
+    fires: releaseCase({ files: data.files, name: "ctx" }),
+    clean: releaseCase(),
+  },
 });

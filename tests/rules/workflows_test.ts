@@ -8,6 +8,10 @@ import {
   WORKFLOW_RULES,
 } from "../../rules/workflows.ts";
 import { realdata } from "../_realdata.ts";
+import { ruleTable } from "./_rule_table.ts";
+import { WORKFLOW_RULESET, type WorkflowInput } from "../../rules/workflows.ts";
+import type { ActionRefFact } from "../../src/observations/workflow.ts";
+import { readWorkflowBytes, readWorkflowText } from "../../src/workflows/read.ts";
 
 const assertEquals: (a: unknown, b: unknown) => void = assert.deepEqual;
 const policy = PolicySchema.parse({});
@@ -104,11 +108,11 @@ Deno.test("pypi-attestations: setup-python pip cache in a release workflow", asy
   ]);
 });
 
-Deno.test("pinning: SHA, local and docker digests are pinned; tags and branches are not", () => {
+Deno.test("pinning: SHA and local refs are pinned; tags and branches are not; images apart", () => {
   assert(isPinnedUses("actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"));
   assert(isPinnedUses("./.github/actions/common-setup"));
-  assert(isPinnedUses(`docker://alpine@sha256:${"a".repeat(64)}`));
-  assert(!isPinnedUses("docker://alpine:3.20"));
+  // Docker images are judged by workflows/unpinned-image, not workflows/unpinned-action.
+  assert(isPinnedUses("docker://alpine:3.20"));
   assert(!isPinnedUses("actions/checkout@v4"));
   assert(!isPinnedUses("actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a")); // 39 hex
   assert(!isPinnedUses("org/repo/.github/workflows/x.yml@main"));
@@ -155,8 +159,12 @@ jobs:
       - run: make test
 `);
   const fs = checkWorkflows([wf], policy);
-  assertEquals(rulesOf(fs), ["workflows/untrusted-checkout"]);
-  assertEquals(fs[0].severity, "critical");
+  // The checkout also keeps its token in .git/config while fork code runs (artipacked).
+  assertEquals(rulesOf(fs), [
+    "workflows/checkout-credentials-persisted",
+    "workflows/untrusted-checkout",
+  ]);
+  assertEquals(fs.find((f) => f.rule === "workflows/untrusted-checkout")?.severity, "critical");
   // The same checkout under pull_request is not privileged.
   const safe = parse(
     `on: pull_request\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8\n        with:\n          ref: \${{ github.event.pull_request.head.sha }}\n`,
@@ -241,4 +249,85 @@ Deno.test("rule catalog: unique ids, job repo", () => {
   const ids = WORKFLOW_RULES.map((r) => r.id);
   assertEquals(new Set(ids).size, ids.length);
   assert(WORKFLOW_RULES.every((r) => r.job === "repo" && r.id.startsWith("workflows/")));
+});
+
+const CORPUS = new URL("../testdata/workflows-corpus/adversarial/", import.meta.url);
+/** The workflow input of one corpus file. */
+async function corpus(name: string, extra: Partial<WorkflowInput> = {}): Promise<WorkflowInput> {
+  const file = readWorkflowBytes(name, await Deno.readFile(new URL(name, CORPUS)));
+  return { files: [file], policy, ...extra };
+}
+/** A case from two corpus files: one where the rule fires, one where it does not. */
+const pair = (fires: string, clean: string) => async () => ({
+  fires: await corpus(fires),
+  clean: await corpus(clean),
+});
+const IMPOSTOR_SHA = "0e58ed8671d6b60d0890c21b07f8835ace038e67";
+const pinnedText = `on: push
+permissions: {}
+jobs:
+  t:
+    runs-on: x
+    steps:
+      - uses: tj-actions/changed-files@${IMPOSTOR_SHA}
+`;
+const withFacts = (fact: ActionRefFact): WorkflowInput => ({
+  files: [readWorkflowText("ci.yml", pinnedText)],
+  policy,
+  actions: [fact],
+});
+const factUses = `tj-actions/changed-files@${IMPOSTOR_SHA}`;
+const longRun = (n: number) =>
+  `on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: echo ${
+    "a".repeat(n)
+  }\n`;
+
+ruleTable("workflows", WORKFLOW_RULESET, {
+  "workflows/unpinned-action": pair("unpinned-tag.yml", "docker-pinned-clean.yml"),
+  "workflows/permissions-undeclared": pair("undeclared-permissions.yml", "prt-clean.yml"),
+  "workflows/permissions-write": pair("write-all.yml", "read-all.yml"),
+  "workflows/permissions-read-all": pair("read-all.yml", "write-all.yml"),
+  "workflows/id-token-outside-publish": pair("id-token-build.yml", "pub-uv-trusted-clean.yml"),
+  "workflows/publish-without-environment": pair(
+    "publish-no-environment.yml",
+    "pub-uv-trusted-clean.yml",
+  ),
+  "workflows/untrusted-checkout": pair("untrusted-checkout-prt.yml", "prt-clean.yml"),
+  "workflows/dangerous-trigger": pair("prt-secrets-no-checkout.yml", "prt-clean.yml"),
+  "workflows/cache-in-release": pair("cache-tag-setup-python.yml", "cache-ci-only-clean.yml"),
+  "workflows/token-upload": pair("pub-poetry.yml", "pub-uv-trusted-clean.yml"),
+  "workflows/script-injection": pair("inj-issue-title-run.yml", "clean-injection-safe.yml"),
+  "workflows/env-file-injection": pair("envfile-tainted.yml", "clean-envfile-push.yml"),
+  "workflows/unsecure-commands": pair("unsecure-commands.yml", "clean-envfile-push.yml"),
+  "workflows/secret-exfiltration": pair("ghostaction-push.yml", "clean-secret-to-github-api.yml"),
+  "workflows/secrets-inherit": pair("secrets-inherit-remote.yml", "clean-codecov.yml"),
+  "workflows/secrets-outside-environment": pair(
+    "ghostaction-in-release.yml",
+    "cache-tag-setup-python.yml",
+  ),
+  "workflows/overprovisioned-secrets": pair("overprovisioned-index.yml", "clean-slack-webhook.yml"),
+  "workflows/checkout-credentials-persisted": pair(
+    "artipacked-upload-workspace.yml",
+    "artipacked-clean-dist.yml",
+  ),
+  "workflows/bot-condition": pair("bot-condition-push.yml", "prt-clean.yml"),
+  "workflows/unpinned-image": pair("docker-unpinned.yml", "docker-pinned-clean.yml"),
+  "workflows/impostor-commit": {
+    fires: withFacts({ uses: factUses, reachable: false }),
+    clean: withFacts({ uses: factUses, reachable: true }),
+    check: (fs) => assertEquals(fs[0].severity, "critical"),
+  },
+  "workflows/known-vulnerable-action": {
+    fires: withFacts({
+      uses: factUses,
+      reachable: true,
+      advisories: [{ id: "GHSA-mrrh-fwg8-r2c3", summary: "secrets in logs", severity: "high" }],
+    }),
+    clean: withFacts({ uses: factUses, reachable: true, advisories: [] }),
+  },
+  "workflows/partially-analysed": {
+    fires: { files: [readWorkflowText("big.yml", longRun(70_000))], policy },
+    clean: { files: [readWorkflowText("small.yml", longRun(10))], policy },
+  },
+  "workflows/invalid-workflow": pair("not-utf8.yml", "prt-clean.yml"),
 });

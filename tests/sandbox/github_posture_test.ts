@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { ConfigSchema, ProjectSchema } from "../../src/config.ts";
-import type { JobContext } from "../../jobs/types.ts";
+import type { JobContext } from "../../src/observations/job.ts";
 import { createRepoJob } from "../../jobs/repo.ts";
 import { buildGithubPosture, SandboxResponse } from "../../src/sandbox/github_posture.ts";
 import { RulesetSchema } from "../../src/github/schemas.ts";
 import { realdata } from "../_realdata.ts";
 import { serveGithub } from "../jobs/_github_server.ts";
+import { DEFAULT_SANDBOX_ACTIONS, githubActionRoutes } from "../../src/sandbox/github_actions.ts";
+
+/** The posture routes plus the action repositories their workflows pin (online checks). */
+const withActions = (routes: Map<string, unknown>) =>
+  new Map([...routes, ...githubActionRoutes(DEFAULT_SANDBOX_ACTIONS)]);
 
 const job = createRepoJob({ client: { retries: 0, retryBaseMs: 1 } });
 
@@ -30,7 +35,7 @@ const project = (repo: string) =>
 
 Deno.test("sandbox: a hardened repository produces no posture finding", async () => {
   const server = serveGithub(
-    buildGithubPosture({ owner: "acme", repo: "widgets", hardened: true }),
+    withActions(buildGithubPosture({ owner: "acme", repo: "widgets", hardened: true })),
   );
   const kv = await Deno.openKv(":memory:");
   try {
@@ -51,7 +56,7 @@ Deno.test("sandbox: a hardened repository produces no posture finding", async ()
 
 Deno.test("sandbox: a weak repository produces several findings across areas", async () => {
   const server = serveGithub(
-    buildGithubPosture({ owner: "acme", repo: "legacy", hardened: false }),
+    withActions(buildGithubPosture({ owner: "acme", repo: "legacy", hardened: false })),
   );
   const kv = await Deno.openKv(":memory:");
   try {

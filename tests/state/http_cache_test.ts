@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import {
   CHUNK_BYTES,
+  conditionalHeaders,
   forget,
   MAX_CACHED_BODY_BYTES,
   readCached,
+  rememberResponse,
   writeCached,
 } from "../../src/state/http_cache.ts";
+
+const assertEquals = (a: unknown, b: unknown) => assert.deepEqual(a, b);
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * seed) & 0xff);
 
@@ -77,4 +81,41 @@ Deno.test("a corrupted chunk is a cache miss, not wrong data", async () => {
   } finally {
     kv.close();
   }
+});
+
+Deno.test("conditionalHeaders: ETag first, Last-Modified only without one, nothing uncached", () => {
+  const body = new Uint8Array([1]);
+  assertEquals(conditionalHeaders(undefined), {});
+  assertEquals(
+    conditionalHeaders({
+      etag: '"v1"',
+      lastModified: "Tue, 01 Dec 2026 00:00:00 GMT",
+      contentType: "",
+      body,
+    }),
+    { "if-none-match": '"v1"' },
+  );
+  assertEquals(
+    conditionalHeaders({ lastModified: "Tue, 01 Dec 2026 00:00:00 GMT", contentType: "", body }),
+    { "if-modified-since": "Tue, 01 Dec 2026 00:00:00 GMT" },
+  );
+});
+
+Deno.test("rememberResponse: stores validators, and forgets an entry a response can no longer revalidate", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const url = "https://api.github.com/repos/o/r";
+  const body = new TextEncoder().encode("{}");
+  const withTag = new Headers({ etag: '"v1"', "content-type": "application/json", link: "<x>" });
+  assertEquals(
+    await rememberResponse(kv, url, withTag, body, { contentType: "", keepLink: true }),
+    "stored",
+  );
+  const hit = await readCached(kv, url);
+  assertEquals([hit?.etag, hit?.contentType, hit?.link], ['"v1"', "application/json", "<x>"]);
+  assertEquals(
+    await rememberResponse(kv, url, new Headers(), body, { contentType: "" }),
+    "no-validator",
+  );
+  assertEquals(await readCached(kv, url), undefined);
+  kv.close();
 });

@@ -7,6 +7,18 @@
  * @module
  */
 
+/** Debian's Chromium (installed by scripts/install-chromium.sh). */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Whether {@link CHROMIUM} is installed (the browser tests are skipped without it). */
+export const hasChromium: boolean = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+
 /** Chromium flags for a quiet, isolated headless run. */
 export const CHROMIUM_ARGS = [
   "--headless",
@@ -89,11 +101,42 @@ export class CdpPage {
     });
   }
 
-  /** Full-page PNG screenshot written to `path`. */
-  async screenshot(path: string): Promise<void> {
+  /** Full-page PNG screenshot written to `path` (at most `maxHeight` CSS pixels tall). */
+  async screenshot(path: string, maxHeight = 8000): Promise<void> {
+    const metrics = await this.send("Page.getLayoutMetrics");
+    const size = metrics.cssContentSize as { width: number; height: number };
+    await this.#capture(path, {
+      x: 0,
+      y: 0,
+      width: Math.ceil(size.width),
+      height: Math.min(maxHeight, Math.ceil(size.height)),
+    });
+  }
+
+  /** PNG screenshot of the first element matching `selector`, written to `path`. */
+  async screenshotElement(selector: string, path: string, margin = 8): Promise<void> {
+    const rect = await this.evaluate<{ x: number; y: number; width: number; height: number }>(
+      `(() => { const r = document.querySelector(${
+        JSON.stringify(selector)
+      }).getBoundingClientRect();
+        return { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height }; })()`,
+    );
+    await this.#capture(path, {
+      x: Math.max(0, rect.x - margin),
+      y: Math.max(0, rect.y - margin),
+      width: Math.ceil(rect.width + 2 * margin),
+      height: Math.ceil(rect.height + 2 * margin),
+    });
+  }
+
+  async #capture(
+    path: string,
+    clip: { x: number; y: number; width: number; height: number },
+  ): Promise<void> {
     const r = await this.send("Page.captureScreenshot", {
       format: "png",
       captureBeyondViewport: true,
+      clip: { ...clip, scale: 1 },
     });
     const bin = atob(String(r.data));
     await Deno.writeFile(path, Uint8Array.from(bin, (c) => c.charCodeAt(0)));

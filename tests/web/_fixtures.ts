@@ -19,6 +19,46 @@ export const XSS = {
   single: `'><svg onload=window.__pwned=4>`,
 };
 
+/**
+ * Upstream strings that reorder or hide text: a member name with U+202E (RIGHT-TO-LEFT
+ * OVERRIDE) that reads as `…whl: "DROCER ni detsil ton si "yp.exe.png`, and one with zero-width,
+ * isolate, mark and control characters.
+ */
+export const HOSTILE = {
+  rlo: 'evilpkg-1.0-py3-none-any.whl: "\u202EDROCER ni detsil ton si "yp.exe.png',
+  invisible: "pay\u200Bload\u2066x\u2069\u200E\u200F\u061C\uFEFF\u0007\u001B[31m\u2028end",
+};
+
+/** The escapes {@link HOSTILE} must be shown with. */
+export const HOSTILE_SHOWN = {
+  rlo: "\\u{202E}DROCER",
+  invisible:
+    "pay\\u{200B}load\\u{2066}x\\u{2069}\\u{200E}\\u{200F}\\u{061C}\\u{FEFF}\\u{0007}\\u{001B}[31m\\u{2028}end",
+};
+
+/** Raw characters that must appear on no surface. */
+export const INVISIBLE_RE =
+  // deno-lint-ignore no-control-regex -- the test looks for raw control characters
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
+
+/** A finding whose subject and message carry {@link HOSTILE} strings. */
+export function hostileFinding(id = "0123456789abcdef"): LedgerEventInput {
+  return {
+    kind: "finding.opened",
+    body: {
+      project: "evilpkg",
+      job: "pypi",
+      id,
+      rule: "content/pth-file",
+      severity: "critical",
+      subject: HOSTILE.rlo,
+      scope: "release:1.0",
+      message: `member ${HOSTILE.invisible}`,
+      evidence: { observed: { member: HOSTILE.rlo }, expected: "no such member" },
+    },
+  };
+}
+
 /** A fixed clock. */
 export const NOW = new Date("2026-11-22T12:00:00.000Z");
 

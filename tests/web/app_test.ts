@@ -3,7 +3,10 @@ import { createApp } from "../../src/web/app.tsx";
 import { STYLE_PATH } from "../../src/web/style.ts";
 import {
   appendAll,
+  HOSTILE_SHOWN,
+  hostileFinding,
   IDS,
+  INVISIBLE_RE,
   KEYS,
   NOW,
   realLedger,
@@ -72,9 +75,9 @@ Deno.test("home page shows every project's state, sweeps, findings and the check
     }
     assertStringIncludes(html, `href="${STYLE_PATH}"`);
     // States: evilpkg has a critical finding, darkpkg is not observable, goodpkg only waived.
-    assertMatch(html, /evilpkg<\/a>(?:(?!<\/tr>).)*state critical">findings/s);
-    assertMatch(html, /darkpkg<\/a>(?:(?!<\/tr>).)*state na">not observable/s);
-    assertMatch(html, /goodpkg<\/a>(?:(?!<\/tr>).)*state ok">ok/s);
+    assertMatch(html, /evilpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state critical">critical findings/s);
+    assertMatch(html, /darkpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state na">not observable/s);
+    assertMatch(html, /goodpkg<\/bdi><\/a>(?:(?!<\/tr>).)*state ok">ok/s);
     assertStringIncludes(html, "1.2 s"); // sweep duration
     assertStringIncludes(html, "10 min ago"); // sweep age
     assertStringIncludes(html, `/findings/${IDS.evil}`);
@@ -119,6 +122,31 @@ Deno.test("healthz reports ledger size and stale jobs, 503 when the ledger is un
   }
 });
 
+Deno.test("readyz: 200 when every job succeeded recently, 503 when one never succeeded", async () => {
+  const w = await world();
+  try {
+    const ok = await w.get("/readyz");
+    assertEquals(ok.status, 200);
+    assertEquals((await ok.json()).ready, true);
+  } finally {
+    await w.close();
+  }
+  const kv = await Deno.openKv(":memory:");
+  const { ledger } = await realLedger();
+  const app = createApp({ config: testConfig(), kv, ledger, rules: RULES, now: () => NOW });
+  const res = await app.request("/readyz");
+  assertEquals(res.status, 503);
+  const body = await res.json();
+  assertEquals(body.reasons, [
+    "pypi: never succeeded",
+    "releases: never succeeded",
+    "repo: never succeeded",
+    "access: never succeeded",
+  ]);
+  assertEquals((await app.request("/healthz")).status, 200, "alive although not ready");
+  kv.close();
+});
+
 Deno.test("a job without a recent success is stale", async () => {
   const w = await seededWorld();
   const later = new Date(NOW.getTime() + 3 * 3600_000); // pypi: 10 min, repo: 1 h
@@ -143,6 +171,12 @@ Deno.test("a job without a recent success is stale", async () => {
     cacheMs: 0,
   });
   assertEquals((await (await early.request("/healthz")).json()).staleJobs, ["pypi"]);
+  const ready = await early.request("/readyz");
+  assertEquals(ready.status, 503, "a stale job makes the service not ready");
+  const readyBody = await ready.json();
+  assertEquals(readyBody.ready, false);
+  assertStringIncludes(readyBody.reasons[0], "pypi: last success 2026-11-22T11:50:00.000Z");
+  assertEquals((await early.request("/healthz")).status, 200, "still alive");
   w.close();
 });
 
@@ -578,5 +612,22 @@ Deno.test("the page cache serves a stale page once while it refreshes, then the 
     assertEquals(await count(), 2, "refreshed");
   } finally {
     w.close();
+  }
+});
+
+Deno.test("pages show hostile upstream text as escapes, each string isolated in <bdi>", async () => {
+  const w = await world();
+  try {
+    await appendAll(w.kv, w.ledger, [hostileFinding()]);
+    for (const path of ["/", "/projects/evilpkg", "/findings/0123456789abcdef", "/ledger"]) {
+      const html = await (await w.get(path)).text();
+      assert(!INVISIBLE_RE.test(html), `${path}: no raw invisible or reordering character`);
+      assertStringIncludes(html, "<bdi>", path);
+    }
+    const finding = await (await w.get("/findings/0123456789abcdef")).text();
+    assertStringIncludes(finding, `<bdi>evilpkg-1.0-py3-none-any.whl: &quot;${HOSTILE_SHOWN.rlo}`);
+    assertStringIncludes(finding, HOSTILE_SHOWN.invisible);
+  } finally {
+    await w.close();
   }
 });

@@ -2,7 +2,17 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import { createApp } from "../../src/web/app.tsx";
-import { appendAll, IDS, NOW, RULES, seededWorld, XSS } from "./_fixtures.ts";
+import {
+  appendAll,
+  HOSTILE_SHOWN,
+  hostileFinding,
+  IDS,
+  INVISIBLE_RE,
+  NOW,
+  RULES,
+  seededWorld,
+  XSS,
+} from "./_fixtures.ts";
 
 /** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), the parts a reader relies on. */
 const Author = z.object({
@@ -208,5 +218,23 @@ Deno.test("feeds cap the number of items", async () => {
   const feed = JsonFeed.parse(await (await w.app.request("/feed.json")).json());
   assertEquals(feed.items.length, 50);
   assertEquals((feed.items[0]._ledger as { index: number }).index, 90);
+  w.close();
+});
+
+Deno.test("feeds show hostile upstream text as escapes, quoted", async () => {
+  const w = await setup();
+  await appendAll(w.kv, w.ledger, [hostileFinding()]);
+  for (const path of ["/feed.atom", "/feed.json"]) {
+    const body = await (await w.app.request(path)).text();
+    const decoded = path.endsWith(".json") ? JSON.stringify(JSON.parse(body).items) : body;
+    assert(!INVISIBLE_RE.test(JSON.parse(JSON.stringify(decoded))), `${path}: no raw invisible`);
+    if (path.endsWith(".json")) {
+      const items = JSON.parse(body).items as { content_text: string }[];
+      assert(items.some((i) => i.content_text.includes(HOSTILE_SHOWN.rlo)), path);
+      assert(!items.some((i) => INVISIBLE_RE.test(i.content_text)), path);
+    } else {
+      assertStringIncludes(body, HOSTILE_SHOWN.rlo.replace(/"/g, "&quot;"));
+    }
+  }
   w.close();
 });

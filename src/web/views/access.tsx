@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { AccessSnapshot } from "../../../jobs/access.ts";
-import { truncate } from "../text.ts";
+import { U } from "./parts.tsx";
+import type { AccessSnapshot } from "../../state/access_at.ts";
 
 /** Props of {@link AccessPage}. */
 export interface AccessPageProps {
@@ -23,7 +23,10 @@ function People(props: { rows: { who: string; detail: string }[]; empty: string 
     <ul>
       {props.rows.slice(0, 500).map((r) => (
         <li>
-          <code>{truncate(r.who, 100)}</code> ({truncate(r.detail, 60)})
+          <code>
+            <U text={r.who} max={100} />
+          </code>{" "}
+          (<U text={r.detail} max={60} />)
         </li>
       ))}
     </ul>
@@ -37,7 +40,10 @@ export function AccessPage(props: AccessPageProps) {
   return (
     <>
       <h1>
-        Access to <a href={`/projects/${enc}`}>{truncate(name, 200)}</a>
+        Access to{" "}
+        <a href={`/projects/${enc}`}>
+          <U text={name} max={200} />
+        </a>
       </h1>
       <form method="get" action={`/projects/${enc}/access`}>
         <label>
@@ -74,7 +80,10 @@ export function AccessPage(props: AccessPageProps) {
       )}
       {s.org2fa && (
         <p>
-          Organization <code>{truncate(s.org2fa.org, 100)}</code>{" "}
+          Organization{" "}
+          <code>
+            <U text={s.org2fa.org} max={100} />
+          </code>{" "}
           {s.org2fa.required ? "requires" : "does not require"} two-factor authentication.
         </p>
       )}

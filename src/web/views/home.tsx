@@ -5,8 +5,8 @@
  */
 import { SEVERITIES } from "../../../rules/types.ts";
 import type { ProjectState, Snapshot } from "../snapshot.ts";
-import { formatDuration, truncate } from "../text.ts";
-import { Age, Sev } from "./parts.tsx";
+import { displayText, formatDuration } from "../../display.ts";
+import { Age, FindingTable, Sev, U } from "./parts.tsx";
 
 /** Most findings listed on the home page. */
 export const HOME_FINDINGS_CAP = 100;
@@ -37,7 +37,11 @@ function numCell(n: number) {
 /** Project state cell. */
 export function StateCell(props: { state: ProjectState; worst?: string }) {
   const cls = props.state === "findings" ? props.worst ?? "" : STATE_CLASS[props.state];
-  return <span class={`state ${cls}`}>{STATE_TEXT[props.state]}</span>;
+  // "critical findings" and "high findings" read differently, not only in color.
+  const text = props.state === "findings" && props.worst
+    ? `${props.worst} findings`
+    : STATE_TEXT[props.state];
+  return <span class={`state ${cls}`}>{text}</span>;
 }
 
 /** The home page body. */
@@ -47,7 +51,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
   const findings = snap.findings.slice(0, HOME_FINDINGS_CAP);
   return (
     <>
-      <h1>{truncate(props.title, 200)}</h1>
+      <h1>
+        <U text={props.title} max={200} />
+      </h1>
       <p class="muted">
         As of <time datetime={snap.now.toISOString()}>{snap.now.toISOString()}</time>.{" "}
         {snap.projects.length} project(s), {snap.findings.filter((f) => f.status === "open")
@@ -71,7 +77,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
               {projects.map((p) => (
                 <tr>
                   <th scope="row">
-                    <a href={`/projects/${encodeURIComponent(p.name)}`}>{truncate(p.name, 200)}</a>
+                    <a href={`/projects/${encodeURIComponent(p.name)}`}>
+                      <U text={p.name} max={200} />
+                    </a>
                     {!p.configured && <span class="muted note">(not configured)</span>}
                   </th>
                   <td>
@@ -138,45 +146,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
 
       <section aria-labelledby="findings">
         <h2 id="findings">Open findings</h2>
-        {findings.length === 0 ? <p>No open findings.</p> : (
-          <div class="table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Project</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Since</th>
-                </tr>
-              </thead>
-              <tbody>
-                {findings.map((f) => (
-                  <tr>
-                    <td>
-                      <Sev severity={f.severity} />
-                      {f.status === "waived" && <span class="muted note">(waived)</span>}
-                    </td>
-                    <td>
-                      <a href={`/projects/${encodeURIComponent(f.project)}`}>
-                        {truncate(f.project, 200)}
-                      </a>
-                    </td>
-                    <td>
-                      <a href={`/findings/${encodeURIComponent(f.id)}`}>{truncate(f.rule, 100)}</a>
-                    </td>
-                    <td>
-                      <code>{truncate(f.subject, 200)}</code>
-                    </td>
-                    <td>
-                      <Age time={f.sinceTime} now={snap.now} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {findings.length === 0
+          ? <p>No open findings.</p>
+          : <FindingTable findings={findings} now={snap.now} project cap={HOME_FINDINGS_CAP} />}
         {snap.findings.length > findings.length && (
           <p class="muted">{snap.findings.length - findings.length} more finding(s) not shown.</p>
         )}
@@ -190,7 +162,9 @@ export function HomePage(props: { snap: Snapshot; title: string; treeSize: numbe
           {snap.indexed} indexed.
         </p>
         {snap.checkpoint
-          ? <pre aria-label="Latest signed checkpoint">{truncate(snap.checkpoint, 4000)}</pre>
+          ? (
+            <pre aria-label="Latest signed checkpoint">{displayText(snap.checkpoint, 4000, { multiline: true })}</pre>
+          )
           : <p class="muted">The ledger is empty: no checkpoint yet.</p>}
       </section>
     </>

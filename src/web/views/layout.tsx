@@ -5,7 +5,7 @@
  */
 import type { Child } from "hono/jsx";
 import { STYLE_PATH } from "../style.ts";
-import { truncate } from "../text.ts";
+import { displayText } from "../../display.ts";
 
 /** Props of {@link Layout}. */
 export interface LayoutProps {
@@ -25,7 +25,7 @@ export interface LayoutProps {
  * ```
  */
 export function Layout(props: LayoutProps) {
-  const site = truncate(props.siteTitle, 200);
+  const site = displayText(props.siteTitle, 200);
   const feed = props.feedBase ?? "";
   return (
     <html lang="en">
@@ -33,7 +33,7 @@ export function Layout(props: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
-        <title>{`${truncate(props.title, 200)} · ${site}`}</title>
+        <title>{`${displayText(props.title, 200)} · ${site}`}</title>
         <link rel="stylesheet" href={STYLE_PATH} />
         <link
           rel="alternate"

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IndexRecord } from "../../state/ledger_index.ts";
-import { truncate } from "../text.ts";
+import { truncate } from "../../display.ts";
 import { EntryTable } from "./parts.tsx";
 
 /** Kinds offered in the filter. */
@@ -29,6 +29,8 @@ export interface LedgerPageProps {
   ledgerSize: number;
   treeSize: number;
   now: Date;
+  /** The C2SP verifier key subscribers pin (also at `/ledger/key`). */
+  verifierKey?: string;
 }
 
 function kindOption(kind: string, selected: boolean) {
@@ -50,6 +52,11 @@ export function LedgerPage(props: LedgerPageProps) {
           /ledger/entries
         </a>; signed head: <a href="/ledger/checkpoint">/ledger/checkpoint</a>.
       </p>
+      {props.verifierKey && (
+        <p>
+          Verifier key (<a href="/ledger/key">/ledger/key</a>): <code>{props.verifierKey}</code>
+        </p>
+      )}
       <form method="get" action="/ledger" role="search" aria-label="Filter ledger entries">
         <label>
           Kind

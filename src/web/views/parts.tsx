@@ -6,7 +6,29 @@
 import type { Severity } from "../../../rules/types.ts";
 import type { Evidence } from "../../../rules/types.ts";
 import type { IndexRecord } from "../../state/ledger_index.ts";
-import { formatAge, jsonPreview, safeHttpUrl, truncate } from "../text.ts";
+import type { OpenFinding } from "../../state/findings.ts";
+import { sortFindings } from "../releases.ts";
+import {
+  displayText,
+  formatAge,
+  formatUtc,
+  jsonPreview,
+  safeHttpUrl,
+  truncate,
+} from "../../display.ts";
+
+/**
+ * Upstream text, isolated (`<bdi>`, so right-to-left text cannot reorder what surrounds it)
+ * with invisible and reordering characters shown as escapes, bounded to `max` characters.
+ *
+ * @example
+ * ```tsx
+ * <U text={finding.subject} max={200} />
+ * ```
+ */
+export function U(props: { text: unknown; max: number }) {
+  return <bdi>{displayText(props.text, props.max)}</bdi>;
+}
 
 /** Severity label with its color class. */
 export function Sev(props: { severity: Severity | undefined }) {
@@ -17,16 +39,24 @@ export function Sev(props: { severity: Severity | undefined }) {
 /** A link to an upstream resource, only when it is http(s); plain text otherwise. */
 export function ExternalLink(props: { href: unknown; text?: string }) {
   const href = safeHttpUrl(props.href);
-  const text = truncate(props.text ?? (typeof props.href === "string" ? props.href : ""), 300);
-  if (!href) return <span>{text}</span>;
-  return <a href={href} rel="noopener noreferrer nofollow">{text}</a>;
+  const text = displayText(props.text ?? (typeof props.href === "string" ? props.href : ""), 300);
+  if (!href) return <bdi>{text}</bdi>;
+  return (
+    <a href={href} rel="noopener noreferrer nofollow">
+      <bdi>{text}</bdi>
+    </a>
+  );
 }
 
-/** `<time>` with an absolute datetime and a relative age. */
+/** `<time>` with the absolute UTC time and the age beside it: "2026-03-24 10:52 UTC (3 h ago)". */
 export function Age(props: { time: string | undefined; now: Date }) {
   if (!props.time) return <span class="muted">never</span>;
   const t = truncate(props.time, 40);
-  return <time datetime={t} title={t}>{formatAge(t, props.now)} ago</time>;
+  return (
+    <time datetime={t} title={t}>
+      {formatUtc(t)} <span class="muted">({formatAge(t, props.now)} ago)</span>
+    </time>
+  );
 }
 
 /** Evidence: observed vs expected, the upstream link and any other recorded facts. */
@@ -56,7 +86,9 @@ export function EvidenceView(props: { evidence: Evidence | undefined }) {
       )}
       {others.map(([k, v]) => (
         <>
-          <dt>{truncate(k, 60)}</dt>
+          <dt>
+            <U text={k} max={60} />
+          </dt>
           <dd>
             <pre>{jsonPreview(v, 2000)}</pre>
           </dd>
@@ -109,14 +141,28 @@ export function EntryTable(
               </td>
               <td>
                 {r.project
-                  ? <a href={`/projects/${encodeURIComponent(r.project)}`}>{r.project}</a>
+                  ? (
+                    <a href={`/projects/${encodeURIComponent(r.project)}`}>
+                      <U text={r.project} max={200} />
+                    </a>
+                  )
                   : <span class="muted">—</span>}
               </td>
               <td>
                 {r.id
-                  ? <a href={`/findings/${encodeURIComponent(r.id)}`}>{r.rule ?? r.id}</a>
-                  : null} {r.subject && <code>{truncate(r.subject, 200)}</code>}{" "}
-                <span>{truncate(r.summary, 300)}</span>
+                  ? (
+                    <a href={`/findings/${encodeURIComponent(r.id)}`}>
+                      <U text={r.rule ?? r.id} max={100} />
+                    </a>
+                  )
+                  : null} {r.subject && (
+                  <code>
+                    <U text={r.subject} max={200} />
+                  </code>
+                )}{" "}
+                <span>
+                  <U text={r.summary} max={300} />
+                </span>
               </td>
               <td>
                 {r.index < props.treeSize
@@ -136,6 +182,83 @@ export function EntryTable(
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/**
+ * Findings, most severe first then newest, cut to `cap` only after sorting (a critical is never
+ * hidden behind lesser findings); waived ones are marked.
+ *
+ * @example
+ * ```tsx
+ * <FindingTable findings={open} now={now} caption="Open findings" message cap={500} />
+ * ```
+ */
+export function FindingTable(props: {
+  findings: OpenFinding[];
+  now: Date;
+  caption?: string;
+  /** Show a project column. */
+  project?: boolean;
+  /** Show a message column. */
+  message?: boolean;
+  cap: number;
+}) {
+  const sorted = sortFindings(props.findings);
+  return (
+    <div class="table">
+      <table>
+        {props.caption && <caption class="muted">{props.caption}</caption>}
+        <thead>
+          <tr>
+            <th scope="col">Severity</th>
+            {props.project && <th scope="col">Project</th>}
+            <th scope="col">Rule</th>
+            <th scope="col">Subject</th>
+            {props.message && <th scope="col">Message</th>}
+            <th scope="col">Opened</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.slice(0, props.cap).map((f) => (
+            <tr>
+              <td>
+                <Sev severity={f.severity} />
+                {f.status === "waived" && <span class="muted note">(waived)</span>}
+              </td>
+              {props.project && (
+                <td>
+                  <a href={`/projects/${encodeURIComponent(f.project)}`}>
+                    <U text={f.project} max={200} />
+                  </a>
+                </td>
+              )}
+              <td>
+                <a href={`/findings/${encodeURIComponent(f.id)}`}>
+                  <U text={f.rule} max={100} />
+                </a>
+              </td>
+              <td>
+                <code>
+                  <U text={f.subject} max={200} />
+                </code>
+              </td>
+              {props.message && (
+                <td>
+                  <U text={f.message} max={300} />
+                </td>
+              )}
+              <td>
+                <Age time={f.sinceTime} now={props.now} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {sorted.length > props.cap && (
+        <p class="muted">{sorted.length - props.cap} less severe finding(s) not shown.</p>
+      )}
     </div>
   );
 }

@@ -7,12 +7,16 @@ import type { Project } from "../../config.ts";
 import type { CoverageGap, OpenFinding } from "../../state/findings.ts";
 import type { IndexRecord } from "../../state/ledger_index.ts";
 import type { ProjectStatus } from "../snapshot.ts";
-import { truncate } from "../text.ts";
 import { StateCell } from "./home.tsx";
-import { Age, EntryTable, EvidenceView, ExternalLink, Sev } from "./parts.tsx";
+import { displayText } from "../../display.ts";
+import { type CheckState, type ProjectVerdict, type ReleaseRow } from "../releases.ts";
+import { Timeline, type TimelineData } from "./timeline.tsx";
+import { Age, EntryTable, EvidenceView, ExternalLink, FindingTable, Sev, U } from "./parts.tsx";
 
-/** Most findings and gaps listed on a project page. */
+/** Most findings and gaps listed on a project page (after sorting: criticals first). */
 export const PROJECT_LIST_CAP = 500;
+/** Most releases listed on a project page (newest first). */
+export const PROJECT_RELEASES_CAP = 100;
 
 /** Props of {@link ProjectPage}. */
 export interface ProjectPageProps {
@@ -22,6 +26,9 @@ export interface ProjectPageProps {
   status: ProjectStatus;
   findings: OpenFinding[];
   gaps: CoverageGap[];
+  releases: ReleaseRow[];
+  verdict: ProjectVerdict;
+  timelineData: TimelineData;
   timeline: IndexRecord[];
   /** `before` cursor of the next (older) timeline page, if any. */
   olderBefore?: number;
@@ -29,93 +36,172 @@ export interface ProjectPageProps {
   now: Date;
 }
 
+function CheckCell(props: { check: CheckState }) {
+  const c = props.check;
+  if (c.state === "finding") {
+    return (
+      <>
+        <Sev severity={c.severity} /> {c.rules.map((r) => <code key={r} class="note">{r}</code>)}
+      </>
+    );
+  }
+  if (c.state === "not-checked") return <span class="muted">not checked: {c.reason}</span>;
+  if (c.state === "not-observable") {
+    return (
+      <span class="state na">
+        not observable: <U text={c.reason} max={120} />
+      </span>
+    );
+  }
+  return <span class="muted">no open finding</span>;
+}
+
+const VERDICT_TEXT: Record<ReleaseRow["verdict"], string> = {
+  "do-not-install": "do not install",
+  review: "review",
+  "no-open-finding": "no open finding",
+};
+
+/** Each release with its files, digests, provenance, parity and open findings. */
+function ReleaseTable(props: { rows: ReleaseRow[]; now: Date }) {
+  if (props.rows.length === 0) return <p class="muted">No release observed yet.</p>;
+  return (
+    <div class="table">
+      <table>
+        <caption class="muted">
+          Releases newest first, from the ledger's release.observed entries and open findings
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">Verdict</th>
+            <th scope="col">Uploaded</th>
+            <th scope="col">Files (SHA-256)</th>
+            <th scope="col">Provenance</th>
+            <th scope="col">Parity</th>
+            <th scope="col">Open findings</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.slice(0, PROJECT_RELEASES_CAP).map((r) => (
+            <tr>
+              <th scope="row">
+                <U text={r.version} max={100} />
+              </th>
+              <td>
+                <span class={`state ${r.worst ?? "ok"}`}>{VERDICT_TEXT[r.verdict]}</span>
+              </td>
+              <td>
+                <Age time={r.uploaded} now={props.now} />
+              </td>
+              <td>
+                <ul class="files">
+                  {r.files.slice(0, 20).map((f) => (
+                    <li>
+                      <U text={f.filename} max={200} />{" "}
+                      <code class="muted" title={f.sha256}>
+                        {displayText(f.sha256, 64).slice(0, 12)}
+                      </code>{" "}
+                      <span class="muted">{f.size.toLocaleString("en")} B</span>
+                    </li>
+                  ))}
+                  {r.files.length > 20 && <li class="muted">{r.files.length - 20} more</li>}
+                </ul>
+              </td>
+              <td>
+                <CheckCell check={r.provenance} />
+              </td>
+              <td>
+                <CheckCell check={r.parity} />
+              </td>
+              <td>
+                {r.findings.length === 0
+                  ? <span class="muted">none{r.waived ? ` (${r.waived} waived)` : ""}</span>
+                  : (
+                    <ul class="files">
+                      {r.findings.slice(0, 10).map((f) => (
+                        <li>
+                          <Sev severity={f.severity} />{" "}
+                          <a href={`/findings/${encodeURIComponent(f.id)}`}>
+                            <U text={f.rule} max={100} />
+                          </a>
+                        </li>
+                      ))}
+                      {r.findings.length > 10 && (
+                        <li class="muted">{r.findings.length - 10} more</li>
+                      )}
+                    </ul>
+                  )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.rows.length > PROJECT_RELEASES_CAP && (
+        <p class="muted">{props.rows.length - PROJECT_RELEASES_CAP} older release(s) not shown.</p>
+      )}
+    </div>
+  );
+}
+
 /** The project page body. */
 export function ProjectPage(props: ProjectPageProps) {
   const { name, project, now } = props;
   const enc = encodeURIComponent(name);
+  const open = props.findings.filter((f) => f.status !== "waived");
+  const waived = props.findings.filter((f) => f.status === "waived");
   return (
     <>
-      <h1>{truncate(name, 200)}</h1>
+      <h1>
+        <U text={name} max={200} />
+      </h1>
+      <p class={`verdict ${props.verdict.level}`} role="status">
+        {displayText(props.verdict.text, 600)}
+      </p>
       <p>
         State: <StateCell state={props.status.state} worst={props.status.worst} />{" "}
         <img src={`/badge/${enc}.svg`} alt="" height="20" />
       </p>
-      <dl>
-        <dt>PyPI</dt>
-        <dd>
-          <ExternalLink href={`${props.pypiBase}/project/${enc}/`} />
-        </dd>
-        {project?.github && (
-          <>
-            <dt>GitHub</dt>
-            <dd>
-              <ExternalLink href={`https://github.com/${project.github}`} />
-            </dd>
-          </>
-        )}
-        {project?.publisher && (
-          <>
-            <dt>Trusted publisher</dt>
-            <dd>
-              <code>
-                {project.publisher.repository} / {project.publisher.workflow}
-                {project.publisher.environment ? ` / ${project.publisher.environment}` : ""}
-              </code>
-            </dd>
-          </>
-        )}
-        <dt>Access</dt>
-        <dd>
-          <a href={`/projects/${enc}/access`}>Who could push or publish, on any date</a>
-        </dd>
-        <dt>Feeds</dt>
-        <dd>
-          <a href={`/projects/${enc}/feed.atom`}>Atom</a> ·{" "}
-          <a href={`/projects/${enc}/feed.json`}>JSON Feed</a>
-        </dd>
-      </dl>
+
+      <section aria-labelledby="releases">
+        <h2 id="releases">Releases</h2>
+        <ReleaseTable rows={props.releases} now={now} />
+      </section>
 
       <section aria-labelledby="findings">
         <h2 id="findings">Open findings</h2>
-        {props.findings.length === 0 ? <p>No open findings.</p> : (
-          <div class="table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">Since</th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.findings.slice(0, PROJECT_LIST_CAP).map((f) => (
-                  <tr>
-                    <td>
-                      <Sev severity={f.severity} />
-                      {f.status === "waived" && <span class="muted note">(waived)</span>}
-                    </td>
-                    <td>
-                      <a href={`/findings/${encodeURIComponent(f.id)}`}>{truncate(f.rule, 100)}</a>
-                    </td>
-                    <td>
-                      <code>{truncate(f.subject, 200)}</code>
-                    </td>
-                    <td>{truncate(f.message, 300)}</td>
-                    <td>
-                      <Age time={f.sinceTime} now={now} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+        {open.length === 0 ? <p>No open findings.</p> : (
+          <FindingTable
+            findings={open}
+            now={now}
+            caption="Most severe first, then newest"
+            message
+            cap={PROJECT_LIST_CAP}
+          />
         )}
       </section>
 
-      {props.findings.length > PROJECT_LIST_CAP && (
-        <p class="muted">{props.findings.length - PROJECT_LIST_CAP} more finding(s) not shown.</p>
+      <section aria-labelledby="picture">
+        <h2 id="picture">Timeline</h2>
+        <div class="tlwrap">
+          <Timeline data={props.timelineData} project={name} />
+        </div>
+        {props.timelineData.hidden > 0 && (
+          <p class="muted">{props.timelineData.hidden} less severe finding(s) not drawn.</p>
+        )}
+      </section>
+
+      {waived.length > 0 && (
+        <section aria-labelledby="waived">
+          <h2 id="waived">Waived findings</h2>
+          <FindingTable
+            findings={waived}
+            now={now}
+            caption="Accepted by a waiver in the config"
+            message
+            cap={PROJECT_LIST_CAP}
+          />
+        </section>
       )}
 
       <section aria-labelledby="gaps">
@@ -136,9 +222,13 @@ export function ProjectPage(props: ProjectPageProps) {
                   <tr>
                     <td>{g.job}</td>
                     <td>
-                      <code>{truncate(g.scope, 200)}</code>
+                      <code>
+                        <U text={g.scope} max={200} />
+                      </code>
                     </td>
-                    <td>{truncate(g.reason, 300)}</td>
+                    <td>
+                      <U text={g.reason} max={300} />
+                    </td>
                     <td>
                       <Age time={g.sinceTime} now={now} />
                     </td>
@@ -150,8 +240,46 @@ export function ProjectPage(props: ProjectPageProps) {
         )}
       </section>
 
+      <section aria-labelledby="about">
+        <h2 id="about">About</h2>
+        <dl>
+          <dt>PyPI</dt>
+          <dd>
+            <ExternalLink href={`${props.pypiBase}/project/${enc}/`} />
+          </dd>
+          {project?.github && (
+            <>
+              <dt>GitHub</dt>
+              <dd>
+                <ExternalLink href={`https://github.com/${project.github}`} />
+              </dd>
+            </>
+          )}
+          {project?.publisher && (
+            <>
+              <dt>Trusted publisher</dt>
+              <dd>
+                <code>
+                  {project.publisher.repository} / {project.publisher.workflow}
+                  {project.publisher.environment ? ` / ${project.publisher.environment}` : ""}
+                </code>
+              </dd>
+            </>
+          )}
+          <dt>Access</dt>
+          <dd>
+            <a href={`/projects/${enc}/access`}>Who could push or publish, on any date</a>
+          </dd>
+          <dt>Feeds</dt>
+          <dd>
+            <a href={`/projects/${enc}/feed.atom`}>Atom</a> ·{" "}
+            <a href={`/projects/${enc}/feed.json`}>JSON Feed</a>
+          </dd>
+        </dl>
+      </section>
+
       <section aria-labelledby="timeline">
-        <h2 id="timeline">Timeline</h2>
+        <h2 id="timeline">Ledger entries</h2>
         <EntryTable
           records={props.timeline}
           treeSize={props.treeSize}
@@ -196,10 +324,24 @@ export function FindingPage(props: FindingPageProps) {
         Finding <code>{props.id}</code>
       </h1>
       {d && (
+        <p class={`verdict ${props.status === "resolved" ? "ok" : d.severity}`} role="status">
+          {props.status === "resolved" ? "Resolved" : `${d.severity}, ${props.status}`}:{" "}
+          {props.rule?.title ?? <U text={d.rule} max={100} />}
+        </p>
+      )}
+      {d && props.rule && props.status !== "resolved" && (
+        <section aria-labelledby="todo">
+          <h2 id="todo">What to do</h2>
+          <p>{props.rule.remediation}</p>
+        </section>
+      )}
+      {d && (
         <dl>
           <dt>Project</dt>
           <dd>
-            <a href={`/projects/${encodeURIComponent(d.project)}`}>{truncate(d.project, 200)}</a>
+            <a href={`/projects/${encodeURIComponent(d.project)}`}>
+              <U text={d.project} max={200} />
+            </a>
           </dd>
           <dt>Status</dt>
           <dd>
@@ -211,30 +353,49 @@ export function FindingPage(props: FindingPageProps) {
           <dd>
             <Sev severity={d.severity} />
           </dd>
+          {"sinceTime" in d && (
+            <>
+              <dt>Opened</dt>
+              <dd>
+                <Age time={d.sinceTime} now={props.now} />
+              </dd>
+            </>
+          )}
           <dt>Rule</dt>
           <dd>
-            <code>{truncate(d.rule, 100)}</code>
+            <code>
+              <U text={d.rule} max={100} />
+            </code>
             {props.rule && <>: {props.rule.title}</>}
           </dd>
           <dt>Subject</dt>
           <dd>
-            <code>{truncate(d.subject, 2000)}</code>
+            <code>
+              <U text={d.subject} max={2000} />
+            </code>
           </dd>
           <dt>Message</dt>
-          <dd>{truncate(d.message, 4000)}</dd>
+          <dd>
+            <U text={d.message} max={4000} />
+          </dd>
           {props.rule && (
             <>
               <dt>Control</dt>
               <dd>{props.rule.control}</dd>
-              <dt>Remediation</dt>
-              <dd>{props.rule.remediation}</dd>
+              {props.status === "resolved" && (
+                <>
+                  <dt>Remediation</dt>
+                  <dd>{props.rule.remediation}</dd>
+                </>
+              )}
             </>
           )}
           {d && "waiver" in d && d.waiver && (
             <>
               <dt>Waiver</dt>
               <dd>
-                {truncate(d.waiver.reason, 1000)} (expires {truncate(d.waiver.expires, 40)})
+                <U text={d.waiver.reason} max={1000} /> (expires{" "}
+                <U text={d.waiver.expires} max={40} />)
               </dd>
             </>
           )}
