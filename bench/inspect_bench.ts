@@ -363,32 +363,27 @@ def sniff(head):
     global magic
     if head[:4] in (b"\\x7fELF", b"PK\\x03\\x04", b"\\xca\\xfe\\xba\\xbe") or head[:2] in (b"MZ", b"\\x1f\\x8b"):
         magic += 1
+def read_all(f):
+    global total
+    head = f.read(4096)
+    sniff(head)
+    total += len(head)
+    while True:
+        b = f.read(1 << 20)
+        if not b:
+            break
+        total += len(b)
 if path.endswith(".whl"):
     with zipfile.ZipFile(path) as z:
         for info in z.infolist():
             with z.open(info) as f:
-                head = f.read(4096)
-                sniff(head)
-                total += len(head)
-                while True:
-                    b = f.read(1 << 20)
-                    if not b:
-                        break
-                    total += len(b)
+                read_all(f)
 else:
     with tarfile.open(path, "r:gz") as t:
         for m in t:
             if not m.isfile():
                 continue
-            f = t.extractfile(m)
-            head = f.read(4096)
-            sniff(head)
-            total += len(head)
-            while True:
-                b = f.read(1 << 20)
-                if not b:
-                    break
-                total += len(b)
+            read_all(t.extractfile(m))
 secs = time.perf_counter() - t0
 # VmHWM: ru_maxrss would count the parent's RSS at fork (Linux keeps it across exec).
 rss = float("nan")

@@ -19,6 +19,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { concatBytes } from "./bytes.ts";
 
 /** Options of {@link downloadArtifact}. */
 export interface DownloadOptions {
@@ -132,15 +133,7 @@ export async function downloadArtifact(
       redirects: response.redirects,
     };
   } catch (e) {
-    if (timeout.signal.aborted) {
-      return {
-        ok: false,
-        reason: "timeout",
-        detail: `no complete response within ${opts.timeoutMs} ms`,
-      };
-    }
-    if (opts.signal?.aborted) return { ok: false, reason: "network", detail: "aborted by caller" };
-    return { ok: false, reason: "network", detail: oneLine(e) };
+    return failureOf(e, timeout.signal, opts);
   } finally {
     clearTimeout(timer);
     await Deno.remove(temp).catch(() => undefined);
@@ -290,23 +283,27 @@ export async function downloadArtifactBytes(
         detail: `expected sha256 ${expected}, got ${sha256}`,
       };
     }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
-    return { ok: true, bytes, sha256 };
+    return { ok: true, bytes: concatBytes(chunks), sha256 };
   } catch (e) {
-    if (timeout.signal.aborted) {
-      return {
-        ok: false,
-        reason: "timeout",
-        detail: `no complete response within ${opts.timeoutMs} ms`,
-      };
-    }
-    return { ok: false, reason: "network", detail: oneLine(e) };
+    return failureOf(e, timeout.signal, opts);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Why a download threw: its own timeout, the caller's abort, or the network. */
+function failureOf(
+  e: unknown,
+  timeout: AbortSignal,
+  opts: Pick<DownloadOptions, "timeoutMs" | "signal">,
+): DownloadFailure {
+  if (timeout.aborted) {
+    return {
+      ok: false,
+      reason: "timeout",
+      detail: `no complete response within ${opts.timeoutMs} ms`,
+    };
+  }
+  if (opts.signal?.aborted) return { ok: false, reason: "network", detail: "aborted by caller" };
+  return { ok: false, reason: "network", detail: oneLine(e) };
 }

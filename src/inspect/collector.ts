@@ -13,6 +13,7 @@
  * @module
  */
 import zlib from "node:zlib";
+import { concatBytes } from "../bytes.ts";
 import {
   ALL_DIGESTS,
   type DigestNeeds,
@@ -170,7 +171,7 @@ export class MemberSink {
   finish(complete: boolean): SinkResult {
     const head = this.#head?.subarray(0, this.#headLength) ?? new Uint8Array();
     const inner = this.#sniffHead
-      ? sniffInner(concat(this.#sniffHead), concat(this.#sniffTail), this.size)
+      ? sniffInner(concatBytes(this.#sniffHead), concatBytes(this.#sniffTail), this.size)
       : undefined;
     this.#sniffHead = undefined;
     this.#sniffTail = [];
@@ -186,17 +187,6 @@ export class MemberSink {
     this.#head = undefined;
     return result;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Entry listing, anomalies and totals of one inspection. */

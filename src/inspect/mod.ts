@@ -64,10 +64,7 @@ export async function inspectArtifact(
   filename: string,
   limits: InspectLimits,
 ): Promise<ArchiveInspection> {
-  const kind = kindFromFilename(filename);
-  if (!kind) {
-    throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
-  }
+  const kind = artifactKind(filename);
   const stat = await Deno.stat(path);
   const parallel = (limits.hashInWorker ?? defaultParallel(stat.size)) && workerAllowed(path);
   if (!parallel) await InlineHasher.ready();
@@ -107,10 +104,7 @@ export async function inspectArtifactBytes(
   filename: string,
   limits: InspectLimits,
 ): Promise<ArchiveInspection> {
-  const kind = kindFromFilename(filename);
-  if (!kind) {
-    throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
-  }
+  const kind = artifactKind(filename);
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   await InlineHasher.ready();
   const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
@@ -119,6 +113,15 @@ export async function inspectArtifactBytes(
   else await readZipBytes(bytes, collector, roleOf);
   await collector.settle();
   return resultOf(collector, filename, kind, sha256, bytes.length);
+}
+
+/** The kind of an artifact name; throws a one-line error for any other name. */
+function artifactKind(filename: string): ArchiveInspection["kind"] {
+  const kind = kindFromFilename(filename);
+  if (!kind) {
+    throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
+  }
+  return kind;
 }
 
 const WHEEL_PY = { sha256: true, sha1: true };

@@ -662,11 +662,7 @@ async function readContent(
       return false;
     }
     if (sink.size > record.size) {
-      collector.anomaly(
-        "size-mismatch",
-        `content exceeds the declared ${record.size} bytes`,
-        record.name,
-      );
+      tooLarge(record, collector);
       return false;
     }
     return true;
@@ -686,6 +682,15 @@ async function readContent(
     return inflateSmall(view, offset, record, accept, collector);
   }
   return await inflate(view, offset, record, accept, collector);
+}
+
+/** Record that a member's content runs past its declared size. */
+function tooLarge(record: CentralRecord, collector: Collector): void {
+  collector.anomaly(
+    "size-mismatch",
+    `content exceeds the declared ${record.size} bytes`,
+    record.name,
+  );
 }
 
 /** Members up to this size (declared and compressed) are inflated in one bounded call. */
@@ -725,22 +730,14 @@ function inflateSmall(
     } else output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-      collector.anomaly(
-        "size-mismatch",
-        `content exceeds the declared ${record.size} bytes`,
-        record.name,
-      );
+      tooLarge(record, collector);
     } else {
       collector.anomaly("corrupt", `deflate stream: ${message(e)}`, record.name);
     }
     return false;
   }
   if (output.length > record.size) {
-    collector.anomaly(
-      "size-mismatch",
-      `content exceeds the declared ${record.size} bytes`,
-      record.name,
-    );
+    tooLarge(record, collector);
     return false;
   }
   return accept(output);
