@@ -1,0 +1,169 @@
+;; SHA-256 (FIPS 180-4) for the ledger: RFC 6962 leaf hashes of many lines in one call, and
+;; interior node hashes. Assembled by scripts/build_sha256_wasm.ts (npm wabt) into
+;; src/ledger/sha256_wasm.ts; tests/ledger/sha256_wasm_test.ts checks that the committed bytes
+;; match this source.
+;;
+;; Memory layout (bytes):
+;;   0     K, the 64 round constants (little-endian i32)
+;;   256   W, the message schedule
+;;   512   the running state h0..h7
+;;   1024  scratch: one padded message (up to 64 KiB + 73 bytes)
+;;   131072 and up: free for the caller (line bytes, line table, output hashes)
+(module
+  (memory (export "memory") 40)
+  (global (export "base") i32 (i32.const 131072))
+  (data (i32.const 0)
+    "\98\2f\8a\42\91\44\37\71\cf\fb\c0\b5\a5\db\b5\e9"
+    "\5b\c2\56\39\f1\11\f1\59\a4\82\3f\92\d5\5e\1c\ab"
+    "\98\aa\07\d8\01\5b\83\12\be\85\31\24\c3\7d\0c\55"
+    "\74\5d\be\72\fe\b1\de\80\a7\06\dc\9b\74\f1\9b\c1"
+    "\c1\69\9b\e4\86\47\be\ef\c6\9d\c1\0f\cc\a1\0c\24"
+    "\6f\2c\e9\2d\aa\84\74\4a\dc\a9\b0\5c\da\88\f9\76"
+    "\52\51\3e\98\6d\c6\31\a8\c8\27\03\b0\c7\7f\59\bf"
+    "\f3\0b\e0\c6\47\91\a7\d5\51\63\ca\06\67\29\29\14"
+    "\85\0a\b7\27\38\21\1b\2e\fc\6d\2c\4d\13\0d\38\53"
+    "\54\73\0a\65\bb\0a\6a\76\2e\c9\c2\81\85\2c\72\92"
+    "\a1\e8\bf\a2\4b\66\1a\a8\70\8b\4b\c2\a3\51\6c\c7"
+    "\19\e8\92\d1\24\06\99\d6\85\35\0e\f4\70\a0\6a\10"
+    "\16\c1\a4\19\08\6c\37\1e\4c\77\48\27\b5\bc\b0\34"
+    "\b3\0c\1c\39\4a\aa\d8\4e\4f\ca\9c\5b\f3\6f\2e\68"
+    "\ee\82\8f\74\6f\63\a5\78\14\78\c8\84\08\02\c7\8c"
+    "\fa\ff\be\90\eb\6c\50\a4\f7\a3\f9\be\f2\78\71\c6")
+
+  ;; Big-endian load of a 32-bit word.
+  (func $bswap (param $x i32) (result i32)
+    (i32.or
+      (i32.and (i32.rotl (local.get $x) (i32.const 8)) (i32.const 0x00ff00ff))
+      (i32.and (i32.rotr (local.get $x) (i32.const 8)) (i32.const 0xff00ff00))))
+
+  ;; One 64-byte block at $blk into the state at 512.
+  (func $compress (param $blk i32)
+    (local $i i32) (local $w15 i32) (local $w2 i32) (local $t1 i32) (local $t2 i32)
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32)
+    (local $e i32) (local $f i32) (local $g i32) (local $h i32)
+    ;; W[0..15] = big-endian words of the block
+    (local.set $i (i32.const 0))
+    (loop $l0
+      (i32.store offset=256 (local.get $i)
+        (call $bswap (i32.load (i32.add (local.get $blk) (local.get $i)))))
+      (br_if $l0 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 64))))
+    ;; W[16..63]; $i is the byte offset 4*t of W[t]
+    (loop $l1
+      (local.set $w15 (i32.load offset=196 (local.get $i)))
+      (local.set $w2 (i32.load offset=248 (local.get $i)))
+      (i32.store offset=256 (local.get $i)
+        (i32.add
+          (i32.add (i32.load offset=192 (local.get $i)) (i32.load offset=228 (local.get $i)))
+          (i32.add
+            (i32.xor
+              (i32.xor (i32.rotr (local.get $w15) (i32.const 7)) (i32.rotr (local.get $w15) (i32.const 18)))
+              (i32.shr_u (local.get $w15) (i32.const 3)))
+            (i32.xor
+              (i32.xor (i32.rotr (local.get $w2) (i32.const 17)) (i32.rotr (local.get $w2) (i32.const 19)))
+              (i32.shr_u (local.get $w2) (i32.const 10))))))
+      (br_if $l1 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 256))))
+    (local.set $a (i32.load offset=512 (i32.const 0)))
+    (local.set $b (i32.load offset=516 (i32.const 0)))
+    (local.set $c (i32.load offset=520 (i32.const 0)))
+    (local.set $d (i32.load offset=524 (i32.const 0)))
+    (local.set $e (i32.load offset=528 (i32.const 0)))
+    (local.set $f (i32.load offset=532 (i32.const 0)))
+    (local.set $g (i32.load offset=536 (i32.const 0)))
+    (local.set $h (i32.load offset=540 (i32.const 0)))
+    (local.set $i (i32.const 0))
+    (loop $r
+      ;; t1 = h + S1(e) + ch(e,f,g) + K[t] + W[t]
+      (local.set $t1
+        (i32.add
+          (i32.add
+            (local.get $h)
+            (i32.xor
+              (i32.xor (i32.rotr (local.get $e) (i32.const 6)) (i32.rotr (local.get $e) (i32.const 11)))
+              (i32.rotr (local.get $e) (i32.const 25))))
+          (i32.add
+            (i32.xor (local.get $g) (i32.and (local.get $e) (i32.xor (local.get $f) (local.get $g))))
+            (i32.add (i32.load (local.get $i)) (i32.load offset=256 (local.get $i))))))
+      ;; t2 = S0(a) + maj(a,b,c)
+      (local.set $t2
+        (i32.add
+          (i32.xor
+            (i32.xor (i32.rotr (local.get $a) (i32.const 2)) (i32.rotr (local.get $a) (i32.const 13)))
+            (i32.rotr (local.get $a) (i32.const 22)))
+          (i32.or
+            (i32.and (local.get $a) (local.get $b))
+            (i32.and (local.get $c) (i32.or (local.get $a) (local.get $b))))))
+      (local.set $h (local.get $g))
+      (local.set $g (local.get $f))
+      (local.set $f (local.get $e))
+      (local.set $e (i32.add (local.get $d) (local.get $t1)))
+      (local.set $d (local.get $c))
+      (local.set $c (local.get $b))
+      (local.set $b (local.get $a))
+      (local.set $a (i32.add (local.get $t1) (local.get $t2)))
+      (br_if $r (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 256))))
+    (i32.store offset=512 (i32.const 0) (i32.add (i32.load offset=512 (i32.const 0)) (local.get $a)))
+    (i32.store offset=516 (i32.const 0) (i32.add (i32.load offset=516 (i32.const 0)) (local.get $b)))
+    (i32.store offset=520 (i32.const 0) (i32.add (i32.load offset=520 (i32.const 0)) (local.get $c)))
+    (i32.store offset=524 (i32.const 0) (i32.add (i32.load offset=524 (i32.const 0)) (local.get $d)))
+    (i32.store offset=528 (i32.const 0) (i32.add (i32.load offset=528 (i32.const 0)) (local.get $e)))
+    (i32.store offset=532 (i32.const 0) (i32.add (i32.load offset=532 (i32.const 0)) (local.get $f)))
+    (i32.store offset=536 (i32.const 0) (i32.add (i32.load offset=536 (i32.const 0)) (local.get $g)))
+    (i32.store offset=540 (i32.const 0) (i32.add (i32.load offset=540 (i32.const 0)) (local.get $h))))
+
+  ;; SHA-256 of ($plen prefix bytes $pre) || memory[$src, $src+$len) into 32 bytes at $out.
+  ;; $plen is 0 (plain hash) or 1 (RFC 6962 leaf 0x00 / node 0x01); $len <= 65536.
+  (func $digest (param $plen i32) (param $pre i32) (param $src i32) (param $len i32) (param $out i32)
+    (local $n i32) (local $total i32) (local $off i32) (local $j i32)
+    (i32.store8 offset=1024 (i32.const 0) (local.get $pre))
+    (memory.copy (i32.add (i32.const 1024) (local.get $plen)) (local.get $src) (local.get $len))
+    (local.set $n (i32.add (local.get $len) (local.get $plen)))
+    (i32.store8 offset=1024 (local.get $n) (i32.const 0x80))
+    ;; padded length: ceil((n + 9) / 64) * 64
+    (local.set $total (i32.and (i32.add (local.get $n) (i32.const 72)) (i32.const -64)))
+    (memory.fill
+      (i32.add (i32.const 1025) (local.get $n))
+      (i32.const 0)
+      (i32.sub (i32.sub (local.get $total) (local.get $n)) (i32.const 9)))
+    (i32.store offset=1016 (local.get $total) (i32.const 0))
+    (i32.store offset=1020 (local.get $total) (call $bswap (i32.shl (local.get $n) (i32.const 3))))
+    (i32.store offset=512 (i32.const 0) (i32.const 0x6a09e667))
+    (i32.store offset=516 (i32.const 0) (i32.const 0xbb67ae85))
+    (i32.store offset=520 (i32.const 0) (i32.const 0x3c6ef372))
+    (i32.store offset=524 (i32.const 0) (i32.const 0xa54ff53a))
+    (i32.store offset=528 (i32.const 0) (i32.const 0x510e527f))
+    (i32.store offset=532 (i32.const 0) (i32.const 0x9b05688c))
+    (i32.store offset=536 (i32.const 0) (i32.const 0x1f83d9ab))
+    (i32.store offset=540 (i32.const 0) (i32.const 0x5be0cd19))
+    (local.set $off (i32.const 0))
+    (loop $blocks
+      (call $compress (i32.add (i32.const 1024) (local.get $off)))
+      (br_if $blocks (i32.lt_u (local.tee $off (i32.add (local.get $off) (i32.const 64))) (local.get $total))))
+    (local.set $j (i32.const 0))
+    (loop $words
+      (i32.store (i32.add (local.get $out) (local.get $j))
+        (call $bswap (i32.load offset=512 (local.get $j))))
+      (br_if $words (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 4))) (i32.const 32)))))
+
+  ;; Plain SHA-256 of memory[$src, $src+$len) into $out.
+  (func (export "sha256") (param $src i32) (param $len i32) (param $out i32)
+    (call $digest (i32.const 0) (i32.const 0) (local.get $src) (local.get $len) (local.get $out)))
+
+  ;; Interior node: SHA-256(0x01 || 64 bytes at $src) into $out.
+  (func (export "node") (param $src i32) (param $out i32)
+    (call $digest (i32.const 1) (i32.const 1) (local.get $src) (i32.const 64) (local.get $out)))
+
+  ;; Leaf hashes of $n lines: the table at $tab holds $n pairs of i32 (start address, length);
+  ;; SHA-256(0x00 || line) of line k goes to $out + 32k.
+  (func (export "leaves") (param $tab i32) (param $n i32) (param $out i32)
+    (local $k i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $each
+        (call $digest (i32.const 1) (i32.const 0)
+          (i32.load (local.get $tab))
+          (i32.load offset=4 (local.get $tab))
+          (local.get $out))
+        (local.set $tab (i32.add (local.get $tab) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+        (br_if $each (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))))
+)
