@@ -14,6 +14,7 @@ interface Exports {
   base: WebAssembly.Global;
   sha256(src: number, len: number, out: number): void;
   node(src: number, out: number): void;
+  leaf(src: number, len: number, out: number): void;
   leaves(tab: number, n: number, out: number): void;
 }
 
@@ -58,6 +59,22 @@ export function wasmSha256(data: Uint8Array): Uint8Array {
   reserve(BASE + data.length + 32);
   mem.set(data, BASE + 32);
   wasm.sha256(BASE + 32, data.length, BASE);
+  return mem.slice(BASE, BASE + 32);
+}
+
+/**
+ * RFC 6962 leaf hash SHA-256(0x00 || data) (`data` at most {@link MAX_WASM_MESSAGE} - 1 bytes).
+ *
+ * @example
+ * ```ts
+ * const leaf = wasmLeaf(new TextEncoder().encode('{"v":1}'));
+ * ```
+ */
+export function wasmLeaf(data: Uint8Array): Uint8Array {
+  if (data.length >= MAX_WASM_MESSAGE) throw new RangeError("line too long for wasmLeaf");
+  reserve(BASE + data.length + 32);
+  mem.set(data, BASE + 32);
+  wasm.leaf(BASE + 32, data.length, BASE);
   return mem.slice(BASE, BASE + 32);
 }
 

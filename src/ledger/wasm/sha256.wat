@@ -152,6 +152,10 @@
   (func (export "node") (param $src i32) (param $out i32)
     (call $digest (i32.const 1) (i32.const 1) (local.get $src) (i32.const 64) (local.get $out)))
 
+  ;; One leaf: SHA-256(0x00 || memory[$src, $src+$len)) into $out.
+  (func (export "leaf") (param $src i32) (param $len i32) (param $out i32)
+    (call $digest (i32.const 1) (i32.const 0) (local.get $src) (local.get $len) (local.get $out)))
+
   ;; Leaf hashes of $n lines: the table at $tab holds $n pairs of i32 (start address, length);
   ;; SHA-256(0x00 || line) of line k goes to $out + 32k.
   (func (export "leaves") (param $tab i32) (param $n i32) (param $out i32)
