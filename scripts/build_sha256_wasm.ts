@@ -4,11 +4,11 @@
  * neither wabt nor a build step). `--check` only compares and exits 1 when the committed module is
  * stale; tests/ledger/sha256_wasm_test.ts runs the same comparison.
  *
- * usage: deno run --allow-read=src/ledger --allow-write=src/ledger scripts/build_sha256_wasm.ts [--check]
+ * usage: deno task build-wasm [--check]
  *
  * @module
  */
-import wabtInit from "npm:wabt@1.0.39";
+import wabtInit from "wabt";
 
 /** Where the source and the generated module live, relative to this script. */
 export const WAT_URL = new URL("../src/ledger/wasm/sha256.wat", import.meta.url);
