@@ -48,7 +48,9 @@ function string(at: number, end: number, key: boolean): number {
     if (c === BS) {
       if (key) return -1;
       const e = d[p + 1];
-      if (e === Q || e === BS || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      if (
+        e === Q || e === BS || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74
+      ) {
         p += 2;
         continue;
       }
@@ -96,7 +98,7 @@ function utf8(p: number, end: number): number {
   return -1;
 }
 
-/** End of a canonical integer at `at` (at most 15 digits, so always safe; no -0), or -1. */
+/** End of a canonical safe integer at `at` (no -0, no fraction or exponent), or -1. */
 function integer(at: number, end: number): number {
   let p = at;
   if (d[p] === 0x2d) p++;
@@ -105,8 +107,10 @@ function integer(at: number, end: number): number {
     if (p !== at) return -1; // -0
     p++;
   } else {
-    while (p < end && d[p] >= 0x30 && d[p] <= 0x39) p++;
-    if (p === first || p - first > 15) return -1;
+    // Accumulating in a double is exact up to 2^53 and stays above the limit beyond it.
+    let n = 0;
+    while (p < end && d[p] >= 0x30 && d[p] <= 0x39) n = n * 10 + (d[p++] - 0x30);
+    if (p === first || p - first > 16 || n > Number.MAX_SAFE_INTEGER) return -1;
   }
   const c = d[p];
   if (c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39)) return -1;
@@ -138,13 +142,17 @@ function value(at: number, end: number, depth: number): number {
       p++;
     }
   }
-  if (c === 0x74) return d[at + 1] === 0x72 && d[at + 2] === 0x75 && d[at + 3] === 0x65 ? at + 4 : -1;
+  if (c === 0x74) {
+    return d[at + 1] === 0x72 && d[at + 2] === 0x75 && d[at + 3] === 0x65 ? at + 4 : -1;
+  }
   if (c === 0x66) {
     return d[at + 1] === 0x61 && d[at + 2] === 0x6c && d[at + 3] === 0x73 && d[at + 4] === 0x65
       ? at + 5
       : -1;
   }
-  if (c === 0x6e) return d[at + 1] === 0x75 && d[at + 2] === 0x6c && d[at + 3] === 0x6c ? at + 4 : -1;
+  if (c === 0x6e) {
+    return d[at + 1] === 0x75 && d[at + 2] === 0x6c && d[at + 3] === 0x6c ? at + 4 : -1;
+  }
   if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return integer(at, end);
   return -1;
 }
@@ -239,7 +247,7 @@ export function fastCheckLine(
   p = integer(p, end);
   if (p < 0 || d[digits] === 0x2d) return -1;
   let n = 0;
-  for (let i = digits; i < p; i++) n = n * 10 + d[i] - 0x30;
+  for (let i = digits; i < p; i++) n = n * 10 + (d[i] - 0x30);
   if (n !== index) return -1;
   p = literal(p, KIND);
   if (p < 0) return -1;
