@@ -16,6 +16,7 @@ interface Exports {
   node(src: number, out: number): void;
   leaf(src: number, len: number, out: number): void;
   leaves(tab: number, n: number, out: number): void;
+  append(peaks: number, k: number, size: bigint, leaves: number, n: number): number;
 }
 
 function instantiate(): Exports {
@@ -129,4 +130,53 @@ export function wasmLeaves(
     out.set(mem.subarray(outAt, outAt + count * 32), first * 32);
   }
   return out;
+}
+
+/**
+ * An RFC 6962 compact range (the peaks of the Merkle tree of the leaves so far) that takes
+ * leaf hashes in batches and computes the interior nodes in WebAssembly: the same tree as
+ * merkle.ts's CompactRange, without a call and an allocation per node.
+ *
+ * @example
+ * ```ts
+ * const range = new LeafRange();
+ * range.append(leaves, leaves.length / 32);
+ * const root = range.root();
+ * ```
+ */
+export class LeafRange {
+  #size = 0;
+  #count = 0;
+  /** Peaks, highest level first, 32 bytes each (at most 54 for sizes below 2^53). */
+  #peaks = new Uint8Array(64 * 32);
+
+  /** Number of leaves. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Append the first `n` 32-byte leaf hashes of `leaves`. */
+  append(leaves: Uint8Array, n: number): void {
+    const peaksAt = BASE;
+    const leavesAt = BASE + this.#peaks.length;
+    reserve(leavesAt + Math.min(n, TABLE_LINES) * 32);
+    for (let first = 0; first < n; first += TABLE_LINES) {
+      const count = Math.min(TABLE_LINES, n - first);
+      mem.set(this.#peaks.subarray(0, this.#count * 32), peaksAt);
+      mem.set(leaves.subarray(first * 32, (first + count) * 32), leavesAt);
+      this.#count = wasm.append(peaksAt, this.#count, BigInt(this.#size), leavesAt, count);
+      this.#size += count;
+      this.#peaks.set(mem.subarray(peaksAt, peaksAt + this.#count * 32));
+    }
+  }
+
+  /** Merkle tree hash of the leaves so far (SHA-256 of nothing for none). */
+  root(): Uint8Array {
+    if (this.#count === 0) return wasmSha256(new Uint8Array(0));
+    let acc: Uint8Array = this.#peaks.slice((this.#count - 1) * 32, this.#count * 32);
+    for (let i = this.#count - 2; i >= 0; i--) {
+      acc = wasmNode(this.#peaks.subarray(i * 32, i * 32 + 32), acc);
+    }
+    return acc;
+  }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { assertEquals } from "./_assert.ts";
 import {
+  LeafRange,
   MAX_WASM_MESSAGE,
   wasmLeaf,
   wasmLeaves,
@@ -8,6 +9,7 @@ import {
   wasmSha256,
 } from "../../src/ledger/sha256_wasm.ts";
 import { toHex } from "../../src/ledger/hash.ts";
+import { CompactRange } from "../../src/ledger/merkle.ts";
 import { assemble, MODULE_URL, moduleText, WAT_URL } from "../../scripts/build_sha256_wasm.ts";
 
 const nodeHex = (...parts: Uint8Array[]) => {
@@ -99,4 +101,21 @@ Deno.test("the committed WebAssembly module is assembled from src/ledger/wasm/sh
     text,
     "src/ledger/sha256_wasm_bytes.ts is stale: run `deno task build-wasm`",
   );
+});
+
+Deno.test("LeafRange gives CompactRange's root at every size, whatever the batch sizes", () => {
+  const range = new LeafRange();
+  const reference = new CompactRange();
+  assertEquals(toHex(range.root()), toHex(reference.root()));
+  const leaves = random(32 * 5000);
+  let at = 0;
+  for (const n of [1, 1, 2, 3, 7, 64, 1, 4096, 5, 4097 - 4096, 100, 600]) {
+    range.append(leaves.subarray(32 * at), n);
+    for (let k = at; k < at + n; k++) reference.append(leaves.subarray(32 * k, 32 * k + 32));
+    at += n;
+    assertEquals(range.size, at);
+    assertEquals(toHex(range.root()), toHex(reference.root()), `size ${at}`);
+  }
+  range.append(leaves, 0);
+  assertEquals(toHex(range.root()), toHex(reference.root()));
 });

@@ -357,4 +357,32 @@
         (local.set $out (i32.add (local.get $out) (i32.const 32)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $each))))
+;; Append $n leaf hashes (32 bytes each, at $leaves) to the RFC 6962 compact range whose $k
+  ;; peaks (highest level first) are at $peaks and which holds $size leaves; returns the new peak
+  ;; count. Each pair of equal-level peaks is replaced by its parent SHA-256(0x01 || left || right).
+  (func (export "append") (param $peaks i32) (param $k i32) (param $size i64) (param $leaves i32)
+    (param $n i32) (result i32)
+    (local $idx i64) (local $top i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $each
+        (memory.copy
+          (i32.add (local.get $peaks) (i32.shl (local.get $k) (i32.const 5)))
+          (local.get $leaves)
+          (i32.const 32))
+        (local.set $idx (local.get $size))
+        (block $merged
+          (loop $merge
+            (br_if $merged (i64.eqz (i64.and (local.get $idx) (i64.const 1))))
+            (local.set $top
+              (i32.add (local.get $peaks) (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 5))))
+            (call $digest (i32.const 1) (i32.const 1) (local.get $top) (i32.const 64) (local.get $top))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (local.set $idx (i64.shr_u (local.get $idx) (i64.const 1)))
+            (br $merge)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (local.set $size (i64.add (local.get $size) (i64.const 1)))
+        (local.set $leaves (i32.add (local.get $leaves) (i32.const 32)))
+        (br_if $each (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (local.get $k))
 )
