@@ -18,7 +18,10 @@ import type { BlockRequest } from "./verify_worker.ts";
 
 /** What verification reads. */
 export interface VerifySource {
-  /** The ledger's raw bytes in order: LF-terminated lines (a final partial line is torn). */
+  /**
+   * The ledger's raw bytes in order: LF-terminated lines (a final partial line is torn). A chunk
+   * may be overwritten once the next is pulled.
+   */
   bytes: AsyncIterable<Uint8Array>;
   /** Signed checkpoint notes in the order they were signed (may be empty). */
   checkpoints: AsyncIterable<string>;
