@@ -219,14 +219,16 @@ function time(at: number): boolean {
 }
 
 /**
- * Check the line `data[start, end)` (no LF) as entry `index` of `origin` (printable ASCII, the
- * encoded form given as `originBytes`). Returns the offset of the 64 hex digits of `prev` when
- * the line is certainly valid and canonical, or -1 when unsure (then call parseLine).
+ * Check the line that starts at `data[start]` and ends at the first LF or at `end`, as entry
+ * `index` of `origin` (printable ASCII, the encoded form given as `originBytes`). Returns the
+ * line's end (the offset of its LF, or `end`) when the line is certainly valid and canonical, or
+ * -1 when unsure (then call parseLine). Its `prev` digits are the {@link PREV_FROM_END} bytes
+ * before the end. Scanning never passes an LF: no token may contain one.
  *
  * @example
  * ```ts
- * const at = fastCheckLine(bytes, 0, bytes.length, 0, new TextEncoder().encode("example.org/ledger"));
- * if (at < 0) parseLine(bytes, { index: 0, origin: "example.org/ledger" });
+ * const end = fastCheckLine(bytes, 0, bytes.length, 0, new TextEncoder().encode("example.org/ledger"));
+ * if (end < 0) parseLine(bytes, { index: 0, origin: "example.org/ledger" });
  * ```
  */
 export function fastCheckLine(
@@ -266,9 +268,12 @@ export function fastCheckLine(
   p = literal(p + 64, TIME);
   if (p < 0 || p + 24 > end || !time(p)) return -1;
   p = literal(p + 24, TAIL);
-  if (p !== end) return -1;
-  return prevAt;
+  if (p < 0 || p > end || (p < end && d[p] !== 0x0a)) return -1;
+  return prevAt === p - PREV_FROM_END ? p : -1;
 }
+
+/** Bytes from the start of `prev`'s hex digits to the end of a line {@link fastCheckLine} took. */
+export const PREV_FROM_END = 64 + TIME.length + 24 + TAIL.length;
 
 /**
  * The origin's bytes when {@link fastCheckLine} can compare them directly (printable ASCII

@@ -7,7 +7,7 @@
  */
 import { EntryError, parseLine } from "./entry.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
-import { fastCheckLine, fastOriginBytes } from "./fast_line.ts";
+import { fastCheckLine, fastOriginBytes, PREV_FROM_END } from "./fast_line.ts";
 import { wasmLeaves } from "./sha256_wasm.ts";
 
 /** Result of {@link checkBlock}. */
@@ -35,6 +35,13 @@ function hexInto(hex: string, out: Uint8Array, at: number): void {
   }
 }
 
+/** A copy of `a` with room for `n` elements. */
+function grow<T extends Uint8Array | Int32Array>(a: T, n: number): T {
+  const out = new (a.constructor as new (n: number) => T)(n);
+  out.set(a);
+  return out;
+}
+
 /** Decode 64 lowercase hex digits (already checked) at `data[from]` into `out[at]`. */
 function hexBytesInto(data: Uint8Array, from: number, out: Uint8Array, at: number): void {
   for (let i = 0; i < 32; i++) {
@@ -53,28 +60,36 @@ function hexBytesInto(data: Uint8Array, from: number, out: Uint8Array, at: numbe
  * ```
  */
 export function checkBlock(data: Uint8Array, start: number, origin?: string): BlockResult {
-  let lines = 0;
-  for (let p = data.indexOf(10); p >= 0; p = data.indexOf(10, p + 1)) lines++;
-  const prevs = new Uint8Array(lines * 32);
-  const starts = new Int32Array(lines);
-  const ends = new Int32Array(lines);
+  // Room for lines of 512 bytes on average, grown when shorter lines need more.
+  let cap = (data.length >> 9) + 16;
+  let prevs = new Uint8Array(cap * 32);
+  let starts = new Int32Array(cap);
+  let ends = new Int32Array(cap);
   let count = 0;
   let pos = 0;
   let blockOrigin: string | null = origin ?? null;
   let originBytes = blockOrigin === null ? null : fastOriginBytes(blockOrigin);
   let error: BlockResult["error"] = null;
-  // Most lines pass the byte-level canonical check of fast_line.ts; the rest (and all lines
-  // until the origin is known) go through parseLine, which decides and words any error. Leaf
-  // hashes of all checked lines are computed in one WebAssembly call at the end.
-  while (count < lines) {
-    const nl = data.indexOf(10, pos);
+  // Most lines pass the byte-level canonical check of fast_line.ts, which also finds their end;
+  // the rest (and all lines until the origin is known) go through parseLine, which decides and
+  // words any error. Leaf hashes of all checked lines are computed in one WebAssembly call.
+  while (pos < data.length) {
+    if (count === cap) {
+      cap *= 2;
+      prevs = grow(prevs, cap * 32);
+      starts = grow(starts, cap);
+      ends = grow(ends, cap);
+    }
     const index = start + count;
+    let nl = originBytes ? fastCheckLine(data, pos, data.length, index, originBytes) : -1;
+    const fast = nl >= 0;
+    if (!fast) nl = data.indexOf(10, pos);
+    if (nl < 0 || nl >= data.length) break; // no LF: not a complete line
     if (nl - pos > MAX_ENTRY_BYTES) {
       error = { index, reason: `line is longer than ${MAX_ENTRY_BYTES} bytes` };
       break;
     }
-    const prevAt = originBytes ? fastCheckLine(data, pos, nl, index, originBytes) : -1;
-    if (prevAt >= 0) hexBytesInto(data, prevAt, prevs, count * 32);
+    if (fast) hexBytesInto(data, nl - PREV_FROM_END, prevs, count * 32);
     else {
       try {
         const built = parseLine(data.subarray(pos, nl), {

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { buildEntry, parseLine, ZERO_HASH } from "../../src/ledger/entry.ts";
-import { fastCheckLine, fastOriginBytes } from "../../src/ledger/fast_line.ts";
+import { fastCheckLine, fastOriginBytes, PREV_FROM_END } from "../../src/ledger/fast_line.ts";
 
 const ORIGIN = "test.example/ledger";
 const ORIGIN_BYTES = fastOriginBytes(ORIGIN)!;
@@ -105,8 +105,10 @@ function slowPrev(bytes: Uint8Array, index: number): string | null {
 
 /** The fast check's verdict as the same: prev text, or null when unsure. */
 function fastPrev(bytes: Uint8Array, index: number): string | null {
-  const at = fastCheckLine(bytes, 0, bytes.length, index, ORIGIN_BYTES);
-  return at < 0 ? null : dec.decode(bytes.subarray(at, at + 64));
+  const end = fastCheckLine(bytes, 0, bytes.length, index, ORIGIN_BYTES);
+  if (end < 0) return null;
+  assertEquals(end, bytes.length);
+  return dec.decode(bytes.subarray(end - PREV_FROM_END, end - PREV_FROM_END + 64));
 }
 
 /** The fast check never accepts what parseLine rejects, and agrees on the fields it reads. */
@@ -257,10 +259,19 @@ Deno.test("fastCheckLine: adversarial lines are left to parseLine", () => {
   assert(slowPrev(d.bytes, 3) !== null);
 });
 
-Deno.test("fastCheckLine: a line followed by more data is judged only up to its end", () => {
+Deno.test("fastCheckLine: a line followed by more data is judged only up to its LF", () => {
   const e = entry({ a: "x" });
+  const n = e.bytes.length;
   const withNext = new Uint8Array([...e.bytes, 10, ...e.bytes]);
-  assert(fastCheckLine(withNext, 0, e.bytes.length, 3, ORIGIN_BYTES) >= 0);
-  assertEquals(fastCheckLine(withNext, 0, e.bytes.length - 1, 3, ORIGIN_BYTES), -1);
+  assertEquals(fastCheckLine(withNext, 0, n, 3, ORIGIN_BYTES), n);
+  assertEquals(fastCheckLine(withNext, 0, withNext.length, 3, ORIGIN_BYTES), n);
+  assertEquals(fastCheckLine(withNext, n + 1, withNext.length, 3, ORIGIN_BYTES), 2 * n + 1);
+  assertEquals(fastCheckLine(withNext, 0, n - 1, 3, ORIGIN_BYTES), -1);
+  // An LF inside the line ends it: the rest is not part of it.
+  const split = e.bytes.slice();
+  split[split.indexOf(0x78)] = 10; // the "x"
+  assertEquals(fastCheckLine(split, 0, split.length, 3, ORIGIN_BYTES), -1);
+  // Anything but an LF right after the closing brace.
+  assertEquals(fastCheckLine(new Uint8Array([...e.bytes, 32, 10]), 0, n + 2, 3, ORIGIN_BYTES), -1);
   assertEquals(ZERO_HASH.length, 64);
 });
