@@ -119,7 +119,7 @@ function samePrev(prevs: Uint8Array, at: number, leaf: Uint8Array): boolean {
 
 /** A piece of the byte stream: complete lines, a torn tail, or an over-long line. */
 type Block =
-  | { kind: "lines"; data: Uint8Array; lines: number }
+  | { kind: "lines"; data: Uint8Array }
   | { kind: "partial"; length: number }
   | { kind: "too-long" };
 
@@ -167,7 +167,7 @@ async function* blocks(
     const data = cur.subarray(0, last + 1);
     fill -= last + 1;
     cur = next;
-    yield { kind: "lines", data, lines: countLines(data) };
+    yield { kind: "lines", data };
   }
   for await (const chunk of chunks) {
     let at = 0;
@@ -393,15 +393,17 @@ async function run(
       break;
     }
     if (pool && origin !== undefined) {
+      const lines = countLines(block.data); // before the buffer is transferred
       queue.push(pool.run(block.data, dispatched, origin));
+      dispatched += lines;
       while (queue.length > depth) await absorb(await queue.shift()!);
     } else {
       while (queue.length) await absorb(await queue.shift()!);
       const result = checkBlock(block.data, dispatched, origin);
       buffers.put(block.data.buffer as ArrayBuffer);
-      await absorb(result);
+      await absorb(result); // throws unless every line of the block was checked
+      dispatched += result.count;
     }
-    dispatched += block.lines;
   }
   while (queue.length) await absorb(await queue.shift()!);
   if (pending) {
