@@ -17,7 +17,7 @@
  */
 import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
-import { githubFor, mapLimit, pypiFor } from "./clients.ts";
+import { githubFor, mapLimit, pypiFor, sweepGate } from "./clients.ts";
 import type { Job, JobContext, Observation, RequestStats } from "../src/observations/job.ts";
 import type { PypiFile } from "../src/observations/pypi.ts";
 import type {
@@ -40,7 +40,7 @@ import {
   compareRefs,
   gitBlob,
   gitTree,
-  immutableReleases,
+  immutableReleasesSetting,
   listReleases,
   parseChecksumAsset,
   type Release,
@@ -80,6 +80,8 @@ import type { FileProvenance } from "../src/sigstore/file_provenance.ts";
 import { unobservableProvenance } from "../rules/provenance.ts";
 import { RULESETS } from "../rules/registry.ts";
 import { runRules } from "../rules/types.ts";
+import { loadTagPins } from "../src/state/tags.ts";
+import { tagChanges } from "./releases_tags.ts";
 import {
   artifactMembers,
   cachedComparison,
@@ -186,6 +188,7 @@ async function fetchBundle(url: string, run: Run): Promise<unknown> {
     timeoutMs: run.ctx.config.upstream.timeout_ms,
     maxBytes: MAX_BUNDLE_BYTES,
     signal: run.ctx.signal,
+    gate: sweepGate(run.ctx),
   });
   if (!r.ok) throw new Error(r.message);
   return decodeBundleBody(r.body);
@@ -317,6 +320,7 @@ async function downloadedDigest(
       userAgent: USER_AGENT,
       dest: `${dir}/asset`,
       signal: run.ctx.signal,
+      gate: sweepGate(run.ctx),
     });
     if (r.ok) return { sha256: r.sha256 };
     if (r.reason === "digest-mismatch" && /^[0-9a-f]{64}$/.test(r.actual)) {
@@ -534,10 +538,12 @@ async function observeVersion(
   const commit = await commitOf(run.gh, run.owner, run.repo, tag);
   if (!commit.ok) {
     if (commit.reason === "not-found" || commit.status === 422) v.tagCommit = null;
-    else {run.unobservable.push({
-        scope,
-        reason: oneLine(`tag ${tag} not readable: ${commit.message}`),
-      });}
+    else {
+      const reason = oneLine(`tag ${tag} not readable: ${commit.message}`);
+      run.unobservable.push({ scope, reason });
+      // The source comparisons hang on the tag: not observed either (never "no longer found").
+      for (const f of files) run.unobservable.push({ scope: `source:${f.sha256}`, reason });
+    }
     return v;
   }
   const c = commit.data;
@@ -561,7 +567,7 @@ async function observeGitHub(
   run: GitHubRun,
   byVersion: Map<string, PypiFile[]>,
 ): Promise<void> {
-  const immutable = await immutableReleases(run.gh, run.owner, run.repo);
+  const immutable = await immutableReleasesSetting(run.gh, run.owner, run.repo);
   if (immutable.ok) data.immutableReleases = immutable.data;
   else {
     run.unobservable.push({
@@ -574,7 +580,7 @@ async function observeGitHub(
   if (releases.ok) {
     listing = {
       byTag: new Map(releases.data.map((r) => [r.tag_name, r])),
-      complete: releases.data.length < MAX_LISTED_RELEASES,
+      complete: !releases.partial && releases.data.length < MAX_LISTED_RELEASES,
     };
   } else {
     run.unobservable.push({
@@ -649,6 +655,7 @@ async function collect(
       if (f.version === "unknown") continue;
       byVersion.set(f.version, [...(byVersion.get(f.version) ?? []), f]);
     }
+    data.tagPins = await loadTagPins(ctx.kv, project.name);
     await observeGitHub(data, { ...run, gh, owner, repo }, byVersion);
     addStats(stats, gh.stats());
   } else {
@@ -671,6 +678,7 @@ function evaluate(observation: Observation<ReleasesData>, project: Project): Fin
   return [
     ...runRules(RULESETS.provenance, { results: data.provenance, project }),
     ...runRules(RULESETS.parity, { data, project }),
+    ...runRules(RULESETS.tags, { data }),
   ];
 }
 
@@ -720,6 +728,7 @@ export function createReleasesJob(options: ReleasesJobOptions = {}): Job<Release
     collect: async (project, ctx) =>
       collect(project, ctx, options.roots ?? await configuredRoots(ctx.config)),
     evaluate,
+    changes: (_previous, next) => tagChanges(next),
   };
 }
 

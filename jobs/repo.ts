@@ -45,8 +45,13 @@ import { type RepoFile, type RepoPosture, SCOPES } from "../src/observations/rep
 import { evaluatePosture } from "../rules/posture.ts";
 import { postureFacts } from "../src/github/posture_facts.ts";
 import { postureChanges } from "../src/github/drift.ts";
+import { immutableReleasesSetting } from "../src/github/releases.ts";
 import { readWorkflowText } from "../src/workflows/read.ts";
 import { collectActionFacts } from "./repo_workflow_actions.ts";
+import { collectControls, evaluateControls } from "./repo_controls.ts";
+import { decodeContent, unobservableReason } from "../src/github/read.ts";
+
+export { unobservableReason };
 
 /** Descriptive User-Agent sent to GitHub. */
 export const USER_AGENT = "release-auditor/0.1 (repository posture sweep)";
@@ -69,46 +74,6 @@ export interface RepoJobOptions {
 }
 
 type Failure = Extract<GitHubResult<unknown>, { ok: false }>;
-
-/**
- * The `unobservable` reason of a failed read.
- *
- * @example
- * ```ts
- * unobservableReason({ ok: false, status: 403, reason: "forbidden", message: "" });
- * // "not observable with this token (403)"
- * ```
- */
-export function unobservableReason(f: Failure, adminEndpoint = false): string {
-  if (f.reason === "forbidden") {
-    const needs = f.accepted ? `; GitHub asks for ${f.accepted}` : "";
-    return `not observable with this token (${f.status}${needs})`;
-  }
-  if (f.reason === "not-found" && adminEndpoint) {
-    return "not observable with this token (404 from an endpoint that needs admin access)";
-  }
-  if (f.reason === "not-found") return "not found (404)";
-  if (f.reason === "not-observable") return f.message;
-  return `upstream error${f.status ? ` (${f.status})` : ""}: ${f.message}`.slice(0, 500);
-}
-
-function decodeContent(
-  file: z.infer<typeof ContentFileSchema>,
-  max: number,
-): { text?: string; error?: string } {
-  if (file.size > max) return { error: `larger than ${max} bytes` };
-  if (file.content === undefined || file.encoding !== "base64") {
-    return { error: "no inline content" };
-  }
-  try {
-    const bin = atob(file.content.replace(/\s+/g, ""));
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-    if (bytes.byteLength > max) return { error: `larger than ${max} bytes` };
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
-  } catch {
-    return { error: "not valid base64 / UTF-8" };
-  }
-}
 
 function webhookTarget(url: string | undefined): string | undefined {
   if (!url) return undefined;
@@ -137,7 +102,7 @@ class Collector {
     this.data = { repository: `${owner}/${repo}`, defaultBranch };
   }
 
-  private miss(scope: string, reason: string): void {
+  miss(scope: string, reason: string): void {
     if (!this.unobservable.some((u) => u.scope === scope)) {
       this.unobservable.push({ scope, reason: reason.slice(0, 1000) });
     }
@@ -355,7 +320,13 @@ class Collector {
     kind: "json" | "204",
   ): Promise<boolean | undefined> {
     const r = await this.gh.get(route, this.p, kind === "json" ? EnabledSchema : z.unknown());
-    if (r.ok) return kind === "json" ? (r.data as { enabled: boolean }).enabled : true;
+    if (r.ok && kind === "json") return (r.data as { enabled: boolean }).enabled;
+    // "Enabled" is a 204 and nothing else: any other answer proves nothing.
+    if (r.ok && r.status === 204) return true;
+    if (r.ok) {
+      this.miss(scope, `unexpected answer (HTTP ${r.status}) where GitHub documents 204 or 404`);
+      return undefined;
+    }
     if (r.reason === "not-found" && this.admin === true) return false;
     this.miss(scope, unobservableReason(r, true));
     return undefined;
@@ -374,11 +345,15 @@ class Collector {
       SCOPES.dependabot,
       "204",
     );
-    this.data.immutableReleases = await this.toggle(
-      "GET /repos/{owner}/{repo}/immutable-releases",
-      SCOPES.immutableReleases,
-      "json",
+    // One verdict for a 404 in every job (src/github/releases.ts).
+    const immutable = await immutableReleasesSetting(
+      this.gh,
+      this.p.owner,
+      this.p.repo,
+      this.admin,
     );
+    if (immutable.ok) this.data.immutableReleases = immutable.data.enabled;
+    else this.miss(SCOPES.immutableReleases, unobservableReason(immutable, true));
   }
 
   async actions(): Promise<void> {
@@ -550,6 +525,12 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
           c.environments(),
           Promise.all([c.runners(), c.webhooks(), c.deployKeys()]),
         ]);
+        c.data.controls = await collectControls(
+          gh,
+          { owner, repo },
+          c.data,
+          (s, r) => c.miss(s, r),
+        );
         c.finish();
         // Online checks of the pinned actions (impostor commits, advisories).
         if (c.data.workflowFiles?.length) {
@@ -585,12 +566,15 @@ export function createRepoJob(options: RepoJobOptions = {}): Job<RepoPosture> {
     },
     evaluate(observation: Observation<RepoPosture>, project: Project, _now: Date): Finding[] {
       const data = observation.data;
-      return evaluatePosture({
-        data,
-        facts: postureFacts(data),
-        project,
-        unobservable: observation.unobservable,
-      });
+      return [
+        ...evaluatePosture({
+          data,
+          facts: postureFacts(data),
+          project,
+          unobservable: observation.unobservable,
+        }),
+        ...evaluateControls(data, project, observation.unobservable),
+      ];
     },
     changes(previous, next) {
       return postureChanges(previous, next);

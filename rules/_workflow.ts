@@ -250,8 +250,31 @@ export function publishesInScript(run: string | undefined): boolean {
   return PUBLISH_RUN.test(code(run));
 }
 
+/** A `${{ }}` expression that reads a secret. */
+export const SECRET_REF = /\$\{\{[^}]*\bsecrets\./i;
+/** Environment variables that carry an index upload credential (twine, uv, poetry, ...). */
+export const TOKEN_ENV =
+  /^(TWINE_PASSWORD|TWINE_USERNAME|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|FLIT_PASSWORD|HATCH_INDEX_AUTH|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD)$/;
+
 /**
- * True when a job publishes to PyPI (pypa/gh-action-pypi-publish, twine, uv publish, ...).
+ * The first upload-credential variable (TWINE_PASSWORD, UV_PUBLISH_TOKEN...) set from secrets in
+ * an environment mapping, or undefined.
+ *
+ * @example
+ * ```ts
+ * storedCredential({ TWINE_PASSWORD: "${{ secrets.PYPI }}" }); // "TWINE_PASSWORD"
+ * ```
+ */
+export function storedCredential(env: Record<string, string>): string | undefined {
+  return Object.entries(env).find(([k, v]) =>
+    TOKEN_ENV.test(k) && k !== "TWINE_USERNAME" && SECRET_REF.test(v)
+  )?.[0];
+}
+
+/**
+ * True when a job publishes to PyPI: pypa/gh-action-pypi-publish, a visible upload command
+ * (twine, uv publish, ...), or a script handed an upload credential from secrets
+ * (`run: tox -e release` with TWINE_PASSWORD).
  *
  * @example
  * ```ts
@@ -259,9 +282,11 @@ export function publishesInScript(run: string | undefined): boolean {
  * ```
  */
 export function isPublishJob(job: WorkflowJob): boolean {
+  const scripts = job.steps.filter((s) => s.run !== undefined);
   return job.steps.some((s) =>
     actionName(s.uses) === "pypa/gh-action-pypi-publish" || publishesInScript(s.run)
-  );
+  ) || scripts.some((s) => storedCredential(s.env) !== undefined) ||
+    (scripts.length > 0 && storedCredential(job.env) !== undefined);
 }
 
 const RELEASE_ACTIONS = new Set([
@@ -334,3 +359,7 @@ export const privileged = (wf: Workflow): boolean =>
 /** A ref expression of the pull request head (fork code). */
 export const UNTRUSTED_REF =
   /github\.event\.pull_request\.head\.|github\.head_ref|github\.event\.workflow_run\.head_|refs\/pull\//i;
+
+/** A script that checks out the pull request head (`gh pr checkout`, `git fetch ... pull/`). */
+export const UNTRUSTED_RUN_CHECKOUT =
+  /gh\s+pr\s+checkout|git\s+(fetch|checkout|pull)\b[^\n]*(pull\/|github\.event\.pull_request\.head|github\.head_ref|github\.event\.workflow_run\.head_)/i;

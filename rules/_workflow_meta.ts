@@ -75,7 +75,7 @@ export const CACHE_IN_RELEASE = meta(
   "high",
   "Release workflow restores a cache (cache poisoning)",
   control("release builds start from a clean state"),
-  "Disable caching in release workflows: remove actions/cache and rust-cache/sccache steps, drop `cache:` inputs of setup-python/java/go/dotnet, set `package-manager-cache: false` for setup-node v5+, `enable-cache: false` for setup-uv, `sccache: false` for maturin-action, and remove `type=gha` docker caches.",
+  "Disable caching in release workflows: remove actions/cache and rust-cache/sccache steps, drop `cache:` inputs of setup-python/java/go/dotnet, set `package-manager-cache: false` for setup-node v5+, `enable-cache: false` for setup-uv, `sccache: false` for maturin-action, `cache-binary: false` for setup-buildx-action with a `version:`, and remove `type=gha` docker caches.",
 );
 /** Token-based upload where trusted publishing is the policy. */
 export const TOKEN_UPLOAD = meta(

@@ -361,7 +361,8 @@ function branchFindings(data: RepoPosture, req: BranchRequirements, policy: Poli
 // ---------------------------------------------------------------------------------------------
 // Tags
 
-function globToRegex(glob: string): RegExp {
+/** A path glob (`*`, `**`, `?`) as an anchored regular expression. */
+export function globToRegex(glob: string): RegExp {
   let body = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];

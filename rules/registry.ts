@@ -24,6 +24,10 @@ import { POSTURE_RULESET } from "./posture.ts";
 import { CONTENT_RULES } from "./content.ts";
 import { ARCHIVE_RULES } from "./archive.ts";
 import { WORKFLOW_RULESET } from "./workflows.ts";
+import { TAG_RULESET } from "./tags.ts";
+import { SECRET_RULESET } from "./secrets.ts";
+import { SETTINGS_RULESET } from "./settings.ts";
+import { CODEBASE_RULESET } from "./codebase.ts";
 
 /** The rule sets converted to the `Rule<I>` contract, by module, typed by their input. */
 export const RULESETS = {
@@ -35,6 +39,10 @@ export const RULESETS = {
   posture: POSTURE_RULESET,
   access: ACCESS_RULESET,
   workflows: WORKFLOW_RULESET,
+  tags: TAG_RULESET,
+  secrets: SECRET_RULESET,
+  settings: SETTINGS_RULESET,
+  codebase: CODEBASE_RULESET,
 } as const;
 
 /** A rule module's name, as used in {@link REGISTRY}. */
@@ -73,8 +81,12 @@ export const REGISTRY: readonly RegistryEntry[] = [
   entry("release", "pypi", RULESETS.release),
   entry("provenance", "releases", RULESETS.provenance),
   entry("parity", "releases", RULESETS.parity),
+  entry("tags", "releases", RULESETS.tags),
   entry("posture", "repo", RULESETS.posture),
   entry("workflows", "repo", RULESETS.workflows),
+  entry("secrets", "repo", RULESETS.secrets),
+  entry("settings", "repo", RULESETS.settings),
+  entry("codebase", "repo", RULESETS.codebase),
   entry("access", "access", RULESETS.access),
 ];
 

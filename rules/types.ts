@@ -54,6 +54,11 @@ export interface RuleMeta {
   readonly control: string;
   /** What to do when the rule fires. */
   readonly remediation: string;
+  /**
+   * Sticky: once open, the finding is never resolved by reconcile because the condition went
+   * away (a moved tag moved back proves nothing); only a maintainer's waiver closes it.
+   */
+  readonly sticky?: boolean;
 }
 
 /**

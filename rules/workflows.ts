@@ -33,6 +33,7 @@ import {
   lineOf,
   privileged,
   UNTRUSTED_REF,
+  UNTRUSTED_RUN_CHECKOUT,
   where,
   WORKFLOW_SCOPE,
 } from "./_workflow.ts";
@@ -215,18 +216,21 @@ export function checkPermissions(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[
 export function checkIdToken(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
-    if (!grantsWrite(job.permissions, "id-token") || job.permissions === "write-all") continue;
+    // A job without its own `permissions:` runs with the workflow's (GitHub does not merge them).
+    const perms = job.permissions ?? wf.permissions;
+    // `write-all` is reported by `workflows/permissions-write`.
+    if (!grantsWrite(perms, "id-token") || perms === "write-all") continue;
     // Exempt: the publish job; jobs gated by an environment (PyPI can bind the publisher to
     // it, and the environment rules check its protection); attestation-only jobs (no scripts).
     if (isPublishJob(job) || job.environment || isAttestationOnlyJob(job)) continue;
     out.push(finding(M.ID_TOKEN_OUTSIDE_PUBLISH, {
       subject: `${where(wf, job)}#id-token`,
       scope,
-      message: `Job ${
-        clip(job.id, 80)
-      } can mint an OIDC token but is not the publish job and has no environment: code it runs could publish.`,
+      message: `Job ${clip(job.id, 80)} can mint an OIDC token${
+        job.permissions === undefined ? " (inherited from the workflow's permissions)" : ""
+      } but is not the publish job and has no environment: code it runs could publish.`,
       evidence: {
-        observed: job.permissions,
+        observed: perms,
         expected: "id-token: write only in the publish job",
         ...lineOf(job),
       },
@@ -248,6 +252,8 @@ export function checkPublishEnvironment(
   expected: string | undefined,
   scope = WORKFLOW_SCOPE,
 ): Finding[] {
+  // A composite action has no environment of its own: the calling job's is what counts.
+  if (wf.kind !== "workflow") return [];
   const out: Finding[] = [];
   for (const job of wf.jobs.filter(isPublishJob)) {
     const env = job.environment;
@@ -270,9 +276,6 @@ export function checkPublishEnvironment(
   }
   return out;
 }
-
-const UNTRUSTED_RUN_CHECKOUT =
-  /gh\s+pr\s+checkout|git\s+(fetch|checkout|pull)\b[^\n]*(pull\/|github\.event\.pull_request\.head|github\.head_ref|github\.event\.workflow_run\.head_)/i;
 
 /**
  * `workflows/untrusted-checkout`.

@@ -89,6 +89,10 @@ function injectionSource(
   if (wf.kind === "action" && /\binputs\.[A-Za-z_-]/.test(inner)) {
     return "a composite-action input (the caller may pass event data)";
   }
+  const call = new Set(wf.callInputs ?? []);
+  for (const m of inner.matchAll(/\binputs\.([A-Za-z_][A-Za-z0-9_-]*)/g)) {
+    if (call.has(m[1])) return "a reusable-workflow string input (the caller may pass event data)";
+  }
   return undefined;
 }
 
@@ -107,26 +111,27 @@ export function checkScriptInjection(wf: Workflow, scope = WORKFLOW_SCOPE): Find
     for (const step of job.steps) {
       const env = stepEnv(wf, job, step);
       for (const { sink, script } of stepScripts(step)) {
-        const hits: string[] = [];
-        let why = "";
+        const hits: { text: string; why: string }[] = [];
         for (const inner of expressions(script)) {
-          const source = injectionSource(inner, wf, job, env);
-          if (!source) continue;
-          why ||= source;
-          hits.push(clip(`\${{${inner}}}`, 150));
+          const why = injectionSource(inner, wf, job, env);
+          if (!why) continue;
+          hits.push({ text: clip(`\${{${inner}}}`, 150), why });
           if (hits.length >= 10) break;
         }
         if (hits.length === 0) continue;
+        // A composite or reusable-workflow input is one step removed from the attacker: high,
+        // unless the same script also expands event data directly (then the worst hit leads).
+        const indirect = (h: { why: string }) => /^a (composite|reusable)/.test(h.why);
+        const lead = hits.find((h) => !indirect(h)) ?? hits[0];
         out.push(finding(SCRIPT_INJECTION, {
           subject: `${where(wf, job, step)}#injection`,
           scope,
-          // A composite input is one step removed from the attacker: high, not critical.
-          severity: why.startsWith("a composite") ? "high" : undefined,
-          message: `Job ${clip(job.id, 80)} interpolates ${hits[0]} (${why}) into ${
+          severity: indirect(lead) ? "high" : undefined,
+          message: `Job ${clip(job.id, 80)} interpolates ${lead.text} (${lead.why}) into ${
             sink === "run" ? "a script" : clip(sink, 80)
           }.`,
           evidence: {
-            observed: hits,
+            observed: hits.map((h) => h.text),
             expected: "pass event data through env variables",
             ...lineOf(job, step),
           },
@@ -181,6 +186,9 @@ export function checkEnvFileInjection(wf: Workflow, scope = WORKFLOW_SCOPE): Fin
   return out;
 }
 
+const MATRIX_UNSECURE =
+  /"ACTIONS_ALLOW_UNSECURE_COMMANDS"\s*:\s*(true|1|"\s*(true|1|yes)\s*")\s*[,}]/i;
+
 const truthy = (v: string | undefined) => v !== undefined && /^\s*(true|1|yes)\s*$/i.test(v);
 
 /**
@@ -205,7 +213,9 @@ export function checkUnsecureCommands(wf: Workflow, scope = WORKFLOW_SCOPE): Fin
     }));
   if (hit(wf.env)) add(wf.path, {});
   for (const job of wf.jobs) {
-    if (hit(job.env)) add(where(wf, job), lineOf(job));
+    // A matrix entry carrying the variable only exists to be spread into an `env:`
+    // (`env: ${{ matrix.env }}`), which the model cannot see as a mapping.
+    if (hit(job.env) || MATRIX_UNSECURE.test(job.matrix ?? "")) add(where(wf, job), lineOf(job));
     for (const step of job.steps) if (hit(step.env)) add(where(wf, job, step), lineOf(job, step));
   }
   return out;

@@ -43,8 +43,12 @@ import {
   OUTSIDER_EVENTS,
   privileged,
   publishesInScript,
+  SECRET_REF,
   stepEnv,
+  storedCredential,
+  TOKEN_ENV,
   UNTRUSTED_REF,
+  UNTRUSTED_RUN_CHECKOUT,
   where,
   WORKFLOW_SCOPE,
 } from "./_workflow.ts";
@@ -76,9 +80,25 @@ function tagOnlyRelease(wf: Workflow | undefined): boolean {
   return !releaseBranch && (wf.pushTags.length > 0 || wf.events.includes("release"));
 }
 
+/** Events on which setup-uv v10+ switches its automatic cache off. */
+const UV_AUTO_OFF = new Set(["pull_request_target", "workflow_run", "release"]);
+
+/**
+ * Whether setup-uv caches when `enable-cache` is absent or `auto`: off before v5, on (on
+ * GitHub-hosted runners) from v5, and from v10 off on pull_request_target, workflow_run and
+ * release events only. A SHA without a version comment is taken as v5-v9 (cache on).
+ */
+function setupUvDefault(step: WorkflowStep, wf?: Workflow): boolean {
+  const major = stepMajor(step);
+  if (major === undefined) return true;
+  if (major < 5) return false;
+  if (major < 10) return true;
+  return wf !== undefined && wf.events.some((e) => !UV_AUTO_OFF.has(e));
+}
+
 type CacheSpec =
   | { always: true }
-  | { input: string; dflt: boolean | ((step: WorkflowStep) => boolean) }
+  | { input: string; dflt: boolean | ((step: WorkflowStep, wf?: Workflow) => boolean) }
   | { optOut: string };
 
 /** Cache-aware actions (key lower case), and how their cache is switched. */
@@ -89,7 +109,7 @@ const CACHE_PROVIDERS: Readonly<Record<string, CacheSpec>> = {
   "actions/setup-java": { input: "cache", dflt: false },
   "actions/setup-dotnet": { input: "cache", dflt: false },
   "actions/setup-go": { input: "cache", dflt: (s) => (stepMajor(s) ?? 4) >= 4 },
-  "astral-sh/setup-uv": { input: "enable-cache", dflt: (s) => (stepMajor(s) ?? 0) < 10 },
+  "astral-sh/setup-uv": { input: "enable-cache", dflt: setupUvDefault },
   "swatinem/rust-cache": { optOut: "lookup-only" },
   "mozilla-actions/sccache-action": { always: true },
   "pyo3/maturin-action": { input: "sccache", dflt: false },
@@ -129,6 +149,13 @@ export function cacheUse(step: WorkflowStep, wf?: Workflow): string | undefined 
     }
     return undefined;
   }
+  if (name === "docker/setup-buildx-action") {
+    // Only a downloaded buildx (`version:` given) is cached; the runner's own is not.
+    const version = (step.with.version ?? "").trim();
+    return version !== "" && isOn(step.with["cache-binary"], true, tagOnly)
+      ? `${name} (cache-binary on by default, version ${clip(version, 40)})`
+      : undefined;
+  }
   if (name === "docker/build-push-action" || name === "docker/bake-action") {
     const from = `${step.with["cache-from"] ?? ""} ${step.with.set ?? ""}`;
     return /type\s*=\s*gha/i.test(from) ? `${name} cache-from type=gha` : undefined;
@@ -139,8 +166,10 @@ export function cacheUse(step: WorkflowStep, wf?: Workflow): string | undefined 
   if ("optOut" in spec) {
     return isOn(step.with[spec.optOut], false) ? undefined : `${name} (${spec.optOut} not set)`;
   }
-  const dflt = typeof spec.dflt === "function" ? spec.dflt(step) : spec.dflt;
-  const v = step.with[spec.input];
+  const dflt = typeof spec.dflt === "function" ? spec.dflt(step, wf) : spec.dflt;
+  // `auto` is the action's own default (setup-uv), whatever that is for this version.
+  const given = step.with[spec.input];
+  const v = given?.trim().toLowerCase() === "auto" ? undefined : given;
   if (!isOn(v, dflt, tagOnly)) return undefined;
   return v === undefined
     ? `${name} (${spec.input} on by default)`
@@ -181,11 +210,23 @@ export function checkReleaseCache(wf: Workflow, scope = WORKFLOW_SCOPE): Finding
   return out;
 }
 
-const SECRET_REF = /\$\{\{[^}]*\bsecrets\./i;
-const TOKEN_ENV =
-  /^(TWINE_PASSWORD|TWINE_USERNAME|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|FLIT_PASSWORD|HATCH_INDEX_AUTH|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD)$/;
 const TOKEN_FLAG = /(\s-p\s|--password[\s=]|--token[\s=]|-u\s+__token__|\s-t\s)/;
 const TOOL = /\b(twine|uv|poetry|flit|hatch|pdm|maturin)(==[\w.]+)?\s+(upload|publish)\b/i;
+
+/**
+ * The upload credential from secrets a script step receives without a visible upload command:
+ * from its own `env:`, or (reported once, on the job's first script, when no step of the job
+ * uploads visibly) from the job's or workflow's `env:`.
+ */
+function handedCredential(wf: Workflow, job: WorkflowJob, step: WorkflowStep): string | undefined {
+  if (step.run === undefined) return undefined;
+  const own = storedCredential(step.env);
+  if (own) return own;
+  const first = job.steps.find((s) => s.run !== undefined);
+  if (first !== step || job.steps.some((s) => publishesInScript(s.run))) return undefined;
+  return storedCredential({ ...wf.env, ...job.env });
+}
+
 /** Tools that mint a PyPI token from the job's OIDC token themselves. */
 const OIDC_TOOLS = new Set(["uv", "pdm", "maturin"]);
 
@@ -207,14 +248,16 @@ export function tokenUpload(
     const pw = step.with.password;
     return pw && pw.trim() !== "" ? "gh-action-pypi-publish with password:" : undefined;
   }
-  if (!publishesInScript(step.run)) return undefined;
+  if (!publishesInScript(step.run)) {
+    // An upload credential from secrets handed to a script (`run: scripts/publish` with
+    // TWINE_PASSWORD) is a token-based upload even when the upload command is not visible.
+    const handed = handedCredential(wf, job, step);
+    return handed ? `${handed} from secrets handed to a script` : undefined;
+  }
   const run = code(step.run);
   const env = stepEnv(wf, job, step);
-  for (const [k, v] of Object.entries(env)) {
-    if (TOKEN_ENV.test(k) && SECRET_REF.test(v) && k !== "TWINE_USERNAME") {
-      return `${k} from secrets`;
-    }
-  }
+  const credential = storedCredential(env);
+  if (credential) return `${credential} from secrets`;
   if (TOKEN_FLAG.test(` ${run} `) && SECRET_REF.test(run)) return "credential flag from secrets";
   const tool = TOOL.exec(run)?.[1].toLowerCase();
   if (!tool) return undefined;
@@ -222,9 +265,9 @@ export function tokenUpload(
   if (job.steps.some((s) => /oidc\/mint-token/.test(s.run ?? ""))) return undefined;
   if (OIDC_TOOLS.has(tool)) {
     if (/--trusted-publishing[\s=]+(always|automatic)/.test(run)) return undefined;
-    const credential = TOKEN_FLAG.test(` ${run} `) ||
+    const given = TOKEN_FLAG.test(` ${run} `) ||
       Object.keys(env).some((k) => TOKEN_ENV.test(k) && k !== "TWINE_USERNAME");
-    if (!credential && grantsWrite(job.permissions ?? wf.permissions, "id-token")) {
+    if (!given && grantsWrite(job.permissions ?? wf.permissions, "id-token")) {
       return undefined;
     }
     return `${tool} publish without trusted publishing`;
@@ -280,9 +323,11 @@ const WORKSPACE_ROOT =
 export function checkCheckoutCredentials(wf: Workflow, scope = WORKFLOW_SCOPE): Finding[] {
   const out: Finding[] = [];
   for (const job of wf.jobs) {
+    // The pull request head comes in through a checkout input or a script (`gh pr checkout`).
     const untrusted = privileged(wf) &&
       job.steps.some((s) =>
-        actionName(s.uses) === "actions/checkout" && UNTRUSTED_REF.test(s.with.ref ?? "")
+        (actionName(s.uses) === "actions/checkout" && UNTRUSTED_REF.test(s.with.ref ?? "")) ||
+        UNTRUSTED_RUN_CHECKOUT.test(s.run ?? "")
       );
     for (const step of job.steps) {
       if (actionName(step.uses) !== "actions/checkout") continue;
@@ -352,6 +397,14 @@ const BOT_ACTOR = new RegExp(
   "i",
 );
 
+const AUTHOR_CHECK = /github\.event\.pull_request\.user\.login\s*==\s*['"][^'"]*\[bot\]['"]/i;
+
+/**
+ * True when a condition also requires the pull request's author to be the bot, with no `||`
+ * that would let the actor test alone pass (the check the remediation recommends).
+ */
+const checksAuthor = (cond: string): boolean => AUTHOR_CHECK.test(cond) && !/\|\|/.test(cond);
+
 /**
  * `workflows/bot-condition`: a job or step `if:` that trusts `github.actor` being a bot.
  *
@@ -371,9 +424,11 @@ export function checkBotCondition(wf: Workflow, scope = WORKFLOW_SCOPE): Finding
       message: `Job ${clip(job.id, 80)} is gated on a bot's name (${clip(cond.trim(), 120)}).`,
       evidence: { observed: clip(cond, 300), ...lineOf(job, step) },
     }));
+  const trusts = (cond: string | undefined): cond is string =>
+    cond !== undefined && BOT_ACTOR.test(cond) && !checksAuthor(cond);
   for (const job of wf.jobs) {
-    if (job.if && BOT_ACTOR.test(job.if)) add(job, undefined, job.if);
-    for (const step of job.steps) if (step.if && BOT_ACTOR.test(step.if)) add(job, step, step.if);
+    if (trusts(job.if)) add(job, undefined, job.if);
+    for (const step of job.steps) if (trusts(step.if)) add(job, step, step.if);
   }
   return out;
 }

@@ -18,6 +18,7 @@
 import { z } from "zod";
 import { EvidenceSchema, JobNameSchema, SeveritySchema } from "../rules/types.ts";
 import { AccessChangedBodySchema } from "./observations/access.ts";
+import { TagObservedSchema } from "./observations/tags.ts";
 import type { LedgerEventInput } from "./ledger/types.ts";
 
 /** `finding.opened`: a rule started firing (or a waiver expired). */
@@ -99,6 +100,10 @@ export const SweepSchema = z.object({
   opened: z.number().int(),
   resolved: z.number().int(),
   unobservable: z.number().int(),
+  /** Projects not observable at all (absent in records older than this field). */
+  whole: z.number().int().optional(),
+  /** Secrets replaced with `[redacted]` during the sweep. */
+  redacted: z.number().int().optional(),
   /** The projects covered, `from <= i < to` (absent in records older than cursors). */
   from: z.number().int().optional(),
   to: z.number().int().optional(),
@@ -159,6 +164,8 @@ export const EVENT_BODIES = {
   "sweep.completed": SweepSchema,
   "sweep.incomplete": SweepSchema,
   "release.observed": ReleaseObservedSchema,
+  /** A release tag's commit seen for the first time (pinned; `src/observations/tags.ts`). */
+  "tag.observed": TagObservedSchema,
   "posture.changed": PostureChangedSchema,
   "access.changed": AccessChangedSchema,
   "ledger.repaired": LedgerRepairedSchema,
@@ -183,6 +190,7 @@ export const LedgerEventSchema = z.discriminatedUnion("kind", [
   variant("sweep.completed"),
   variant("sweep.incomplete"),
   variant("release.observed"),
+  variant("tag.observed"),
   variant("posture.changed"),
   variant("access.changed"),
   variant("ledger.repaired"),

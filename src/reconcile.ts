@@ -5,6 +5,9 @@
  * - a new finding → `finding.opened` (or `finding.waived` when a live waiver covers it);
  * - an open finding no longer found on an observed scope → `finding.resolved`;
  * - an open finding on a scope that was not observable → untouched (never resolved);
+ * - a finding of a sticky rule (`RuleMeta.sticky`, e.g. `parity/tag-moved`) that is no longer
+ *   found → untouched until a waiver covers it, then resolved (a human accepted it); while it
+ *   is still found, a waiver waives it as any other;
  * - a waiver that appears or expires → `finding.waived` / `finding.opened`;
  * - a scope that becomes (not) observable → `coverage.changed`.
  *
@@ -14,6 +17,7 @@ import type { Finding, JobName, Unobservable } from "../rules/types.ts";
 import type { LedgerEventInput } from "./ledger/types.ts";
 import type { CoverageGap, OpenFinding } from "./state/findings.ts";
 import type { Project } from "./config.ts";
+import { STICKY_RULES } from "../rules/catalog.ts";
 import { ledgerEvent } from "./events.ts";
 
 /** Input of {@link reconcile} for one (project, job). */
@@ -111,6 +115,11 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
   for (const [id, o] of before) {
     if (current.has(id)) continue;
     if (isUnobservable(o.scope, input.unobservable)) continue;
+    if (STICKY_RULES.has(o.rule)) {
+      const sticky = stickyEvent(o, activeWaiver(project, o.rule, o.subject, now));
+      if (sticky) events.push(sticky);
+      continue;
+    }
     events.push(ledgerEvent("finding.resolved", {
       project: project.name,
       job,
@@ -121,6 +130,37 @@ export async function reconcile(input: ReconcileInput): Promise<LedgerEventInput
     }));
   }
   return events;
+}
+
+/**
+ * What becomes of a sticky finding that is no longer found: nothing while no waiver covers it
+ * (a waived one whose waiver expired is re-opened); resolved once a maintainer's waiver covers
+ * it (the waiver is the human decision the rule waits for).
+ */
+function stickyEvent(
+  o: OpenFinding,
+  waiver: { reason: string; expires: string } | undefined,
+): LedgerEventInput | undefined {
+  const body = {
+    project: o.project,
+    job: o.job,
+    id: o.id,
+    rule: o.rule,
+    severity: o.severity,
+    subject: o.subject,
+    scope: o.scope,
+    message: o.message,
+    ...(o.evidence ? { evidence: o.evidence } : {}),
+  };
+  if (!waiver) return o.status === "waived" ? ledgerEvent("finding.opened", body) : undefined;
+  return ledgerEvent("finding.resolved", {
+    project: o.project,
+    job: o.job,
+    id: o.id,
+    rule: o.rule,
+    subject: o.subject,
+    reason: "waived by a maintainer and no longer observed",
+  });
 }
 
 function coverageEvents(input: ReconcileInput): LedgerEventInput[] {

@@ -157,3 +157,47 @@ Deno.test("finding ids are stable and distinct", async () => {
   assert(isUnobservable("file:aa", [{ scope: "file", reason: "" }]));
   assert(!isUnobservable("filex:aa", [{ scope: "file", reason: "" }]));
 });
+
+Deno.test("reconcile: a sticky finding (parity/tag-moved) is closed only through a waiver", async () => {
+  const moved: Finding = {
+    rule: "parity/tag-moved",
+    severity: "critical",
+    subject: "acme:tag:v1.0",
+    scope: "release:1.0",
+    message: "moved",
+  };
+  const openMoved = { ...await open(moved), job: "releases" as const };
+  const job = "releases" as const;
+  // No longer found, no waiver: nothing happens (a tag moved back proves nothing).
+  assertEquals(await reconcile({ ...base, job, findings: [], open: [openMoved] }), []);
+  // A non-sticky finding in the same situation is resolved.
+  const plain = await reconcile({ ...base, findings: [], open: [await open(pth)] });
+  assertEquals(plain.map((e) => e.kind), ["finding.resolved"]);
+
+  const waived = parseConfig(`
+[[project]]
+name = "acme"
+[[project.waiver]]
+rule = "parity/tag-moved"
+subject = "acme:tag:v1.0"
+reason = "re-tagged after a botched release, checked by the release team"
+expires = 2030-01-01
+`).project[0];
+  const w = await reconcile({ ...base, project: waived, job, findings: [], open: [openMoved] });
+  assertEquals(w.map((e) => e.kind), ["finding.resolved"]);
+  // Still found: the waiver waives it, and it stays until the condition is gone.
+  const still = await reconcile({
+    ...base,
+    project: waived,
+    job,
+    findings: [moved],
+    open: [openMoved],
+  });
+  assertEquals(still.map((e) => e.kind), ["finding.waived"]);
+  const waivedMoved = { ...openMoved, status: "waived" as const };
+  const r = await reconcile({ ...base, project: waived, job, findings: [], open: [waivedMoved] });
+  assertEquals(r.map((e) => e.kind), ["finding.resolved"]);
+  // An expired waiver re-opens it.
+  const again = await reconcile({ ...base, job, findings: [], open: [waivedMoved] });
+  assertEquals(again.map((e) => e.kind), ["finding.opened"]);
+});

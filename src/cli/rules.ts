@@ -7,10 +7,13 @@ import { parseArgs } from "node:util";
 import { RULES } from "../../rules/catalog.ts";
 import type { RuleMeta } from "../../rules/types.ts";
 import { UsageError } from "../runtime.ts";
+import { controlsMarkdown, PLAN } from "../../rules/plan.ts";
 
-const HELP = `Usage: main.ts rules [--format text|json|markdown]
+const HELP = `Usage: main.ts rules [--format text|json|markdown|controls]
 
-Print every rule: id, job, default severity, title, the control it enforces and the fix.`;
+Print every rule: id, job, default severity, title, the control it enforces and the fix.
+--format controls prints the hardening plan's controls with the rules that check each
+(docs/controls.md).`;
 
 /**
  * The catalog as Markdown (docs/rules.md is generated from this).
@@ -65,8 +68,9 @@ export function runRules(args: string[]): Promise<number> {
   const rules = [...RULES].sort((a, b) => a.id.localeCompare(b.id));
   if (values.format === "json") console.log(JSON.stringify(rules, null, 2));
   else if (values.format === "markdown") console.log(rulesMarkdown(rules));
+  else if (values.format === "controls") console.log(controlsMarkdown(PLAN, RULES));
   else if (values.format === "text") {
     for (const r of rules) console.log(`${r.id.padEnd(40)} ${r.severity.padEnd(8)} ${r.title}`);
-  } else throw new UsageError("--format: expected text, json or markdown");
+  } else throw new UsageError("--format: expected text, json, markdown or controls");
   return Promise.resolve(0);
 }

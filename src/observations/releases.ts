@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { PypiFile } from "./pypi.ts";
 import type { FileProvenance } from "../sigstore/file_provenance.ts";
 import type { ChecksumEntry, ImmutableReleases } from "../github/releases.ts";
+import type { TagPin } from "./tags.ts";
 
 /** Most paths kept per list in a source comparison (the count is kept apart). */
 export const MAX_LISTED_PATHS = 200;
@@ -119,4 +120,6 @@ export interface ReleasesData {
   /** The repository's immutable-releases setting; undefined when not observed. */
   immutableReleases?: ImmutableReleases;
   versions: Record<string, VersionParity>;
+  /** Commits of release tags as first seen (`src/observations/tags.ts`), by tag name. */
+  tagPins?: Record<string, TagPin>;
 }

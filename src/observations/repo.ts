@@ -24,6 +24,7 @@ import {
 } from "../github/schemas.ts";
 import type { CodeownersRule } from "../github/codeowners.ts";
 import { ActionRefFactSchema, WorkflowFileSchema } from "./workflow.ts";
+import { RepoControlsSchema } from "./controls.ts";
 
 /** A file read from the repository (CODEOWNERS, SECURITY.md, a workflow). */
 export const RepoFileSchema = z.object({
@@ -98,6 +99,8 @@ export const RepoPostureSchema = z.object({
   workflowFiles: z.array(WorkflowFileSchema).optional(),
   /** Online facts about the actions the workflows pin (impostor commits, advisories). */
   workflowActions: z.array(ActionRefFactSchema).optional(),
+  /** Secrets, Actions and security settings, codebase (`src/observations/controls.ts`). */
+  controls: RepoControlsSchema.optional(),
 });
 /** See {@link RepoPostureSchema}. */
 export type RepoPosture = z.infer<typeof RepoPostureSchema>;

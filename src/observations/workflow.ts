@@ -101,6 +101,11 @@ export const WorkflowSchema = z.object({
   cacheMode: z.string().max(100).optional(),
   /** Input names of a composite action (`inputs:`). */
   inputs: z.array(z.string().max(1000)),
+  /**
+   * String-typed inputs of a reusable workflow (`on.workflow_call.inputs`), whose values the
+   * caller chooses (absent when the workflow is not reusable or has none).
+   */
+  callInputs: z.array(z.string().max(1000)).optional(),
   /** What was cut to fit the bounds (empty when the whole file was seen). */
   partial: z.array(z.string().max(300)),
   jobs: z.array(WorkflowJobSchema),

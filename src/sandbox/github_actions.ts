@@ -108,6 +108,16 @@ export const DEFAULT_SANDBOX_ACTIONS: readonly SandboxAction[] = [
     branches: MAIN("a26af69be951a213d495a4c3e4e4022e16d87065"),
   },
   {
+    repository: "actions/dependency-review-action",
+    branches: MAIN(SHA.review),
+    tags: [{ name: "v4.7.1", sha: SHA.review }],
+  },
+  {
+    repository: "github/codeql-action",
+    branches: MAIN(SHA.codeql),
+    tags: [{ name: "v3.29.0", sha: SHA.codeql }],
+  },
+  {
     repository: "pypa/gh-action-pypi-publish",
     branches: [{ name: "release/v1", sha: SHA.publish }],
     tags: [{ name: "v1.12.4", sha: SHA.publish }],

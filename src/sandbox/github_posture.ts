@@ -17,6 +17,8 @@
  * @module
  */
 
+import { controlsRoutes, PIN, releaseWorkflow } from "./github_controls.ts";
+
 /** A response with a status other than 200 (body null for 204). */
 export class SandboxResponse {
   constructor(readonly status: number, readonly body: unknown) {}
@@ -34,49 +36,7 @@ export interface GithubPostureOptions {
 }
 
 /** Commits the sandbox workflows pin (github_actions.ts serves them as reachable). */
-export const SHA = {
-  checkout: "08c6903cd8c0fde910a37f88322edcfb5dd907a8",
-  upload: "ea165f8d65b6e75b540449e92b4886f43607fa02",
-  download: "634f93cb2916e3fdff6788551b99b062d0335ce0",
-  publish: "76f52bc884231f62b9a034ebfe128415bbaabdfc",
-};
-
-/** A hardened release workflow (split build / publish, SHA pins, environment, no cache). */
-function hardenedWorkflow(env: string): string {
-  return `name: release
-on:
-  release:
-    types: [published]
-permissions: {}
-jobs:
-  build:
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    steps:
-      - uses: actions/checkout@${SHA.checkout} # v5.0.0
-        with:
-          persist-credentials: false
-      - run: pipx run build
-      - uses: actions/upload-artifact@${SHA.upload} # v4.6.2
-        with:
-          name: dist
-          path: dist/
-  publish:
-    needs: [build]
-    runs-on: ubuntu-latest
-    environment:
-      name: ${env}
-    permissions:
-      id-token: write
-    steps:
-      - uses: actions/download-artifact@${SHA.download} # v5.0.0
-        with:
-          name: dist
-          path: dist/
-      - uses: pypa/gh-action-pypi-publish@${SHA.publish} # v1.12.4
-`;
-}
+export const SHA = PIN;
 
 /** A weak release workflow (as pypa/sampleproject's: tags, one job, no environment). */
 const WEAK_WORKFLOW = `name: Release
@@ -267,7 +227,7 @@ export function buildGithubPosture(opts: GithubPostureOptions): Map<string, unkn
   // Files: CODEOWNERS and SECURITY.md in .github/, the release workflow.
   const codeowners = HARDENED_CODEOWNERS.replaceAll("{owner}", owner);
   const security = "# Security policy\n\nReport vulnerabilities privately through GitHub.\n";
-  const workflow = hardened ? hardenedWorkflow(env) : WEAK_WORKFLOW;
+  const workflow = hardened ? releaseWorkflow(env) : WEAK_WORKFLOW;
   const dotGithub: unknown[] = [dirEntry(".github/workflows")];
   if (hardened) {
     dotGithub.push(fileEntry(".github/CODEOWNERS", codeowners));
@@ -376,5 +336,12 @@ export function buildGithubPosture(opts: GithubPostureOptions): Map<string, unkn
   }]);
   // The owner's `.github` repository has no SECURITY.md in either scenario.
   m.set(`/repos/${owner}/.github/contents/SECURITY.md`, notFound());
+  const controls = { owner, repo, hardened, defaultBranch: branch, environment: env };
+  for (
+    const [k, v] of controlsRoutes({
+      ...controls,
+      weakRelease: hardened ? undefined : WEAK_WORKFLOW,
+    })
+  ) m.set(k, v);
   return m;
 }

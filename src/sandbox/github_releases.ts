@@ -185,7 +185,8 @@ export async function githubReleaseRoutes(
       });
     }
 
-    const commitSha = sha1Hex(`commit ${project.name} ${tag}`);
+    const commitSha = project.tagCommits?.[rel.version] ??
+      sha1Hex(`commit ${project.name} ${tag}`);
     const date = shiftTime(upload, opts.hardened ? -3600_000 : 86_400_000);
     const actor = { name: "Release Bot", email: "release@example.invalid", date };
     const commit = {

@@ -588,6 +588,8 @@ async function control(): Promise<Incident> {
         ownership: { organization: "trailofbits", roles: [{ role: "Owner", user: "tob-release" }] },
         github,
         releases: [{ version: "0.0.19", files: [file] }],
+        // The commit the real provenance names (Fulcio Source Repository Digest).
+        tagCommits: { "0.0.19": "08802efe1f8e5fec4ad842d6b8ce97656092ee72" },
         config: {
           github,
           publisher: { repository: github, workflow: "release.yml" },

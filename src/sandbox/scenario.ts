@@ -42,6 +42,8 @@ export interface SandboxProject {
    * the release's tag. A release with no entry has no tag.
    */
   sources?: Record<string, Record<string, string>>;
+  /** Commit SHA of a release's tag (version → SHA), e.g. the one real provenance names. */
+  tagCommits?: Record<string, string>;
   /** Auditor config for this project (TOML-able values), merged into the demo config. */
   config: Record<string, unknown>;
 }

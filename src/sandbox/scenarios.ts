@@ -24,7 +24,7 @@ export function sourceTree(name: string, version: string): Record<string, string
   return {
     "pyproject.toml": [
       "[build-system]",
-      'requires = ["setuptools>=68"]',
+      'requires = ["setuptools==80.9.0"]',
       'build-backend = "setuptools.build_meta"',
       "",
       "[project]",
@@ -32,6 +32,13 @@ export function sourceTree(name: string, version: string): Record<string, string
       `version = "${version}"`,
       'requires-python = ">=3.9"',
       "dependencies = []",
+      "",
+      "[project.urls]",
+      `Source = "https://github.com/acme/${name}"`,
+      `Issues = "https://github.com/acme/${name}/issues"`,
+      `Changelog = "https://github.com/acme/${name}/releases"`,
+      `Security = "https://github.com/acme/${name}/security/policy"`,
+      `Documentation = "https://acme.example/${name}"`,
       "",
     ].join("\n"),
     [`${pkg}/__init__.py`]: `__version__ = "${version}"\n`,

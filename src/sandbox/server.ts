@@ -22,6 +22,7 @@ import {
   sandboxTag,
   type Scenario,
 } from "./scenario.ts";
+import { sandboxBranch } from "./tags.ts";
 import { gitBlobSha1, sha256Hex } from "./artifacts.ts";
 import { SandboxResponse } from "./github_posture.ts";
 import { githubRouteKey } from "./github_access.ts";
@@ -246,7 +247,12 @@ export function sandboxApp(
     const ref = c.req.query("ref");
     if (!project?.sources || !ref) return next();
     const release = project.releases.find((r) => sandboxTag(project, r.version) === ref);
-    const text = release && project.sources[release.version]?.[c.req.param("path")];
+    const tree = release && project.sources[release.version];
+    // A ref that is neither a tag with sources nor the default branch does not exist.
+    if (!tree && ref !== sandboxBranch(project)) {
+      return c.json({ message: `No commit found for the ref ${ref}` }, 404);
+    }
+    const text = tree?.[c.req.param("path")];
     if (text === undefined) return next();
     const bytes = new TextEncoder().encode(text);
     const body = {

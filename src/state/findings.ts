@@ -12,6 +12,7 @@
  * - `["sweep", job]` → last sweep record (body of `sweep.completed` / `sweep.incomplete` + index)
  * - `["sweep-ok", job]` → last successful sweep record
  * - `["pin", project, filename]` → the digest pinned when the file was first seen
+ * - `["tag-pin", project, tag]` → the commit pinned when the tag was first seen (`src/state/tags.ts`)
  * - `["meta", "applied"]` → number of ledger entries applied
  *
  * @module
@@ -27,6 +28,7 @@ import {
   SweepSchema,
 } from "../events.ts";
 import type { JobName } from "../../rules/types.ts";
+import { applyTagObserved } from "./tags.ts";
 import { emailBaselineFrom } from "./people.ts";
 
 /** A finding that is currently open or waived. */
@@ -116,6 +118,9 @@ export async function applyEntry(kv: Deno.Kv, stored: StoredEntry): Promise<void
       }
       break;
     }
+    case "tag.observed":
+      applyTagObserved(op, entry);
+      break;
     case "sweep.completed":
     case "sweep.incomplete": {
       const body = SweepSchema.parse(entry.body);
@@ -126,7 +131,10 @@ export async function applyEntry(kv: Deno.Kv, stored: StoredEntry): Promise<void
         time: entry.time,
       };
       op.set(["sweep", body.job], record);
-      if (record.status === "completed") op.set(["sweep-ok", body.job], record);
+      // For staleness a sweep that ran through every project counts, even with narrower gaps.
+      if (record.status === "completed" || (body.whole === 0 && body.error === undefined)) {
+        op.set(["sweep-ok", body.job], record);
+      }
       break;
     }
   }

@@ -130,6 +130,7 @@ function parseEvents(on: unknown, cuts: Cuts) {
   let events: string[] = [];
   let pushTags: string[] = [];
   let pushBranches: string[] = [];
+  let callInputs: string[] | undefined;
   if (typeof on === "string") events = [on];
   else if (Array.isArray(on)) events = on.filter((e): e is string => typeof e === "string");
   else if (isMap(on)) {
@@ -139,8 +140,22 @@ function parseEvents(on: unknown, cuts: Cuts) {
       pushTags = textList(push.tags, cuts, "on.push.tags");
       pushBranches = textList(push.branches, cuts, "on.push.branches");
     }
+    callInputs = stringInputs(on.workflow_call);
   }
-  return { events: events.slice(0, MAX_LIST).map((e) => e.slice(0, 200)), pushTags, pushBranches };
+  return {
+    events: events.slice(0, MAX_LIST).map((e) => e.slice(0, 200)),
+    pushTags,
+    pushBranches,
+    ...(callInputs?.length ? { callInputs } : {}),
+  };
+}
+
+/** Names of the `type: string` inputs (the default type) of `on.workflow_call`. */
+function stringInputs(call: unknown): string[] | undefined {
+  if (!isMap(call) || !isMap(call.inputs)) return undefined;
+  return Object.entries(call.inputs).slice(0, 1000).filter(([, spec]) =>
+    !isMap(spec) || spec.type === undefined || spec.type === "string"
+  ).map(([name]) => name.slice(0, 1000));
 }
 
 /**

@@ -28,6 +28,8 @@ async function attestedProject(): Promise<SandboxProject> {
     summary: "PEP 740 attestations (real release)",
     ownership: { organization: "trailofbits", roles: [{ role: "Owner", user: "woodruffw" }] },
     github: "trailofbits/pypi-attestations",
+    // The commit the real provenance names, so the tag and the provenance agree.
+    tagCommits: { "0.0.19": "08802efe1f8e5fec4ad842d6b8ce97656092ee72" },
     releases: [{
       version: "0.0.19",
       files: [{

@@ -13,6 +13,7 @@ import {
   githubReleaseRoutes,
 } from "../../src/sandbox/github_releases.ts";
 import type { Finding } from "../../rules/types.ts";
+import { retargetTag } from "../../src/sandbox/tags.ts";
 import {
   buildSdist,
   buildWheel,
@@ -207,7 +208,13 @@ Deno.test("releases job: unreadable upstream parts are not observable, and cache
     const saved = h.sandbox.scenario.github.get(`${repo}/commits/v1.1.0`);
     h.sandbox.scenario.github.set(`${repo}/commits/v1.1.0`, { __status: 403 });
     const [obs, findings] = await sweep(h);
-    assertEquals(obs.unobservable.map((u) => u.scope), ["release:1.1.0"]);
+    // The tag could not be read: its release and the source comparisons of its files are not
+    // observable (an open source finding must not read as "no longer found").
+    assertEquals(obs.unobservable.map((u) => u.scope)[0], "release:1.1.0");
+    assertEquals(
+      obs.unobservable.slice(1).map((u) => u.scope.split(":")[0]),
+      ["source", "source"],
+    );
     assertEquals(findings, []);
     // Back to normal: the second sweep reuses the 1.0.0 comparisons from KV.
     h.sandbox.scenario.github.set(`${repo}/commits/v1.1.0`, saved);
@@ -227,6 +234,13 @@ Deno.test("releases job: unreadable upstream parts are not observable, and cache
 });
 
 const PA = "pep740/pypi-attestations";
+/** The commit pypi_attestations 0.0.19's provenance names (Fulcio Source Repository Digest). */
+const PA_COMMIT = "08802efe1f8e5fec4ad842d6b8ce97656092ee72";
+
+/** Serve the real tag commit for v0.0.19, as GitHub does. */
+function realTagCommit(h: Harness, sha = PA_COMMIT): void {
+  retargetTag(h.sandbox.scenario, "trailofbits/pypi-attestations", "v0.0.19", sha);
+}
 
 /** The real pypi_attestations 0.0.19 sdist with its real Integrity API response. */
 async function pypiAttestationsProject(): Promise<SandboxProject> {
@@ -258,6 +272,7 @@ async function pypiAttestationsProject(): Promise<SandboxProject> {
 Deno.test("releases job: real PEP 740 provenance of pypi_attestations 0.0.19 verifies end to end", async () => {
   const h = await harness([await pypiAttestationsProject()], { hardened: true });
   try {
+    realTagCommit(h);
     const [obs, findings] = await sweep(h);
     assertEquals(obs.unobservable, []);
     assertEquals(findings, []);
@@ -283,10 +298,28 @@ Deno.test("releases job: real provenance signed for another publisher, and a fil
   const bare = await hardenedProject("acme-bare");
   const h = await harness([real, bare], { hardened: true });
   try {
+    realTagCommit(h);
     const [, findings] = await sweep(h, 0);
     assertEquals(rules(findings), ["provenance/wrong-workflow"]);
     const [, bareFindings] = await sweep(h, 1);
     assertEquals(rules(bareFindings), ["provenance/missing"]);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("releases job: real provenance naming another commit than the tag is provenance/source-commit-mismatch", async () => {
+  const h = await harness([await pypiAttestationsProject()], { hardened: true });
+  try {
+    realTagCommit(h);
+    const [, clean] = await sweep(h);
+    assertEquals(rules(clean), []);
+    const other = "1".repeat(40);
+    realTagCommit(h, other);
+    const [, findings] = await sweep(h);
+    assertEquals(rules(findings), ["provenance/source-commit-mismatch"]);
+    assertEquals(findings[0].evidence?.observed, [PA_COMMIT]);
+    assertEquals(findings[0].evidence?.expected, other);
   } finally {
     await h.close();
   }

@@ -105,6 +105,14 @@ async function realdataRoutes(): Promise<Map<string, unknown>> {
     `${base}/environments`,
     await example("GET_repos_owner_repo_environments__200__environments.json"),
   );
+  // The bodies of GitHub's documented examples for these two endpoints (not in testdata/).
+  m.set(`${base}/actions/permissions/fork-pr-contributor-approval`, {
+    approval_policy: "first_time_contributors",
+  });
+  m.set(`${base}/actions/permissions/artifact-and-log-retention`, {
+    days: 90,
+    maximum_allowed_days: 365,
+  });
   m.set(
     `${base}/environments/staging/deployment-branch-policies`,
     await example(
@@ -160,15 +168,28 @@ Deno.test("collect: real example bodies, 403s become not observable, rules fire"
     assert.equal(obs.data.runners, undefined);
     const scopes = Object.fromEntries(obs.unobservable.map((u) => [u.scope, u.reason]));
     assert.deepEqual(Object.keys(scopes).sort(), [
+      // The example bodies include no code scanning, code security configuration, secrets,
+      // security_and_analysis, releases or commits: each is not observable, never compliant.
+      "repo:code-scanning",
+      "repo:codebase:default",
+      "repo:codebase:tag",
       "repo:dependabot",
+      "repo:dependency-graph",
       "repo:deploy-keys",
       "repo:runners",
+      "repo:secret-scanning",
+      "repo:secrets:environment",
+      "repo:secrets:organization",
+      "repo:secrets:repository",
       "repo:webhooks",
       // The fixture serves no action repositories: the online checks are not observable.
       "repo:workflow-actions:actions/checkout",
       "repo:workflow-actions:actions/setup-python",
       "repo:workflow-actions:pypa/gh-action-pypi-publish",
     ]);
+    // The documented examples: approval for first-time contributors, 90 days of retention.
+    assert.equal(obs.data.controls?.forkApproval, "first_time_contributors");
+    assert.equal(obs.data.controls?.retentionDays, 90);
     assert.equal(
       scopes["repo:webhooks"],
       "not observable with this token (403; GitHub asks for administration=read)",
@@ -232,7 +253,8 @@ Deno.test("warm sweep: unchanged resources cost 304s; a weakened setting is ledg
   try {
     const p = project();
     const cold = await job.collect(p, context(server.url, kv));
-    assert.equal(cold.stats.notModified, 0);
+    // The codebase controls re-read three default-branch listings the posture read: 304s.
+    assert.equal(cold.stats.notModified, 3);
     const warm = await job.collect(p, context(server.url, kv));
     assert.equal(warm.stats.requests, cold.stats.requests);
     const warmSeen = server.seen.slice(cold.stats.requests);
@@ -242,8 +264,10 @@ Deno.test("warm sweep: unchanged resources cost 304s; a weakened setting is ledg
     ).length;
     assert.equal(actionChecks, 9);
     const non304 = warm.stats.requests - warm.stats.notModified - actionChecks;
-    // Left: protection 404, vulnerability-alerts 404, docs/ 404, org SECURITY.md 404, three 403s.
-    assert.equal(non304, 7, JSON.stringify(warmSeen));
+    // Left: protection 404, vulnerability-alerts 404, docs/ 404, org SECURITY.md 404, three 403s,
+    // and the controls' 404s: three secret lists, code scanning, code security configuration,
+    // releases, the default branch's commit.
+    assert.equal(non304, 14, JSON.stringify(warmSeen));
     assert.deepEqual(warm.data, cold.data);
     assert.deepEqual(job.changes?.(cold, warm), []);
 

@@ -54,3 +54,28 @@ Deno.test("on: forms and bounds", () => {
   const badPerms = parseWorkflow("a.yml", "on: push\npermissions: 3\njobs: {}\n");
   assert.ok(!badPerms.ok);
 });
+
+Deno.test("reusable workflows: string-typed workflow_call inputs are recorded", () => {
+  const r = parseWorkflow(
+    "called.yml",
+    `on:
+  workflow_call:
+    inputs:
+      title: { type: string }
+      dry-run: { type: boolean }
+      retries: { type: number }
+  workflow_dispatch:
+    inputs:
+      note: { type: string }
+jobs:
+  a:
+    runs-on: x
+    steps: []
+`,
+  );
+  assert.ok(r.ok);
+  assert.deepEqual(r.workflow.callInputs, ["title"]);
+  const plain = parseWorkflow("p.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps: []\n");
+  assert.ok(plain.ok);
+  assert.equal(plain.workflow.callInputs, undefined);
+});
