@@ -1,13 +1,16 @@
 /**
  * Inspection throughput and memory benchmark.
  *
- * Generates (in a temporary folder) an sdist `.tar.gz` and a wheel with thousands of
- * text-like members plus one large member, then compares, on the same files:
- * - decompression only (node:zlib gunzip of the .tar.gz; raw inflate of every wheel member),
- * - a full `inspectArtifact` pass (listing, SHA-256, git blob SHA-1, magic, limits),
- * and reports the peak RSS (VmHWM) of a child process that only inspects.
+ * Generates (in a temporary folder under /tmp, removed after) three shapes and compares, on
+ * the same bytes, in one run:
+ * - a wheel of `--mb` MB (default 270) with one large member (30%) and native-like members,
+ * - an sdist `.tar.gz` of `--sdist-mb` MB (default 200) of small text members (~10 KiB each),
+ * - a wheel of `--entries` (default 100,000) tiny members;
+ * for each: decompression only (node:zlib), a full `inspectArtifact` pass (listing, SHA-256,
+ * git blob SHA-1, CRC, magic, RECORD, limits) in a child process with its peak RSS, and a
+ * Python stdlib peer (`python3` zipfile/tarfile full read + magic sniff) with its peak RSS.
  *
- * Run: `deno run --allow-read --allow-write=/tmp --allow-run bench/inspect_bench.ts [--mb 220]`
+ * Run: `deno run --allow-read --allow-write=/tmp --allow-run bench/inspect_bench.ts [--mb 270]`
  * (`--allow-run` lets it start the measuring child with `Deno.execPath()`; without it the
  * inspection runs in-process and the peak RSS also counts the generation.)
  *
@@ -143,8 +146,21 @@ async function writeWheel(path: string, p: Plan, pool: Uint8Array) {
   const central: Uint8Array[] = [];
   const ranges: Array<{ offset: number; length: number }> = [];
   let pos = 0;
+  // Writes go through a 4 MiB buffer (100,000 tiny members would be 400,000 writes).
+  const buffer = new Uint8Array(4 * MB);
+  let used = 0;
+  const drain = async () => {
+    for (let at = 0; at < used;) at += await file.write(buffer.subarray(at, used));
+    used = 0;
+  };
   const write = async (b: Uint8Array) => {
-    for (let at = 0; at < b.length;) at += await file.write(b.subarray(at));
+    if (used + b.length > buffer.length) await drain();
+    if (b.length > buffer.length) {
+      for (let at = 0; at < b.length;) at += await file.write(b.subarray(at));
+    } else {
+      buffer.set(b, used);
+      used += b.length;
+    }
     pos += b.length;
   };
   for (const f of p.files) {
@@ -186,13 +202,32 @@ async function writeWheel(path: string, p: Plan, pool: Uint8Array) {
     await write(c);
     cdSize += c.length;
   }
+  const count = Math.min(p.files.length, 0xffff);
+  if (p.files.length > 0xffff) {
+    // zip64 end records: the entry count does not fit the classic end record.
+    const z = new DataView(new ArrayBuffer(56 + 20));
+    const at = pos;
+    z.setUint32(0, 0x06064b50, true);
+    z.setBigUint64(4, 44n, true);
+    z.setUint16(12, 45, true);
+    z.setUint16(14, 45, true);
+    z.setBigUint64(24, BigInt(p.files.length), true);
+    z.setBigUint64(32, BigInt(p.files.length), true);
+    z.setBigUint64(40, BigInt(cdSize), true);
+    z.setBigUint64(48, BigInt(cdOffset), true);
+    z.setUint32(56, 0x07064b50, true);
+    z.setBigUint64(64, BigInt(at), true);
+    z.setUint32(72, 1, true);
+    await write(new Uint8Array(z.buffer));
+  }
   const eocd = new DataView(new ArrayBuffer(22));
   eocd.setUint32(0, 0x06054b50, true);
-  eocd.setUint16(8, p.files.length, true);
-  eocd.setUint16(10, p.files.length, true);
+  eocd.setUint16(8, count, true);
+  eocd.setUint16(10, count, true);
   eocd.setUint32(12, cdSize, true);
   eocd.setUint32(16, cdOffset, true);
   await write(new Uint8Array(eocd.buffer));
+  await drain();
   file.close();
   return ranges;
 }
@@ -317,68 +352,190 @@ async function inProcess(path: string, filename: string) {
   };
 }
 
+/** The Python stdlib peer: full read of every member plus a magic sniff, peak RSS. */
+const PYTHON_PEER = `
+import sys, tarfile, time, zipfile
+path = sys.argv[1]
+t0 = time.perf_counter()
+total = 0
+magic = 0
+def sniff(head):
+    global magic
+    if head[:4] in (b"\\x7fELF", b"PK\\x03\\x04", b"\\xca\\xfe\\xba\\xbe") or head[:2] in (b"MZ", b"\\x1f\\x8b"):
+        magic += 1
+def read_all(f):
+    global total
+    head = f.read(4096)
+    sniff(head)
+    total += len(head)
+    while True:
+        b = f.read(1 << 20)
+        if not b:
+            break
+        total += len(b)
+if path.endswith(".whl"):
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            with z.open(info) as f:
+                read_all(f)
+else:
+    with tarfile.open(path, "r:gz") as t:
+        for m in t:
+            if not m.isfile():
+                continue
+            read_all(t.extractfile(m))
+secs = time.perf_counter() - t0
+# VmHWM: ru_maxrss would count the parent's RSS at fork (Linux keeps it across exec).
+rss = float("nan")
+with open("/proc/self/status") as s:
+    for line in s:
+        if line.startswith("VmHWM:"):
+            rss = int(line.split()[1]) / 1024
+print(f"{secs} {total} {rss}")
+`;
+
+async function pythonPeer(
+  path: string,
+): Promise<{ seconds: number; bytes: number; rssMb: number }> {
+  try {
+    const out = await new Deno.Command("python3", {
+      args: ["-c", PYTHON_PEER, path],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const [s, b, r] = new TextDecoder().decode(out.stdout).trim().split(" ").map(Number);
+    return { seconds: s, bytes: b, rssMb: r };
+  } catch {
+    return { seconds: NaN, bytes: NaN, rssMb: NaN };
+  }
+}
+
+/** Many small text members: an sdist of `totalMb` MB in members of 2-18 KiB. */
+function smallPlan(totalMb: number, pool: Uint8Array): Plan {
+  const files: Plan["files"] = [];
+  let left = totalMb * MB;
+  let i = 0;
+  while (left > 0) {
+    const size = Math.min(left, 2 * 1024 + ((i * 7919) % (16 * 1024)));
+    files.push({
+      name: `bench/pkg${i % 200}/sub${i % 7}/module_${i}.py`,
+      offset: (i * 104729) % (pool.length - size),
+      size,
+    });
+    left -= size;
+    i++;
+  }
+  return { files, totalBytes: totalMb * MB };
+}
+
+/** `entries` tiny members (the entry-count bound: 100,000 by default). */
+function entriesPlan(entries: number, pool: Uint8Array): Plan {
+  const files: Plan["files"] = [];
+  for (let i = 0; i < entries; i++) {
+    const size = 40 + (i % 200);
+    files.push({
+      name: `bench/p${i % 500}/m_${i}.py`,
+      offset: (i * 7919) % (pool.length - size),
+      size,
+    });
+  }
+  return { files, totalBytes: files.reduce((n, f) => n + f.size, 0) };
+}
+
+/** A large-member wheel with ELF-headed members (a native wheel's shape). */
+function nativePlan(totalMb: number, pool: Uint8Array): Plan {
+  const p = plan(totalMb, pool);
+  for (let i = 1; i < p.files.length; i += 50) {
+    p.files[i].name = p.files[i].name.replace(/\.py$/, ".cpython-312-x86_64-linux-gnu.so");
+  }
+  return p;
+}
+
+interface Row {
+  label: string;
+  fileMb: number;
+  rawMb: number;
+  base: number;
+  inspect: { seconds: number; entries: number; anomalies: number; sampledRssMb: number };
+  python: { seconds: number; bytes: number; rssMb: number };
+}
+
+function report(r: Row): string {
+  const baseRate = r.rawMb / r.base;
+  const rate = r.rawMb / r.inspect.seconds;
+  const pyRate = r.rawMb / r.python.seconds;
+  return [
+    `${r.label}: ${r.fileMb.toFixed(1)} MB file, ${
+      r.rawMb.toFixed(0)
+    } MB uncompressed, ${r.inspect.entries} entries`,
+    `  decompress-only ${baseRate.toFixed(0)} MB/s (${r.base.toFixed(2)} s)`,
+    `  inspect         ${rate.toFixed(0)} MB/s (${
+      r.inspect.seconds.toFixed(2)
+    } s, ${r.inspect.anomalies} anomalies), peak RSS ${r.inspect.sampledRssMb.toFixed(0)} MB`,
+    `  python3 peer    ${pyRate.toFixed(0)} MB/s (${r.python.seconds.toFixed(2)} s), peak RSS ${
+      r.python.rssMb.toFixed(0)
+    } MB`,
+    `  ratio vs decompress-only ${(rate / baseRate).toFixed(2)}x (goal >= 0.8x); vs python3 peer ${
+      (rate / pyRate).toFixed(2)
+    }x (goal >= 1.5x); peak RSS goal <= 200 MB`,
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     args: Deno.args,
     allowPositionals: true,
     options: {
-      mb: { type: "string", default: "220" },
+      mb: { type: "string", default: "270" },
+      "sdist-mb": { type: "string", default: "200" },
+      entries: { type: "string", default: "100000" },
       child: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       worker: { type: "boolean", default: false },
     },
   });
   if (values.child) return await child(positionals[0], positionals[1], values.worker);
-  const totalMb = Number(values.mb);
   const dir = await Deno.makeTempDir({ prefix: "inspect-bench-" });
   try {
     const pool = textPool(16 * MB);
-    const p = plan(totalMb, pool);
-    console.log(
-      `generating ${p.files.length} members, ${totalMb} MB uncompressed (largest ${
-        (p.files[0].size / MB).toFixed(0)
-      } MB)...`,
-    );
-    const tgz = `${dir}/bench-1.0.tar.gz`;
-    const whl = `${dir}/bench-1.0-py3-none-any.whl`;
-    const [, genTar] = await timed(() => writeTarGz(tgz, p, pool));
-    const [ranges, genWhl] = await timed(() => writeWheel(whl, p, pool));
-    const tgzSize = (await Deno.stat(tgz)).size;
-    const whlSize = (await Deno.stat(whl)).size;
-    console.log(
-      `  .tar.gz ${(tgzSize / MB).toFixed(1)} MB in ${genTar.toFixed(1)} s; .whl ${
-        (whlSize / MB).toFixed(1)
-      } MB in ${genWhl.toFixed(1)} s`,
-    );
-
-    const rows: string[] = [];
-    for (
-      const [label, file, size, baseline] of [
-        ["sdist .tar.gz", tgz, tgzSize, () => gunzipOnly(tgz)],
-        ["wheel .whl", whl, whlSize, () => inflateOnly(whl, ranges)],
-      ] as const
-    ) {
-      const [rawBytes, tBase] = await timed(baseline);
-      for (const worker of [false, true]) {
-        const run = await inChild(file, file.split("/").pop()!, worker);
-        const baseRate = rawBytes / MB / tBase;
-        const rate = run.uncompressed / MB / run.seconds;
-        rows.push(
-          `${label} (hashing ${worker ? "in a worker" : "inline"}): decompress-only ${
-            baseRate.toFixed(0)
-          } MB/s (${tBase.toFixed(2)} s, ${(rawBytes / MB).toFixed(0)} MB out); inspect ${
-            rate.toFixed(0)
-          } MB/s uncompressed, ${(size / MB / run.seconds).toFixed(1)} MB/s of file (${
-            run.seconds.toFixed(2)
-          } s, ${run.entries} entries, ${run.anomalies} anomalies); ratio ${
-            (rate / baseRate).toFixed(2)
-          }x; peak RSS ${run.sampledRssMb.toFixed(0)} MB (start ${
-            run.startRssMb.toFixed(0)
-          } MB, sampled every 20 ms)`,
-        );
-      }
+    const shapes: Array<[string, string, Plan]> = [
+      [
+        "native-like wheel, one large member",
+        `${dir}/bench-1.0-cp312-cp312-linux_x86_64.whl`,
+        nativePlan(Number(values.mb), pool),
+      ],
+      ["small-file sdist", `${dir}/bench-1.0.tar.gz`, smallPlan(Number(values["sdist-mb"]), pool)],
+      [
+        `${values.entries}-entry wheel`,
+        `${dir}/many-1.0-py3-none-any.whl`,
+        entriesPlan(Number(values.entries), pool),
+      ],
+    ];
+    const rows: Row[] = [];
+    for (const [label, path, p] of shapes) {
+      const isTar = path.endsWith(".tar.gz");
+      const [ranges, gen] = await timed(async () => {
+        if (isTar) {
+          await writeTarGz(path, p, pool);
+          return [];
+        }
+        return await writeWheel(path, p, pool);
+      });
+      const fileMb = (await Deno.stat(path)).size / MB;
+      console.log(
+        `${label}: generated ${p.files.length} members, ${fileMb.toFixed(1)} MB in ${
+          gen.toFixed(1)
+        } s`,
+      );
+      const [rawBytes, base] = await timed(() =>
+        isTar ? gunzipOnly(path) : inflateOnly(path, ranges)
+      );
+      const inspect = await inChild(path, path.split("/").pop()!, values.worker);
+      const python = await pythonPeer(path);
+      rows.push({ label, fileMb, rawMb: rawBytes / MB, base, inspect, python });
+      await Deno.remove(path);
     }
-    for (const r of rows) console.log(r);
+    for (const r of rows) console.log(report(r));
   } finally {
     if (values.keep) console.log(`kept ${dir}`);
     else await Deno.remove(dir, { recursive: true });

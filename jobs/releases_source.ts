@@ -36,10 +36,6 @@ import { downloadArtifact } from "../src/download.ts";
 import { sweepGate } from "./clients.ts";
 import { inspectArtifact, kindFromFilename, limitsFromPolicy } from "../src/inspect/mod.ts";
 import { USER_AGENT } from "../src/http.ts";
-import { createReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
-import tar from "tar-stream";
-import { concatBytes } from "../src/bytes.ts";
 
 /** Largest `setup.cfg` read for the `[egg_info]` comparison. */
 export const MAX_SETUP_CFG_BYTES = 64 * 1024;
@@ -130,11 +126,13 @@ export async function artifactMembers(
       members,
       truncated: inspection.totals.truncated,
     };
-    const setupCfg = inspection.entries.find((e) =>
-      e.type === "file" && stripTop(e.path) === "setup.cfg" && e.path.split("/").length === 2
-    );
-    if (kind === "sdist-tar" && setupCfg && setupCfg.size <= MAX_SETUP_CFG_BYTES) {
-      listing.setupCfg = await readTarMember(download.path, setupCfg.path, MAX_SETUP_CFG_BYTES);
+    // The one archive reader captured the top-level setup.cfg while it streamed by.
+    const setupCfg = inspection.members.setupCfg;
+    if (
+      setupCfg && !setupCfg.truncated &&
+      new TextEncoder().encode(setupCfg.text).length <= MAX_SETUP_CFG_BYTES
+    ) {
+      listing.setupCfg = setupCfg.text;
     }
     if (members.length <= MAX_CACHED_MEMBERS) await setJson(ctx.kv, key, listing);
     return { ok: true, value: listing };
@@ -266,56 +264,6 @@ export async function cachedComparison(
 /** Store a comparison (see {@link cachedComparison}). */
 export async function storeComparison(kv: Deno.Kv, comparison: SourceComparison): Promise<void> {
   await setJson(kv, ["parity-source", comparison.treeSha, comparison.sha256], comparison);
-}
-
-/**
- * Text of one member of a `.tar.gz` (first match, at most `maxBytes`), or undefined.
- *
- * @example
- * ```ts
- * const text = await readTarMember("/tmp/x.tar.gz", "x-1.0/setup.cfg", 65536);
- * ```
- */
-export async function readTarMember(
-  archive: string,
-  member: string,
-  maxBytes: number,
-): Promise<string | undefined> {
-  const input = createReadStream(archive);
-  const gunzip = createGunzip();
-  const extract = tar.extract();
-  const fail = (e: Error) => extract.destroy(e);
-  input.on("error", fail);
-  gunzip.on("error", fail);
-  extract.on("error", () => {});
-  input.pipe(gunzip).pipe(extract);
-  let text: string | undefined;
-  let seen = 0;
-  try {
-    for await (const entry of extract) {
-      if (++seen > MAX_CACHED_MEMBERS * 10) break;
-      if (entry.header.name !== member || entry.header.type !== "file") {
-        entry.resume();
-        continue;
-      }
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of entry as AsyncIterable<Uint8Array>) {
-        size += chunk.length;
-        if (size > maxBytes) return undefined;
-        chunks.push(chunk);
-      }
-      text = new TextDecoder().decode(concatBytes(chunks));
-      break;
-    }
-  } catch {
-    return undefined;
-  } finally {
-    input.destroy();
-    gunzip.destroy();
-    extract.destroy();
-  }
-  return text;
 }
 
 /** Parsed INI: section → option → value (configparser's rules, options case-sensitive). */

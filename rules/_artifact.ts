@@ -7,16 +7,30 @@
  * ```
  * @module
  */
-import type { ArchiveInspection } from "../src/inspect/types.ts";
+import type { Policy } from "../src/config.ts";
+import type { ArtifactFacts } from "../src/observations/artifact.ts";
+
+/** What the content and archive rules judge: one artifact's facts and the project's policy. */
+export interface ArtifactInput {
+  /** The facts (an {@link ArtifactFacts} from the cache, or a fresh inspection). */
+  facts: FactsLike;
+  policy: Policy;
+}
+
+/** Artifact facts without the format version (a fresh inspection is one too). */
+export type FactsLike = Omit<ArtifactFacts, "version">;
+
+/** The parts of facts that subjects and scopes need. */
+type Named = Pick<ArtifactFacts, "filename" | "sha256">;
 
 /** `<filename>!<entry path>` (bounded). */
-export function subjectOf(inspection: ArchiveInspection, path?: string): string {
+export function subjectOf(inspection: Named, path?: string): string {
   const base = inspection.filename.slice(0, 500);
   return (path === undefined ? base : `${base}!${path}`).slice(0, 2000);
 }
 
 /** `file:<sha256 of the artifact>`. */
-export function scopeOf(inspection: ArchiveInspection): string {
+export function scopeOf(inspection: Named): string {
   return `file:${inspection.sha256}`;
 }
 

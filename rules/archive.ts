@@ -1,7 +1,8 @@
 /**
  * Archive rules: structural anomalies (ZIP confusion, corruption, bombs), RECORD
  * verification for wheels, and impure wheels under a pure policy.
- * Pure functions `(inspection, policy) -> Finding[]`.
+ * Rules judge cached artifact facts: the RECORD comparison was made while the archive streamed
+ * (a RECORD of any size), the verdict is made here.
  *
  * @example
  * ```ts
@@ -11,10 +12,11 @@
  */
 import type { Policy } from "../src/config.ts";
 import { parseWheelFilename } from "../src/inspect/names.ts";
-import type { AnomalyKind, ArchiveInspection } from "../src/inspect/types.ts";
-import { quote, scopeOf, subjectOf } from "./_artifact.ts";
-import type { ArtifactRule } from "./content.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
+import type { AnomalyKind } from "../src/observations/artifact.ts";
+import { type ArtifactInput, type FactsLike, quote, scopeOf, subjectOf } from "./_artifact.ts";
+import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
+
+export { parseRecord, recordHash } from "../src/inspect/record.ts";
 
 /** Ambiguous ZIP structure: different readers would see different files (PyPI rejects these). */
 export const ZIP_CONFUSION: RuleMeta = {
@@ -100,17 +102,7 @@ export const IMPURE_WHEEL: RuleMeta = {
     'Build a py3-none-any wheel (Root-Is-Purelib: true), or set policy.artifacts = "native".',
 };
 
-/** All archive rules, for the catalog. */
-export const ARCHIVE_RULES: RuleMeta[] = [
-  ZIP_CONFUSION,
-  CORRUPT_ARCHIVE,
-  DECOMPRESSION_BOMB,
-  ENTRY_COUNT_BOMB,
-  INSPECTION_INCOMPLETE,
-  RECORD_MISMATCH,
-  WHEEL_METADATA_MISSING,
-  IMPURE_WHEEL,
-];
+type Input = ArtifactInput;
 
 const ANOMALY_RULES: Record<AnomalyKind, RuleMeta> = {
   "local-header-mismatch": ZIP_CONFUSION,
@@ -123,6 +115,8 @@ const ANOMALY_RULES: Record<AnomalyKind, RuleMeta> = {
   "zip64-inconsistent": ZIP_CONFUSION,
   "entry-count-mismatch": ZIP_CONFUSION,
   "zipjs-warning": ZIP_CONFUSION,
+  "unicode-path": ZIP_CONFUSION,
+  "name-encoding": ZIP_CONFUSION,
   "not-an-archive": CORRUPT_ARCHIVE,
   "corrupt": CORRUPT_ARCHIVE,
   "crc-mismatch": CORRUPT_ARCHIVE,
@@ -135,214 +129,144 @@ const ANOMALY_RULES: Record<AnomalyKind, RuleMeta> = {
   "time-budget": INSPECTION_INCOMPLETE,
 };
 
-type Rule = ArtifactRule;
+/** The rule an anomaly belongs to (a tar name that is not UTF-8 is a corrupt archive). */
+function ruleOfAnomaly(kind: AnomalyKind, facts: FactsLike): RuleMeta {
+  if (kind === "name-encoding" && facts.kind === "sdist-tar") return CORRUPT_ARCHIVE;
+  return ANOMALY_RULES[kind];
+}
 
-/**
- * One finding per anomaly the inspector recorded.
- *
- * @example
- * ```ts
- * anomalyFindings(inspection, policy).map((f) => f.rule); // ["archive/zip-confusion", ...]
- * ```
- */
-export const anomalyFindings: Rule = (inspection) =>
-  inspection.anomalies.map((anomaly) =>
-    finding(ANOMALY_RULES[anomaly.kind], {
-      subject: subjectOf(inspection, anomaly.path),
-      scope: scopeOf(inspection),
-      message: `${inspection.filename.slice(0, 200)}${
+/** One finding per anomaly the inspector recorded (all archive rules but RECORD and tags). */
+function anomalyFindings({ facts }: Input): Finding[] {
+  return facts.anomalies.map((anomaly) =>
+    finding(ruleOfAnomaly(anomaly.kind, facts), {
+      subject: subjectOf(facts, anomaly.path),
+      scope: scopeOf(facts),
+      message: `${facts.filename.slice(0, 200)}${
         anomaly.path === undefined ? "" : ` (${quote(anomaly.path)})`
       }: ${anomaly.kind}: ${anomaly.detail}`.slice(0, 4000),
       evidence: { observed: anomaly },
     })
   );
-
-/** A parsed RECORD row. */
-export interface RecordRow {
-  path: string;
-  hash: string;
-  size: string;
 }
+
+const RECORD_MESSAGES: Record<string, string> = {
+  "unlisted": "is not listed in RECORD",
+  "no-digest": "has no digest in RECORD",
+  "other-algorithm": "has a digest other than sha256 in RECORD",
+  "digest": "does not match its RECORD digest",
+  "size": "differs in size from RECORD",
+  "digest+size": "does not match its RECORD digest and size",
+};
+
+/** Most RECORD findings per wheel (a wheel with every digest wrong is one defect). */
+const MAX_RECORD_FINDINGS = 200;
 
 /**
- * Parse RECORD (CSV: path, hash, size; fields may be quoted). Bounded by the captured text.
- *
- * @example
- * ```ts
- * parseRecord('a.py,sha256=abc,3\n"b,c.py",,\n');
- * ```
+ * Compare RECORD with the wheel's files, from the facts collected while streaming: members
+ * not listed, wrong digests and sizes, rows listed twice, rows for files the wheel lacks.
  */
-export function parseRecord(text: string): RecordRow[] {
-  const rows: RecordRow[] = [];
-  let field = "";
-  let fields: string[] = [];
-  let quoted = false;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text[i] : "\n";
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === "") quoted = true;
-    else if (c === ",") {
-      fields.push(field);
-      field = "";
-    } else if (c === "\n" || (c === "\r" && text[i + 1] === "\n")) {
-      if (c === "\r") i++;
-      fields.push(field);
-      if (fields.length > 1 || fields[0] !== "") {
-        rows.push({ path: fields[0] ?? "", hash: fields[1] ?? "", size: fields[2] ?? "" });
-      }
-      fields = [];
-      field = "";
-    } else field += c;
-  }
-  return rows;
-}
-
-/** Hex SHA-256 to the RECORD form `sha256=<urlsafe base64, no padding>`. */
-export function recordHash(sha256Hex: string): string {
-  const bytes = new Uint8Array(sha256Hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(sha256Hex.slice(2 * i, 2 * i + 2), 16);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return "sha256=" + btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-const RECORD_SIGNATURES = /\.dist-info\/RECORD(\.jws|\.p7s)?$/;
-
-/** Compare RECORD with the wheel's files: missing rows, wrong digests and sizes, phantom rows. */
-export const recordMismatches: Rule = (inspection) => {
-  if (inspection.kind !== "wheel") return [];
-  const record = inspection.members.record;
-  if (!record) return []; // reported by wheelMetadataMissing
+function recordMismatches({ facts }: Input): Finding[] {
+  if (facts.kind !== "wheel" || !facts.record) return []; // a missing RECORD: metadata-missing
+  const record = facts.record;
   const out: Finding[] = [];
-  const report = (path: string | undefined, message: string, evidence: Record<string, unknown>) => {
-    if (out.length >= 200) return;
+  const report = (path: string, message: string, evidence: Record<string, unknown>) => {
+    if (out.length >= MAX_RECORD_FINDINGS) return;
     out.push(finding(RECORD_MISMATCH, {
-      subject: subjectOf(inspection, path ?? record.path),
-      scope: scopeOf(inspection),
-      message: `${inspection.filename.slice(0, 200)}: ${message}`.slice(0, 4000),
+      subject: subjectOf(facts, path),
+      scope: scopeOf(facts),
+      message: `${facts.filename.slice(0, 200)}: ${message}`.slice(0, 4000),
       evidence,
     }));
   };
-  if (record.truncated) {
-    report(undefined, "RECORD is larger than the capture limit and was not verified", {});
-    return out;
+  for (const path of record.duplicates) {
+    report(path, `${quote(path)} is listed twice in RECORD`, {});
   }
-  const rows = new Map<string, RecordRow>();
-  for (const row of parseRecord(record.text)) {
-    if (rows.has(row.path)) report(row.path, `${quote(row.path)} is listed twice in RECORD`, {});
-    rows.set(row.path, row);
+  for (const entry of facts.entries) {
+    if (entry.record === undefined || entry.record === "ok") continue;
+    report(entry.path, `${quote(entry.path)} ${RECORD_MESSAGES[entry.record]}`, {
+      observed: { hash: entry.actualHash, size: entry.size },
+      expected: entry.recordClaim,
+    });
   }
-  const seen = new Set<string>();
-  for (const entry of inspection.entries) {
-    if (entry.type === "dir") continue;
-    seen.add(entry.path);
-    const row = rows.get(entry.path);
-    if (!row) {
-      if (!RECORD_SIGNATURES.test(entry.path)) {
-        report(entry.path, `${quote(entry.path)} is not listed in RECORD`, {
-          observed: entry.sha256,
-        });
-      }
-      continue;
-    }
-    if (RECORD_SIGNATURES.test(entry.path)) continue;
-    const [algorithm] = row.hash.split("=", 1);
-    if (entry.sha256 === undefined) continue; // unreadable content is reported as an anomaly
-    if (algorithm !== "sha256") {
-      report(
-        entry.path,
-        `${quote(entry.path)} has ${
-          row.hash ? `a ${quote(algorithm, 20)} digest` : "no digest"
-        } in RECORD`,
-        { observed: row.hash, expected: "sha256=..." },
-      );
-      continue;
-    }
-    const expected = recordHash(entry.sha256);
-    if (row.hash !== expected) {
-      report(entry.path, `${quote(entry.path)} does not match its RECORD digest`, {
-        observed: expected,
-        expected: row.hash,
-      });
-    }
-    if (row.size !== String(entry.size)) {
-      report(
-        entry.path,
-        `${quote(entry.path)} is ${entry.size} bytes, RECORD says ${quote(row.size, 30)}`,
-        {
-          observed: entry.size,
-          expected: row.size,
-        },
-      );
-    }
-  }
-  if (!inspection.totals.truncated) {
-    for (const path of rows.keys()) {
-      if (!seen.has(path)) report(path, `RECORD lists ${quote(path)}, which the wheel lacks`, {});
-    }
+  for (const path of record.phantoms) {
+    report(path, `RECORD lists ${quote(path)}, which the wheel lacks`, {});
   }
   return out;
-};
+}
 
 /** A wheel must carry its own METADATA, WHEEL and RECORD. */
-export const wheelMetadataMissing: Rule = (inspection) => {
-  if (inspection.kind !== "wheel" || inspection.totals.truncated) return [];
-  const missing = (["metadata", "wheel", "record"] as const).filter((m) => !inspection.members[m]);
+function wheelMetadataMissing({ facts }: Input): Finding[] {
+  if (facts.kind !== "wheel" || facts.totals.truncated) return [];
+  const present = {
+    metadata: !!facts.members.metadata,
+    wheel: !!facts.members.wheel,
+    record: !!facts.record,
+  };
+  const missing = (["metadata", "wheel", "record"] as const).filter((m) => !present[m]);
   if (missing.length === 0) return [];
   return [finding(WHEEL_METADATA_MISSING, {
-    subject: subjectOf(inspection),
-    scope: scopeOf(inspection),
-    message: `${inspection.filename.slice(0, 200)}: its .dist-info lacks ${
+    subject: subjectOf(facts),
+    scope: scopeOf(facts),
+    message: `${facts.filename.slice(0, 200)}: its .dist-info lacks ${
       missing.map((m) => m.toUpperCase()).join(", ")
     }`,
     evidence: { observed: missing },
   })];
-};
+}
 
 /** Impure wheels (platform tags, Root-Is-Purelib: false) under a pure policy. */
-export const impureWheels: Rule = (inspection, policy) => {
-  if (inspection.kind !== "wheel" || policy.artifacts !== "pure") return [];
+function impureWheels({ facts, policy }: Input): Finding[] {
+  if (facts.kind !== "wheel" || policy.artifacts !== "pure") return [];
   const reasons: string[] = [];
-  const name = parseWheelFilename(inspection.filename);
+  const name = parseWheelFilename(facts.filename);
   if (!name) reasons.push("the file name is not a valid wheel name");
   else if (name.abi !== "none" || name.platform !== "any") {
     reasons.push(`its tags are ${quote(`${name.abi}-${name.platform}`, 100)}, not none-any`);
   }
-  const wheel = inspection.members.wheel?.text ?? "";
+  const wheel = facts.members.wheel?.text ?? "";
   const purelib = /^Root-Is-Purelib:\s*(\S+)\s*$/im.exec(wheel)?.[1];
   if (purelib !== undefined && purelib.toLowerCase() !== "true") {
     reasons.push(`WHEEL says Root-Is-Purelib: ${quote(purelib, 20)}`);
   }
   if (reasons.length === 0) return [];
   return [finding(IMPURE_WHEEL, {
-    subject: subjectOf(inspection),
-    scope: scopeOf(inspection),
-    message: `${inspection.filename.slice(0, 200)}: ${reasons.join("; ")}`,
+    subject: subjectOf(facts),
+    scope: scopeOf(facts),
+    message: `${facts.filename.slice(0, 200)}: ${reasons.join("; ")}`,
     evidence: { observed: reasons, expected: "py3-none-any, Root-Is-Purelib: true" },
   })];
-};
+}
 
 /** Every archive rule, in catalog order. */
-export const ARCHIVE_RULE_FUNCTIONS: Rule[] = [
-  anomalyFindings,
-  recordMismatches,
-  wheelMetadataMissing,
-  impureWheels,
+export const ARCHIVE_RULESET: readonly Rule<Input>[] = [
+  defineRule(ZIP_CONFUSION, anomalyFindings),
+  defineRule(CORRUPT_ARCHIVE, anomalyFindings),
+  defineRule(DECOMPRESSION_BOMB, anomalyFindings),
+  defineRule(ENTRY_COUNT_BOMB, anomalyFindings),
+  defineRule(INSPECTION_INCOMPLETE, anomalyFindings),
+  defineRule(RECORD_MISMATCH, recordMismatches),
+  defineRule(WHEEL_METADATA_MISSING, wheelMetadataMissing),
+  defineRule(IMPURE_WHEEL, impureWheels),
 ];
 
+/** All archive rules' metadata, for the catalog. */
+export const ARCHIVE_RULES: RuleMeta[] = ARCHIVE_RULESET.map((r) => r.meta);
+
 /**
- * Run all archive rules.
+ * Run all archive rules over an artifact's facts.
  *
  * @example
  * ```ts
- * const findings = archiveFindings(inspection, PolicySchema.parse({}));
+ * const findings = archiveFindings(factsOf(inspection), PolicySchema.parse({}));
  * ```
  */
-export function archiveFindings(inspection: ArchiveInspection, policy: Policy): Finding[] {
-  return ARCHIVE_RULE_FUNCTIONS.flatMap((rule) => rule(inspection, policy));
+export function archiveFindings(facts: FactsLike, policy: Policy): Finding[] {
+  return runRules(ARCHIVE_RULESET, { facts, policy });
+}
+
+/** One archive rule by id (tests and the catalog). */
+export function archiveRule(id: string): Rule<Input> {
+  const rule = ARCHIVE_RULESET.find((r) => r.meta.id === id);
+  if (!rule) throw new Error(`no archive rule ${id}`);
+  return rule;
 }

@@ -1,7 +1,8 @@
 /**
  * Content rules over an artifact inspection: what files a wheel or sdist carries.
  * `.pth` and startup hooks, native code, nested archives, embedded foreign metadata,
- * executables, and unsafe paths. Pure functions `(inspection, policy) -> Finding[]`.
+ * executables, and unsafe paths. Rules judge cached {@link ArtifactFacts} (never an archive),
+ * following what Python's `site`, pip and installers really do with a file.
  *
  * @example
  * ```ts
@@ -11,11 +12,21 @@
  */
 import type { Policy } from "../src/config.ts";
 import { isOwnDistInfo } from "../src/inspect/names.ts";
-import type { ArchiveInspection, EntryInfo } from "../src/inspect/types.ts";
-import { basename, quote, scopeOf, subjectOf } from "./_artifact.ts";
-import { type Finding, finding, type RuleMeta } from "./types.ts";
+import type { EntryFacts } from "../src/observations/artifact.ts";
+import {
+  type ArtifactInput,
+  basename,
+  type FactsLike,
+  quote,
+  scopeOf,
+  subjectOf,
+} from "./_artifact.ts";
+import { defineRule, type Finding, finding, type Rule, type RuleMeta, runRules } from "./types.ts";
 
-/** A `.pth` file runs code at every interpreter start once installed. */
+/**
+ * A `.pth` file runs code at every interpreter start once installed, but only where `site`
+ * reads it: at the root of a site-packages folder.
+ */
 export const PTH_FILE: RuleMeta = {
   id: "content/pth-file",
   job: "pypi",
@@ -130,120 +141,170 @@ export const DUPLICATE_PATH: RuleMeta = {
   remediation: "Rebuild the artifact; each path must appear once (ignoring case).",
 };
 
-/** All content rules, for the catalog. */
-export const CONTENT_RULES: RuleMeta[] = [
-  PTH_FILE,
-  STARTUP_HOOK,
-  NATIVE_BINARY,
-  NATIVE_EXECUTABLE,
-  NESTED_ARCHIVE,
-  EMBEDDED_METADATA,
-  DATA_SCRIPTS,
-  EXECUTABLE_MODE,
-  UNSAFE_PATH,
-  UNSAFE_LINK,
-  DUPLICATE_PATH,
-];
+type Input = ArtifactInput;
 
-/** An artifact rule: pure, `(inspection, policy) -> findings`. */
-export type ArtifactRule = (inspection: ArchiveInspection, policy: Policy) => Finding[];
-type Rule = ArtifactRule;
-
+/** One finding per entry for which `test` gives a reason. */
 function perEntry(
   meta: RuleMeta,
-  test: (entry: EntryInfo, inspection: ArchiveInspection) => string | undefined,
-): Rule {
-  return (inspection) => {
+  test: (entry: EntryFacts, facts: FactsLike, policy: Policy) => string | undefined,
+): (input: Input) => Finding[] {
+  return ({ facts, policy }) => {
     const out: Finding[] = [];
-    for (const entry of inspection.entries) {
-      const why = test(entry, inspection);
+    for (const entry of facts.entries) {
+      const why = test(entry, facts, policy);
       if (why === undefined) continue;
       out.push(finding(meta, {
-        subject: subjectOf(inspection, entry.path),
-        scope: scopeOf(inspection),
-        message: `${inspection.filename.slice(0, 200)}: ${why}`.slice(0, 4000),
-        evidence: {
-          observed: { path: entry.path, type: entry.type, size: entry.size, sha256: entry.sha256 },
-        },
+        subject: subjectOf(facts, entry.path),
+        scope: scopeOf(facts),
+        message: `${facts.filename.slice(0, 200)}: ${why}`.slice(0, 4000),
+        evidence: { observed: { path: entry.path, type: entry.type, size: entry.size } },
       }));
     }
     return out;
   };
 }
 
+const WHEEL_LIB_ROOT = /^[^/]+\.data\/(purelib|platlib)\/(.*)$/i;
+
 /**
- * `.pth` files anywhere in the artifact.
- *
- * @example
- * ```ts
- * pthFiles(inspection, policy).map((f) => f.subject);
- * ```
+ * Where a member lands relative to site-packages, or undefined when it does not land there.
+ * Wheels: the root and `*.data/purelib|platlib/`. Sdists (what a build would put at the wheel
+ * root): members directly in the sdist's top folder or in its `src/` folder, the two layouts
+ * build backends package from; deeper files are package data, never read by `site`.
  */
-export const pthFiles: Rule = perEntry(
+export function sitePackagesPath(kind: FactsLike["kind"], path: string): string | undefined {
+  if (kind === "wheel") {
+    const m = WHEEL_LIB_ROOT.exec(path);
+    if (m) return m[2];
+    return /^[^/]+\.data\//i.test(path) ? undefined : path;
+  }
+  const parts = path.replace(/^\.\//, "").split("/");
+  if (parts.length === 2) return parts[1];
+  if (parts.length === 3 && parts[1] === "src") return parts[2];
+  return undefined;
+}
+
+/** True when `site` would process this member as a `.pth` file once installed. */
+export function isSitePth(kind: FactsLike["kind"], path: string): boolean {
+  const rel = sitePackagesPath(kind, path);
+  return rel !== undefined && !rel.includes("/") && rel.toLowerCase().endsWith(".pth");
+}
+
+/** True when this member would be imported as `sitecustomize` / `usercustomize` at start-up. */
+export function isStartupHook(kind: FactsLike["kind"], path: string): boolean {
+  const rel = sitePackagesPath(kind, path)?.toLowerCase();
+  if (rel === undefined) return false;
+  return /^(sitecustomize|usercustomize)(\.py|\.pyc|\/__init__\.py|\.cpython-[^/]*\.(so|pyd)|\.(so|pyd))$/
+    .test(rel);
+}
+
+/** `.pth` files where `site` runs them (wheel root, `*.data/purelib|platlib/`, sdist roots). */
+export const PTH_FILE_RULE: Rule<Input> = defineRule(
   PTH_FILE,
-  (entry) =>
-    entry.type !== "dir" && basename(entry.path).toLowerCase().endsWith(".pth")
-      ? `${quote(entry.path)} is a .pth file, which Python executes at start-up once installed`
-      : undefined,
+  perEntry(
+    PTH_FILE,
+    (entry, facts) =>
+      entry.type !== "dir" && isSitePth(facts.kind, entry.path)
+        ? `${
+          quote(entry.path)
+        } is a .pth file at the root of site-packages, which Python executes at start-up once installed`
+        : undefined,
+  ),
 );
 
-/** `sitecustomize.py` / `usercustomize.py` anywhere. */
-export const startupHooks: Rule = perEntry(STARTUP_HOOK, (entry) => {
-  const name = basename(entry.path).toLowerCase();
-  return entry.type !== "dir" && (name === "sitecustomize.py" || name === "usercustomize.py")
-    ? `${quote(entry.path)} is an interpreter start-up hook`
-    : undefined;
-});
+/** `sitecustomize` / `usercustomize` modules where they would be imported at start-up. */
+export const STARTUP_HOOK_RULE: Rule<Input> = defineRule(
+  STARTUP_HOOK,
+  perEntry(
+    STARTUP_HOOK,
+    (entry, facts) =>
+      entry.type !== "dir" && isStartupHook(facts.kind, entry.path)
+        ? `${quote(entry.path)} is an interpreter start-up hook`
+        : undefined,
+  ),
+);
 
 const NATIVE_EXTENSION = /\.(so(\.\d+)*|pyd|dll|dylib)$/i;
+const NATIVE_MAGIC = new Set(["elf", "macho", "macho-fat", "pe-dll"]);
+
+/** True for native code by magic bytes or a native library extension. */
+export function isNativeLibrary(entry: Pick<EntryFacts, "path" | "magic">): boolean {
+  if (entry.magic !== undefined && NATIVE_MAGIC.has(entry.magic)) return true;
+  return NATIVE_EXTENSION.test(basename(entry.path)) && entry.magic !== "pe-exe";
+}
 
 /** Native libraries by magic bytes or extension, unless policy.artifacts is "native". */
-export const nativeBinaries: Rule = (inspection, policy) =>
-  policy.artifacts === "native" ? [] : perEntry(NATIVE_BINARY, (entry) => {
-    if (entry.type === "dir") return undefined;
-    const magic = entry.magic;
-    if (magic === "elf" || magic === "macho" || magic === "macho-fat" || magic === "pe-dll") {
-      return `${quote(entry.path)} is native code (${magic})`;
+export const NATIVE_BINARY_RULE: Rule<Input> = defineRule(
+  NATIVE_BINARY,
+  perEntry(NATIVE_BINARY, (entry, _facts, policy) => {
+    if (policy.artifacts === "native" || entry.type === "dir") return undefined;
+    if (entry.magic !== undefined && NATIVE_MAGIC.has(entry.magic)) {
+      return `${quote(entry.path)} is native code (${entry.magic})`;
     }
-    if (NATIVE_EXTENSION.test(basename(entry.path)) && magic !== "pe-exe") {
-      return `${quote(entry.path)} has a native library extension`;
-    }
-    return undefined;
-  })(inspection, policy);
+    return isNativeLibrary(entry)
+      ? `${quote(entry.path)} has a native library extension`
+      : undefined;
+  }),
+);
 
 /** PE executables (launchers), unless policy.artifacts is "native". */
-export const nativeExecutables: Rule = (inspection, policy) =>
-  policy.artifacts === "native"
-    ? []
-    : perEntry(NATIVE_EXECUTABLE, (entry) =>
-      entry.magic === "pe-exe" ? `${quote(entry.path)} is a Windows executable` : undefined)(
-        inspection,
-        policy,
-      );
+export const NATIVE_EXECUTABLE_RULE: Rule<Input> = defineRule(
+  NATIVE_EXECUTABLE,
+  perEntry(
+    NATIVE_EXECUTABLE,
+    (entry, _facts, policy) =>
+      policy.artifacts !== "native" && entry.magic === "pe-exe"
+        ? `${quote(entry.path)} is a Windows executable`
+        : undefined,
+  ),
+);
 
 const ARCHIVE_EXTENSION = /\.(whl|tar\.gz|tgz|zip|egg|tar\.bz2|tar\.xz|tar)$/i;
+const DISTRIBUTION_EXTENSION = /\.(whl|egg|tar\.gz)$/i;
 
-/** Archives by extension or magic bytes. */
-export const nestedArchives: Rule = perEntry(NESTED_ARCHIVE, (entry) => {
-  if (entry.type === "dir") return undefined;
-  if (entry.magic === "zip" || entry.magic === "gzip") {
-    return `${quote(entry.path)} is a ${entry.magic} archive`;
-  }
-  return ARCHIVE_EXTENSION.test(basename(entry.path))
-    ? `${quote(entry.path)} has an archive extension`
-    : undefined;
-});
+/**
+ * Archives that hold a distribution, code, native binaries or further archives, by a bounded
+ * look inside. A compressed data file (`.json.gz`, `.mxl`, `.npz`) is not one. An archive the
+ * look could not see into (bz2, xz, unreadable) is reported: it cannot be reviewed either.
+ */
+export const NESTED_ARCHIVE_RULE: Rule<Input> = defineRule(
+  NESTED_ARCHIVE,
+  perEntry(NESTED_ARCHIVE, (entry) => {
+    if (entry.type === "dir") return undefined;
+    const inner = entry.inner;
+    if (inner) {
+      if (inner.holds.length > 0) {
+        return `${quote(entry.path)} is a ${inner.format} archive holding ${
+          inner.holds.join(", ")
+        } (e.g. ${inner.sample.slice(0, 3).map((s) => quote(s, 80)).join(", ")})`;
+      }
+      if (inner.format !== "unknown") {
+        return DISTRIBUTION_EXTENSION.test(basename(entry.path))
+          ? `${quote(entry.path)} has a distribution's extension`
+          : undefined;
+      }
+      return `${quote(entry.path)} is an archive whose contents could not be seen`;
+    }
+    if (entry.magic === "zip" || entry.magic === "gzip") {
+      return `${quote(entry.path)} is a ${entry.magic} archive`;
+    }
+    return ARCHIVE_EXTENSION.test(basename(entry.path)) && entry.size > 0
+      ? `${quote(entry.path)} has an archive extension`
+      : undefined;
+  }),
+);
 
-/** Top-level folders of a path list, for metadata folder checks. */
-function metadataDirs(inspection: ArchiveInspection): Map<string, string> {
+/** Metadata folders (`*.dist-info`, `*.egg-info`) of the members, with a member inside each. */
+function metadataDirs(facts: FactsLike): Map<string, string> {
   const dirs = new Map<string, string>();
-  for (const entry of inspection.entries) {
+  for (const entry of facts.entries) {
     const parts = entry.path.split("/");
     for (let i = 0; i < parts.length - (entry.type === "dir" ? 0 : 1); i++) {
       const part = parts[i];
       if (/\.(dist-info|egg-info)$/i.test(part)) {
         const dir = parts.slice(0, i + 1).join("/");
         if (!dirs.has(dir)) dirs.set(dir, entry.path);
+        break;
       }
     }
   }
@@ -251,47 +312,66 @@ function metadataDirs(inspection: ArchiveInspection): Map<string, string> {
 }
 
 /**
- * Wheels: any `.dist-info` / `.egg-info` folder other than the wheel's own top-level
- * `<name>-<version>.dist-info`. Sdists legitimately carry their own `.egg-info`; there only
- * nested `.dist-info` folders are reported.
+ * Wheels: a `.dist-info` / `.egg-info` folder other than the wheel's own, at the root or a
+ * `*.data/purelib|platlib/` root (where importlib.metadata would find it: high). Deeper
+ * vendored metadata (`pkg/_vendor/x.dist-info`) is reported as low: it shadows nothing unless
+ * code puts that folder on `sys.path`. Everything inside the wheel's own `.dist-info`
+ * (`licenses/**`, PEP 639) is the wheel's own. Sdists legitimately carry their own
+ * `.egg-info`; only nested `.dist-info` folders are reported there.
  */
-export const embeddedMetadata: Rule = (inspection) => {
+export const EMBEDDED_METADATA_RULE: Rule<Input> = defineRule(EMBEDDED_METADATA, ({ facts }) => {
   const out: Finding[] = [];
-  for (const [dir] of metadataDirs(inspection)) {
+  for (const [dir] of metadataDirs(facts)) {
     const parts = dir.split("/");
-    if (inspection.kind === "wheel") {
-      if (parts.length === 1 && isOwnDistInfo(dir, inspection.filename)) continue;
+    let severity: Finding["severity"] | undefined;
+    if (facts.kind === "wheel") {
+      if (parts.length === 1 && isOwnDistInfo(dir, facts.filename)) continue;
+      const rel = sitePackagesPath("wheel", dir);
+      severity = rel !== undefined && !rel.includes("/") ? undefined : "low";
     } else if (!/\.dist-info$/i.test(dir) && parts.length <= 3) {
       continue;
     }
     out.push(finding(EMBEDDED_METADATA, {
-      subject: subjectOf(inspection, dir),
-      scope: scopeOf(inspection),
-      message: `${inspection.filename.slice(0, 200)}: embeds foreign metadata folder ${quote(dir)}`,
+      subject: subjectOf(facts, dir),
+      scope: scopeOf(facts),
+      message: `${facts.filename.slice(0, 200)}: embeds ${
+        severity === "low" ? "vendored" : "foreign"
+      } metadata folder ${quote(dir)}`,
       evidence: { observed: dir },
+      severity,
     }));
   }
   return out;
-};
+});
 
 /** Wheel `*.data/scripts/*` members. */
-export const dataScripts: Rule = (inspection, policy) =>
-  inspection.kind !== "wheel" ? [] : perEntry(DATA_SCRIPTS, (entry) => {
+export const DATA_SCRIPTS_RULE: Rule<Input> = defineRule(
+  DATA_SCRIPTS,
+  perEntry(DATA_SCRIPTS, (entry, facts) => {
+    if (facts.kind !== "wheel") return undefined;
     const parts = entry.path.split("/");
     return entry.type === "file" && parts.length >= 3 && /\.data$/i.test(parts[0]) &&
         parts[1] === "scripts"
       ? `${quote(entry.path)} is installed as a script`
       : undefined;
-  })(inspection, policy);
+  }),
+);
 
-/** Wheel members with any executable bit. */
-export const executableModes: Rule = (inspection, policy) =>
-  inspection.kind !== "wheel"
-    ? []
-    : perEntry(EXECUTABLE_MODE, (entry) =>
-      entry.type === "file" && entry.mode !== undefined && (entry.mode & 0o111) !== 0
+/**
+ * Wheel members with an executable bit, except native code (shared libraries and binaries by
+ * magic or extension carry mode 755 from every linker; pip keeps the bit, it changes nothing).
+ */
+export const EXECUTABLE_MODE_RULE: Rule<Input> = defineRule(
+  EXECUTABLE_MODE,
+  perEntry(
+    EXECUTABLE_MODE,
+    (entry, facts) =>
+      facts.kind === "wheel" && entry.type === "file" && entry.mode !== undefined &&
+        (entry.mode & 0o111) !== 0 && !isNativeLibrary(entry) && entry.magic !== "pe-exe"
         ? `${quote(entry.path)} has mode ${entry.mode.toString(8)}`
-        : undefined)(inspection, policy);
+        : undefined,
+  ),
+);
 
 /** True when `text` holds a C0 control character or DEL (NUL included). */
 export function hasControlCharacter(text: string): boolean {
@@ -313,10 +393,13 @@ export function unsafePathReason(path: string): string | undefined {
 }
 
 /** Absolute paths, `..`, backslashes, NUL and control characters. */
-export const unsafePaths: Rule = perEntry(UNSAFE_PATH, (entry) => {
-  const why = unsafePathReason(entry.path);
-  return why ? `${quote(entry.path)}: ${why}` : undefined;
-});
+export const UNSAFE_PATH_RULE: Rule<Input> = defineRule(
+  UNSAFE_PATH,
+  perEntry(UNSAFE_PATH, (entry) => {
+    const why = unsafePathReason(entry.path);
+    return why ? `${quote(entry.path)}: ${why}` : undefined;
+  }),
+);
 
 /** Does `target`, relative to the folder of `path`, stay inside the archive root? */
 export function linkStaysInside(path: string, target: string): boolean {
@@ -333,35 +416,40 @@ export function linkStaysInside(path: string, target: string): boolean {
 }
 
 /** Symlinks (escaping ones in sdists, any in wheels), hard links, devices, FIFOs. */
-export const unsafeLinks: Rule = perEntry(UNSAFE_LINK, (entry, inspection) => {
-  switch (entry.type) {
-    case "symlink": {
-      const target = entry.linkTarget ?? "";
-      if (!linkStaysInside(entry.path, target)) {
-        return `${quote(entry.path)} is a symlink pointing outside the archive (${quote(target)})`;
+export const UNSAFE_LINK_RULE: Rule<Input> = defineRule(
+  UNSAFE_LINK,
+  perEntry(UNSAFE_LINK, (entry, facts) => {
+    switch (entry.type) {
+      case "symlink": {
+        const target = entry.linkTarget ?? "";
+        if (!linkStaysInside(entry.path, target)) {
+          return `${quote(entry.path)} is a symlink pointing outside the archive (${
+            quote(target)
+          })`;
+        }
+        return facts.kind === "wheel"
+          ? `${quote(entry.path)} is a symlink (installers do not recreate links from wheels)`
+          : undefined;
       }
-      return inspection.kind === "wheel"
-        ? `${quote(entry.path)} is a symlink (installers do not recreate links from wheels)`
-        : undefined;
+      case "hardlink":
+        return `${quote(entry.path)} is a hard link to ${quote(entry.linkTarget ?? "")}`;
+      case "device":
+        return `${quote(entry.path)} is a device file`;
+      case "fifo":
+        return `${quote(entry.path)} is a FIFO`;
+      case "other":
+        return `${quote(entry.path)} is a special file`;
+      default:
+        return undefined;
     }
-    case "hardlink":
-      return `${quote(entry.path)} is a hard link to ${quote(entry.linkTarget ?? "")}`;
-    case "device":
-      return `${quote(entry.path)} is a device file`;
-    case "fifo":
-      return `${quote(entry.path)} is a FIFO`;
-    case "other":
-      return `${quote(entry.path)} is a special file`;
-    default:
-      return undefined;
-  }
-});
+  }),
+);
 
 /** Exact and case-insensitive duplicate paths (a trailing `/` on folders is ignored). */
-export const duplicatePaths: Rule = (inspection) => {
+export const DUPLICATE_PATH_RULE: Rule<Input> = defineRule(DUPLICATE_PATH, ({ facts }) => {
   const seen = new Map<string, string>();
   const out: Finding[] = [];
-  for (const entry of inspection.entries) {
+  for (const entry of facts.entries) {
     const key = entry.path.replace(/\/+$/, "");
     const folded = key.toLowerCase();
     const first = seen.get(folded);
@@ -372,40 +460,43 @@ export const duplicatePaths: Rule = (inspection) => {
     const exact = first.replace(/\/+$/, "") === key;
     if (exact && entry.type === "dir") continue;
     out.push(finding(DUPLICATE_PATH, {
-      subject: subjectOf(inspection, entry.path),
-      scope: scopeOf(inspection),
-      message: `${inspection.filename.slice(0, 200)}: ${quote(entry.path)} ${
+      subject: subjectOf(facts, entry.path),
+      scope: scopeOf(facts),
+      message: `${facts.filename.slice(0, 200)}: ${quote(entry.path)} ${
         exact ? "appears more than once" : `differs only in case from ${quote(first)}`
       }`,
       evidence: { observed: entry.path, expected: "unique path", duplicateOf: first },
     }));
   }
   return out;
-};
+});
 
 /** Every content rule, in catalog order. */
-export const CONTENT_RULE_FUNCTIONS: Rule[] = [
-  pthFiles,
-  startupHooks,
-  nativeBinaries,
-  nativeExecutables,
-  nestedArchives,
-  embeddedMetadata,
-  dataScripts,
-  executableModes,
-  unsafePaths,
-  unsafeLinks,
-  duplicatePaths,
+export const CONTENT_RULESET: readonly Rule<Input>[] = [
+  PTH_FILE_RULE,
+  STARTUP_HOOK_RULE,
+  NATIVE_BINARY_RULE,
+  NATIVE_EXECUTABLE_RULE,
+  NESTED_ARCHIVE_RULE,
+  EMBEDDED_METADATA_RULE,
+  DATA_SCRIPTS_RULE,
+  EXECUTABLE_MODE_RULE,
+  UNSAFE_PATH_RULE,
+  UNSAFE_LINK_RULE,
+  DUPLICATE_PATH_RULE,
 ];
 
+/** All content rules' metadata, for the catalog. */
+export const CONTENT_RULES: RuleMeta[] = CONTENT_RULESET.map((r) => r.meta);
+
 /**
- * Run all content rules.
+ * Run all content rules over an artifact's facts.
  *
  * @example
  * ```ts
- * const findings = contentFindings(inspection, PolicySchema.parse({}));
+ * const findings = contentFindings(factsOf(inspection), PolicySchema.parse({}));
  * ```
  */
-export function contentFindings(inspection: ArchiveInspection, policy: Policy): Finding[] {
-  return CONTENT_RULE_FUNCTIONS.flatMap((rule) => rule(inspection, policy));
+export function contentFindings(facts: FactsLike, policy: Policy): Finding[] {
+  return runRules(CONTENT_RULESET, { facts, policy });
 }

@@ -21,8 +21,8 @@ import { PARITY_RULESET } from "./parity.ts";
 import { PROVENANCE_RULESET } from "./provenance.ts";
 import { METADATA_RULESET } from "./metadata.ts";
 import { POSTURE_RULESET } from "./posture.ts";
-import { CONTENT_RULES } from "./content.ts";
-import { ARCHIVE_RULES } from "./archive.ts";
+import { CONTENT_RULESET } from "./content.ts";
+import { ARCHIVE_RULESET } from "./archive.ts";
 import { WORKFLOW_RULESET } from "./workflows.ts";
 import { TAG_RULESET } from "./tags.ts";
 import { SECRET_RULESET } from "./secrets.ts";
@@ -43,10 +43,12 @@ export const RULESETS = {
   secrets: SECRET_RULESET,
   settings: SETTINGS_RULESET,
   codebase: CODEBASE_RULESET,
+  content: CONTENT_RULESET,
+  archive: ARCHIVE_RULESET,
 } as const;
 
 /** A rule module's name, as used in {@link REGISTRY}. */
-export type RuleModuleName = keyof typeof RULESETS | "content" | "archive";
+export type RuleModuleName = keyof typeof RULESETS;
 
 /** One module's entry: its job and its rules' metadata (from its rule set when it has one). */
 export interface RegistryEntry {
@@ -59,24 +61,11 @@ function entry<I>(module: RuleModuleName, job: JobName, rules: readonly Rule<I>[
   return { module, job, rules: rules.map((r) => r.meta) };
 }
 
-/**
- * Adapter for the modules not yet converted to `Rule<I>` values (their evaluators are still
- * called by name): their existing metadata arrays, so that the registry is complete.
- * TODO(inspect: content, archive): replace with `entry(..., XXX_RULESET)`.
- */
-function metadataOnly(
-  module: RuleModuleName,
-  job: JobName,
-  rules: readonly RuleMeta[],
-): RegistryEntry {
-  return { module, job, rules };
-}
-
 /** Every rule module, in catalog order. */
 export const REGISTRY: readonly RegistryEntry[] = [
-  metadataOnly("content", "pypi", CONTENT_RULES),
+  entry("content", "pypi", RULESETS.content),
   entry("novelty", "pypi", RULESETS.novelty),
-  metadataOnly("archive", "pypi", ARCHIVE_RULES),
+  entry("archive", "pypi", RULESETS.archive),
   entry("metadata", "pypi", RULESETS.metadata),
   entry("release", "pypi", RULESETS.release),
   entry("provenance", "releases", RULESETS.provenance),

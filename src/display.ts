@@ -6,8 +6,13 @@
  * `"DROCER ni detsil ton si "yp.exe.png` (with U+202E) reads as what it is. Also: truncation,
  * link vetting, ages and times.
  *
+ * Display is also the last redaction step before a person reads anything: every configured
+ * secret and credential-shaped string becomes `[redacted]` (src/redact.ts), whatever path the
+ * text took to get here.
+ *
  * @module
  */
+import { redact } from "./redact.ts";
 
 /**
  * Characters shown as escapes: controls (Cc), format characters (Cf: bidi embeddings,
@@ -41,10 +46,11 @@ export function displayText(
   options: { multiline?: boolean } = {},
 ): string {
   if (typeof value !== "string") return "";
+  const text = redact(value);
   let out = "";
   let width = 0;
   let cut = -1;
-  for (const ch of value) {
+  for (const ch of text) {
     const keep = options.multiline && (ch === "\n" || ch === "\t");
     const shown = !keep && INVISIBLE.test(ch) ? escapeChar(ch) : ch;
     const w = shown === ch ? 1 : shown.length;

@@ -19,6 +19,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { concatBytes } from "./bytes.ts";
 import { redact } from "./redact.ts";
 import type { UpstreamGate } from "./upstream_gate.ts";
 
@@ -287,4 +288,82 @@ async function streamToFile(
 function oneLine(e: unknown): string {
   const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return redact(text.split("\n")[0]).slice(0, 300);
+}
+
+/**
+ * Download into memory (no file: Deno Deploy, `--deny-write`), with the same host allow-list,
+ * redirects, size cap and digest check as {@link downloadArtifact}. Memory is bounded by
+ * `opts.maxBytes` (the configured download limit).
+ *
+ * @example
+ * ```ts
+ * const got = await downloadArtifactBytes(file.url, { allowedHosts, expectedSha256, maxBytes, timeoutMs, userAgent });
+ * if (got.ok) console.log(got.bytes.length);
+ * ```
+ */
+export async function downloadArtifactBytes(
+  url: string,
+  opts: Omit<DownloadOptions, "dest">,
+): Promise<{ ok: true; bytes: Uint8Array; sha256: string } | DownloadFailure> {
+  const expected = opts.expectedSha256.toLowerCase();
+  const host = hostOf(url);
+  const skip = opts.gate?.skipped(host);
+  if (skip) return { ok: false, reason: "timeout", detail: redact(skip.message).slice(0, 300) };
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout.signal, opts.signal]) : timeout.signal;
+  try {
+    const response = await fetchFollowing(url, { ...opts, dest: "" }, signal);
+    if (!response.ok) {
+      if (response.failure.reason === "http-status" && /HTTP 5\d\d/.test(response.failure.detail)) {
+        opts.gate?.failed(host, "answered HTTP 5xx");
+      }
+      return response.failure;
+    }
+    const hash = createHash("sha256");
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const value of response.value.body ?? []) {
+      signal.throwIfAborted();
+      size += value.length;
+      if (size > opts.maxBytes) {
+        await response.value.body?.cancel().catch(() => undefined);
+        return { ok: false, reason: "too-large", detail: `body exceeds ${opts.maxBytes} bytes` };
+      }
+      hash.update(value);
+      chunks.push(value);
+    }
+    const sha256 = hash.digest("hex");
+    if (sha256 !== expected) {
+      return {
+        ok: false,
+        reason: "digest-mismatch",
+        actual: sha256,
+        detail: `expected sha256 ${expected}, got ${sha256}`,
+      };
+    }
+    return { ok: true, bytes: concatBytes(chunks), sha256 };
+  } catch (e) {
+    if (timeout.signal.aborted) opts.gate?.timedOut(host);
+    return failureOf(e, timeout.signal, opts);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Why a download threw: its own timeout, the caller's abort, or the network. */
+function failureOf(
+  e: unknown,
+  timeout: AbortSignal,
+  opts: Pick<DownloadOptions, "timeoutMs" | "signal">,
+): DownloadFailure {
+  if (timeout.aborted) {
+    return {
+      ok: false,
+      reason: "timeout",
+      detail: `no complete response within ${opts.timeoutMs} ms`,
+    };
+  }
+  if (opts.signal?.aborted) return { ok: false, reason: "network", detail: "aborted by caller" };
+  return { ok: false, reason: "network", detail: oneLine(e) };
 }

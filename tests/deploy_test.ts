@@ -11,6 +11,7 @@ import { startSandbox } from "../src/sandbox/server.ts";
 import { fleetConfigToml, fleetScenario } from "./_fleet.ts";
 import { generateSigningKey, httpSource, verifyLedger } from "../src/ledger/mod.ts";
 import { JOB_REGISTRY } from "../jobs/mod.ts";
+import { buildWheel, sha256Hex } from "../src/sandbox/artifacts.ts";
 
 /** One sweep per registered job. */
 const JOBS_AVAILABLE = Object.keys(JOB_REGISTRY).length;
@@ -50,6 +51,17 @@ async function wipeKv(location: string): Promise<void> {
 Deno.test("Deploy mode: no filesystem writes, KV ledger, sweep via the API, ledger verifies", async () => {
   const dir = await Deno.makeTempDir({ prefix: "deploy-test-" });
   const scenario = await fleetScenario(3);
+  // One release's wheel carries a start-up .pth: content inspection must run and report it
+  // although nothing may be written (the download is inspected in memory).
+  const hooked = await buildWheel({
+    name: "fleet_00000",
+    version: "1.1.0",
+    files: { "fleet/__init__.py": '__version__ = "1.1.0"\n', "fleet_hook.pth": "import os\n" },
+  });
+  const release = scenario.projects[0].releases[1];
+  const wheelFile = release.files.find((f) => f.filename.endsWith(".whl"))!;
+  wheelFile.bytes = hooked;
+  wheelFile.listedSha256 = sha256Hex(hooked);
   const sandbox = await startSandbox(scenario);
   const location = `http://deploy-${crypto.randomUUID()}.test.invalid/`;
   const toml = fleetConfigToml(scenario, sandbox, {
@@ -122,6 +134,16 @@ Deno.test("Deploy mode: no filesystem writes, KV ledger, sweep via the API, ledg
       kinds.join(","),
     );
     assert(kinds.includes("release.observed"), kinds.join(","));
+    const size = Number((await (await fetch(`${base}/ledger/checkpoint`)).text()).split("\n")[1]);
+    const lines = (await (await fetch(`${base}/ledger/entries?from=0&to=${size}`)).text())
+      .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const opened = lines.filter((e) => e.kind === "finding.opened").map((e) => e.body);
+    assert(
+      opened.some((b) =>
+        b.rule === "content/pth-file" && String(b.subject).endsWith("!fleet_hook.pth")
+      ),
+      JSON.stringify(opened.map((b) => `${b.rule} ${b.subject}`)),
+    );
     const verdict = await verifyLedger(await httpSource(base), { verifierKey: key.verifierKey });
     assert(verdict.ok, JSON.stringify(verdict));
     assertEquals(verdict.size, kinds.length);

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { HOSTILE, HOSTILE_SHOWN, INVISIBLE_RE } from "./web/_fixtures.ts";
+import { clearSecrets, registerSecrets } from "../src/redact.ts";
 import {
   displayText,
   formatAge,
@@ -96,4 +97,18 @@ Deno.test("quoteText quotes, and escapes quotes and backslashes, so bounds are v
 Deno.test("formatUtc shows an absolute UTC time to the minute", () => {
   assertEquals(formatUtc("2026-03-24T10:52:31Z"), "2026-03-24 10:52 UTC");
   assertEquals(formatUtc("nope"), "unknown");
+});
+
+Deno.test("display: a configured secret or credential-shaped string never reaches a reader", () => {
+  registerSecrets(["sentinel-display-secret-0042"]);
+  try {
+    const shown = displayText(
+      "403; token sentinel-display-secret-0042 and ghp_0123456789abcdefghij0123",
+      200,
+    );
+    assertEquals(shown, "403; token [redacted] and [redacted]");
+    assertEquals(quoteText("x ghp_0123456789abcdefghij0123", 100), '"x [redacted]"');
+  } finally {
+    clearSecrets();
+  }
 });

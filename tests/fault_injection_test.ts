@@ -35,6 +35,8 @@ const TIMEOUT_MS = 800;
 const WAIT_BUDGET_MS = 600;
 /** Local work on top of the network bound (collect, inspect, ledger appends) per sweep. */
 const SLACK_MS = 2_500;
+/** The page flood only has to end: its real bound is the page cap per list. */
+const PAGE_FLOOD_HANG_GUARD_MS = 60_000;
 /** Growth of this process's RSS over the baseline (it also holds the sandbox and the proxy). */
 const RSS_GROWTH_LIMIT = 300 * 1024 * 1024;
 
@@ -206,11 +208,13 @@ Deno.test("fault injection: every mode is bounded, incomplete, resolves nothing,
           );
         }
         assertEquals(resolved, [], `${mode}: findings resolved`);
+        // Time is the bound for every mode but the page flood, whose bound is work: each list
+        // stops at its page cap (asserted below), so its wall time only follows machine load.
+        const bound = mode === "10,000 pages"
+          ? PAGE_FLOOD_HANG_GUARD_MS
+          : 2 * TIMEOUT_MS + WAIT_BUDGET_MS + SLACK_MS;
         for (const s of report.sweeps) {
-          assert(
-            s.durationMs <= 2 * TIMEOUT_MS + WAIT_BUDGET_MS + SLACK_MS,
-            `${mode}: sweep ${s.job} took ${s.durationMs} ms`,
-          );
+          assert(s.durationMs <= bound, `${mode}: sweep ${s.job} took ${s.durationMs} ms`);
           assertEquals(s.resolved, 0, `${mode}: sweep ${s.job} resolved a finding`);
         }
         assert(

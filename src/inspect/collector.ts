@@ -12,13 +12,29 @@
  * ```
  * @module
  */
-import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
-import type { Hasher, MemberDigest, MemberHash } from "./hasher.ts";
-import { detectMagic, MAGIC_WINDOW } from "./magic.ts";
-import type { Anomaly, AnomalyKind, EntryInfo, InspectLimits, Members, Totals } from "./types.ts";
+import { concatBytes } from "../bytes.ts";
+import {
+  ALL_DIGESTS,
+  type DigestNeeds,
+  type Hasher,
+  type MemberDigest,
+  type MemberHash,
+} from "./hasher.ts";
+import { detectMagic, isBinaryBytes, MAGIC_WINDOW } from "./magic.ts";
+import { recordHash, RecordParser } from "./record.ts";
+import { SNIFF_HEAD_BYTES, SNIFF_TAIL_BYTES, sniffInner } from "./sniff.ts";
+import type {
+  Anomaly,
+  AnomalyKind,
+  EntryInfo,
+  InspectLimits,
+  MemberRole,
+  Members,
+  RecordFacts,
+  Totals,
+} from "./types.ts";
 
-const HEAD_BYTES = 64;
 /** Yield to the event loop after this many uncompressed bytes. */
 const YIELD_EVERY_BYTES = 8 * 1024 * 1024;
 const MAX_DETAIL = 300;
@@ -36,10 +52,11 @@ const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): num
 /** The digest-independent result of a member, and its digests to come. */
 export interface SinkResult {
   size: number;
-  head: string;
   magic?: EntryInfo["magic"];
-  /** Resolves to the digests; only meaningful when the content was read completely. */
-  digests: Promise<MemberDigest>;
+  binary: boolean;
+  inner?: EntryInfo["inner"];
+  /** The digests (or their promise); only meaningful when the content was read completely. */
+  digests: MemberDigest | Promise<MemberDigest>;
   complete: boolean;
   declaredSize: number;
 }
@@ -47,11 +64,18 @@ export interface SinkResult {
 /** Hashes and captures one member's content while it streams by. */
 export class MemberSink {
   #hash: MemberHash;
-  #head: Uint8Array | undefined = new Uint8Array(MAGIC_WINDOW);
+  #head: Uint8Array | undefined;
   #headLength = 0;
   #text: Uint8Array[] | undefined;
   #textBytes = 0;
   #textTruncated = false;
+  /** Prefix and rolling suffix of a compressed member, for {@link sniffInner}. */
+  #sniffHead: Uint8Array[] | undefined;
+  #sniffHeadBytes = 0;
+  #sniffTail: Uint8Array[] = [];
+  #sniffTailBytes = 0;
+  /** Streaming RECORD parser, when this member is the wheel's RECORD. */
+  readonly record: RecordParser | undefined;
   /** Bytes seen so far. */
   size = 0;
   /** Running CRC-32 of the content (only when asked for: ZIP members). */
@@ -62,20 +86,60 @@ export class MemberSink {
     readonly declaredSize: number,
     readonly captureLimit: number | undefined,
     readonly withCrc: boolean,
+    record = false,
+    needs: DigestNeeds = ALL_DIGESTS,
   ) {
-    this.#hash = hasher.begin(declaredSize);
+    this.#hash = hasher.begin(declaredSize, needs);
     if (captureLimit !== undefined) this.#text = [];
+    this.record = record ? new RecordParser() : undefined;
+  }
+
+  #sniff(chunk: Uint8Array): void {
+    if (this.size === 0) {
+      const b = chunk;
+      const container = (b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4) ||
+        (b[0] === 0x1f && b[1] === 0x8b) ||
+        (b.length >= 262 && b[257] === 0x75 && b[258] === 0x73 && b[259] === 0x74 &&
+          b[260] === 0x61 && b[261] === 0x72);
+      if (container) this.#sniffHead = [];
+    }
+    if (!this.#sniffHead) return;
+    if (this.#sniffHeadBytes < SNIFF_HEAD_BYTES) {
+      const part = chunk.slice(0, SNIFF_HEAD_BYTES - this.#sniffHeadBytes);
+      this.#sniffHead.push(part);
+      this.#sniffHeadBytes += part.length;
+    }
+    const tail = chunk.length > SNIFF_TAIL_BYTES ? chunk.slice(-SNIFF_TAIL_BYTES) : chunk.slice();
+    this.#sniffTail.push(tail);
+    this.#sniffTailBytes += tail.length;
+    while (this.#sniffTailBytes - this.#sniffTail[0].length >= SNIFF_TAIL_BYTES) {
+      this.#sniffTailBytes -= this.#sniffTail.shift()!.length;
+    }
   }
 
   /** Feed the next chunk of content. */
   update(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     this.#hash.update(chunk);
+    this.record?.push(chunk);
+    if (this.size === 0 || this.#sniffHead) this.#sniff(chunk);
     if (this.withCrc) this.crc = crc32(chunk, this.crc);
-    if (this.#head && this.#headLength < MAGIC_WINDOW) {
-      const take = Math.min(MAGIC_WINDOW - this.#headLength, chunk.length);
-      this.#head.set(chunk.subarray(0, take), this.#headLength);
-      this.#headLength += take;
+    if (this.#headLength < MAGIC_WINDOW) {
+      if (
+        this.#headLength === 0 &&
+        (chunk.length >= MAGIC_WINDOW || this.declaredSize <= chunk.length)
+      ) {
+        // The usual case: the first chunk holds the whole window; keep a view, copy nothing.
+        this.#head = chunk.subarray(0, Math.min(MAGIC_WINDOW, chunk.length));
+        this.#headLength = this.#head.length;
+      } else {
+        const window = new Uint8Array(MAGIC_WINDOW);
+        if (this.#head) window.set(this.#head.subarray(0, this.#headLength));
+        const take = Math.min(MAGIC_WINDOW - this.#headLength, chunk.length);
+        window.set(chunk.subarray(0, take), this.#headLength);
+        this.#head = window;
+        this.#headLength += take;
+      }
     }
     if (this.#text && this.captureLimit !== undefined) {
       const room = this.captureLimit - this.#textBytes;
@@ -106,10 +170,16 @@ export class MemberSink {
   /** End of content. `complete` says the whole content was read. */
   finish(complete: boolean): SinkResult {
     const head = this.#head?.subarray(0, this.#headLength) ?? new Uint8Array();
+    const inner = this.#sniffHead
+      ? sniffInner(concatBytes(this.#sniffHead), concatBytes(this.#sniffTail), this.size)
+      : undefined;
+    this.#sniffHead = undefined;
+    this.#sniffTail = [];
     const result: SinkResult = {
       size: this.size,
-      head: toHex(head.subarray(0, HEAD_BYTES)),
       magic: detectMagic(head),
+      binary: isBinaryBytes(head.subarray(0, 1024)),
+      inner,
       digests: this.#hash.finish(),
       complete,
       declaredSize: this.declaredSize,
@@ -117,11 +187,6 @@ export class MemberSink {
     this.#head = undefined;
     return result;
   }
-}
-
-/** Lowercase hex of bytes (a flat string: concatenation would keep a rope per entry). */
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** Entry listing, anomalies and totals of one inspection. */
@@ -140,7 +205,15 @@ export class Collector {
   #pending: Array<{ entry: EntryInfo; result: SinkResult }> = [];
   #lastYield = 0;
 
-  constructor(readonly limits: InspectLimits, readonly hasher: Hasher) {
+  /**
+   * `needs` says which digests a member needs (e.g. a wheel: SHA-256 of every member for
+   * RECORD, git blob SHA-1 only of `.py` files for source parity; an sdist: SHA-1 only).
+   */
+  constructor(
+    readonly limits: InspectLimits,
+    readonly hasher: Hasher,
+    readonly needs: (path: string) => DigestNeeds = () => ALL_DIGESTS,
+  ) {
     this.deadline = this.started + limits.timeBudgetMs;
   }
 
@@ -174,11 +247,34 @@ export class Collector {
     }
   }
 
-  /** Account uncompressed bytes; stops past the absolute limit or the time budget. */
-  addBytes(n: number, path?: string): void {
+  /** True once the uncompressed-bytes budget is spent: later members are listed, not read. */
+  budgetSpent = false;
+  /** The wheel's RECORD, parsed while it streamed by. */
+  #record: { path: string; parser: RecordParser } | undefined;
+
+  /**
+   * Account uncompressed bytes; false once past the absolute limit (recorded once as a
+   * decompression bomb; the caller stops reading this member and only lists the rest).
+   * Throws {@link StopInspection} past the time budget.
+   */
+  addBytes(n: number, path?: string): boolean {
     this.uncompressedBytes += n;
     this.checkTime();
-    if (this.uncompressedBytes > this.limits.maxUncompressedBytes) {
+    if (this.uncompressedBytes <= this.limits.maxUncompressedBytes) return true;
+    if (!this.budgetSpent) {
+      this.budgetSpent = true;
+      this.anomaly(
+        "decompression-bomb",
+        `more than ${this.limits.maxUncompressedBytes} uncompressed bytes; later members listed unread`,
+        path,
+      );
+    }
+    return false;
+  }
+
+  /** Like {@link addBytes}, but stops the inspection (streams that cannot skip, e.g. tar). */
+  addBytesOrStop(n: number, path?: string): void {
+    if (!this.addBytes(n, path)) {
       this.stop(
         "decompression-bomb",
         `more than ${this.limits.maxUncompressedBytes} uncompressed bytes`,
@@ -188,25 +284,33 @@ export class Collector {
   }
 
   /**
-   * Start hashing a member; `role` names the text member to capture, `captureBytes` asks for a
-   * capture without a role (a symlink's target).
+   * Start hashing a member; `role` names the text member to capture (RECORD is parsed while
+   * streaming instead), `captureBytes` asks for a capture without a role (a symlink's target).
    */
   beginMember(
     declaredSize: number,
-    role?: keyof Members,
+    role?: MemberRole,
     captureBytes?: number,
     withCrc = false,
+    path = "",
   ): MemberSink {
-    return new MemberSink(
-      this.hasher,
-      declaredSize,
-      role && !this.members[role] ? this.limits.maxTextMemberBytes : captureBytes,
-      withCrc,
-    );
+    const isRecord = role === "record" && !this.#record;
+    const capture = role && role !== "record" && !this.members[role]
+      ? this.limits.maxTextMemberBytes
+      : captureBytes;
+    const needs = this.needs(path);
+    return new MemberSink(this.hasher, declaredSize, capture, withCrc, isRecord, needs);
   }
 
-  /** Keep a captured text member. */
-  keepText(role: keyof Members, path: string, sink: MemberSink): void {
+  /** Keep a captured text member (or the parsed RECORD). */
+  keepText(role: MemberRole, path: string, sink: MemberSink): void {
+    if (role === "record") {
+      if (sink.record && !this.#record) {
+        sink.record.end();
+        this.#record = { path, parser: sink.record };
+      }
+      return;
+    }
     const text = sink.text();
     if (text && !this.members[role]) this.members[role] = { path, ...text };
   }
@@ -217,26 +321,28 @@ export class Collector {
     if (result) {
       entry.size = result.size;
       if (entry.type === "file") {
-        entry.head = result.head;
         entry.magic = result.magic;
+        entry.binary = result.binary;
+        if (result.inner) entry.inner = result.inner;
       }
-      this.#pending.push({ entry, result });
+      if (result.digests instanceof Promise) this.#pending.push({ entry, result });
+      else fill(entry, result, result.digests);
     }
     this.entries.push(entry);
   }
 
-  /** Wait for the digests of every listed member and fill them in. */
+  /** Wait for the digests of every listed member and fill them in; compare with RECORD. */
   async settle(): Promise<void> {
     const pending = this.#pending;
     this.#pending = [];
     this.hasher.flush();
     const digests = await Promise.all(pending.map((p) => p.result.digests));
-    pending.forEach(({ entry, result }, i) => {
-      if (entry.type !== "file" || !result.complete) return;
-      entry.sha256 = digests[i].sha256;
-      if (result.size === result.declaredSize) entry.gitSha1 = digests[i].sha1;
-    });
+    pending.forEach(({ entry, result }, i) => fill(entry, result, digests[i]));
+    if (this.#record) this.record = compareRecord(this.#record, this.entries, !this.truncated);
   }
+
+  /** RECORD facts, after {@link settle}. */
+  record: RecordFacts | undefined;
 
   /**
    * Wait while the hasher has too much in flight, and yield to the event loop every few MiB
@@ -261,4 +367,65 @@ export class Collector {
       elapsedMs: Date.now() - this.started,
     };
   }
+}
+
+/** Put a member's digests on its entry (only for files read completely). */
+function fill(entry: EntryInfo, result: SinkResult, digest: MemberDigest): void {
+  if (entry.type !== "file" || !result.complete) return;
+  if (digest.sha256) entry.sha256 = digest.sha256;
+  if (digest.sha1 && result.size === result.declaredSize) entry.gitSha1 = digest.sha1;
+}
+
+const RECORD_SIGNATURE = /\.dist-info\/RECORD(\.jws|\.p7s)?$/;
+
+/** Compare each member with its RECORD row (facts only: which rows differ, and how). */
+function compareRecord(
+  record: { path: string; parser: RecordParser },
+  entries: EntryInfo[],
+  listingComplete: boolean,
+): RecordFacts {
+  const rows = record.parser.rows;
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (entry.type === "dir") continue;
+    seen.add(entry.path);
+    if (RECORD_SIGNATURE.test(entry.path)) continue;
+    const claim = rows.get(entry.path);
+    if (!claim) {
+      entry.record = "unlisted";
+      continue;
+    }
+    if (entry.sha256 === undefined) continue; // unread content is an anomaly of its own
+    const [algorithm] = claim.hash.split("=", 1);
+    let status: EntryInfo["record"];
+    if (!claim.hash) status = "no-digest";
+    else if (algorithm !== "sha256") status = "other-algorithm";
+    else {
+      const actual = recordHash(entry.sha256);
+      const digestOk = actual === claim.hash;
+      const sizeOk = claim.size === String(entry.size);
+      status = digestOk ? (sizeOk ? "ok" : "size") : (sizeOk ? "digest" : "digest+size");
+    }
+    entry.record = status;
+    if (status !== "ok") {
+      entry.recordClaim = { hash: claim.hash.slice(0, 200), size: claim.size.slice(0, 40) };
+      entry.actualHash = recordHash(entry.sha256);
+    }
+  }
+  const phantoms: string[] = [];
+  let phantomCount = 0;
+  if (listingComplete) {
+    for (const path of rows.keys()) {
+      if (seen.has(path)) continue;
+      phantomCount++;
+      if (phantoms.length < 200) phantoms.push(path.slice(0, 4096));
+    }
+  }
+  return {
+    path: record.path,
+    rows: rows.size,
+    duplicates: record.parser.duplicates.map((p) => p.slice(0, 4096)),
+    phantoms,
+    phantomCount,
+  };
 }

@@ -15,25 +15,36 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { createSHA1, createSHA256, type IHasher } from "hash-wasm";
 import type { HashReply, HashRequest } from "./hash_worker.ts";
 import { zipJsWarnings } from "./zipjs.ts";
 
-/** Digests of one member. */
+/** Digests of one member (a digest the member does not need is absent). */
 export interface MemberDigest {
-  sha256: string;
+  sha256?: string;
   /** Git blob id over the declared size (`blob <declared>\0` + content). */
-  sha1: string;
+  sha1?: string;
 }
+
+/** Which digests a member needs (each is computed once, only when needed). */
+export interface DigestNeeds {
+  sha256: boolean;
+  sha1: boolean;
+}
+
+/** Both digests. */
+export const ALL_DIGESTS: DigestNeeds = { sha256: true, sha1: true };
 
 /** Hashing of one member. */
 export interface MemberHash {
   update(chunk: Uint8Array): void;
-  finish(): Promise<MemberDigest>;
+  /** The digests: at once (inline hashing) or later (in a worker). */
+  finish(): MemberDigest | Promise<MemberDigest>;
 }
 
 /** Where hashing happens. */
 export interface Hasher {
-  begin(declaredSize: number): MemberHash;
+  begin(declaredSize: number, needs?: DigestNeeds): MemberHash;
   /** SHA-256 and size of a whole file. */
   fileDigest(path: string): Promise<{ sha256: string; size: number }>;
   /** zip.js warnings for a ZIP file (`[]` when not enabled). */
@@ -64,17 +75,62 @@ export function hashFile(path: string): Promise<{ sha256: string; size: number }
   }
 }
 
+/**
+ * Members up to this size are hashed by one reused WASM hasher per digest (hash-wasm): a
+ * node:crypto hash allocates a native context per member that only a later GC frees, which
+ * costs ~30 MB of RSS per 100,000 members and digest. Larger members use node:crypto, which
+ * is ~10x faster per byte (SHA extensions), so only tiny members take the WASM path.
+ */
+export const WASM_HASH_MAX = 8 * 1024;
+
+/** The shared WASM hashers, once compiled (no top-level await: the worker imports this). */
+let wasm: { sha256: IHasher; sha1: IHasher } | undefined;
+const wasmReady: Promise<void> = Promise.all([createSHA256(), createSHA1()])
+  .then(([sha256, sha1]) => {
+    wasm = { sha256, sha1 };
+  })
+  .catch(() => undefined);
+let wasmBusy = false;
+
+/** A member hash on the shared WASM hashers (one member at a time). */
+function wasmMemberHash(declaredSize: number, needs: DigestNeeds): MemberHash {
+  wasmBusy = true;
+  const sha256: IHasher | undefined = needs.sha256 ? wasm!.sha256.init() : undefined;
+  const sha1: IHasher | undefined = needs.sha1
+    ? wasm!.sha1.init().update(`blob ${declaredSize}\0`)
+    : undefined;
+  return {
+    update(chunk) {
+      sha256?.update(chunk);
+      sha1?.update(chunk);
+    },
+    finish: () => {
+      const digest = { sha256: sha256?.digest("hex"), sha1: sha1?.digest("hex") };
+      wasmBusy = false;
+      return digest;
+    },
+  };
+}
+
 /** Hashing on the calling thread. */
 export class InlineHasher implements Hasher {
-  begin(declaredSize: number): MemberHash {
-    const sha256 = createHash("sha256");
-    const sha1 = createHash("sha1").update(`blob ${declaredSize}\0`);
+  /** Resolves when the WASM hashers for small members are ready (before that: node:crypto). */
+  static ready(): Promise<void> {
+    return wasmReady;
+  }
+
+  begin(declaredSize: number, needs: DigestNeeds = ALL_DIGESTS): MemberHash {
+    if (wasm && declaredSize <= WASM_HASH_MAX && !wasmBusy) {
+      return wasmMemberHash(declaredSize, needs);
+    }
+    const sha256 = needs.sha256 ? createHash("sha256") : undefined;
+    const sha1 = needs.sha1 ? createHash("sha1").update(`blob ${declaredSize}\0`) : undefined;
     return {
       update(chunk) {
-        sha256.update(chunk);
-        sha1.update(chunk);
+        sha256?.update(chunk);
+        sha1?.update(chunk);
       },
-      finish: () => Promise.resolve({ sha256: sha256.digest("hex"), sha1: sha1.digest("hex") }),
+      finish: () => ({ sha256: sha256?.digest("hex"), sha1: sha1?.digest("hex") }),
     };
   }
   fileDigest(path: string) {
@@ -204,7 +260,20 @@ export class WorkerHasher implements Hasher {
    * larger ones stream in ~1 MiB messages. Chunks are always copied (Buffer#slice would
    * share memory), so that a transfer detaches only our copy.
    */
-  begin(declaredSize: number): MemberHash {
+  begin(declaredSize: number, needs: DigestNeeds = ALL_DIGESTS): MemberHash {
+    const hash = this.#begin(declaredSize);
+    if (needs.sha256 && needs.sha1) return hash;
+    const keep = (d: MemberDigest): MemberDigest => ({
+      sha256: needs.sha256 ? d.sha256 : undefined,
+      sha1: needs.sha1 ? d.sha1 : undefined,
+    });
+    return {
+      update: (chunk) => hash.update(chunk),
+      finish: () => Promise.resolve(hash.finish()).then(keep),
+    };
+  }
+
+  #begin(declaredSize: number): MemberHash {
     const id = this.#nextId++;
     let staging: Uint8Array | undefined;
     let used = 0;

@@ -66,3 +66,40 @@ function peKind(head: Uint8Array): MagicKind | undefined {
   const characteristics = le16(head, at + 4 + 18);
   return characteristics & 0x2000 ? "pe-dll" : "pe-exe";
 }
+
+/**
+ * True when the first bytes of a member are not text: a NUL, or not UTF-8 (a multi-byte
+ * character cut at the end of `head` is still text).
+ *
+ * @example
+ * ```ts
+ * isBinaryBytes(new TextEncoder().encode("import os\n")); // false
+ * ```
+ */
+export function isBinaryBytes(head: Uint8Array): boolean {
+  if (head.includes(0)) return true;
+  let ascii = true;
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return false;
+  // The head may end inside a multi-byte character: allow up to 3 cut bytes at the end.
+  for (let cut = 0; cut <= Math.min(3, head.length); cut++) {
+    if (cut > 0) {
+      const tail = head.subarray(head.length - cut);
+      if (tail[0] < 0xc0 || tail.subarray(1).some((b) => b < 0x80 || b > 0xbf)) continue;
+    }
+    try {
+      STRICT_UTF8.decode(head.subarray(0, head.length - cut));
+      return false;
+    } catch {
+      // try a shorter prefix
+    }
+  }
+  return true;
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });

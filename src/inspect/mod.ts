@@ -12,23 +12,30 @@
  */
 import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
-import { type Hasher, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
+import {
+  type DigestNeeds,
+  type Hasher,
+  InlineHasher,
+  workerAllowed,
+  WorkerHasher,
+} from "./hasher.ts";
 import { isOwnDistInfo, kindFromFilename } from "./names.ts";
-import { readTarGz } from "./tar.ts";
-import type { ArchiveInspection, InspectLimits, Members } from "./types.ts";
-import { readZip } from "./zip.ts";
+import { readTarGz, readTarGzBytes } from "./tar.ts";
+import type { ArchiveInspection, InspectLimits, MemberRole } from "./types.ts";
+import { readZip, readZipBytes } from "./zip.ts";
 
 export * from "./types.ts";
 export { isOwnDistInfo, kindFromFilename, parseWheelFilename } from "./names.ts";
 
-const WHEEL_MEMBERS: Record<string, keyof Members> = {
+const WHEEL_MEMBERS: Record<string, MemberRole> = {
   "METADATA": "metadata",
   "RECORD": "record",
   "WHEEL": "wheel",
   "entry_points.txt": "entryPoints",
 };
-const SDIST_MEMBERS: Record<string, keyof Members> = {
+const SDIST_MEMBERS: Record<string, MemberRole> = {
   "PKG-INFO": "pkgInfo",
+  "setup.cfg": "setupCfg",
   "pyproject.toml": "pyprojectToml",
 };
 
@@ -37,7 +44,7 @@ export function memberRole(
   kind: ArchiveInspection["kind"],
   filename: string,
   path: string,
-): keyof Members | undefined {
+): MemberRole | undefined {
   const parts = path.split("/");
   if (parts.length !== 2) return undefined;
   const [dir, base] = parts;
@@ -57,19 +64,17 @@ export async function inspectArtifact(
   filename: string,
   limits: InspectLimits,
 ): Promise<ArchiveInspection> {
-  const kind = kindFromFilename(filename);
-  if (!kind) {
-    throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
-  }
+  const kind = artifactKind(filename);
   const stat = await Deno.stat(path);
   const parallel = (limits.hashInWorker ?? defaultParallel(stat.size)) && workerAllowed(path);
+  if (!parallel) await InlineHasher.ready();
   const hasher: Hasher = parallel ? new WorkerHasher() : new InlineHasher();
   try {
     // The whole-file digest: in the worker, or (tar, inline) from the bytes the stream reads.
     const streamHash = !parallel && kind === "sdist-tar" ? createHash("sha256") : undefined;
     const whole = streamHash ? undefined : hasher.fileDigest(path);
     whole?.catch(() => undefined);
-    const collector = new Collector(limits, hasher);
+    const collector = new Collector(limits, hasher, digestNeeds(kind));
     const roleOf = (p: string) => memberRole(kind, filename, p);
     if (kind === "sdist-tar") await readTarGz(path, collector, roleOf, streamHash);
     else await readZip(path, collector, roleOf);
@@ -77,18 +82,79 @@ export async function inspectArtifact(
     const { sha256, size } = whole
       ? await whole
       : { sha256: streamHash!.digest("hex"), size: stat.size };
-    return {
-      filename,
-      kind,
-      sha256,
-      entries: collector.entries,
-      members: collector.members,
-      anomalies: collector.anomalies,
-      totals: collector.totals(size),
-    };
+    return resultOf(collector, filename, kind, sha256, size);
   } finally {
     hasher.close();
   }
+}
+
+/**
+ * Inspect an artifact held in memory (a download streamed into a bounded buffer, never
+ * written to disk): the path for hosts without a writable filesystem (Deno Deploy,
+ * `--deny-write`). Memory is the artifact's bytes (bounded by the caller's download limit)
+ * plus the bounded inspection state.
+ *
+ * @example
+ * ```ts
+ * const inspection = await inspectArtifactBytes(bytes, "pkg-1.0-py3-none-any.whl", limits);
+ * ```
+ */
+export async function inspectArtifactBytes(
+  bytes: Uint8Array,
+  filename: string,
+  limits: InspectLimits,
+): Promise<ArchiveInspection> {
+  const kind = artifactKind(filename);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  await InlineHasher.ready();
+  const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
+  const roleOf = (p: string) => memberRole(kind, filename, p);
+  if (kind === "sdist-tar") await readTarGzBytes(bytes, collector, roleOf);
+  else await readZipBytes(bytes, collector, roleOf);
+  await collector.settle();
+  return resultOf(collector, filename, kind, sha256, bytes.length);
+}
+
+/** The kind of an artifact name; throws a one-line error for any other name. */
+function artifactKind(filename: string): ArchiveInspection["kind"] {
+  const kind = kindFromFilename(filename);
+  if (!kind) {
+    throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
+  }
+  return kind;
+}
+
+const WHEEL_PY = { sha256: true, sha1: true };
+const WHEEL_OTHER = { sha256: true, sha1: false };
+const SDIST = { sha256: false, sha1: true };
+
+/**
+ * The digests each member needs, computed once each: a wheel's members their SHA-256 (RECORD)
+ * and, for `.py` files, their git blob SHA-1 (source parity compares a pure wheel's Python
+ * files with the tag); an sdist's members only their git blob SHA-1 (source parity by path).
+ */
+export function digestNeeds(kind: ArchiveInspection["kind"]): (path: string) => DigestNeeds {
+  if (kind !== "wheel") return () => SDIST;
+  return (path) => path.endsWith(".py") ? WHEEL_PY : WHEEL_OTHER;
+}
+
+function resultOf(
+  collector: Collector,
+  filename: string,
+  kind: ArchiveInspection["kind"],
+  sha256: string,
+  size: number,
+): ArchiveInspection {
+  return {
+    filename,
+    kind,
+    sha256,
+    entries: collector.entries,
+    members: collector.members,
+    record: collector.record,
+    anomalies: collector.anomalies,
+    totals: collector.totals(size),
+  };
 }
 
 /** Artifacts larger than this may be hashed in a worker thread (unless limits say otherwise). */
@@ -104,3 +170,4 @@ function defaultParallel(size: number): boolean {
 }
 
 export { hashFile } from "./hasher.ts";
+export { factsOf } from "./facts.ts";

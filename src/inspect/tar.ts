@@ -13,7 +13,7 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { type Collector, StopInspection } from "./collector.ts";
-import { type EntryType, type Members, RATIO_FLOOR_BYTES } from "./types.ts";
+import { type EntryType, type MemberRole, RATIO_FLOOR_BYTES } from "./types.ts";
 
 const TAR_TYPES: Record<string, EntryType> = {
   "file": "file",
@@ -33,18 +33,56 @@ const TAR_TYPES: Record<string, EntryType> = {
 export async function readTarGz(
   path: string,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
   fileHash?: Hash,
 ): Promise<void> {
   const read = { bytes: 0 };
   try {
-    await readStream(path, collector, roleOf, (chunk) => {
-      fileHash?.update(chunk);
-      read.bytes += chunk.length;
-    });
+    await readStream(
+      () =>
+        syncFileStream(path, (chunk) => {
+          fileHash?.update(chunk);
+          read.bytes += chunk.length;
+        }),
+      collector,
+      roleOf,
+    );
   } finally {
     if (fileHash) hashRest(path, read.bytes, fileHash);
   }
+}
+
+/**
+ * Read a gzip-compressed tar archive held in memory (no file: Deno Deploy, `--deny-write`).
+ *
+ * @example
+ * ```ts
+ * await readTarGzBytes(bytes, collector, () => undefined);
+ * ```
+ */
+export async function readTarGzBytes(
+  bytes: Uint8Array,
+  collector: Collector,
+  roleOf: (path: string) => MemberRole | undefined,
+): Promise<void> {
+  await readStream(() => bytesStream(bytes), collector, roleOf);
+}
+
+/** A readable stream over bytes in memory, in 256 KiB pieces (no copy). */
+function bytesStream(bytes: Uint8Array, chunkSize = 256 * 1024): Readable {
+  let at = 0;
+  return new Readable({
+    highWaterMark: chunkSize,
+    read() {
+      if (at >= bytes.length) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(bytes.length, at + chunkSize);
+      this.push(bytes.subarray(at, end));
+      at = end;
+    },
+  });
 }
 
 /** Hash the bytes of the file after `offset` (when the stream stopped early). */
@@ -60,17 +98,16 @@ function hashRest(path: string, offset: number, hash: Hash): void {
 }
 
 async function readStream(
-  path: string,
+  open: () => Readable,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
-  onInput: (chunk: Uint8Array) => void,
+  roleOf: (path: string) => MemberRole | undefined,
 ): Promise<void> {
   const limits = collector.limits;
   let compressedRead = 0;
   let rawBytes = 0;
   const rawLimit = limits.maxUncompressedBytes + 1024 * limits.maxEntries + 1024 * 1024;
   let stopError: StopInspection | undefined;
-  const input = syncFileStream(path, onInput);
+  const input = open();
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const guard = new Transform({
     transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback) {
@@ -95,7 +132,9 @@ async function readStream(
       done(null, chunk);
     },
   });
-  const extract = tar.extract();
+  // Names as bytes (latin1 is one char per byte), decoded strictly below: a name that is not
+  // UTF-8 is flagged instead of silently turned into U+FFFD.
+  const extract = tar.extract({ filenameEncoding: "latin1" } as Parameters<typeof tar.extract>[0]);
   let failure: unknown;
   const fail = (e: unknown) => {
     failure ??= e;
@@ -130,18 +169,19 @@ async function readStream(
 async function readEntry(
   entry: tar.Extract extends AsyncIterable<infer S> ? S : never,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
 ): Promise<void> {
   collector.checkTime();
   collector.countEntry();
   const header = entry.header;
   const type = TAR_TYPES[header.type] ?? "other";
-  const path = header.name;
+  const pax = header.pax as Record<string, string> | undefined;
+  const path = memberName(header.name, pax?.path !== undefined, collector);
   const declaredSize = Math.max(0, header.size ?? 0);
   const role = type === "file" ? roleOf(path) : undefined;
-  const sink = collector.beginMember(declaredSize, role);
+  const sink = collector.beginMember(declaredSize, role, undefined, false, path);
   for await (const chunk of entry as AsyncIterable<Uint8Array>) {
-    collector.addBytes(chunk.length, path);
+    collector.addBytesOrStop(chunk.length, path);
     sink.update(chunk);
     const wait = collector.pressure();
     if (wait) await wait;
@@ -153,8 +193,44 @@ async function readEntry(
     declaredSize,
     size: 0,
     mode: header.mode === undefined ? undefined : header.mode & 0o7777,
-    linkTarget: type === "symlink" || type === "hardlink" ? header.linkname ?? "" : undefined,
+    linkTarget: type === "symlink" || type === "hardlink"
+      ? memberName(header.linkname ?? "", pax?.linkpath !== undefined, collector)
+      : undefined,
   }, sink.finish(true));
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
+
+/**
+ * A tar name: header names arrive as latin1 (one char per byte) and are decoded as UTF-8
+ * here; pax names arrive decoded (U+FFFD where bytes were not UTF-8). A name that is not
+ * valid UTF-8 is recorded as a `name-encoding` anomaly.
+ */
+function memberName(raw: string, fromPax: boolean, collector: Collector): string {
+  if (fromPax) {
+    if (raw.includes("\uFFFD")) {
+      collector.anomaly("name-encoding", "pax name is not valid UTF-8", raw);
+    }
+    return raw;
+  }
+  let ascii = true;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw.charCodeAt(i) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return raw;
+  const bytes = Uint8Array.from(raw, (c) => c.charCodeAt(0) & 0xff);
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    const name = lenientUtf8.decode(bytes);
+    const hex = [...bytes.subarray(0, 60)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    collector.anomaly("name-encoding", `name is not valid UTF-8 (bytes ${hex})`, name);
+    return name;
+  }
 }
 
 /**

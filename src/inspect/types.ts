@@ -11,40 +11,25 @@
  */
 import { z } from "zod";
 import type { Policy } from "../config.ts";
-import { MAGIC_KINDS } from "./magic.ts";
+import {
+  AnomalySchema,
+  EntryFactsSchema,
+  MembersSchema,
+  RecordFactsSchema,
+  TotalsSchema,
+} from "../observations/artifact.ts";
 
-/** Kinds of archive entries. */
-export const ENTRY_TYPES = [
-  "file",
-  "dir",
-  "symlink",
-  "hardlink",
-  "device",
-  "fifo",
-  "other",
-] as const;
-/** One of {@link ENTRY_TYPES}. */
-export type EntryType = typeof ENTRY_TYPES[number];
+export * from "../observations/artifact.ts";
 
-/** One archive member as observed. All strings are attacker-controlled. */
-export const EntryInfoSchema = z.object({
-  /** Member path as stored (central directory name for ZIP, full tar name with pax/GNU long names). */
-  path: z.string(),
-  type: z.enum(ENTRY_TYPES),
-  /** Uncompressed bytes actually read (declared size when the content was not read). */
-  size: z.number().int().nonnegative(),
+/**
+ * One archive member as observed: its {@link EntryFactsSchema facts} plus what only the
+ * collection needs (first bytes, digests, declared size). All strings are attacker-controlled.
+ */
+export const EntryInfoSchema = EntryFactsSchema.extend({
   /** Declared uncompressed size (ZIP central directory, tar header). */
   declaredSize: z.number().int().nonnegative(),
-  /** Compressed size (ZIP only). */
-  compressedSize: z.number().int().nonnegative().optional(),
-  /** Permission bits (`0o755`), when the archive records them. */
-  mode: z.number().int().nonnegative().optional(),
-  /** Symlink / hardlink target. */
-  linkTarget: z.string().optional(),
-  /** First bytes of the content, hex (up to 64 bytes), for magic detection. */
+  /** First bytes of the content, hex (legacy; no longer filled: see `binary` and `magic`). */
   head: z.string().optional(),
-  /** File type by magic bytes (native code, nested archives), when recognised. */
-  magic: z.enum(MAGIC_KINDS).optional(),
   /** SHA-256 of the content, hex; absent when the content could not be read completely. */
   sha256: z.string().optional(),
   /** Git blob id `sha1("blob <size>\0" + content)`, hex; absent when not read completely. */
@@ -53,80 +38,8 @@ export const EntryInfoSchema = z.object({
 /** See {@link EntryInfoSchema}. */
 export type EntryInfo = z.infer<typeof EntryInfoSchema>;
 
-/** Structural problem classes found while reading. */
-export const ANOMALY_KINDS = [
-  "not-an-archive",
-  "corrupt",
-  "local-header-mismatch",
-  "crc-mismatch",
-  "size-mismatch",
-  "data-descriptor-mismatch",
-  "multiple-eocd",
-  "prefix-bytes",
-  "trailing-bytes",
-  "gap-bytes",
-  "overlapping-entries",
-  "zip64-inconsistent",
-  "entry-count-mismatch",
-  "unsupported-method",
-  "encrypted",
-  "zipjs-warning",
-  "decompression-bomb",
-  "too-many-entries",
-  "time-budget",
-  "member-too-large",
-] as const;
-/** One of {@link ANOMALY_KINDS}. */
-export type AnomalyKind = typeof ANOMALY_KINDS[number];
-
-/** A structural problem; the caller turns it into a finding. */
-export const AnomalySchema = z.object({
-  kind: z.enum(ANOMALY_KINDS),
-  /** Member path, when the anomaly concerns one member. */
-  path: z.string().optional(),
-  /** Short human detail (may contain attacker-controlled names; escape on render). */
-  detail: z.string(),
-});
-/** See {@link AnomalySchema}. */
-export type Anomaly = z.infer<typeof AnomalySchema>;
-
-/** A small text member captured for rules (bounded). */
-export const TextMemberSchema = z.object({
-  path: z.string(),
-  text: z.string(),
-  /** True when the member was larger than the capture limit (text holds the prefix). */
-  truncated: z.boolean(),
-});
-/** See {@link TextMemberSchema}. */
-export type TextMember = z.infer<typeof TextMemberSchema>;
-
-/** Text members the rules need. Wheel: its own `.dist-info`; sdist: top-level files. */
-export const MembersSchema = z.object({
-  metadata: TextMemberSchema.optional(),
-  record: TextMemberSchema.optional(),
-  wheel: TextMemberSchema.optional(),
-  entryPoints: TextMemberSchema.optional(),
-  pkgInfo: TextMemberSchema.optional(),
-  pyprojectToml: TextMemberSchema.optional(),
-});
-/** See {@link MembersSchema}. */
-export type Members = z.infer<typeof MembersSchema>;
-
-/** Counters over the whole archive. */
-export const TotalsSchema = z.object({
-  /** Entries seen (may exceed `entries.length` when the listing was capped). */
-  entries: z.number().int().nonnegative(),
-  files: z.number().int().nonnegative(),
-  /** Uncompressed bytes read. */
-  uncompressedBytes: z.number().int().nonnegative(),
-  /** Bytes of the archive file. */
-  archiveBytes: z.number().int().nonnegative(),
-  /** True when the listing stopped early (entry cap, bomb, time budget, corruption). */
-  truncated: z.boolean(),
-  elapsedMs: z.number().nonnegative(),
-});
-/** See {@link TotalsSchema}. */
-export type Totals = z.infer<typeof TotalsSchema>;
+/** Which text member a reader captures: a {@link Members} key, or the streamed RECORD. */
+export type MemberRole = keyof z.infer<typeof MembersSchema> | "record";
 
 /** The result of {@link inspectArtifact}. */
 export const ArchiveInspectionSchema = z.object({
@@ -136,6 +49,8 @@ export const ArchiveInspectionSchema = z.object({
   sha256: z.string(),
   entries: z.array(EntryInfoSchema),
   members: MembersSchema,
+  /** Wheels: RECORD as verified while streaming. */
+  record: RecordFactsSchema.optional(),
   anomalies: z.array(AnomalySchema),
   totals: TotalsSchema,
 });
@@ -162,8 +77,12 @@ export interface InspectLimits {
   hashInWorker?: boolean;
 }
 
-/** Ratios are only judged past this many output bytes (tiny members compress oddly well). */
-export const RATIO_FLOOR_BYTES = 1024 * 1024;
+/**
+ * Ratios are only judged past this many output bytes of a member: a small member at a high
+ * ratio (onnx's 2.5 MB test tensor at 1016:1) expands to nothing harmful; total expansion is
+ * bounded by `maxUncompressedBytes`.
+ */
+export const RATIO_FLOOR_BYTES = 32 * 1024 * 1024;
 
 /**
  * Derive inspection limits from a project's policy.

@@ -11,9 +11,11 @@
  * ```
  * @module
  */
-import { createInflateRaw, inflateRawSync } from "node:zlib";
+import zlib, { createInflateRaw, inflateRawSync } from "node:zlib";
+import { inflateSync as fflateInflate } from "fflate";
 import { type Collector, type MemberSink, StopInspection } from "./collector.ts";
-import { type EntryType, type Members, RATIO_FLOOR_BYTES } from "./types.ts";
+import { type EntryType, type MemberRole, RATIO_FLOOR_BYTES } from "./types.ts";
+import { zipJsBytes } from "./zipjs.ts";
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -33,8 +35,27 @@ const ZIPJS_MAX_ENTRIES = 2_000;
 /** A central directory larger than this is not read (no honest wheel comes close). */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
 
+/** Positional reads over the bytes of an archive (a file, or bytes in memory). */
+export interface ByteSource {
+  readonly size: number;
+  /** Up to `length` bytes at `offset` (fewer at the end). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** Positional reads over bytes in memory (a download that was never written to disk). */
+class MemoryView implements ByteSource {
+  constructor(readonly bytes: Uint8Array) {}
+  get size(): number {
+    return this.bytes.length;
+  }
+  read(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, Math.min(offset, this.bytes.length));
+    return this.bytes.subarray(start, Math.min(this.bytes.length, start + Math.max(0, length)));
+  }
+}
+
 /** Positional reads over an open file. */
-class FileView {
+class FileView implements ByteSource {
   constructor(readonly file: Deno.FsFile, readonly size: number) {}
 
   /** Read up to `length` bytes at `offset` (fewer at end of file). */
@@ -67,6 +88,7 @@ interface CentralRecord {
   externalAttrs: number;
   localOffset: number;
   zip64: boolean;
+  versionNeeded: number;
 }
 
 /** Where the archive's directory is, after EOCD and zip64 checks. */
@@ -83,6 +105,10 @@ const u32 = (b: Uint8Array, o: number) =>
   (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
 const u64 = (b: Uint8Array, o: number) => u32(b, o) + u32(b, o + 4) * 0x100000000;
 const decoder = new TextDecoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const UNICODE_PATH = 0x7075;
+const UTF8_FLAG = 0x0800;
+const PATCHED_DATA_FLAG = 0x0020;
 
 /**
  * Read a ZIP archive into `collector`. Never throws for archive content.
@@ -90,27 +116,55 @@ const decoder = new TextDecoder();
 export async function readZip(
   path: string,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
 ): Promise<void> {
   const file = await Deno.open(path, { read: true });
   try {
     const view = new FileView(file, (await file.stat()).size);
-    await readZipFrom(path, view, collector, roleOf);
-  } catch (e) {
-    if (!(e instanceof StopInspection)) {
-      collector.anomaly("corrupt", `zip unreadable: ${message(e)}`);
-      collector.truncated = true;
-    }
+    await readZipGuarded(view, collector, roleOf, (on) => collector.hasher.zipJs(path, on));
   } finally {
     file.close();
   }
 }
 
-async function readZipFrom(
-  path: string,
-  view: FileView,
+/**
+ * Read a ZIP archive held in memory into `collector` (no file: Deno Deploy, `--deny-write`).
+ * Never throws for archive content.
+ *
+ * @example
+ * ```ts
+ * await readZipBytes(bytes, collector, () => undefined);
+ * ```
+ */
+export async function readZipBytes(
+  bytes: Uint8Array,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
+): Promise<void> {
+  await readZipGuarded(new MemoryView(bytes), collector, roleOf, (on) => zipJsBytes(bytes, on));
+}
+
+async function readZipGuarded(
+  view: ByteSource,
+  collector: Collector,
+  roleOf: (path: string) => MemberRole | undefined,
+  zipJs: (enabled: boolean) => Promise<string[]>,
+): Promise<void> {
+  try {
+    await readZipFrom(view, collector, roleOf, zipJs);
+  } catch (e) {
+    if (!(e instanceof StopInspection)) {
+      collector.anomaly("corrupt", `zip unreadable: ${message(e)}`);
+      collector.truncated = true;
+    }
+  }
+}
+
+async function readZipFrom(
+  view: ByteSource,
+  collector: Collector,
+  roleOf: (path: string) => MemberRole | undefined,
+  zipJsOf: (enabled: boolean) => Promise<string[]>,
 ): Promise<void> {
   const dir = locateDirectory(view, collector);
   const base = dir.endRecords - dir.cdSize - dir.cdOffset;
@@ -134,7 +188,7 @@ async function readZipFrom(
       `end record declares ${dir.entries} entries, central directory holds ${records.length}`,
     );
   }
-  const zipJs = collector.hasher.zipJs(path, records.length <= ZIPJS_MAX_ENTRIES)
+  const zipJs = zipJsOf(records.length <= ZIPJS_MAX_ENTRIES)
     .catch((e) => [`zip.js: ${message(e)}`]);
 
   const ordered = [...records].sort((a, b) => a.localOffset - b.localOffset);
@@ -147,11 +201,12 @@ async function readZipFrom(
   let declaredTotal = 0;
   for (const r of records) declaredTotal += r.size;
   if (declaredTotal > collector.limits.maxUncompressedBytes) {
-    collector.stop(
+    collector.anomaly(
       "decompression-bomb",
       `entries declare ${declaredTotal} uncompressed bytes (limit ${collector.limits.maxUncompressedBytes})`,
     );
   }
+  checkOrder(records, collector);
   let previousEnd = base;
   for (const record of ordered) {
     collector.checkTime();
@@ -186,7 +241,7 @@ async function readZipFrom(
 }
 
 /** Find and check the EOCD, its comment, the zip64 records and what surrounds them. */
-function locateDirectory(view: FileView, collector: Collector): Directory {
+function locateDirectory(view: ByteSource, collector: Collector): Directory {
   if (view.size < EOCD_SIZE) collector.stop("not-an-archive", "file too small for a ZIP archive");
   const tailStart = Math.max(0, view.size - (EOCD_SIZE + U16_MAX + 1024));
   const tail = view.read(tailStart, view.size - tailStart);
@@ -246,7 +301,7 @@ function locateDirectory(view: FileView, collector: Collector): Directory {
 }
 
 function readZip64(
-  view: FileView,
+  view: ByteSource,
   collector: Collector,
   eocd: Uint8Array,
   recordAt: number,
@@ -289,7 +344,7 @@ function readZip64(
 }
 
 function readCentralDirectory(
-  view: FileView,
+  view: ByteSource,
   dir: Directory,
   base: number,
   collector: Collector,
@@ -315,7 +370,7 @@ function readCentralDirectory(
     if (end > cd.length) {
       collector.stop("corrupt", "central directory record runs past the directory");
     }
-    const rawName = cd.slice(p + 46, p + 46 + nameLen);
+    const rawName = cd.subarray(p + 46, p + 46 + nameLen);
     const record: CentralRecord = {
       index: records.length,
       rawName,
@@ -329,8 +384,12 @@ function readCentralDirectory(
       externalAttrs: u32(cd, p + 38),
       localOffset: u32(cd, p + 42),
       zip64: false,
+      versionNeeded: u16(cd, p + 6),
     };
-    applyZip64Extra(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), record, collector);
+    const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
+    applyZip64Extra(extra, record, collector);
+    checkName(record, collector);
+    checkExtra(extra, record, collector, "central directory");
     record.localOffset += base;
     records.push(record);
     p = end;
@@ -401,10 +460,10 @@ function entryType(record: CentralRecord): { type: EntryType; mode?: number } {
 
 /** Check the local header, read the content, check the descriptor. Returns the entry's end. */
 async function readEntry(
-  view: FileView,
+  view: ByteSource,
   record: CentralRecord,
   collector: Collector,
-  roleOf: (path: string) => keyof Members | undefined,
+  roleOf: (path: string) => MemberRole | undefined,
 ): Promise<number> {
   const path = record.name;
   const header = view.read(record.localOffset, 30);
@@ -427,6 +486,7 @@ async function readEntry(
   const localName = variable.subarray(0, nameLen);
   const dataOffset = record.localOffset + 30 + nameLen + extraLen;
   compareLocalHeader(header, localName, variable.subarray(nameLen), record, collector);
+  checkExtra(variable.subarray(nameLen), record, collector, "local header");
   if (record.flags & 1) {
     collector.anomaly("encrypted", "entry is encrypted", path);
     collector.addEntry({ ...listed, size: 0 });
@@ -443,15 +503,27 @@ async function readEntry(
     return dataOffset;
   }
   const limits = collector.limits;
+  const end = () =>
+    record.flags & 8
+      ? checkDescriptor(view, dataOffset + record.compressedSize, record, collector)
+      : dataOffset + record.compressedSize;
   if (
     record.size > RATIO_FLOOR_BYTES &&
     record.size > limits.maxCompressionRatio * Math.max(1, record.compressedSize)
   ) {
-    collector.stop(
+    collector.anomaly(
       "decompression-bomb",
-      `declared ratio ${Math.round(record.size / Math.max(1, record.compressedSize))}:1`,
+      `declared ratio ${
+        Math.round(record.size / Math.max(1, record.compressedSize))
+      }:1 for ${record.size} bytes; not read`,
       path,
     );
+    collector.addEntry({ ...listed, size: record.size });
+    return end();
+  }
+  if (collector.budgetSpent && type === "file") {
+    collector.addEntry({ ...listed, size: record.size });
+    return end();
   }
   const role = type === "file" ? roleOf(path) : undefined;
   const sink = collector.beginMember(
@@ -459,6 +531,7 @@ async function readEntry(
     role,
     type === "symlink" ? 4096 : undefined,
     true,
+    path,
   );
   const complete = await readContent(view, dataOffset, record, sink, collector);
   if (complete) {
@@ -480,9 +553,7 @@ async function readEntry(
   if (role && complete) collector.keepText(role, path, sink);
   const linkTarget = type === "symlink" ? sink.text()?.text ?? "" : undefined;
   collector.addEntry({ ...listed, size: 0, linkTarget }, sink.finish(complete));
-  let end = dataOffset + record.compressedSize;
-  if (record.flags & 8) end = checkDescriptor(view, end, record, collector);
-  return end;
+  return end();
 }
 
 function compareLocalHeader(
@@ -542,7 +613,7 @@ function zip64Sizes(extra: Uint8Array): [number, number] | undefined {
 
 /** Compare a data descriptor with the central directory; returns the descriptor's end. */
 function checkDescriptor(
-  view: FileView,
+  view: ByteSource,
   at: number,
   record: CentralRecord,
   collector: Collector,
@@ -571,7 +642,7 @@ function checkDescriptor(
 
 /** Stream the content into `sink`; false when it could not be read completely. */
 async function readContent(
-  view: FileView,
+  view: ByteSource,
   offset: number,
   record: CentralRecord,
   sink: MemberSink,
@@ -580,21 +651,18 @@ async function readContent(
   const limits = collector.limits;
   const ratioLimit = limits.maxCompressionRatio * Math.max(1, record.compressedSize);
   const accept = (chunk: Uint8Array): boolean => {
-    collector.addBytes(chunk.length, record.name);
+    if (!collector.addBytes(chunk.length, record.name)) return false;
     sink.update(chunk);
     if (sink.size > RATIO_FLOOR_BYTES && sink.size > ratioLimit) {
-      collector.stop(
+      collector.anomaly(
         "decompression-bomb",
-        `compression ratio above ${limits.maxCompressionRatio}`,
+        `compression ratio above ${limits.maxCompressionRatio} past ${sink.size} bytes; rest not read`,
         record.name,
       );
+      return false;
     }
     if (sink.size > record.size) {
-      collector.anomaly(
-        "size-mismatch",
-        `content exceeds the declared ${record.size} bytes`,
-        record.name,
-      );
+      tooLarge(record, collector);
       return false;
     }
     return true;
@@ -616,12 +684,29 @@ async function readContent(
   return await inflate(view, offset, record, accept, collector);
 }
 
+/** Record that a member's content runs past its declared size. */
+function tooLarge(record: CentralRecord, collector: Collector): void {
+  collector.anomaly(
+    "size-mismatch",
+    `content exceeds the declared ${record.size} bytes`,
+    record.name,
+  );
+}
+
 /** Members up to this size (declared and compressed) are inflated in one bounded call. */
 const SMALL_MEMBER = 1024 * 1024;
 
+/**
+ * Members up to this size (declared and compressed) are inflated by fflate (pure JS): a
+ * node:zlib one-shot call allocates a native stream per member that only a later GC frees
+ * (100,000 tiny members cost ~100 MB of RSS and most of the time). fflate is ~7x slower per
+ * byte than node:zlib, so only tiny members take this path.
+ */
+const TINY_MEMBER = 8 * 1024;
+
 /** One-shot inflate, output capped at the declared size (more is a size mismatch). */
 function inflateSmall(
-  view: FileView,
+  view: ByteSource,
   offset: number,
   record: CentralRecord,
   accept: (chunk: Uint8Array) => boolean,
@@ -630,32 +715,36 @@ function inflateSmall(
   const input = view.read(offset, record.compressedSize);
   let output: Uint8Array;
   try {
-    output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
+    if (record.size <= TINY_MEMBER && record.compressedSize <= TINY_MEMBER) {
+      // One byte of room past the declared size tells a lying size.
+      const out = fflateInflate(input, { out: new Uint8Array(record.size + 1) });
+      if (out.length > record.size) {
+        collector.anomaly(
+          "size-mismatch",
+          `content exceeds the declared ${record.size} bytes`,
+          record.name,
+        );
+        return false;
+      }
+      output = out;
+    } else output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-      collector.anomaly(
-        "size-mismatch",
-        `content exceeds the declared ${record.size} bytes`,
-        record.name,
-      );
+      tooLarge(record, collector);
     } else {
       collector.anomaly("corrupt", `deflate stream: ${message(e)}`, record.name);
     }
     return false;
   }
   if (output.length > record.size) {
-    collector.anomaly(
-      "size-mismatch",
-      `content exceeds the declared ${record.size} bytes`,
-      record.name,
-    );
+    tooLarge(record, collector);
     return false;
   }
   return accept(output);
 }
 
 async function inflate(
-  view: FileView,
+  view: ByteSource,
   offset: number,
   record: CentralRecord,
   accept: (chunk: Uint8Array) => boolean,
@@ -695,6 +784,131 @@ async function inflate(
     inflater.destroy();
   }
   return ok;
+}
+
+/** Entry names: the UTF-8 flag (bit 11) and what the bytes are. */
+function checkName(record: CentralRecord, collector: Collector): void {
+  const raw = record.rawName;
+  let ascii = true;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return;
+  let utf8 = true;
+  try {
+    strictUtf8.decode(raw);
+  } catch {
+    utf8 = false;
+  }
+  if (record.flags & UTF8_FLAG) {
+    if (!utf8) {
+      collector.anomaly(
+        "name-encoding",
+        `name is flagged UTF-8 but is not valid UTF-8 (bytes ${hexOf(raw)})`,
+        record.name,
+      );
+    }
+    return;
+  }
+  // Without bit 11, pip (Python's zipfile) decodes the name as CP437; other tools as UTF-8.
+  collector.anomaly(
+    "name-encoding",
+    `non-ASCII name without the UTF-8 flag (bit 11): pip reads it as CP437, other tools as UTF-8 (bytes ${
+      hexOf(raw)
+    })`,
+    record.name,
+  );
+}
+
+/**
+ * Extra fields: records must tile the block exactly (zip.js: "malformed extra field"), and an
+ * Info-ZIP Unicode Path field (0x7075) must appear at most once and name the entry as its
+ * header does: `unzip` extracts the Unicode Path name, pip ignores it.
+ */
+function checkExtra(
+  extra: Uint8Array,
+  record: CentralRecord,
+  collector: Collector,
+  where: string,
+): void {
+  let i = 0;
+  let unicodePaths = 0;
+  while (i + 4 <= extra.length) {
+    const id = u16(extra, i);
+    const len = u16(extra, i + 2);
+    if (i + 4 + len > extra.length) break;
+    if (id === UNICODE_PATH) {
+      unicodePaths++;
+      const body = extra.subarray(i + 4, i + 4 + len);
+      if (body.length < 5 || body[0] !== 1) {
+        collector.anomaly(
+          "unicode-path",
+          `${where}: malformed Unicode Path extra field`,
+          record.name,
+        );
+      } else {
+        const named = decoder.decode(body.subarray(5));
+        if (named !== record.name) {
+          const stale = (u32(body, 1) >>> 0) !== (crc32Of(record.rawName) >>> 0);
+          collector.anomaly(
+            "unicode-path",
+            `${where}: Unicode Path extra field names ${JSON.stringify(named.slice(0, 200))}${
+              stale ? " (stale CRC)" : ""
+            }; unzip and pip extract different names`,
+            record.name,
+          );
+        }
+      }
+    }
+    i += 4 + len;
+  }
+  if (i !== extra.length) {
+    collector.anomaly(
+      "unicode-path",
+      `${where}: malformed extra field (records do not tile the ${extra.length}-byte block)`,
+      record.name,
+    );
+  }
+  if (unicodePaths > 1) {
+    collector.anomaly(
+      "unicode-path",
+      `${where}: ${unicodePaths} Unicode Path extra fields (readers pick different ones)`,
+      record.name,
+    );
+  }
+  if (record.flags & PATCHED_DATA_FLAG) {
+    collector.anomaly("local-header-mismatch", "compressed patched data (flag bit 5)", record.name);
+  }
+  if ((record.versionNeeded & 0xff) > 63) {
+    collector.anomaly(
+      "local-header-mismatch",
+      `unknown version needed to extract (${record.versionNeeded & 0xff})`,
+      record.name,
+    );
+  }
+}
+
+/** Central directory records out of local-offset order (zip.js: "unsorted central directory"). */
+function checkOrder(records: CentralRecord[], collector: Collector): void {
+  for (let i = 1; i < records.length; i++) {
+    if (records[i].localOffset < records[i - 1].localOffset) {
+      collector.anomaly(
+        "overlapping-entries",
+        "central directory is not in the order of the entries' data (unsorted)",
+        records[i].name,
+      );
+      return;
+    }
+  }
+}
+
+const crc32Of = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
+
+function hexOf(bytes: Uint8Array): string {
+  return [...bytes.subarray(0, 60)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { configure, Reader, ZipReader } from "@zip.js/zip.js";
+import { configure, Reader, Uint8ArrayReader, ZipReader } from "@zip.js/zip.js";
 
 configure({ useWebWorkers: false });
 
@@ -50,7 +50,24 @@ export async function zipJsWarnings(
   enabled: boolean,
 ): Promise<string[]> {
   if (!enabled) return [];
-  const reader = new ZipReader(new FsFileSyncReader(file, size), { strictness: "tolerant" });
+  return await warningsOf(new FsFileSyncReader(file, size));
+}
+
+/**
+ * zip.js's warnings for an archive held in memory (`[]` when `enabled` is false).
+ *
+ * @example
+ * ```ts
+ * const warnings = await zipJsBytes(bytes, true);
+ * ```
+ */
+export async function zipJsBytes(bytes: Uint8Array, enabled: boolean): Promise<string[]> {
+  if (!enabled) return [];
+  return await warningsOf(new Uint8ArrayReader(bytes));
+}
+
+async function warningsOf(source: Reader<unknown>): Promise<string[]> {
+  const reader = new ZipReader(source, { strictness: "tolerant" });
   try {
     // Iterate without keeping the entries: memory stays flat whatever the entry count.
     for await (const _entry of reader.getEntriesGenerator()) {

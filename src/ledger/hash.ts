@@ -2,18 +2,15 @@
  * SHA-256 helpers for the ledger: RFC 6962 leaf and interior hashes, hex and base64 codecs.
  * Hashing is synchronous: WebCrypto's async digest costs several times more per small leaf, and
  * node:crypto's hash objects cost call overhead and native memory that lingers until a GC, so
- * leaves and interior nodes use the in-process SHA-256 of sha256.ts.
+ * leaves and interior nodes use the WebAssembly SHA-256 of sha256_wasm.ts.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { sha256Small } from "./sha256.ts";
+import { MAX_WASM_MESSAGE, wasmLeaf, wasmNode } from "./sha256_wasm.ts";
 
 /** Length of a SHA-256 hash in bytes. */
 export const HASH_SIZE = 32;
-
-const LEAF_PREFIX = new Uint8Array([0x00]);
-const NODE_PREFIX = new Uint8Array([0x01]);
 
 /**
  * SHA-256 of the concatenation of `parts`.
@@ -38,7 +35,7 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
  * ```
  */
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  if (data.length <= SMALL_INPUT) return sha256Small([LEAF_PREFIX, data]);
+  if (data.length < MAX_WASM_MESSAGE) return wasmLeaf(data);
   // One update of a prefixed copy is cheaper than two updates through node:crypto.
   if (leafScratch.length < data.length + 1) leafScratch = new Uint8Array(data.length + 1);
   leafScratch[0] = 0x00;
@@ -49,12 +46,10 @@ export function hashLeaf(data: Uint8Array): Uint8Array {
 }
 
 /**
- * Ledger lines (up to 64 KiB) are hashed in process. node:crypto is somewhat faster per
- * hundred-byte leaf, but each hash object holds native memory until V8 happens to collect it:
- * verifying a million entries with it peaked about 70 MB higher (measured with
- * bench/ledger_bench.ts), against a 200 MB budget.
+ * Ledger lines (up to 64 KiB) are hashed in WebAssembly. node:crypto's hash objects each hold
+ * native memory until V8 happens to collect them: verifying a million entries with them peaked
+ * about 70 MB higher (measured with bench/ledger_bench.ts), against a 200 MB budget.
  */
-const SMALL_INPUT = 65_537;
 let leafScratch = new Uint8Array(4096);
 
 /**
@@ -66,7 +61,7 @@ let leafScratch = new Uint8Array(4096);
  * ```
  */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256Small([NODE_PREFIX, left, right]);
+  return wasmNode(left, right);
 }
 
 /** Lowercase hex encoding. @example `toHex(new Uint8Array([1, 255])) === "01ff"` */

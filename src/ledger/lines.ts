@@ -85,7 +85,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * Read a file from `start` (to `end`, default EOF) in large chunks.
+ * Read a file from `start` (to `end`, default EOF) in large chunks. With `reuse`, every chunk is
+ * a view of one buffer, valid only until the next one is pulled (the caller copies what it keeps):
+ * several times faster for big chunks, since nothing is allocated per read.
  *
  * @example
  * ```ts
@@ -97,12 +99,15 @@ export async function* readChunks(
   start = 0,
   end = Infinity,
   chunkSize = 1 << 20,
+  reuse = false,
 ): AsyncGenerator<Uint8Array> {
   using file = await Deno.open(path, { read: true });
   if (start > 0) await file.seek(start, Deno.SeekMode.Start);
   let remaining = end - start;
+  const shared = reuse ? new Uint8Array(Math.min(chunkSize, remaining)) : null;
   while (remaining > 0) {
-    const buf = new Uint8Array(Math.min(chunkSize, remaining));
+    const size = Math.min(chunkSize, remaining);
+    const buf = shared ? shared.subarray(0, size) : new Uint8Array(size);
     const n = await file.read(buf);
     if (n === null) return;
     remaining -= n;

@@ -59,8 +59,9 @@ async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  // Small reads: large short-lived buffers make the allocator hold on to freed memory.
-  yield* readChunks(path, 0, Infinity, 64 * 1024);
+  // One reused 1 MiB buffer (verify copies each chunk into its blocks at once): large
+  // short-lived buffers would make the allocator hold on to freed memory, small reads are slow.
+  yield* readChunks(path, 0, Infinity, 1 << 20, true);
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 import { bytesEqual, toHex } from "./hash.ts";
-import { CompactRange } from "./merkle.ts";
+import { LeafRange } from "./sha256_wasm.ts";
 import { type Checkpoint, openCheckpoint } from "./checkpoint.ts";
 import { type NoteVerifier, parseVerifierKey } from "./note.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
@@ -18,7 +18,10 @@ import type { BlockRequest } from "./verify_worker.ts";
 
 /** What verification reads. */
 export interface VerifySource {
-  /** The ledger's raw bytes in order: LF-terminated lines (a final partial line is torn). */
+  /**
+   * The ledger's raw bytes in order: LF-terminated lines (a final partial line is torn). A chunk
+   * may be overwritten once the next is pulled.
+   */
   bytes: AsyncIterable<Uint8Array>;
   /** Signed checkpoint notes in the order they were signed (may be empty). */
   checkpoints: AsyncIterable<string>;
@@ -108,9 +111,15 @@ export async function verifyLedger(
   }
 }
 
+/** Whether the 32 bytes of `prevs` at `at` equal `leaf`. */
+function samePrev(prevs: Uint8Array, at: number, leaf: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (prevs[at + i] !== leaf[i]) return false;
+  return true;
+}
+
 /** A piece of the byte stream: complete lines, a torn tail, or an over-long line. */
 type Block =
-  | { kind: "lines"; data: Uint8Array; lines: number }
+  | { kind: "lines"; data: Uint8Array }
   | { kind: "partial"; length: number }
   | { kind: "too-long" };
 
@@ -158,7 +167,7 @@ async function* blocks(
     const data = cur.subarray(0, last + 1);
     fill -= last + 1;
     cur = next;
-    yield { kind: "lines", data, lines: countLines(data) };
+    yield { kind: "lines", data };
   }
   for await (const chunk of chunks) {
     let at = 0;
@@ -301,7 +310,7 @@ async function run(
     return cp;
   };
   let pending = await nextCheckpoint();
-  const range = new CompactRange();
+  const range = new LeafRange();
   let count = 0;
   let bytes = 0;
   let prevLeaf: Uint8Array = new Uint8Array(32);
@@ -338,18 +347,32 @@ async function run(
         );
       }
     }
-    for (let k = 0; k < r.count; k++) {
-      const prev = r.prevs.subarray(k * 32, k * 32 + 32);
-      if (!bytesEqual(prev, prevLeaf)) {
-        throw new VerifyFailure(count, "prev does not match the previous entry's leaf hash");
+    // Runs of leaves up to the next checkpoint size: prevs compared, then appended at once.
+    let k = 0;
+    while (k < r.count) {
+      let stop = r.count;
+      const next = Math.min(
+        pending ? pending.size : Infinity,
+        trusted && trusted.size > count ? trusted.size : Infinity,
+      );
+      if (next > count && next - count < stop - k) stop = k + (next - count);
+      for (let j = k; j < stop; j++) {
+        const prev = j === 0 ? prevLeaf : r.leaves.subarray(j * 32 - 32, j * 32);
+        if (!samePrev(r.prevs, j * 32, prev)) {
+          throw new VerifyFailure(
+            count + j - k,
+            "prev does not match the previous entry's leaf hash",
+          );
+        }
       }
-      prevLeaf = r.leaves.subarray(k * 32, k * 32 + 32);
-      range.append(prevLeaf);
-      count++;
+      range.append(r.leaves.subarray(k * 32, stop * 32), stop - k);
+      count += stop - k;
+      k = stop;
       if ((pending && pending.size === count) || (trusted && trusted.size === count)) {
         await atBoundary();
       }
     }
+    if (r.count > 0) prevLeaf = r.leaves.subarray(r.count * 32 - 32, r.count * 32);
     bytes += r.bytes;
     if (r.error) throw new VerifyFailure(r.error.index, r.error.reason);
   };
@@ -370,15 +393,17 @@ async function run(
       break;
     }
     if (pool && origin !== undefined) {
+      const lines = countLines(block.data); // before the buffer is transferred
       queue.push(pool.run(block.data, dispatched, origin));
+      dispatched += lines;
       while (queue.length > depth) await absorb(await queue.shift()!);
     } else {
       while (queue.length) await absorb(await queue.shift()!);
       const result = checkBlock(block.data, dispatched, origin);
       buffers.put(block.data.buffer as ArrayBuffer);
-      await absorb(result);
+      await absorb(result); // throws unless every line of the block was checked
+      dispatched += result.count;
     }
-    dispatched += block.lines;
   }
   while (queue.length) await absorb(await queue.shift()!);
   if (pending) {

@@ -7,6 +7,8 @@
  */
 import { EntryError, parseLine } from "./entry.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
+import { fastCheckLine, fastOriginBytes, PREV_FROM_END } from "./fast_line.ts";
+import { wasmLeaves } from "./sha256_wasm.ts";
 
 /** Result of {@link checkBlock}. */
 export interface BlockResult {
@@ -24,7 +26,6 @@ export interface BlockResult {
   error: { index: number; reason: string } | null;
 }
 
-const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
 
@@ -34,13 +35,18 @@ function hexInto(hex: string, out: Uint8Array, at: number): void {
   }
 }
 
-const RUN_BYTES = 64 * 1024;
+/** A copy of `a` with room for `n` elements. */
+function grow<T extends Uint8Array | Int32Array>(a: T, n: number): T {
+  const out = new (a.constructor as new (n: number) => T)(n);
+  out.set(a);
+  return out;
+}
 
-/** End (after its LF) of a run of whole lines from `pos`, about {@link RUN_BYTES} long. */
-function runEnd(data: Uint8Array, pos: number): number {
-  const limit = Math.min(data.length, pos + RUN_BYTES);
-  const last = data.subarray(pos, limit).lastIndexOf(10);
-  return last >= 0 ? pos + last + 1 : data.indexOf(10, pos) + 1;
+/** Decode 64 lowercase hex digits (already checked) at `data[from]` into `out[at]`. */
+function hexBytesInto(data: Uint8Array, from: number, out: Uint8Array, at: number): void {
+  for (let i = 0; i < 32; i++) {
+    out[at + i] = (HEX_VALUE[data[from + 2 * i]] << 4) | HEX_VALUE[data[from + 2 * i + 1]];
+  }
 }
 
 /**
@@ -54,54 +60,60 @@ function runEnd(data: Uint8Array, pos: number): number {
  * ```
  */
 export function checkBlock(data: Uint8Array, start: number, origin?: string): BlockResult {
-  let lines = 0;
-  for (let p = data.indexOf(10); p >= 0; p = data.indexOf(10, p + 1)) lines++;
-  const leaves = new Uint8Array(lines * 32);
-  const prevs = new Uint8Array(lines * 32);
+  // Room for lines of 512 bytes on average, grown when shorter lines need more.
+  let cap = (data.length >> 9) + 16;
+  let prevs = new Uint8Array(cap * 32);
+  let starts = new Int32Array(cap);
+  let ends = new Int32Array(cap);
   let count = 0;
   let pos = 0;
   let blockOrigin: string | null = origin ?? null;
+  let originBytes = blockOrigin === null ? null : fastOriginBytes(blockOrigin);
   let error: BlockResult["error"] = null;
-  // Lenient decoding of runs of lines is much cheaper than strict per-line decoding; LF bytes and
-  // "\n" characters correspond one to one. Invalid UTF-8 shows up as U+FFFD, and only lines
-  // containing U+FFFD (which may also be genuine) are decoded strictly by parseLine. Runs are kept
-  // near 64 KiB: larger strings land in V8's large-object space and linger until a full GC.
-  let text = "";
-  let textPos = 0;
-  while (count < lines) {
-    const nl = data.indexOf(10, pos);
+  // Most lines pass the byte-level canonical check of fast_line.ts, which also finds their end;
+  // the rest (and all lines until the origin is known) go through parseLine, which decides and
+  // words any error. Leaf hashes of all checked lines are computed in one WebAssembly call.
+  while (pos < data.length) {
+    if (count === cap) {
+      cap *= 2;
+      prevs = grow(prevs, cap * 32);
+      starts = grow(starts, cap);
+      ends = grow(ends, cap);
+    }
     const index = start + count;
+    let nl = originBytes ? fastCheckLine(data, pos, data.length, index, originBytes) : -1;
+    const fast = nl >= 0;
+    if (!fast) nl = data.indexOf(10, pos);
+    if (nl < 0 || nl >= data.length) break; // no LF: not a complete line
     if (nl - pos > MAX_ENTRY_BYTES) {
       error = { index, reason: `line is longer than ${MAX_ENTRY_BYTES} bytes` };
       break;
     }
-    try {
-      if (textPos >= text.length) {
-        text = lenient.decode(data.subarray(pos, runEnd(data, pos)));
-        textPos = 0;
+    if (fast) hexBytesInto(data, nl - PREV_FROM_END, prevs, count * 32);
+    else {
+      try {
+        const built = parseLine(data.subarray(pos, nl), {
+          index,
+          origin: blockOrigin ?? undefined,
+        });
+        if (blockOrigin === null) {
+          blockOrigin = built.entry.origin;
+          originBytes = fastOriginBytes(blockOrigin);
+        }
+        hexInto(built.entry.prev, prevs, count * 32);
+      } catch (e) {
+        error = { index, reason: e instanceof EntryError ? e.message : String(e) };
+        break;
       }
-      const end = text.indexOf("\n", textPos);
-      let decoded: string | undefined = text.slice(textPos, end);
-      textPos = end + 1;
-      if (decoded.includes("\ufffd")) decoded = undefined;
-      const built = parseLine(
-        data.subarray(pos, nl),
-        { index, origin: blockOrigin ?? undefined },
-        decoded,
-      );
-      blockOrigin ??= built.entry.origin;
-      leaves.set(built.leaf, count * 32);
-      hexInto(built.entry.prev, prevs, count * 32);
-    } catch (e) {
-      error = { index, reason: e instanceof EntryError ? e.message : String(e) };
-      break;
     }
+    starts[count] = pos;
+    ends[count] = nl;
     count++;
     pos = nl + 1;
   }
   return {
     count,
-    leaves: leaves.subarray(0, count * 32),
+    leaves: wasmLeaves(data, starts, ends, count),
     prevs: prevs.subarray(0, count * 32),
     bytes: pos,
     origin: blockOrigin,

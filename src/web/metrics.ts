@@ -86,6 +86,14 @@ export function renderMetrics(snap: Snapshot): string {
       j.last ? [`auditor_sweep_errors{job="${j.job}"} ${j.last.errors}`] : []
     ),
   );
+  metric(
+    "auditor_sweep_redactions",
+    "gauge",
+    "Secrets or credential-shaped strings replaced with [redacted] in the last sweep of each job.",
+    snap.jobs.flatMap((j) =>
+      j.last ? [`auditor_sweep_redactions{job="${j.job}"} ${j.last.redacted ?? 0}`] : []
+    ),
+  );
   const rl = snap.rateLimits.flatMap((r) =>
     Object.entries(r.values).map(([k, v]) =>
       `auditor_ratelimit{upstream="${l(r.upstream)}",field="${l(k)}"} ${v}`

@@ -73,7 +73,8 @@ Deno.test("cli inspect: attacker-controlled names are escaped in text output", a
     const path = `${dir}/evil-1.0-py3-none-any.whl`;
     await Deno.writeFile(
       path,
-      buildZip([{ name: "evil/\u001b[31mred\u202e.pth", data: text("import os") }]),
+      // At the wheel root, where `site` runs .pth files.
+      buildZip([{ name: "\u001b[31mred\u202e.pth", data: text("import os") }]),
     );
     const r = await capture([path]);
     assert.equal(r.code, 1);

@@ -42,6 +42,23 @@ export interface ZipMember {
   zip64?: boolean;
   /** Drop the zip64 extra field from the central record while keeping the markers. */
   zip64DropCentralExtra?: boolean;
+  /** Raw name bytes (local and central), instead of `name` as UTF-8. */
+  nameBytes?: Uint8Array;
+  /** Set the UTF-8 flag (bit 11); default true. */
+  utf8Flag?: boolean;
+  /** Extra field bytes appended in the central record / the local header. */
+  centralExtra?: Uint8Array;
+  localExtra?: Uint8Array;
+}
+
+/**
+ * An Info-ZIP Unicode Path extra field (0x7075) naming `unicodeName`, with the CRC-32 of
+ * `headerName` (the raw header name it claims to translate).
+ */
+export function unicodePathExtra(headerName: Uint8Array, unicodeName: string): Uint8Array {
+  const name = text(unicodeName);
+  return new Record(9 + name.length).u16(0x7075).u16(5 + name.length).raw(new Uint8Array([1]))
+    .u32(crc32(headerName) >>> 0).raw(name).bytes;
 }
 
 /** Archive-level falsifications. */
@@ -114,6 +131,14 @@ class Record {
   }
 }
 
+function concatExtra(a: Uint8Array, b?: Uint8Array): Uint8Array {
+  if (!b) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
  * Build a ZIP archive.
  *
@@ -133,14 +158,17 @@ export function buildZip(members: ZipMember[], options: ZipOptions = {}): Uint8A
     const payload = method === 8 ? new Uint8Array(zlib.deflateRawSync(m.data)) : m.data;
     const crc = crc32(m.data) >>> 0;
     const offset = out.length - base;
-    const nameBytes = text(m.name);
-    const localName = text(m.localName ?? m.name);
-    const flags = 0x0800 | (m.dataDescriptor ? 8 : 0);
+    const nameBytes = m.nameBytes ?? text(m.name);
+    const localName = m.nameBytes ?? text(m.localName ?? m.name);
+    const flags = (m.utf8Flag === false ? 0 : 0x0800) | (m.dataDescriptor ? 8 : 0);
     const zip64 = !!m.zip64;
-    const localExtra = zip64
-      ? new Record(20).u16(1).u16(16).u64(m.localSize ?? m.data.length)
-        .u64(m.localCompressedSize ?? payload.length).bytes
-      : new Uint8Array();
+    const localExtra = concatExtra(
+      zip64
+        ? new Record(20).u16(1).u16(16).u64(m.localSize ?? m.data.length)
+          .u64(m.localCompressedSize ?? payload.length).bytes
+        : new Uint8Array(),
+      m.localExtra,
+    );
     const local = new Record(30 + localName.length + localExtra.length)
       .u32(0x04034b50).u16(zip64 ? 45 : 20).u16(flags).u16(method).u16(0).u16(0x21)
       .u32(m.dataDescriptor ? 0 : m.localCrc ?? crc)
@@ -157,9 +185,12 @@ export function buildZip(members: ZipMember[], options: ZipOptions = {}): Uint8A
       );
     }
     const size = m.centralSize ?? m.data.length;
-    const centralExtra = zip64 && !m.zip64DropCentralExtra
-      ? new Record(28).u16(1).u16(24).u64(size).u64(payload.length).u64(offset).bytes
-      : new Uint8Array();
+    const centralExtra = concatExtra(
+      zip64 && !m.zip64DropCentralExtra
+        ? new Record(28).u16(1).u16(24).u64(size).u64(payload.length).u64(offset).bytes
+        : new Uint8Array(),
+      m.centralExtra,
+    );
     const attrs = m.unixMode !== undefined ? (m.unixMode << 16) >>> 0 : (0o100644 << 16) >>> 0;
     central.push(
       new Record(46 + nameBytes.length + centralExtra.length)

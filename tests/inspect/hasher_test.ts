@@ -72,7 +72,7 @@ Deno.test("inspection: worker and inline hashing give the same entries (real pip
 Deno.test("inspection: a large member through the worker path has the right digests", async () => {
   const data = new Uint8Array(12 * 1024 * 1024).map((_, i) => ((i * 2654435761) >>> 20) & 0x7f);
   const inspection = await inspectBytes(
-    buildZip([{ name: "big/blob.bin", data }]),
+    buildZip([{ name: "big/blob.py", data }]),
     "big-1.0-py3-none-any.whl",
     {
       hashInWorker: true,

@@ -6,13 +6,16 @@ import {
   limitsFromPolicy,
   memberRole,
 } from "../../src/inspect/mod.ts";
-import { archiveFindings, recordHash, recordMismatches } from "../../rules/archive.ts";
+import { archiveFindings, archiveRule } from "../../rules/archive.ts";
+import type { FactsLike } from "../../rules/_artifact.ts";
 import { contentFindings } from "../../rules/content.ts";
 import { realdata } from "../_realdata.ts";
 
 const pure = PolicySchema.parse({});
 const native = PolicySchema.parse({ artifacts: "native" });
 const limits = limitsFromPolicy(pure);
+const recordMismatches = (facts: FactsLike, policy = pure) =>
+  archiveRule("archive/record-mismatch").evaluate({ facts, policy });
 
 async function inspectReal(dir: string, name: string, filename = name) {
   return await inspectArtifact(realdata(`${dir}/${name}`), filename, limits);
@@ -30,11 +33,15 @@ for (const name of PIPS) {
     const inspection = await inspectReal("wheels/ensurepip", name);
     ArchiveInspectionSchema.parse(inspection);
     assert.deepEqual(inspection.anomalies, []);
-    assert.ok(inspection.members.record && !inspection.members.record.truncated);
+    assert.ok(inspection.record);
     assert.deepEqual(recordMismatches(inspection, pure), []);
-    // Every file but RECORD itself is checked against a RECORD row.
-    const rows = inspection.members.record.text.trim().split("\n").length;
-    assert.equal(rows, inspection.entries.filter((e) => e.type === "file").length);
+    // Every file but RECORD itself was compared with its RECORD row while streaming.
+    const files = inspection.entries.filter((e) => e.type === "file");
+    assert.equal(inspection.record.rows, files.length);
+    assert.deepEqual(
+      files.filter((e) => e.record !== "ok").map((e) => e.path),
+      [inspection.record.path],
+    );
     const findings = [...archiveFindings(inspection, pure), ...contentFindings(inspection, pure)];
     const others = findings.filter((f) => f.rule !== "content/native-executable");
     assert.deepEqual(others, []);
@@ -48,22 +55,20 @@ for (const name of PIPS) {
   });
 }
 
-Deno.test("real wheels: RECORD digests are checked for real (a changed digest is caught)", async () => {
+Deno.test("real wheels: the RECORD facts drive the rule (a changed digest is caught)", async () => {
   const inspection = await inspectReal("wheels/ensurepip", "pip-24.2-py3-none-any.whl");
   const target = inspection.entries.find((e) => e.path === "pip/__init__.py")!;
-  assert.ok(
-    inspection.members.record!.text.includes(`pip/__init__.py,${recordHash(target.sha256!)},355`),
-  );
+  assert.equal(target.record, "ok");
   const tampered = structuredClone(inspection);
-  tampered.entries.find((e) => e.path === "pip/__init__.py")!.sha256 = "00".repeat(32);
-  tampered.entries.push({ ...target, path: "pip/extra.py" });
+  tampered.entries.find((e) => e.path === "pip/__init__.py")!.record = "digest";
+  tampered.entries.push({ ...target, path: "pip/extra.py", record: "unlisted" });
   const findings = recordMismatches(tampered, pure);
   assert.deepEqual(findings.map((f) => f.subject).sort(), [
     "pip-24.2-py3-none-any.whl!pip/__init__.py",
     "pip-24.2-py3-none-any.whl!pip/extra.py",
   ]);
   const dropped = structuredClone(inspection);
-  dropped.entries = dropped.entries.filter((e) => e.path !== "pip/__main__.py");
+  dropped.record!.phantoms = ["pip/__main__.py"];
   assert.match(recordMismatches(dropped, pure)[0].message, /RECORD lists "pip\/__main__.py"/);
 });
 
@@ -103,11 +108,10 @@ Deno.test("real setuptools 65.5.0: git blob ids and digests of members", async (
   const inspection = await inspectReal("wheels/ensurepip", "setuptools-65.5.0-py3-none-any.whl");
   const pth = inspection.entries.find((e) => e.path === "distutils-precedence.pth")!;
   assert.equal(pth.size, 151);
-  assert.match(pth.gitSha1 ?? "", /^[0-9a-f]{40}$/);
-  assert.equal(
-    recordHash(pth.sha256!),
-    /distutils-precedence\.pth,(sha256=[^,]+),151/.exec(inspection.members.record!.text)?.[1],
-  );
+  const init = inspection.entries.find((e) => e.path === "setuptools/__init__.py")!;
+  assert.match(init.gitSha1 ?? "", /^[0-9a-f]{40}$/);
+  assert.match(pth.sha256 ?? "", /^[0-9a-f]{64}$/);
+  assert.equal(pth.record, "ok");
 });
 
 Deno.test("real STUBBED black wheel: under its published name it is consistent; under its file name the dist-info is foreign", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { archiveFindings } from "../../rules/archive.ts";
 import { contentFindings } from "../../rules/content.ts";
 import { buildTarGz, type TarMember } from "./_tar_writer.ts";
@@ -127,4 +128,37 @@ Deno.test("tar.gz: truncated, not gzip, gzip of garbage: anomalies, never throws
 Deno.test("tar.gz: time budget", async () => {
   const inspection = await inspectBytes(await buildTarGz(base), SDIST, { timeBudgetMs: -1 });
   assert.ok(kinds(inspection).includes("time-budget"));
+});
+
+/** A one-member ustar archive, gzip-compressed, with the member name given as raw bytes. */
+function rawTarGz(name: Uint8Array, data: Uint8Array): Uint8Array {
+  const header = new Uint8Array(512);
+  header.set(name.subarray(0, 100), 0);
+  const octal = (v: number, len: number) => text(v.toString(8).padStart(len - 1, "0") + "\0");
+  header.set(octal(0o644, 8), 100);
+  header.set(octal(0, 8), 108);
+  header.set(octal(0, 8), 116);
+  header.set(octal(data.length, 12), 124);
+  header.set(octal(0, 12), 136);
+  header.set(text("        "), 148);
+  header[156] = 0x30;
+  header.set(text("ustar\u000000"), 257);
+  const sum = header.reduce((n, b) => n + b, 0);
+  header.set(text(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  const body = new Uint8Array(Math.ceil(data.length / 512) * 512);
+  body.set(data);
+  const tarBytes = new Uint8Array([...header, ...body, ...new Uint8Array(1024)]);
+  return new Uint8Array(gzipSync(tarBytes));
+}
+
+Deno.test("tar.gz: a member name that is not UTF-8 is flagged, not silently decoded", async () => {
+  const bad = new Uint8Array([...text("evil-1.0/caf"), 0xe9, ...text(".py")]); // latin-1 é
+  const inspection = await inspectBytes(rawTarGz(bad, text("x = 1\n")), SDIST);
+  const anomaly = inspection.anomalies.find((x) => x.kind === "name-encoding");
+  assert.ok(anomaly, JSON.stringify(inspection.anomalies));
+  assert.match(anomaly.detail, /e9/);
+  assert.ok(rulesOf(inspection).includes("archive/corrupt"));
+  const good = await inspectBytes(rawTarGz(text("evil-1.0/café.py"), text("x = 1\n")), SDIST);
+  assert.deepEqual(good.anomalies, []);
+  assert.equal(good.entries[0].path, "evil-1.0/café.py");
 });

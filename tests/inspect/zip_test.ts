@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { archiveFindings } from "../../rules/archive.ts";
 import { contentFindings } from "../../rules/content.ts";
-import { buildZip, text, type ZipMember, type ZipOptions } from "./_zip_writer.ts";
+import {
+  buildZip,
+  text,
+  unicodePathExtra,
+  type ZipMember,
+  type ZipOptions,
+} from "./_zip_writer.ts";
 import { inspectBytes, kinds, POLICY } from "./_helpers.ts";
 
 const WHEEL = "evil-1.0-py3-none-any.whl";
@@ -180,7 +186,11 @@ Deno.test("zip bomb: absolute uncompressed limit", async () => {
     },
   );
   assert.ok(kinds(inspection).includes("decompression-bomb"));
-  assert.ok(inspection.totals.truncated);
+  // Past the budget the rest is listed, not read: names, modes and paths are still judged.
+  assert.ok(!inspection.totals.truncated);
+  assert.deepEqual(inspection.entries.map((e) => e.path), ["x/a", "x/b"]);
+  assert.ok(inspection.entries[0].sha256 && !inspection.entries[1].sha256);
+  assert.ok(inspection.totals.uncompressedBytes <= 3 * 1024 * 1024 + 512 * 1024);
 });
 
 Deno.test("zip entry-count bomb: 200k tiny entries stop at max_entries", async () => {
@@ -222,12 +232,22 @@ Deno.test("zip: time budget exhaustion is an anomaly", async () => {
   assert.ok(rulesOf(inspection).includes("archive/inspection-incomplete"));
 });
 
-Deno.test("zip: content digests are correct (sha256, git blob sha1)", async () => {
+Deno.test("zip: content digests are correct, each computed only where needed", async () => {
   const data = text("hello\n");
-  const inspection = await inspectZip([{ name: "p/hello.txt", data }]);
-  const e = inspection.entries[0];
-  assert.equal(e.sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
-  assert.equal(e.gitSha1, "ce013625030ba8dba906f756967f9e9ca394464a"); // `git hash-object` of "hello\n"
+  const inspection = await inspectZip([
+    { name: "p/hello.py", data },
+    { name: "p/hello.txt", data },
+  ]);
+  const [py, txt] = inspection.entries;
+  assert.equal(py.sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+  assert.equal(py.gitSha1, "ce013625030ba8dba906f756967f9e9ca394464a"); // `git hash-object` of "hello\n"
+  // A wheel's non-Python member needs its SHA-256 (RECORD), not a git blob id (parity: .py only).
+  assert.equal(txt.sha256, py.sha256);
+  assert.equal(txt.gitSha1, undefined);
+  // An sdist member needs only its git blob id (parity by path); nothing reads its SHA-256.
+  const sdist = await inspectZip([{ name: "p-1.0/hello.txt", data }], {}, "p-1.0.zip");
+  assert.equal(sdist.entries[0].gitSha1, py.gitSha1);
+  assert.equal(sdist.entries[0].sha256, undefined);
 });
 
 Deno.test("zip: a long inspection yields to the event loop (timers keep running)", async () => {
@@ -248,4 +268,101 @@ Deno.test("zip: a long inspection yields to the event loop (timers keep running)
   const during = ticks.filter((t) => t > start + 2 && t < end - 2);
   assert.equal(inspection.entries.length, 6);
   assert.ok(during.length >= 2, `timer ran ${during.length} times while reading 48 MiB`);
+});
+
+Deno.test("zip confusion: Info-ZIP Unicode Path (0x7075) that names another file, twice, or in a malformed chain", async () => {
+  const raw = text("evil/a.py");
+  const cases: Array<[string, ZipMember, RegExp]> = [
+    [
+      "mismatch (unzip extracts evil/b.py, pip installs evil/a.py)",
+      { name: "evil/a.py", data: text("x"), centralExtra: unicodePathExtra(raw, "evil/b.py") },
+      /names "evil\/b.py"/,
+    ],
+    [
+      "mismatch in the local header only",
+      { name: "evil/a.py", data: text("x"), localExtra: unicodePathExtra(raw, "evil/c.py") },
+      /local header: Unicode Path/,
+    ],
+    [
+      "duplicate fields",
+      {
+        name: "evil/a.py",
+        data: text("x"),
+        centralExtra: new Uint8Array([
+          ...unicodePathExtra(raw, "evil/a.py"),
+          ...unicodePathExtra(raw, "evil/a.py"),
+        ]),
+      },
+      /2 Unicode Path extra fields/,
+    ],
+    [
+      "chained: a field whose length runs past the block",
+      {
+        name: "evil/a.py",
+        data: text("x"),
+        centralExtra: new Uint8Array([0x75, 0x70, 0xff, 0x00, 1, 0, 0, 0, 0]),
+      },
+      /malformed extra field/,
+    ],
+  ];
+  for (const [what, member, pattern] of cases) {
+    const inspection = await inspectZip([member]);
+    const anomalies = inspection.anomalies.filter((x) => x.kind === "unicode-path");
+    assert.ok(
+      anomalies.some((x) => pattern.test(x.detail)),
+      `${what}: ${JSON.stringify(inspection.anomalies)}`,
+    );
+    assert.ok(rulesOf(inspection).includes("archive/zip-confusion"), what);
+  }
+  // A Unicode Path field that agrees with the name is fine.
+  const agreeing = await inspectZip([
+    { name: "evil/a.py", data: text("x"), centralExtra: unicodePathExtra(raw, "evil/a.py") },
+  ]);
+  assert.deepEqual(agreeing.anomalies, []);
+});
+
+Deno.test("zip confusion: non-ASCII names without the UTF-8 flag, and invalid UTF-8 with it, are flagged", async () => {
+  // "é" in UTF-8 without bit 11: pip (zipfile) reads CP437 "Ã©", unzip/others read "é".
+  const noFlag = await inspectZip([
+    { name: "x", nameBytes: text("evil/caf\u00e9.py"), utf8Flag: false, data: text("x") },
+  ]);
+  assert.ok(
+    noFlag.anomalies.some((x) =>
+      x.kind === "name-encoding" && /without the UTF-8 flag/.test(x.detail)
+    ),
+  );
+  assert.ok(rulesOf(noFlag).includes("archive/zip-confusion"));
+  const invalid = await inspectZip([
+    {
+      name: "x",
+      nameBytes: new Uint8Array([0x65, 0x2f, 0xff, 0xfe, 0x2e, 0x70, 0x79]),
+      data: text("x"),
+    },
+  ]);
+  assert.ok(invalid.anomalies.some((x) => x.kind === "name-encoding" && /fffe/.test(x.detail)));
+  // Plain UTF-8 with the flag set is fine.
+  const fine = await inspectZip([{ name: "evil/café.py", data: text("x") }]);
+  assert.deepEqual(fine.anomalies, []);
+});
+
+Deno.test("zip confusion: classes zip.js reports are caught by the own parser at any entry count", async () => {
+  // 2,500 entries: above the zip.js second-opinion cut-off.
+  const many: ZipMember[] = [];
+  for (let i = 0; i < 2_500; i++) many.push({ name: `e/${i}.py`, data: text("x"), method: 0 });
+  const raw = text("e/0.py");
+  many[0] = { ...many[0], centralExtra: unicodePathExtra(raw, "e/other.py") };
+  many[1] = { ...many[1], centralExtra: new Uint8Array([1, 0, 9, 0, 1]) }; // malformed extra
+  const inspection = await inspectZip(many);
+  assert.ok(!inspection.anomalies.some((x) => x.kind === "zipjs-warning"), "zip.js did not run");
+  assert.ok(inspection.anomalies.some((x) => x.kind === "unicode-path" && x.path === "e/0.py"));
+  assert.ok(
+    inspection.anomalies.some((x) => /malformed extra field/.test(x.detail) && x.path === "e/1.py"),
+  );
+  // Prepended data, appended data, duplicate names: own checks (zip.js names in brackets).
+  const prepended = await inspectZip(many.slice(2, 2_200), { prefix: text("MZ junk") });
+  assert.ok(kinds(prepended).includes("prefix-bytes")); // [prepended data]
+  const appended = await inspectZip(many.slice(2, 2_200), { trailing: text("junk") });
+  assert.ok(kinds(appended).includes("trailing-bytes")); // [appended data]
+  const dup = await inspectZip([...many.slice(2, 2_200), many[5]]);
+  assert.ok(rulesOf(dup).includes("content/duplicate-path")); // [duplicate filename]
 });

@@ -4,12 +4,13 @@ import {
   isPureWheel,
   type MemberListing,
   parseIni,
-  readTarMember,
   setupCfgEquivalent,
   stripTop,
 } from "../../jobs/releases_source.ts";
 import { buildSdist } from "../../src/sandbox/artifacts.ts";
 import { gitBlobSha1 } from "../../src/sandbox/artifacts.ts";
+import { inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
+import { PolicySchema } from "../../src/config.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const blob = (s: string) => gitBlobSha1(enc(s));
@@ -117,23 +118,22 @@ Deno.test("source: setuptools' egg_info options are the only accepted difference
   assert(!setupCfgEquivalent("garbage", undefined));
 });
 
-Deno.test("source: readTarMember reads one bounded member of a .tar.gz", async () => {
+Deno.test("source: the inspection captures an sdist's top-level setup.cfg (one archive reader)", async () => {
   const bytes = await buildSdist({
     name: "acme",
     version: "1.0",
-    files: { "setup.cfg": "[metadata]\nname = acme\n", "big.txt": "x".repeat(5000) },
+    files: { "setup.cfg": "[metadata]\nname = acme\n", "sub/setup.cfg": "[x]\n" },
   });
   const path = await Deno.makeTempFile({ suffix: ".tar.gz" });
   try {
     await Deno.writeFile(path, bytes);
-    assertEquals(
-      await readTarMember(path, "acme-1.0/setup.cfg", 1000),
-      "[metadata]\nname = acme\n",
-    );
-    assertEquals(await readTarMember(path, "acme-1.0/big.txt", 1000), undefined);
-    assertEquals(await readTarMember(path, "acme-1.0/absent", 1000), undefined);
+    const limits = limitsFromPolicy(PolicySchema.parse({}));
+    const inspection = await inspectArtifact(path, "acme-1.0.tar.gz", limits);
+    assertEquals(inspection.members.setupCfg?.text, "[metadata]\nname = acme\n");
+    assertEquals(inspection.members.setupCfg?.path, "acme-1.0/setup.cfg");
     await Deno.writeFile(path, enc("not gzip"));
-    assertEquals(await readTarMember(path, "acme-1.0/setup.cfg", 1000), undefined);
+    const broken = await inspectArtifact(path, "acme-1.0.tar.gz", limits);
+    assertEquals(broken.members.setupCfg, undefined);
   } finally {
     await Deno.remove(path);
   }

@@ -493,6 +493,7 @@ Deno.test("metrics in Prometheus text format", async () => {
       `auditor_sweep_last_success_timestamp_seconds{job="repo"} ${SEEDED_AT.getTime() / 1000}\n`,
     );
     assertStringIncludes(text, 'auditor_ratelimit{upstream="github",field="remaining"} 4990\n');
+    assertStringIncludes(text, 'auditor_sweep_redactions{job="pypi"} 0\n');
     assert(!text.includes("note"));
     assertStringIncludes(text, "auditor_ledger_entries 11\n");
     for (const line of text.trimEnd().split("\n")) {
