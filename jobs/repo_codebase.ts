@@ -27,6 +27,9 @@ import {
   type PyprojectFacts,
 } from "../src/observations/controls.ts";
 import { decodeContent, unobservableReason } from "../src/github/read.ts";
+import type { WorkflowFile } from "../src/observations/workflow.ts";
+import { MAX_WORKFLOW_BYTES } from "../src/workflows/parse.ts";
+import { readWorkflowText } from "../src/workflows/read.ts";
 
 /** Largest control file read (pyproject, pre-commit config, .gitmodules). */
 export const MAX_CONTROL_FILE_BYTES = 256 * 1024;
@@ -219,6 +222,42 @@ class RefReader {
     return d.text ?? { error: `${path}: ${d.error}` };
   }
 
+  /**
+   * The workflow files of `.github/workflows/` at this ref, parsed by the repo job's own code
+   * (`src/workflows/read.ts`); a string when they could not all be read.
+   */
+  async workflowFiles(): Promise<WorkflowFile[] | string> {
+    const list = await this.listing(".github/workflows");
+    if (list === null) return [];
+    if (typeof list === "string") return list;
+    const files = list.filter((e) => e.type === "file" && /\.ya?ml$/i.test(e.name))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    if (files.length > CONTROL_LIMITS.tagWorkflows) {
+      return `more than ${CONTROL_LIMITS.tagWorkflows} workflow files`;
+    }
+    const out: WorkflowFile[] = [];
+    for (const e of files) {
+      const source = { path: e.path, sha: e.sha, size: e.size };
+      if (e.size > MAX_WORKFLOW_BYTES) {
+        out.push({ ...source, error: `larger than ${MAX_WORKFLOW_BYTES} bytes` });
+        continue;
+      }
+      const r = await this.gh.get(
+        "GET /repos/{owner}/{repo}/contents/{path}",
+        { ...this.p, path: e.path, ref: this.ref },
+        ContentFileSchema,
+      );
+      if (!r.ok) return `${e.path}: ${unobservableReason(r)}`;
+      const d = decodeContent(r.data, MAX_WORKFLOW_BYTES);
+      out.push(
+        d.text === undefined
+          ? { ...source, error: d.error ?? "not read" }
+          : readWorkflowText(e.path, d.text, { sha: e.sha }, e.size),
+      );
+    }
+    return out;
+  }
+
   async binaries(): Promise<{ paths: string[]; count: number } | string> {
     const commit = await commitOf(this.gh, this.p.owner, this.p.repo, this.ref);
     if (!commit.ok) return unobservableReason(commit);
@@ -287,6 +326,25 @@ async function snapshotAt(
   return snapshot;
 }
 
+/** Read and parse the tag's workflows into its snapshot; unreadable ones are passed to `miss`. */
+async function tagWorkflows(
+  gh: GitHubClient,
+  p: Params,
+  snapshot: Codebase,
+  miss: Miss,
+): Promise<void> {
+  const files = snapshot.workflows.length === 0
+    ? []
+    : await new RefReader(gh, p, snapshot.ref).workflowFiles();
+  if (Array.isArray(files)) {
+    snapshot.workflowFiles = files;
+    return;
+  }
+  const reason = `${snapshot.ref}: ${files}`;
+  miss(CONTROL_SCOPES.tagWorkflows, reason);
+  miss(CONTROL_SCOPES.workflowDrift, reason);
+}
+
 const ReleaseTagSchema = z.array(
   z.object({ tag_name: z.string().max(500), draft: z.boolean().optional() }).passthrough(),
 ).max(100);
@@ -317,8 +375,18 @@ export async function collectCodebase(
   const snapshots = await Promise.all(refs.map(([ref, kind]) => snapshotAt(gh, p, ref, kind)));
   snapshots.forEach((s, i) => {
     const [ref, kind] = refs[i];
-    if (typeof s === "string") miss(`${CONTROL_SCOPES.codebase}:${kind}`, `${ref}: ${s}`);
-    else out.push(s);
+    if (typeof s === "string") {
+      miss(`${CONTROL_SCOPES.codebase}:${kind}`, `${ref}: ${s}`);
+      // Drift compares both refs: one missing leaves it unjudged.
+      miss(CONTROL_SCOPES.drift, `${ref}: ${s}`);
+      miss(CONTROL_SCOPES.workflowDrift, `${ref}: ${s}`);
+    } else out.push(s);
   });
+  if (!releases.ok) {
+    miss(CONTROL_SCOPES.drift, unobservableReason(releases));
+    miss(CONTROL_SCOPES.workflowDrift, unobservableReason(releases));
+  }
+  const tag = out.find((s) => s.kind === "tag");
+  if (tag) await tagWorkflows(gh, p, tag, miss);
   return out;
 }
