@@ -161,6 +161,11 @@ export const PLAN: readonly PlanArea[] = [
       },
       {
         control:
+          "The release files (pyproject.toml, release workflow, CODEOWNERS, MANIFEST.in) keep their controls on the default branch between releases",
+        rules: ["codebase/release-files-drift"],
+      },
+      {
+        control:
           "Workflows pin actions to commit SHAs, declare read-only permissions, resist injection",
         rules: [
           "workflows/unpinned-action",
