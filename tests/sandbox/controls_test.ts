@@ -125,6 +125,27 @@ Deno.test("sandbox: a weak release workflow at the release tag is judged at the 
     assertEquals(ruleIds(blind), ruleIds(after));
     const gaps = await h.entries("coverage.changed");
     assert(gaps.some((g) => g.scope === "repo:codebase:tag:workflows"), JSON.stringify(gaps));
+
+    // Readable again but with more files than the bound: still not observable, nothing read.
+    h.scenario.github.set(
+      `/repos/acme/acme-hardened/contents/${RELEASE_PATH}?ref=v1.1.0`,
+      contentsFile(RELEASE_PATH, releaseWorkflow("pypi", false)),
+    );
+    const listed = h.scenario.github.get(
+      "/repos/acme/acme-hardened/contents/.github/workflows",
+    ) as unknown[];
+    const many = [
+      ...listed,
+      ...Array.from({ length: 51 - listed.length }, (_, i) => {
+        const path = `.github/workflows/w${i}.yml`;
+        const { content: _c, encoding: _e, ...entry } = contentsFile(path, "on: push\n");
+        return entry;
+      }),
+    ];
+    h.scenario.github.set("/repos/acme/acme-hardened/contents/.github/workflows?ref=v1.1.0", many);
+    assertEquals(ruleIds(await h.sweep(job)), ruleIds(after));
+    const reasons = (await h.entries("coverage.changed")).map((g) => String(g.reason));
+    assert(reasons.some((r) => r.includes("more than 50 workflow files")), reasons.join("; "));
   } finally {
     await h.close();
   }
