@@ -3,10 +3,14 @@
  * default branch, the files of the root, `.github/` and `docs/` (through the contents API),
  * the workflow file names, `pyproject.toml` facts (TOML parsed here, never in a rule),
  * `.pre-commit-config.yaml` hooks, `.gitmodules` URLs, and the binary artifacts of the git tree
- * (by extension, as OpenSSF Scorecard's Binary-Artifacts check). Judged by `rules/codebase.ts`.
+ * (by extension, as OpenSSF Scorecard's Binary-Artifacts check); at the tag also the workflow
+ * files of `.github/workflows/` (at most 50, each at most 512 KiB, parsed by
+ * `src/workflows/read.ts` as the repo job parses the default branch's). Judged by
+ * `rules/codebase.ts`.
  *
  * A ref that could not be read is the unobservable scope `repo:codebase:tag` or
- * `repo:codebase:default`.
+ * `repo:codebase:default` (and the drift scopes `repo:codebase:drift`, `repo:workflows:drift`);
+ * the tag's workflows that could not be read are `repo:codebase:tag:workflows`.
  *
  * @example
  * ```ts

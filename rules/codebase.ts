@@ -237,62 +237,60 @@ function pyprojectRules(input: ControlsInput): Finding[] {
 
 function pyprojectAt(input: ControlsInput, s: Codebase): Finding[] {
   const out: Finding[] = [];
-  {
-    const p = s.pyproject;
-    if (p === undefined) return out;
-    const base = { scope: scopeOf(s), evidence: { ref: s.ref } };
-    if (p === null || p.error) {
-      out.push(finding(PYPROJECT_MISSING, {
-        ...base,
-        subject: at(input, s, "pyproject.toml"),
-        message: p === null
-          ? `No pyproject.toml ${where(s)}.`
-          : `pyproject.toml ${where(s)} is not valid TOML: ${clip(p.error ?? "", 200)}`,
-      }));
-      return out;
-    }
-    if (p.poetryMetadata.length > 0) {
-      out.push(finding(POETRY_DUPLICATE, {
-        ...base,
-        subject: at(input, s, "tool.poetry"),
-        message: `[tool.poetry] ${where(s)} declares ${p.poetryMetadata.join(", ")}${
-          p.project ? " besides [project]" : " and there is no [project] table"
-        }.`,
-        evidence: { observed: p.poetryMetadata, ref: s.ref },
-      }));
-    }
-    if (p.project && !p.requiresPython) {
-      out.push(finding(REQUIRES_PYTHON, {
-        ...base,
-        subject: at(input, s, "requires-python"),
-        message: `[project] ${where(s)} has no requires-python.`,
-      }));
-    }
-    const keys = new Set(p.urls.map((k) => k.toLowerCase().trim()));
-    const missing = input.project.controls.project_urls.filter((wanted) =>
-      !(URL_ALIASES[wanted.toLowerCase()] ?? [wanted.toLowerCase()]).some((a) => keys.has(a))
-    );
-    if (p.project && missing.length > 0) {
-      out.push(finding(PROJECT_URLS, {
-        ...base,
-        subject: at(input, s, "project.urls"),
-        message: `[project.urls] ${where(s)} lacks ${missing.join(", ")}.`,
-        evidence: { observed: p.urls, expected: input.project.controls.project_urls, ref: s.ref },
-      }));
-    }
-    const loose = p.buildRequires.filter((r) =>
-      !/^[A-Za-z0-9._\[\], -]+\s*===?\s*[^,;*]+(;.*)?$/.test(r)
-    );
-    if (loose.length > 0) {
-      out.push(finding(BUILD_UNPINNED, {
-        ...base,
-        subject: at(input, s, "build-system.requires"),
-        message: `[build-system].requires ${where(s)} is not pinned exactly: ${
-          clip(loose.join(", "), 200)
-        }.`,
-        evidence: { observed: loose.slice(0, 20), ref: s.ref },
-      }));
-    }
+  const p = s.pyproject;
+  if (p === undefined) return out;
+  const base = { scope: scopeOf(s), evidence: { ref: s.ref } };
+  if (p === null || p.error) {
+    out.push(finding(PYPROJECT_MISSING, {
+      ...base,
+      subject: at(input, s, "pyproject.toml"),
+      message: p === null
+        ? `No pyproject.toml ${where(s)}.`
+        : `pyproject.toml ${where(s)} is not valid TOML: ${clip(p.error ?? "", 200)}`,
+    }));
+    return out;
+  }
+  if (p.poetryMetadata.length > 0) {
+    out.push(finding(POETRY_DUPLICATE, {
+      ...base,
+      subject: at(input, s, "tool.poetry"),
+      message: `[tool.poetry] ${where(s)} declares ${p.poetryMetadata.join(", ")}${
+        p.project ? " besides [project]" : " and there is no [project] table"
+      }.`,
+      evidence: { observed: p.poetryMetadata, ref: s.ref },
+    }));
+  }
+  if (p.project && !p.requiresPython) {
+    out.push(finding(REQUIRES_PYTHON, {
+      ...base,
+      subject: at(input, s, "requires-python"),
+      message: `[project] ${where(s)} has no requires-python.`,
+    }));
+  }
+  const keys = new Set(p.urls.map((k) => k.toLowerCase().trim()));
+  const missing = input.project.controls.project_urls.filter((wanted) =>
+    !(URL_ALIASES[wanted.toLowerCase()] ?? [wanted.toLowerCase()]).some((a) => keys.has(a))
+  );
+  if (p.project && missing.length > 0) {
+    out.push(finding(PROJECT_URLS, {
+      ...base,
+      subject: at(input, s, "project.urls"),
+      message: `[project.urls] ${where(s)} lacks ${missing.join(", ")}.`,
+      evidence: { observed: p.urls, expected: input.project.controls.project_urls, ref: s.ref },
+    }));
+  }
+  const loose = p.buildRequires.filter((r) =>
+    !/^[A-Za-z0-9._\[\], -]+\s*===?\s*[^,;*]+(;.*)?$/.test(r)
+  );
+  if (loose.length > 0) {
+    out.push(finding(BUILD_UNPINNED, {
+      ...base,
+      subject: at(input, s, "build-system.requires"),
+      message: `[build-system].requires ${where(s)} is not pinned exactly: ${
+        clip(loose.join(", "), 200)
+      }.`,
+      evidence: { observed: loose.slice(0, 20), ref: s.ref },
+    }));
   }
   return out;
 }
