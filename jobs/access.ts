@@ -200,10 +200,13 @@ async function list<T>(
 ): Promise<T[] | undefined> {
   const r = await c.gh.paginate(route, params, schema, { maxItems: MAX_ITEMS + 1 });
   // A list cut at the cap is not the whole state: diffing it would invent removals.
+  // Likewise a list with items left out as invalid (r.dropped): they would read as removals.
   const reason = !r.ok
     ? reasonOf(r, needs)
     : r.data.length > MAX_ITEMS
     ? `more than ${MAX_ITEMS} entries: not read in full`
+    : r.dropped
+    ? `not observable (partial): ${r.dropped} item(s) failed validation`
     : undefined;
   if (reason === undefined && r.ok) return r.data;
   if (reason && !c.unobservable.some((u) => u.scope === scope)) {

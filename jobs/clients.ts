@@ -16,6 +16,9 @@ import {
   type GitHubClientOptions,
 } from "../src/github/client.ts";
 import { PypiClient } from "../src/pypi/client.ts";
+import { sweepGate } from "../src/upstream_gate.ts";
+
+export { sweepGate };
 
 /** A GitHub client for this job run (`extra` overrides options, e.g. in tests). */
 export function githubFor(
@@ -32,6 +35,7 @@ export function githubFor(
     timeoutMs: upstream.timeout_ms,
     maxResponseBytes: upstream.max_response_bytes,
     signal: ctx.signal,
+    gate: sweepGate(ctx),
     ...extra,
   });
 }
@@ -45,6 +49,7 @@ export function pypiFor(ctx: JobContext): PypiClient {
     timeoutMs: upstream.timeout_ms,
     maxBytes: upstream.max_response_bytes,
     signal: ctx.signal,
+    gate: sweepGate(ctx),
   });
 }
 

@@ -22,6 +22,7 @@ import { ledgerEvent } from "../src/events.ts";
 import { runRules } from "../rules/types.ts";
 import { parsePyproject, wheelMetadataFrom } from "../src/pypi/pyproject.ts";
 import { safeText } from "../src/http.ts";
+import { droppedIn } from "../src/pypi/schemas.ts";
 import type { Unobservable } from "../rules/types.ts";
 
 /** Version from a distribution filename (wheel or sdist). */
@@ -119,6 +120,15 @@ async function collect(project: Project, ctx: JobContext): Promise<Observation<P
   if (!simple.ok) {
     unobservable.push({ scope: "*", reason: `PyPI index not readable: ${simple.message}` });
     return done();
+  }
+  const invalid = droppedIn(simple.data.files) + droppedIn(json.ok ? json.data.urls : undefined);
+  if (invalid > 0) {
+    unobservable.push({
+      scope: "files:invalid",
+      reason: `${invalid} file entr${
+        invalid === 1 ? "y" : "ies"
+      } failed validation and were left out`,
+    });
   }
   data.files = filesFromSimple(simple.data, json.ok ? json.data : undefined, project.name);
   data.pins = await loadPins(ctx.kv, project.name);

@@ -11,6 +11,7 @@ import type { ContentResult, PypiFile } from "../src/observations/pypi.ts";
 import { ContentResultSchema } from "../src/observations/pypi.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact } from "../src/download.ts";
+import { sweepGate } from "./clients.ts";
 import { inspectArtifact, limitsFromPolicy } from "../src/inspect/mod.ts";
 import { contentFindings } from "../rules/content.ts";
 import { archiveFindings } from "../rules/archive.ts";
@@ -78,6 +79,7 @@ export async function inspectFile(
       userAgent: USER_AGENT,
       dest,
       signal: ctx.signal,
+      gate: sweepGate(ctx),
     });
     if (!download.ok) {
       const result: ContentResult = {

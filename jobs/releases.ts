@@ -17,7 +17,7 @@
  */
 import type { Config, Project } from "../src/config.ts";
 import type { Finding, Unobservable } from "../rules/types.ts";
-import { githubFor, mapLimit, pypiFor } from "./clients.ts";
+import { githubFor, mapLimit, pypiFor, sweepGate } from "./clients.ts";
 import type { Job, JobContext, Observation, RequestStats } from "../src/observations/job.ts";
 import type { PypiFile } from "../src/observations/pypi.ts";
 import type {
@@ -40,7 +40,7 @@ import {
   compareRefs,
   gitBlob,
   gitTree,
-  immutableReleases,
+  immutableReleasesSetting,
   listReleases,
   parseChecksumAsset,
   type Release,
@@ -188,6 +188,7 @@ async function fetchBundle(url: string, run: Run): Promise<unknown> {
     timeoutMs: run.ctx.config.upstream.timeout_ms,
     maxBytes: MAX_BUNDLE_BYTES,
     signal: run.ctx.signal,
+    gate: sweepGate(run.ctx),
   });
   if (!r.ok) throw new Error(r.message);
   return decodeBundleBody(r.body);
@@ -319,6 +320,7 @@ async function downloadedDigest(
       userAgent: USER_AGENT,
       dest: `${dir}/asset`,
       signal: run.ctx.signal,
+      gate: sweepGate(run.ctx),
     });
     if (r.ok) return { sha256: r.sha256 };
     if (r.reason === "digest-mismatch" && /^[0-9a-f]{64}$/.test(r.actual)) {
@@ -536,10 +538,12 @@ async function observeVersion(
   const commit = await commitOf(run.gh, run.owner, run.repo, tag);
   if (!commit.ok) {
     if (commit.reason === "not-found" || commit.status === 422) v.tagCommit = null;
-    else {run.unobservable.push({
-        scope,
-        reason: oneLine(`tag ${tag} not readable: ${commit.message}`),
-      });}
+    else {
+      const reason = oneLine(`tag ${tag} not readable: ${commit.message}`);
+      run.unobservable.push({ scope, reason });
+      // The source comparisons hang on the tag: not observed either (never "no longer found").
+      for (const f of files) run.unobservable.push({ scope: `source:${f.sha256}`, reason });
+    }
     return v;
   }
   const c = commit.data;
@@ -563,7 +567,7 @@ async function observeGitHub(
   run: GitHubRun,
   byVersion: Map<string, PypiFile[]>,
 ): Promise<void> {
-  const immutable = await immutableReleases(run.gh, run.owner, run.repo);
+  const immutable = await immutableReleasesSetting(run.gh, run.owner, run.repo);
   if (immutable.ok) data.immutableReleases = immutable.data;
   else {
     run.unobservable.push({
@@ -576,7 +580,7 @@ async function observeGitHub(
   if (releases.ok) {
     listing = {
       byTag: new Map(releases.data.map((r) => [r.tag_name, r])),
-      complete: releases.data.length < MAX_LISTED_RELEASES,
+      complete: !releases.partial && releases.data.length < MAX_LISTED_RELEASES,
     };
   } else {
     run.unobservable.push({

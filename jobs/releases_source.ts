@@ -33,6 +33,7 @@ import {
 import type { Tree } from "../src/github/releases.ts";
 import { getJson, setJson } from "../src/state/blob.ts";
 import { downloadArtifact } from "../src/download.ts";
+import { sweepGate } from "./clients.ts";
 import { inspectArtifact, kindFromFilename, limitsFromPolicy } from "../src/inspect/mod.ts";
 import { USER_AGENT } from "../src/http.ts";
 import { createReadStream } from "node:fs";
@@ -112,6 +113,7 @@ export async function artifactMembers(
       userAgent: USER_AGENT,
       dest: `${dir}/artifact`,
       signal: ctx.signal,
+      gate: sweepGate(ctx),
     });
     if (!download.ok) return { ok: false, reason: `download failed: ${download.detail}` };
     const inspection = await inspectArtifact(

@@ -45,6 +45,7 @@ import { type RepoFile, type RepoPosture, SCOPES } from "../src/observations/rep
 import { evaluatePosture } from "../rules/posture.ts";
 import { postureFacts } from "../src/github/posture_facts.ts";
 import { postureChanges } from "../src/github/drift.ts";
+import { immutableReleasesSetting } from "../src/github/releases.ts";
 import { readWorkflowText } from "../src/workflows/read.ts";
 import { collectActionFacts } from "./repo_workflow_actions.ts";
 import { collectControls, evaluateControls } from "./repo_controls.ts";
@@ -319,7 +320,13 @@ class Collector {
     kind: "json" | "204",
   ): Promise<boolean | undefined> {
     const r = await this.gh.get(route, this.p, kind === "json" ? EnabledSchema : z.unknown());
-    if (r.ok) return kind === "json" ? (r.data as { enabled: boolean }).enabled : true;
+    if (r.ok && kind === "json") return (r.data as { enabled: boolean }).enabled;
+    // "Enabled" is a 204 and nothing else: any other answer proves nothing.
+    if (r.ok && r.status === 204) return true;
+    if (r.ok) {
+      this.miss(scope, `unexpected answer (HTTP ${r.status}) where GitHub documents 204 or 404`);
+      return undefined;
+    }
     if (r.reason === "not-found" && this.admin === true) return false;
     this.miss(scope, unobservableReason(r, true));
     return undefined;
@@ -338,11 +345,15 @@ class Collector {
       SCOPES.dependabot,
       "204",
     );
-    this.data.immutableReleases = await this.toggle(
-      "GET /repos/{owner}/{repo}/immutable-releases",
-      SCOPES.immutableReleases,
-      "json",
+    // One verdict for a 404 in every job (src/github/releases.ts).
+    const immutable = await immutableReleasesSetting(
+      this.gh,
+      this.p.owner,
+      this.p.repo,
+      this.admin,
     );
+    if (immutable.ok) this.data.immutableReleases = immutable.data.enabled;
+    else this.miss(SCOPES.immutableReleases, unobservableReason(immutable, true));
   }
 
   async actions(): Promise<void> {

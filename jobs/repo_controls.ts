@@ -122,7 +122,10 @@ async function settings(
     ),
   ]);
   const analysis = data.settings?.security_and_analysis;
-  if (data.settings && (!analysis?.secret_scanning || !analysis.secret_scanning_push_protection)) {
+  if (!data.settings) {
+    // The repository was not read: these settings were not seen (never "no longer found").
+    miss(CONTROL_SCOPES.secretScanning, "repository settings not readable");
+  } else if (!analysis?.secret_scanning || !analysis.secret_scanning_push_protection) {
     miss(
       CONTROL_SCOPES.secretScanning,
       "secret scanning settings not visible to this token (security_and_analysis needs admin)",

@@ -37,6 +37,8 @@ import {
   validateEvents,
 } from "./events.ts";
 import { catchUpIndex, indexEntry } from "./state/ledger_index.ts";
+import { redactionCount, redactValue } from "./redact.ts";
+import { sweepGate } from "./upstream_gate.ts";
 
 /** What a sweep needs. */
 export interface SweepDeps {
@@ -116,7 +118,14 @@ export interface SweepSummary {
   opened: number;
   resolved: number;
   findings: number;
+  /** Not-observable scopes (checks that could not be made) over all projects. */
   unobservable: number;
+  /** Secrets and credential-shaped strings replaced (ledger, logs, upstream texts) meanwhile. */
+  redacted: number;
+  /** Time spent waiting for upstreams, within `[upstream] wait_budget_ms`. */
+  waitedMs: number;
+  /** Hosts skipped for the rest of the sweep, with why and until when. */
+  skipped: { host: string; message: string; until?: string }[];
   /** Sweeps of this job found started and never ended, now recorded as abandoned. */
   abandoned: string[];
 }
@@ -289,6 +298,7 @@ export async function runSweep<T>(
 ): Promise<SweepSummary> {
   const now = deps.now ?? (() => new Date());
   const started = now();
+  const redactedBefore = redactionCount();
   const sweep = crypto.randomUUID();
   const kv = deps.kv;
   await catchUp(kv, deps.ledger);
@@ -376,7 +386,7 @@ export async function runSweep<T>(
       if (!settled.ok) throw settled.error;
       const r = settled.value;
       await record(deps, r.events);
-      if (r.snapshot) await setJson(kv, r.snapshot.key, r.snapshot.observation);
+      if (r.snapshot) await setJson(kv, r.snapshot.key, redactValue(r.snapshot.observation));
       to = i + 1;
       if (deps.resume) {
         await kv.set(
@@ -413,10 +423,14 @@ export async function runSweep<T>(
     await Promise.all(pending.values());
   }
 
-  // A sweep is incomplete when a whole project could not be observed (or the run failed);
-  // narrower gaps are recorded per scope (coverage.changed) and shown on the project.
-  const status = counts.whole === 0 && failure === undefined ? "completed" : "incomplete";
+  // A sweep is complete only when every check of every project could be made: a whole
+  // project that could not be observed, a failed run or a single not-observable scope makes it
+  // incomplete (the scopes are recorded as coverage.changed and shown on the project).
+  const status = counts.whole === 0 && counts.unobservable === 0 && failure === undefined
+    ? "completed"
+    : "incomplete";
   const durationMs = Math.max(0, Math.round(now().getTime() - started.getTime()));
+  const gate = sweepGate(ctx);
   const body = {
     job: job.name,
     sweep,
@@ -430,6 +444,18 @@ export async function runSweep<T>(
     opened: counts.opened,
     resolved: counts.resolved,
     unobservable: counts.unobservable,
+    /** Projects not observable at all. */
+    whole: counts.whole,
+    /** Secrets and credential-shaped strings replaced during the sweep. */
+    redacted: redactionCount() - redactedBefore,
+    /** Time spent waiting for upstreams (rate limits, backoff), within the wait budget. */
+    waitedMs: gate.waitedMs,
+    /** Hosts skipped for the rest of the sweep (rate limited past the budget, open circuit). */
+    skipped: gate.skips().slice(0, 20).map((s) => ({
+      host: s.host,
+      message: s.message,
+      ...(s.until !== undefined ? { until: new Date(s.until).toISOString() } : {}),
+    })),
     from,
     to,
     budgetExhausted,
@@ -460,6 +486,9 @@ export async function runSweep<T>(
     resolved: counts.resolved,
     findings: counts.findings,
     unobservable: counts.unobservable,
+    redacted: body.redacted,
+    waitedMs: body.waitedMs,
+    skipped: body.skipped,
     abandoned: orphans.map((o) => o.sweep),
   };
 }

@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { registerSecrets } from "./redact.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { ControlsConfigSchema } from "./config_controls.ts";
@@ -138,6 +139,16 @@ export const UpstreamSchema = z.object({
   max_response_bytes: z.number().int().positive().default(32 * 1024 ** 2),
   /** Concurrent requests per upstream. */
   concurrency: z.number().int().positive().max(64).default(8),
+  /**
+   * Time one sweep may spend waiting for upstreams (Retry-After, rate-limit resets, backoff);
+   * past it a rate-limited host is skipped for the sweep ("not observable until T").
+   */
+  wait_budget_ms: z.number().int().min(0).max(3_600_000).default(60_000),
+  /** Retries of a 5xx or network error, with jittered exponential backoff from `retry_base_ms`. */
+  retries: z.number().int().min(0).max(10).default(2),
+  retry_base_ms: z.number().int().min(0).max(60_000).default(500),
+  /** Consecutive failures after which a host is skipped for the rest of the sweep. */
+  breaker_failures: z.number().int().positive().max(100).default(3),
 }).strict();
 
 const cron = z.string().regex(/^\S+( \S+){4}$/, "expected a 5-field cron expression");
@@ -322,12 +333,20 @@ export function readSecrets(
       if (value) webhookSecrets[hook.secret_env] = value;
     }
   }
-  return {
+  const secrets: Secrets = {
     githubToken: env("GITHUB_TOKEN") || undefined,
     ledgerSigningKey: env("LEDGER_SIGNING_KEY") || undefined,
     sweepToken: env("AUDITOR_SWEEP_TOKEN") || undefined,
     webhookSecrets,
   };
+  // Every secret read is known to the redactor (ledger, logs, upstream texts).
+  registerSecrets([
+    secrets.githubToken,
+    secrets.ledgerSigningKey,
+    secrets.sweepToken,
+    ...Object.values(webhookSecrets),
+  ]);
+  return secrets;
 }
 
 /** `Deno.env.get` that returns undefined instead of throwing when env access is denied. */

@@ -19,6 +19,16 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { redact } from "./redact.ts";
+import type { UpstreamGate } from "./upstream_gate.ts";
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(invalid url)";
+  }
+}
 
 /** Options of {@link downloadArtifact}. */
 export interface DownloadOptions {
@@ -38,6 +48,15 @@ export interface DownloadOptions {
   /** Final path of the file; written only when the digest matches. */
   dest: string;
   signal?: AbortSignal;
+  /** The sweep's gate: a skipped host is not asked; time-outs and 5xx count toward its circuit. */
+  gate?: UpstreamGate;
+  /**
+   * Time for the headers, and after which a body slower than `minBytesPerSecond` is abandoned
+   * (default a quarter of `timeoutMs`): a hanging or trickling host costs this, not `timeoutMs`.
+   */
+  stallMs?: number;
+  /** Slowest acceptable average rate once `stallMs` has passed (default 16 KiB/s). */
+  minBytesPerSecond?: number;
 }
 
 /** Why a download failed. */
@@ -105,14 +124,31 @@ export async function downloadArtifact(
       detail: "expected digest is not SHA-256 hex",
     };
   }
+  const host = hostOf(url);
+  const skip = opts.gate?.skipped(host);
+  if (skip) return { ok: false, reason: "timeout", detail: redact(skip.message).slice(0, 300) };
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), opts.timeoutMs);
+  const stallMs = opts.stallMs ?? Math.ceil(opts.timeoutMs / 4);
+  const minRate = opts.minBytesPerSecond ?? 16 * 1024;
+  const started = Date.now();
+  const progress = { bytes: 0 };
+  // Headers within stallMs, then at least minRate on average: else give up as a time-out.
+  const stall = setInterval(() => {
+    const elapsed = Date.now() - started;
+    if (elapsed >= stallMs && progress.bytes < (minRate * elapsed) / 1000) timeout.abort();
+  }, Math.max(10, Math.min(250, Math.floor(stallMs / 4))));
   const signal = opts.signal ? AbortSignal.any([timeout.signal, opts.signal]) : timeout.signal;
   const temp = `${opts.dest}.part-${crypto.randomUUID()}`;
   try {
     const response = await fetchFollowing(url, opts, signal);
-    if (!response.ok) return response.failure;
-    const streamed = await streamToFile(response.value, temp, opts.maxBytes, signal);
+    if (!response.ok) {
+      if (response.failure.reason === "http-status" && /HTTP 5\d\d/.test(response.failure.detail)) {
+        opts.gate?.failed(host, "answered HTTP 5xx");
+      }
+      return response.failure;
+    }
+    const streamed = await streamToFile(response.value, temp, opts.maxBytes, signal, progress);
     if (!streamed.ok) return streamed;
     if (streamed.sha256 !== expected) {
       return {
@@ -133,16 +169,20 @@ export async function downloadArtifact(
     };
   } catch (e) {
     if (timeout.signal.aborted) {
+      opts.gate?.timedOut(host);
       return {
         ok: false,
         reason: "timeout",
-        detail: `no complete response within ${opts.timeoutMs} ms`,
+        detail: `no complete response in time (${progress.bytes} bytes after ${
+          Date.now() - started
+        } ms)`,
       };
     }
     if (opts.signal?.aborted) return { ok: false, reason: "network", detail: "aborted by caller" };
     return { ok: false, reason: "network", detail: oneLine(e) };
   } finally {
     clearTimeout(timer);
+    clearInterval(stall);
     await Deno.remove(temp).catch(() => undefined);
   }
 }
@@ -213,6 +253,7 @@ async function streamToFile(
   path: string,
   maxBytes: number,
   signal: AbortSignal,
+  progress: { bytes: number },
 ): Promise<Streamed> {
   const hash = createHash("sha256");
   let size = 0;
@@ -226,6 +267,7 @@ async function streamToFile(
         const { done, value } = await reader.read();
         if (done) break;
         size += value.length;
+        progress.bytes = size;
         if (size > maxBytes) {
           await reader.cancel();
           return { ok: false, reason: "too-large", detail: `body exceeds ${maxBytes} bytes` };
@@ -243,5 +285,6 @@ async function streamToFile(
 }
 
 function oneLine(e: unknown): string {
-  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split("\n")[0].slice(0, 300);
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return redact(text.split("\n")[0]).slice(0, 300);
 }

@@ -100,6 +100,10 @@ export const SweepSchema = z.object({
   opened: z.number().int(),
   resolved: z.number().int(),
   unobservable: z.number().int(),
+  /** Projects not observable at all (absent in records older than this field). */
+  whole: z.number().int().optional(),
+  /** Secrets replaced with `[redacted]` during the sweep. */
+  redacted: z.number().int().optional(),
   /** The projects covered, `from <= i < to` (absent in records older than cursors). */
   from: z.number().int().optional(),
   to: z.number().int().optional(),

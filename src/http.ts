@@ -9,7 +9,8 @@
  * @module
  */
 import { conditionalHeaders, readCached, rememberResponse } from "./state/http_cache.ts";
-import { readCapped } from "./bytes.ts";
+import { redact, redactConfigured } from "./redact.ts";
+import { readPooled, sendWithPolicy, UpstreamGate } from "./upstream_gate.ts";
 
 /** Identifies the auditor to upstream operators. */
 export const USER_AGENT =
@@ -22,6 +23,8 @@ export interface HttpOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   fetch?: typeof fetch;
+  /** The sweep's gate: wait budget, retries with backoff, circuit breaker (default: one per call). */
+  gate?: UpstreamGate;
 }
 
 /** A successful response, fully read (within the cap). */
@@ -38,7 +41,7 @@ export interface HttpSuccess {
 /** Why a request failed. `status` is set for HTTP errors. */
 export interface HttpFailure {
   ok: false;
-  reason: "timeout" | "too-large" | "network" | "http-status" | "refused";
+  reason: "timeout" | "too-large" | "network" | "http-status" | "refused" | "skipped";
   status?: number;
   /** One line, safe to show (no secrets, no upstream-controlled control characters). */
   message: string;
@@ -50,7 +53,7 @@ export type HttpResult = HttpSuccess | HttpFailure;
 /** Strip control characters and bound the length of text that came from upstream. */
 export function safeText(text: string, max = 200): string {
   // deno-lint-ignore no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  const clean = redact(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
@@ -73,18 +76,25 @@ export function hostOf(url: string): string {
  * ```
  */
 export async function fetchBounded(url: string, opts: HttpOptions): Promise<HttpResult> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  const doFetch = opts.fetch ?? fetch;
   let response: Response;
+  let timeout: AbortSignal | undefined;
   try {
-    response = await doFetch(url, {
+    const sent = await sendWithPolicy(url, {
       headers: { "user-agent": USER_AGENT, ...opts.headers },
-      signal,
       redirect: "follow",
+    }, {
+      gate: opts.gate ?? new UpstreamGate({ retries: 0 }),
+      timeoutMs: opts.timeoutMs,
+      fetch: opts.fetch,
+      signal: opts.signal,
     });
+    if (sent.skipped) {
+      return { ok: false, reason: "skipped", message: safeText(sent.skipped.message) };
+    }
+    response = sent.response;
+    timeout = sent.timeout;
   } catch (e) {
-    return failure(e, url, timeout);
+    return failure(e, url, timeout ?? AbortSignal.timeout(0), opts.signal);
   }
   if (response.status === 304) {
     await response.body?.cancel();
@@ -98,12 +108,13 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
     };
   }
   if (!response.ok) {
-    await response.body?.cancel();
+    await response.body?.cancel().catch(() => {});
+    const skip = opts.gate?.skipped(hostOf(url));
     return {
       ok: false,
       reason: "http-status",
       status: response.status,
-      message: `${hostOf(url)} answered HTTP ${response.status}`,
+      message: skip ? safeText(skip.message) : `${hostOf(url)} answered HTTP ${response.status}`,
     };
   }
   const declared = Number(response.headers.get("content-length") ?? "0");
@@ -112,8 +123,19 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
     return tooLarge(url, opts.maxBytes);
   }
   try {
-    const body = await readCapped(response.body, opts.maxBytes);
-    if (!body) return tooLarge(url, opts.maxBytes);
+    const read = await readPooled(response.body, opts.maxBytes);
+    if (!read.ok && read.why === "memory") {
+      return {
+        ok: false,
+        reason: "too-large",
+        message: `${
+          hostOf(url)
+        }: response not read: upstream bodies in flight exceed the memory budget`,
+      };
+    }
+    if (!read.ok) return tooLarge(url, opts.maxBytes);
+    const raw = read.body;
+    const body = redactTextBody(raw, response.headers.get("content-type") ?? "");
     return {
       ok: true,
       status: response.status,
@@ -123,8 +145,19 @@ export async function fetchBounded(url: string, opts: HttpOptions): Promise<Http
       notModified: false,
     };
   } catch (e) {
-    return failure(e, url, timeout);
+    return failure(e, url, timeout, opts.signal);
   }
+}
+
+/**
+ * The redaction step of the boundary for bodies: a textual body (JSON, HTML, text) loses every
+ * configured secret an upstream echoed; binary bodies (artifacts, digests checked) stay exact.
+ */
+function redactTextBody(body: Uint8Array, contentType: string): Uint8Array {
+  if (!/json|html|text|xml/i.test(contentType) || body.byteLength === 0) return body;
+  const text = new TextDecoder().decode(body);
+  const clean = redactConfigured(text);
+  return clean === text ? body : new TextEncoder().encode(clean);
 }
 
 function tooLarge(url: string, max: number): HttpFailure {
@@ -135,12 +168,22 @@ function tooLarge(url: string, max: number): HttpFailure {
   };
 }
 
-function failure(e: unknown, url: string, timeout: AbortSignal): HttpFailure {
-  if (timeout.aborted) {
+function failure(
+  e: unknown,
+  url: string,
+  timeout: AbortSignal,
+  caller?: AbortSignal,
+): HttpFailure {
+  if (!caller?.aborted && (timeout.aborted || isTimeout(e))) {
     return { ok: false, reason: "timeout", message: `${hostOf(url)} did not answer in time` };
   }
   const name = e instanceof Error ? e.name : "Error";
   return { ok: false, reason: "network", message: `${hostOf(url)} unreachable (${name})` };
+}
+
+function isTimeout(e: unknown): boolean {
+  return e instanceof Error && (e.name === "TimeoutError" ||
+    (e.name === "AbortError" && /timed? ?out/i.test(e.message)));
 }
 
 /**

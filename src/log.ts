@@ -1,7 +1,8 @@
 /**
  * Structured logs: one JSON object per line (`{"time":…,"event":…,…}`), for stderr when it is
- * not a terminal (CI, Deno Deploy's log viewer, journald). Values are bounded and anything whose
- * key looks like a secret is redacted, so a log line never carries a token.
+ * not a terminal (CI, Deno Deploy's log viewer, journald). Values are bounded, anything whose
+ * key looks like a secret is redacted, and every string passes through `src/redact.ts`, so a log
+ * line never carries a token.
  *
  * @example
  * ```ts
@@ -11,6 +12,7 @@
  * ```
  * @module
  */
+import { redact } from "./redact.ts";
 
 /** A structured log function (the shape of `JobContext.log`). */
 export type LogFn = (event: string, fields?: Record<string, unknown>) => void;
@@ -18,18 +20,21 @@ export type LogFn = (event: string, fields?: Record<string, unknown>) => void;
 const SECRET_KEY = /token|secret|password|authorization|private|signing/i;
 
 function bounded(value: unknown, depth: number): unknown {
-  if (typeof value === "string") return value.length > 500 ? `${value.slice(0, 500)}…` : value;
+  if (typeof value === "string") {
+    const clean = redact(value);
+    return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
+  }
   if (typeof value === "number" || typeof value === "boolean" || value === null) return value;
   if (typeof value === "bigint") return value.toString();
   if (value === undefined || typeof value === "function" || typeof value === "symbol") {
     return undefined;
   }
-  if (value instanceof Error) return `${value.name}: ${value.message.split("\n")[0]}`;
+  if (value instanceof Error) return redact(`${value.name}: ${value.message.split("\n")[0]}`);
   if (depth > 4) return "[nested]";
   if (Array.isArray(value)) return value.slice(0, 20).map((v) => bounded(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>).slice(0, 50)) {
-    out[k] = SECRET_KEY.test(k) ? "[redacted]" : bounded(v, depth + 1);
+    out[redact(k)] = SECRET_KEY.test(k) ? "[redacted]" : bounded(v, depth + 1);
   }
   return out;
 }

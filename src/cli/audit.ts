@@ -32,10 +32,15 @@ Options:
   --project NAME       only this project (repeatable)
   --format FORMAT      text | json | sarif (default: text)
   --fail-on SEVERITY   info | low | medium | high | critical (default: high)
+
+  --allow-incomplete   a run with checks that could not be made exits 1 (findings) or 0
+                       instead of 3; the gaps are still reported
   --help               show this help
 
 Exit codes: 0 ok; 1 findings at or above --fail-on; 2 usage or config error;
-3 incomplete (an upstream could not be read; the rest still ran).`;
+3 incomplete (a check could not be made: an upstream could not be read or a list was
+partial; the rest still ran). When findings and gaps both exist, 3 wins unless
+--allow-incomplete is given (then 1).`;
 
 /** Parsed `audit` options. */
 export interface AuditOptions {
@@ -44,6 +49,8 @@ export interface AuditOptions {
   projects: string[];
   format: "text" | "json" | "sarif";
   failOn: Severity;
+  /** Gaps do not make the exit code 3 (`--allow-incomplete`). */
+  allowIncomplete: boolean;
 }
 
 /** Parse `audit` arguments. @throws {UsageError} */
@@ -56,6 +63,7 @@ export function parseAuditArgs(args: string[]): AuditOptions | "help" {
       project: { type: "string", multiple: true, default: [] },
       format: { type: "string", default: "text" },
       "fail-on": { type: "string", default: "high" },
+      "allow-incomplete": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -80,6 +88,7 @@ export function parseAuditArgs(args: string[]): AuditOptions | "help" {
     projects: values.project,
     format: values.format as AuditOptions["format"],
     failOn: values["fail-on"] as Severity,
+    allowIncomplete: values["allow-incomplete"],
   };
 }
 
@@ -181,18 +190,37 @@ export async function auditOnce(
     generatedAt: now.toISOString(),
     sweeps,
     findings,
+    notObservable: unobservable.filter((u) => u.reason !== NOT_AVAILABLE).length,
     unobservable,
     ledger: { size: await rt.ledger.size(), checkpoint: await rt.ledger.checkpoint() },
   };
 }
 
-/** Exit code for a report. Jobs missing from this build do not make a run incomplete. */
-export function exitCodeFor(report: AuditReport, failOn: Severity): number {
-  if (report.findings.some((f) => !f.waived && atLeast(f.severity, failOn))) return EXIT.findings;
-  if (report.unobservable.some((u) => u.reason !== NOT_AVAILABLE)) {
-    return EXIT.incomplete;
-  }
-  return EXIT.ok;
+/**
+ * Exit code for a report. Precedence (README "Exit codes"): a run with a check that could not
+ * be made exits 3, even when it also has findings, because a clean-looking part proves nothing
+ * about the part not seen; with `allowIncomplete` the gaps are accepted and findings at or above
+ * `failOn` exit 1, else 0. Jobs missing from this build do not make a run incomplete.
+ *
+ * @example
+ * ```ts
+ * exitCodeFor(report, "high"); // 3 when anything was not observable
+ * exitCodeFor(report, "high", true); // 1 when a high finding exists, else 0
+ * ```
+ */
+export function exitCodeFor(
+  report: AuditReport,
+  failOn: Severity,
+  allowIncomplete = false,
+): number {
+  const findings = report.findings.some((f) => !f.waived && atLeast(f.severity, failOn));
+  if (!allowIncomplete && notObservableCount(report) > 0) return EXIT.incomplete;
+  return findings ? EXIT.findings : EXIT.ok;
+}
+
+/** Not-observable scopes of a report, leaving out jobs missing from this build. */
+export function notObservableCount(report: AuditReport): number {
+  return report.unobservable.filter((u) => u.reason !== NOT_AVAILABLE).length;
 }
 
 /** One line per unreachable upstream (grouped by job and reason), for stderr. */
@@ -333,7 +361,7 @@ export async function runAudit(args: string[]): Promise<number> {
     }
     printReport(report, opts.format, opts.config);
     for (const line of incompleteLines(report)) console.error(line);
-    return exitCodeFor(report, opts.failOn);
+    return exitCodeFor(report, opts.failOn, opts.allowIncomplete);
   } finally {
     await rt.close();
   }

@@ -23,6 +23,8 @@ export interface AuditReport {
   generatedAt: string;
   sweeps: Omit<SweepSummary, "projects">[];
   findings: ReportedFinding[];
+  /** Checks that could not be made (scopes in `unobservable`, leaving out unavailable jobs). */
+  notObservable: number;
   unobservable: { project: string; job: string; scope: string; reason: string }[];
   ledger: { size: number; checkpoint: string | null };
 }
@@ -40,10 +42,14 @@ export function renderText(report: AuditReport): string {
   const lines: string[] = [];
   for (const s of report.sweeps) {
     lines.push(
-      `sweep ${s.job}: ${s.status}, ${s.projectsDone}/${s.projectsTotal} projects, ${s.stats.requests} requests (${s.stats.notModified} not modified), ${s.opened} opened, ${s.resolved} resolved, ${s.durationMs} ms`,
+      `sweep ${s.job}: ${s.status}, ${s.projectsDone}/${s.projectsTotal} projects, ${s.unobservable} not observable, ${s.stats.requests} requests (${s.stats.notModified} not modified), ${s.opened} opened, ${s.resolved} resolved, ${s.durationMs} ms${
+        s.redacted ? `, ${s.redacted} secret(s) redacted` : ""
+      }`,
     );
   }
   for (const s of report.sweeps) {
+    for (const skip of s.skipped ?? []) lines.push(`  ${s.job}: ${safeText(skip.message, 200)}`);
+    if (s.waitedMs) lines.push(`  ${s.job}: waited ${s.waitedMs} ms for upstreams`);
     if (s.abandoned.length) {
       lines.push(
         `  ${s.abandoned.length} earlier ${s.job} sweep(s) never ended: recorded as abandoned`,
@@ -87,7 +93,11 @@ export function renderText(report: AuditReport): string {
   if (report.findings.length === 0 && report.unobservable.length === 0) {
     lines.push("", "no findings");
   }
-  lines.push("", `ledger: ${report.ledger.size} entries`);
+  lines.push(
+    "",
+    `summary: ${report.findings.length} finding(s), ${report.notObservable} not observable`,
+    `ledger: ${report.ledger.size} entries`,
+  );
   return lines.join("\n");
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import { ConfigError } from "../config.ts";
+import { redact } from "../redact.ts";
 import { UsageError } from "../runtime.ts";
 import { KeyFileError, KeyMismatchError } from "../ledger/key_file.ts";
 
@@ -35,6 +36,6 @@ export function reportError(e: unknown): number {
   }
   const name = e instanceof Error ? e.name : "Error";
   const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
-  console.error(`error: ${name}: ${message.slice(0, 500)}`);
+  console.error(redact(`error: ${name}: ${message}`).slice(0, 520));
   return 3;
 }

@@ -19,19 +19,28 @@
  * @module
  */
 import { Octokit } from "@octokit/core";
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import type { z } from "zod";
 import type { RequestStats } from "../observations/job.ts";
 import { conditionalHeaders, readCached, rememberResponse } from "../state/http_cache.ts";
+import { redact, redactConfigured, redactHeaders } from "../redact.ts";
+import { readPooled, sendWithPolicy, skippedResponse, UpstreamGate } from "../upstream_gate.ts";
 
 /** Why a read failed. */
 export type GitHubFailure = "not-found" | "forbidden" | "not-observable" | "error";
 
 /** The outcome of one read: data, or a classified failure with a one-line message. */
 export type GitHubResult<T> =
-  | { ok: true; status: number; data: T; notModified: boolean }
+  | {
+    ok: true;
+    status: number;
+    data: T;
+    notModified: boolean;
+    /** A list that is not the whole list (cap reached, a later page failed): why. */
+    partial?: string;
+    /** Items of a list that failed validation and were left out. */
+    dropped?: number;
+  }
   | {
     ok: false;
     status: number;
@@ -72,11 +81,13 @@ export interface GitHubClientOptions {
   reserve?: number;
   /** Start spreading requests out below this many remaining (default 500). */
   slowBelow?: number;
-  /** Total time this client may wait for the budget (default 60 s). */
+  /** Total time this client may wait (rate limits, backoff) without a `gate` (default 60 s). */
   maxWaitMs?: number;
-  /** Retries on 5xx and network errors (default 2) and their base delay (default 1000 ms). */
+  /** Retries on 5xx and network errors (default 2) and their base delay (default 500 ms). */
   retries?: number;
   retryBaseMs?: number;
+  /** The sweep's upstream gate (wait budget, retries, circuit breaker), shared by its clients. */
+  gate?: UpstreamGate;
   /** Largest number of items `paginate` collects (default 1000). */
   maxItems?: number;
 }
@@ -85,20 +96,30 @@ export interface GitHubClientOptions {
 export interface GitHubClient {
   /** One GET, validated by `schema`; `route` is an octokit route such as `GET /repos/{owner}/{repo}`. */
   get<T>(route: string, params: RouteParams, schema: z.ZodType<T>): Promise<GitHubResult<T>>;
-  /** Every page of a list (bounded by `maxItems`), each item validated by `itemSchema`. */
+  /**
+   * Every page of a list (bounded by `maxItems`), each item validated by `itemSchema`; invalid
+   * items are dropped and counted (`dropped`), the rest kept. A list that is not whole (more
+   * items than `maxItems`, or a page after the first failed) is a "not observable (partial)"
+   * failure, unless `partialOk` is set: then it is returned with `partial` saying why.
+   */
   paginate<T>(
     route: string,
     params: RouteParams,
     itemSchema: z.ZodType<T>,
-    opts?: { maxItems?: number },
+    opts?: { maxItems?: number; partialOk?: boolean },
   ): Promise<GitHubResult<T[]>>;
   /** Requests, 304s and errors so far. */
   stats(): RequestStats;
   rateLimit(): RateLimitState;
 }
 
+/** Most pages one `paginate` follows (a list that goes on is partial, not endless). */
+export const MAX_PAGES = 50;
+
 /** Marker header on a response served from the cache after a 304. */
 const NOT_MODIFIED_HEADER = "x-auditor-not-modified";
+/** Why a body was not read: the process's bytes in flight would exceed the pool. */
+const MEMORY_MESSAGE = "response not read: upstream bodies in flight exceed the memory budget";
 /** Status used for a response larger than `maxResponseBytes` (never retried). */
 const TOO_LARGE_STATUS = 413;
 
@@ -107,53 +128,6 @@ class BudgetExhausted extends Error {
     super(`rate-limit budget exhausted until ${new Date(resetAt).toISOString()}`);
     this.name = "BudgetExhausted";
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** Read at most `max` bytes of a body; undefined when it is larger. */
-async function readBounded(
-  body: ReadableStream<Uint8Array> | null,
-  max: number,
-): Promise<Uint8Array | undefined> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel().catch(() => {});
-        return undefined;
-      }
-      parts.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
 }
 
 function headerNumber(headers: Headers, name: string): number | undefined {
@@ -173,6 +147,7 @@ function headerNumber(headers: Headers, name: string): number | undefined {
 export function safeMessage(text: unknown, token?: string): string {
   let s = typeof text === "string" ? text : String(text);
   if (token) s = s.split(token).join("[redacted]");
+  s = redact(s);
   s = s.replace(/[\r\n\t]+/g, " ").replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?");
   return s.length > 300 ? `${s.slice(0, 297)}...` : s;
 }
@@ -211,48 +186,64 @@ function conditionalFetch(
   opts: GitHubClientOptions,
   counters: Counters,
   rate: RateLimitState,
+  gate: UpstreamGate,
 ): typeof fetch {
-  const inner = opts.fetch ?? fetch;
   const reserve = opts.reserve ?? 50;
   const slowBelow = opts.slowBelow ?? 500;
-  const maxWaitMs = opts.maxWaitMs ?? 60_000;
   const origin = new URL(opts.baseUrl).origin;
+  const host = new URL(opts.baseUrl).host;
+  const inner = opts.fetch ?? fetch;
+  /** Every attempt (retries included) is a request; 5xx and network errors are errors. */
+  const countingFetch: typeof fetch = async (input, init) => {
+    counters.requests++;
+    try {
+      const r = await inner(input, init);
+      if (r.status >= 500) counters.errors++;
+      return r;
+    } catch (e) {
+      counters.errors++;
+      throw e;
+    }
+  };
 
+  /** Spread requests out near the end of the budget; skip the host when it is spent. */
   async function respectBudget(): Promise<void> {
     const { remaining, resetAt } = rate;
     if (remaining === undefined || resetAt === undefined) return;
     const untilReset = resetAt - Date.now();
     if (untilReset <= 0) return;
-    let wait = 0;
-    if (remaining <= reserve) wait = untilReset;
-    else if (remaining <= slowBelow) {
-      wait = Math.min(2_000, Math.ceil(untilReset / Math.max(1, remaining - reserve)));
+    if (remaining <= reserve) {
+      if (await gate.wait(untilReset, opts.signal)) {
+        rate.remaining = undefined; // a new window: learn it again
+        return;
+      }
+      gate.skip(
+        host,
+        `${host} rate-limit budget spent: not observable until ${new Date(resetAt).toISOString()}`,
+        resetAt,
+      );
+      return;
     }
-    if (wait <= 0) return;
-    if (rate.waitedMs + wait > maxWaitMs) {
-      if (remaining <= reserve) throw new BudgetExhausted(resetAt);
-      wait = Math.max(0, maxWaitMs - rate.waitedMs);
-      if (wait === 0) return;
+    if (remaining <= slowBelow) {
+      await gate.wait(
+        Math.min(2_000, Math.ceil(untilReset / Math.max(1, remaining - reserve))),
+        opts.signal,
+      );
     }
-    rate.waitedMs += wait;
-    await sleep(wait, opts.signal);
-    if (remaining <= reserve) rate.remaining = undefined; // a new window: learn it again
   }
 
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const method = (init?.method ?? "GET").toUpperCase();
     await respectBudget();
+    rate.waitedMs = gate.waitedMs;
     const headers = new Headers(init?.headers);
     const cached = method === "GET" ? await readCached(opts.kv, url) : undefined;
     for (const [name, value] of Object.entries(conditionalHeaders(cached))) {
       headers.set(name, value);
     }
-    const signals = [AbortSignal.timeout(opts.timeoutMs)];
-    if (opts.signal) signals.push(opts.signal);
-    if (init?.signal) signals.push(init.signal);
-    const signal = AbortSignal.any(signals);
     let response: Response;
+    let attemptTimeout: AbortSignal | undefined;
     let target = url;
     // The token only ever goes to the configured origin: pagination links and redirects that
     // point elsewhere are refused (same-origin redirects, e.g. a renamed repository, are followed).
@@ -261,12 +252,20 @@ function conditionalFetch(
         counters.errors++;
         return refused(`refusing to send a request to another origin than ${origin}`, url);
       }
-      counters.requests++;
-      try {
-        response = await inner(target, { ...init, headers, redirect: "manual", signal });
-      } catch (e) {
-        counters.errors++;
-        throw e;
+      {
+        const sent = await sendWithPolicy(target, { ...init, headers, redirect: "manual" }, {
+          gate,
+          timeoutMs: opts.timeoutMs,
+          fetch: countingFetch,
+          signal: opts.signal,
+        });
+        rate.waitedMs = gate.waitedMs;
+        if (sent.skipped) {
+          counters.errors++;
+          return skippedResponse(sent.skipped, url);
+        }
+        response = sent.response;
+        attemptTimeout = sent.timeout;
       }
       const location = response.headers.get("location");
       if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) {
@@ -302,9 +301,18 @@ function conditionalFetch(
     }
     let body: Uint8Array | undefined;
     try {
-      body = await readBounded(response.body, opts.maxResponseBytes);
+      const read = await readPooled(response.body, opts.maxResponseBytes);
+      body = read.ok ? read.body : undefined;
+      if (!read.ok && read.why === "memory") {
+        counters.errors++;
+        return withUrl(
+          Response.json({ message: MEMORY_MESSAGE }, { status: TOO_LARGE_STATUS }),
+          url,
+        );
+      }
     } catch (e) {
       counters.errors++;
+      if (attemptTimeout?.aborted) gate.timedOut(host);
       throw e;
     }
     if (body === undefined) {
@@ -317,14 +325,19 @@ function conditionalFetch(
         url,
       );
     }
-    if (response.status >= 400) counters.errors++;
+    if (response.status >= 400 && response.status < 500) counters.errors++;
+    // The redaction step of the HTTP boundary: nothing from the response reaches octokit (and
+    // from there error messages, KV, the ledger) before secrets are taken out of it.
+    body = redactBody(body, response.status);
+    const safeHeaders = redactHeaders(response.headers);
     if (method === "GET" && response.status === 200) {
-      await rememberResponse(opts.kv, url, response.headers, body, {
+      // The redacted headers and body are what the cache keeps.
+      await rememberResponse(opts.kv, url, safeHeaders, body, {
         contentType: "application/json",
         keepLink: true,
       });
     }
-    const out = new Headers(response.headers);
+    const out = safeHeaders;
     out.delete("content-length");
     const nullBody = response.status === 204 || response.status === 205 ||
       response.status === 304;
@@ -333,12 +346,25 @@ function conditionalFetch(
         status: response.status,
         headers: out,
       }),
-      response.url || url,
+      redact(response.url || url),
     );
   };
 }
 
-const OctokitWithPlugins = Octokit.plugin(retry, throttling, paginateRest);
+/**
+ * Error bodies lose every secret and credential-shaped string; other bodies (which may hold
+ * signed documents) lose the configured secrets only, byte-exact otherwise.
+ */
+function redactBody(body: Uint8Array, status: number): Uint8Array {
+  if (body.byteLength === 0) return body;
+  const text = new TextDecoder().decode(body);
+  const clean = status >= 400 ? redact(text) : redactConfigured(text);
+  return clean === text ? body : new TextEncoder().encode(clean);
+}
+
+// Retries and rate limits are handled in `conditionalFetch` by the sweep's gate (one budget for
+// every request), not by octokit's retry and throttling plugins (which waited per request).
+const OctokitWithPlugins = Octokit.plugin(paginateRest);
 type OctokitInstance = InstanceType<typeof OctokitWithPlugins>;
 
 interface ErrorLike {
@@ -359,14 +385,18 @@ function classify(e: unknown, token?: string): Extract<GitHubResult<never>, { ok
   }
   const status = typeof err.status === "number" ? err.status : 0;
   const message = safeMessage(err.message ?? "request failed", token);
-  const remaining = err.response?.headers?.["x-ratelimit-remaining"];
-  if ((status === 403 || status === 429) && remaining === "0") {
+  const headers = err.response?.headers ?? {};
+  if (headers["x-auditor-skipped"] === "1") {
+    return { ok: false, status, reason: "not-observable", message };
+  }
+  const remaining = headers["x-ratelimit-remaining"];
+  if (status === 429 || (status === 403 && (remaining === "0" || headers["retry-after"]))) {
     return { ok: false, status, reason: "not-observable", message: `rate limited: ${message}` };
   }
   if (status === 404) return { ok: false, status, reason: "not-found", message };
   if (status === 401 || status === 403) {
     const raw = err.response?.headers?.["x-accepted-github-permissions"];
-    const accepted = raw ? safeMessage(raw).slice(0, 200) : undefined;
+    const accepted = raw ? safeMessage(raw, token).slice(0, 200) : undefined;
     return { ok: false, status, reason: "forbidden", message, ...(accepted ? { accepted } : {}) };
   }
   if (err.name === "AbortError" || err.name === "TimeoutError") {
@@ -394,24 +424,17 @@ function schemaMessage(error: z.ZodError): string {
 export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
   const counters: Counters = { requests: 0, notModified: 0, errors: 0 };
   const rate: RateLimitState = { waitedMs: 0 };
+  const gate = opts.gate ?? new UpstreamGate({
+    waitBudgetMs: opts.maxWaitMs,
+    retries: opts.retries,
+    retryBaseMs: opts.retryBaseMs,
+  });
   const octokit: OctokitInstance = new OctokitWithPlugins({
     baseUrl: opts.baseUrl.replace(/\/+$/, ""),
     auth: opts.token,
     userAgent: opts.userAgent,
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    request: { fetch: conditionalFetch(opts, counters, rate), signal: opts.signal },
-    retry: {
-      retries: opts.retries ?? 2,
-      retryAfterBaseValue: opts.retryBaseMs ?? 1000,
-      doNotRetry: [400, 401, 403, 404, 410, 413, 421, 422, 451],
-    },
-    throttle: {
-      // Retry once on a primary or secondary limit when the wait is short; else give up.
-      onRateLimit: (after: number, _o: unknown, _k: unknown, count: number) =>
-        count < 1 && after <= 60,
-      onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, count: number) =>
-        count < 1 && after <= 60,
-    },
+    request: { fetch: conditionalFetch(opts, counters, rate, gate), signal: opts.signal },
   });
   const maxItemsDefault = opts.maxItems ?? 1000;
 
@@ -442,37 +465,75 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     route: string,
     params: RouteParams,
     itemSchema: z.ZodType<T>,
-    popts?: { maxItems?: number },
+    popts?: { maxItems?: number; partialOk?: boolean },
   ): Promise<GitHubResult<T[]>> {
     const maxItems = popts?.maxItems ?? maxItemsDefault;
     const items: T[] = [];
     let allNotModified = true;
     let status = 200;
+    let pages = 0;
+    let dropped = 0;
+    let firstDrop: string | undefined;
+    let partial: string | undefined;
+    let failure: Extract<GitHubResult<never>, { ok: false }> | undefined;
     try {
       const iterator = octokit.paginate.iterator(route, { per_page: 100, ...params });
       for await (const page of iterator) {
+        pages++;
         status = page.status;
         if ((page.headers as Record<string, string>)[NOT_MODIFIED_HEADER] !== "1") {
           allNotModified = false;
         }
         const data: unknown = page.data;
         if (!Array.isArray(data)) {
-          return { ok: false, status, reason: "error", message: "expected a list" };
+          failure = { ok: false, status, reason: "error", message: "expected a list" };
+          break;
         }
         for (const raw of data) {
+          if (items.length >= maxItems) {
+            partial = `more than ${maxItems} items: not read in full`;
+            break;
+          }
           const parsed = itemSchema.safeParse(raw);
           if (!parsed.success) {
-            return { ok: false, status, reason: "error", message: schemaMessage(parsed.error) };
+            dropped++;
+            firstDrop ??= schemaMessage(parsed.error);
+            continue;
           }
           items.push(parsed.data);
-          if (items.length >= maxItems) break;
         }
-        if (items.length >= maxItems) break;
+        if (partial) break;
+        if (pages >= MAX_PAGES && page.headers.link?.includes('rel="next"')) {
+          partial = `more than ${MAX_PAGES} pages: not read in full`;
+          break;
+        }
+        // Stop at the cap; one more page tells whether the list went on.
+        if (items.length >= maxItems && !page.headers.link?.includes('rel="next"')) break;
       }
     } catch (e) {
-      return classify(e, opts.token);
+      failure = classify(e, opts.token);
     }
-    return { ok: true, status, data: items, notModified: allNotModified };
+    if (failure && pages <= 1 && items.length === 0) return failure;
+    if (failure) partial = `a page after the first failed: ${failure.message}`;
+    if (partial && !popts?.partialOk) {
+      return {
+        ok: false,
+        status: failure?.status ?? status,
+        reason: "not-observable",
+        message: `not observable (partial): ${partial}`,
+      };
+    }
+    if (dropped > 0 && items.length === 0) {
+      return { ok: false, status, reason: "error", message: firstDrop! };
+    }
+    return {
+      ok: true,
+      status,
+      data: items,
+      notModified: allNotModified,
+      ...(partial ? { partial } : {}),
+      ...(dropped ? { dropped } : {}),
+    };
   }
 
   return {

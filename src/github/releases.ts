@@ -173,6 +173,7 @@ export function listReleases(
 ): Promise<GitHubResult<Release[]>> {
   return gh.paginate("GET /repos/{owner}/{repo}/releases", { owner, repo }, ReleaseSchema, {
     maxItems,
+    partialOk: true, // the releases job looks a tag up by itself when it is not in the listing
   });
 }
 
@@ -215,6 +216,47 @@ export function immutableReleases(
     { owner, repo },
     ImmutableReleasesSchema,
   );
+}
+
+/** Repository permissions of the token (`GET /repos/{o}/{r}` `permissions`). */
+const RepoPermissionsSchema = z.object({
+  permissions: z.object({ admin: z.boolean().optional() }).passthrough().optional(),
+}).passthrough();
+
+/**
+ * The immutable-releases setting, judged the same way by every job. GitHub documents the 404
+ * of `GET /repos/{o}/{r}/immutable-releases` as "not enabled", but it also answers 404 to a
+ * token without admin read access; so a 404 means "off" only when the repository says the token
+ * is an admin (`isAdmin`, or read from `GET /repos/{o}/{r}`, a cached request), and is
+ * "not observable" otherwise.
+ *
+ * @example
+ * ```ts
+ * const r = await immutableReleasesSetting(gh, "acme", "tool");
+ * if (r.ok) console.log(r.data.enabled); // false after an admin's 404
+ * ```
+ */
+export async function immutableReleasesSetting(
+  gh: GitHubClient,
+  owner: string,
+  repo: string,
+  isAdmin?: boolean,
+): Promise<GitHubResult<ImmutableReleases>> {
+  const r = await immutableReleases(gh, owner, repo);
+  if (r.ok || r.reason !== "not-found") return r;
+  let admin = isAdmin;
+  if (admin === undefined) {
+    const info = await gh.get("GET /repos/{owner}/{repo}", { owner, repo }, RepoPermissionsSchema);
+    admin = info.ok ? info.data.permissions?.admin : undefined;
+  }
+  if (admin === true) {
+    return { ok: true, status: 404, data: { enabled: false }, notModified: false };
+  }
+  return {
+    ...r,
+    reason: "not-observable",
+    message: "not observable with this token (404 from an endpoint that needs admin access)",
+  };
 }
 
 /**

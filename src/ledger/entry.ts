@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { containsSecret, redact, redactValue } from "../redact.ts";
 import canonicalize from "canonicalize";
 import {
   LEDGER_FORMAT_VERSION,
@@ -137,7 +138,8 @@ export interface BuiltEntry extends StoredEntry {
 }
 
 /**
- * Build the canonical line of an event at a position; validates the kind, the body and the size.
+ * Build the canonical line of an event at a position; validates the kind, the body and the size,
+ * and replaces every secret in the body with `[redacted]` (`src/redact.ts`).
  *
  * @example
  * ```ts
@@ -147,9 +149,14 @@ export interface BuiltEntry extends StoredEntry {
  */
 export function buildEntry(event: LedgerEventInput, at: EntryPosition): BuiltEntry {
   if (typeof event?.kind !== "string" || !KIND_PATTERN.test(event.kind)) {
-    throw new EntryError(`invalid event kind ${JSON.stringify(String(event?.kind)).slice(0, 80)}`);
+    throw new EntryError(
+      `invalid event kind ${JSON.stringify(String(redact(String(event?.kind)))).slice(0, 80)}`,
+    );
   }
-  const body = event.body;
+  if (containsSecret(event.kind)) throw new EntryError("event kind holds a secret");
+  // The last check before signing, shared by both stores: a signed line cannot be removed, so
+  // configured secrets and credential-shaped strings become `[redacted]` (and are counted).
+  const body = redactValue(event.body);
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new EntryError("event body must be a JSON object");
   }

@@ -15,6 +15,7 @@ import type { LedgerStore } from "./types.ts";
 import { FileLedgerReader, openFileLedger } from "./file_store.ts";
 import { KvLedgerReader, openKvLedger } from "./kv_store.ts";
 import { hasControlChars } from "./note.ts";
+import { registerSecrets } from "../redact.ts";
 
 export type {
   EntryFilter,
@@ -89,6 +90,7 @@ export interface OpenLedgerOptions {
  */
 export async function openLedger(opts: OpenLedgerOptions): Promise<LedgerStore> {
   checkOrigin(opts.origin);
+  registerSecrets([opts.signingKey]);
   if (opts.store === "file") {
     return await openFileLedger({
       path: opts.path ?? DEFAULT_LEDGER_PATH,

@@ -69,13 +69,25 @@ export const CollaboratorSchema = SimpleUserSchema.extend({
 /** See {@link CollaboratorSchema}. */
 export type CollaboratorItem = z.infer<typeof CollaboratorSchema>;
 
-/** `GET /repos/{owner}/{repo}/teams` item. */
-export const TeamSchema = z.object({
-  slug: name,
-  name: name.optional(),
-  permission: name.optional(),
-  permissions: PermissionsSchema.optional(),
-}).passthrough();
+/**
+ * `GET /repos/{owner}/{repo}/teams` item. Old team objects carry no `slug`: it is derived from
+ * the name the way GitHub makes slugs, so that one old object does not blind the whole list.
+ */
+export const TeamSchema = z.preprocess(
+  (raw) => {
+    if (!raw || typeof raw !== "object") return raw;
+    const t = raw as { slug?: unknown; name?: unknown };
+    if (t.slug !== undefined || typeof t.name !== "string") return raw;
+    const slug = t.name.toLowerCase().replace(/[^a-z0-9_]+/g, "-").replace(/^-+|-+$/g, "");
+    return slug ? { ...t, slug } : raw;
+  },
+  z.object({
+    slug: name,
+    name: name.optional(),
+    permission: name.optional(),
+    permissions: PermissionsSchema.optional(),
+  }).passthrough(),
+);
 /** See {@link TeamSchema}. */
 export type TeamItem = z.infer<typeof TeamSchema>;
 

@@ -12,6 +12,7 @@
 import type { z } from "zod";
 import { conditionalGet, type HttpFailure, type HttpOptions, safeText } from "../http.ts";
 import { normalizeName } from "../config.ts";
+import type { UpstreamGate } from "../upstream_gate.ts";
 import {
   type ProjectJson,
   ProjectJsonSchema,
@@ -32,6 +33,8 @@ export interface PypiClientOptions {
   maxBytes: number;
   signal?: AbortSignal;
   fetch?: typeof fetch;
+  /** The sweep's upstream gate (wait budget, retries, circuit breaker). */
+  gate?: UpstreamGate;
 }
 
 const SIMPLE_ACCEPT =
@@ -126,6 +129,7 @@ export class PypiClient {
       headers,
       signal: this.#opts.signal,
       fetch: this.#opts.fetch,
+      gate: this.#opts.gate,
     };
     this.stats.requests++;
     const r = await conditionalGet(this.#opts.kv, url, opts);

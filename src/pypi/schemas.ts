@@ -10,6 +10,36 @@ import { z } from "zod";
 const text = (max: number) => z.string().max(max);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
+const droppedCounts = new WeakMap<object, number>();
+
+/**
+ * A list whose invalid items are dropped (and counted, see {@link droppedIn}) instead of
+ * rejecting the whole response: bounds hold per item and per field, so one file name over the
+ * limit does not blind every check of a project.
+ *
+ * @example
+ * ```ts
+ * const files = lenientList(SimpleFileSchema, 100_000).parse(raw.files);
+ * droppedIn(files); // how many were left out
+ * ```
+ */
+export function lenientList<T extends z.ZodType>(item: T, max: number) {
+  return z.array(z.unknown()).max(max).transform((raw) => {
+    const kept: z.infer<T>[] = [];
+    for (const x of raw) {
+      const r = item.safeParse(x);
+      if (r.success) kept.push(r.data);
+    }
+    if (kept.length < raw.length) droppedCounts.set(kept, raw.length - kept.length);
+    return kept;
+  });
+}
+
+/** Items {@link lenientList} left out of `list` (0 when none, or for another array). */
+export function droppedIn(list: readonly unknown[] | undefined): number {
+  return list ? droppedCounts.get(list) ?? 0 : 0;
+}
+
 /** One file in the JSON API's `urls` / `releases` lists. */
 export const JsonFileSchema = z.object({
   filename: text(500),
@@ -39,8 +69,8 @@ export const ProjectJsonSchema = z.object({
     maintainer_email: text(2000).nullish(),
     requires_python: text(500).nullish(),
   }).passthrough(),
-  releases: z.record(text(200), z.array(JsonFileSchema).max(10_000)).optional(),
-  urls: z.array(JsonFileSchema).max(10_000).default([]),
+  releases: z.record(z.string().max(200), lenientList(JsonFileSchema, 10_000)).optional(),
+  urls: lenientList(JsonFileSchema, 10_000).default([]),
   ownership: OwnershipSchema.optional(),
 }).passthrough();
 /** See {@link ProjectJsonSchema}. */
@@ -64,7 +94,7 @@ export type SimpleFile = z.infer<typeof SimpleFileSchema>;
 export const SimpleProjectSchema = z.object({
   meta: z.object({ "api-version": text(20) }).passthrough().optional(),
   name: text(200),
-  files: z.array(SimpleFileSchema).max(100_000),
+  files: lenientList(SimpleFileSchema, 100_000),
   versions: z.array(text(200)).max(100_000).optional(),
 }).passthrough();
 /** See {@link SimpleProjectSchema}. */

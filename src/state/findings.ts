@@ -131,7 +131,10 @@ export async function applyEntry(kv: Deno.Kv, stored: StoredEntry): Promise<void
         time: entry.time,
       };
       op.set(["sweep", body.job], record);
-      if (record.status === "completed") op.set(["sweep-ok", body.job], record);
+      // For staleness a sweep that ran through every project counts, even with narrower gaps.
+      if (record.status === "completed" || (body.whole === 0 && body.error === undefined)) {
+        op.set(["sweep-ok", body.job], record);
+      }
       break;
     }
   }

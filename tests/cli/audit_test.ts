@@ -2,7 +2,7 @@
  * `main.ts audit` in child processes against the sandbox: JSON-lines logs and exit codes, and
  * the fault test: sweeps killed with SIGKILL mid-way leave no silent gap and never overlap.
  */
-import { DENO } from "../_deno.ts";
+import { auditCommand } from "../_audit_command.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { parseConfig } from "../../src/config.ts";
 import { startSandbox } from "../../src/sandbox/server.ts";
@@ -13,31 +13,6 @@ import {
   openLedgerReader,
   verifyLedger,
 } from "../../src/ledger/mod.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-function auditCommand(dir: string, env: Record<string, string>, args: string[]) {
-  return new Deno.Command(DENO, {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-net=127.0.0.1",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
-      "--allow-env=LEDGER_SIGNING_KEY,GITHUB_TOKEN",
-      MAIN,
-      "audit",
-      "--config",
-      `${dir}/auditor.toml`,
-      ...args,
-    ],
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
 
 async function fleetSetup(n: number, latencyMs: number) {
   const dir = await Deno.makeTempDir({ prefix: "audit-cli-test-" });

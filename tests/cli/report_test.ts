@@ -176,6 +176,7 @@ function sampleReport(): AuditReport {
         waived: true,
       },
     ],
+    notObservable: 1,
     unobservable: [{ project: "acme", job: "repo", scope: "*", reason: "api unreachable" }],
     ledger: { size: 3, checkpoint: null },
   };

@@ -236,7 +236,23 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     const s = gh.stats();
     assert.equal(s.requests, srv.seen.length);
     assert.equal(s.errors, 1 + 1 + 1 + 3);
-    // Primary rate limit hit: not observable, and the client stops spending (budget exhausted).
+    // Three failures in a row opened the host's circuit: the next read is skipped at once.
+    const skipped = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, Repo);
+    assert.ok(!skipped.ok && skipped.reason === "not-observable");
+    assert.match(skipped.message, /skipped for the rest of this sweep after 3 failures/);
+    assert.equal(gh.stats().requests, s.requests, "a skipped host is not asked");
+  } finally {
+    kv.close();
+    await srv.close();
+  }
+});
+
+Deno.test("a primary rate limit with a far reset skips the host until then, without waiting", async () => {
+  const srv = await startServer();
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const gh = client(kv, srv.url);
+    const t0 = Date.now();
     const limited = await gh.get(
       "GET /repos/{owner}/{repo}/limited",
       { owner: "o", repo: "r" },
@@ -248,9 +264,10 @@ Deno.test("failures are classified, bounded, and never carry the token", async (
     assert.ok(!limited.message.includes(TOKEN));
     const after = await gh.get("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }, Repo);
     assert.ok(
-      !after.ok && after.reason === "not-observable" && /budget exhausted/.test(after.message),
+      !after.ok && after.reason === "not-observable" && /not observable until/.test(after.message),
     );
-    assert.equal(gh.stats().requests, s.requests + 1);
+    assert.equal(gh.stats().requests, 1, "the skipped host is not asked again");
+    assert.ok(Date.now() - t0 < 2_000, "no wait for a reset an hour away");
   } finally {
     kv.close();
     await srv.close();
@@ -314,7 +331,28 @@ Deno.test("paginate follows Link headers, validates items and caps the count", a
         maxItems: 3,
       },
     );
-    assert.ok(capped.ok && capped.data.length === 3);
+    // A capped list is not the whole list: not observable (partial), unless asked for.
+    assert.ok(!capped.ok && capped.reason === "not-observable");
+    assert.match(capped.message, /not observable \(partial\): more than 3 items/);
+    const part = await gh.paginate(
+      "GET /repos/{owner}/{repo}/items",
+      { owner: "o", repo: "r" },
+      Item,
+      {
+        maxItems: 3,
+        partialOk: true,
+      },
+    );
+    assert.ok(part.ok && part.data.length === 3 && /more than 3/.test(part.partial ?? ""));
+    // An invalid item is dropped and counted; the rest is kept.
+    const picky = z.object({ id: z.number().refine((n) => n !== 20) });
+    const some = await gh.paginate(
+      "GET /repos/{owner}/{repo}/items",
+      { owner: "o", repo: "r" },
+      picky,
+    );
+    assert.ok(some.ok && some.dropped === 1);
+    assert.deepEqual(some.data.map((i) => i.id), [10, 11, 21, 30]);
     const warm = client(kv, srv.url);
     const again = await warm.paginate(
       "GET /repos/{owner}/{repo}/items",

@@ -105,3 +105,35 @@ Deno.test("releases: asset download hosts follow the API base URL", () => {
   assertEquals(assetHosts("https://ghe.example.com/api/v3"), ["ghe.example.com"]);
   assertEquals(assetHosts("http://127.0.0.1:8123/github"), ["127.0.0.1:8123"]);
 });
+
+Deno.test("releases: a 404 from immutable-releases is 'off' only for an admin token, else not observable", async () => {
+  const { createGitHubClient } = await import("../../src/github/client.ts");
+  const { immutableReleasesSetting } = await import("../../src/github/releases.ts");
+  let admin = true;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/repos/o/r") return Response.json({ id: 1, permissions: { admin } });
+    if (path === "/repos/o/on/immutable-releases") return Response.json({ enabled: true });
+    return Response.json({ message: "Not Found" }, { status: 404 });
+  });
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const gh = createGitHubClient({
+      baseUrl: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
+      kv,
+      userAgent: "test",
+      timeoutMs: 2_000,
+      maxResponseBytes: 1 << 20,
+    });
+    const off = await immutableReleasesSetting(gh, "o", "r");
+    assert(off.ok && off.data.enabled === false, "an admin's 404 is the documented 'not enabled'");
+    admin = false; // (the job passes what the repository said)
+    const hidden = await immutableReleasesSetting(gh, "o", "r", false);
+    assert(!hidden.ok && hidden.reason === "not-observable", "a non-admin's 404 proves nothing");
+    const on = await immutableReleasesSetting(gh, "o", "on", false);
+    assert(on.ok && on.data.enabled === true);
+  } finally {
+    kv.close();
+    await server.shutdown();
+  }
+});

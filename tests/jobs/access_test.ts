@@ -314,8 +314,10 @@ Deno.test("sweeps over real bodies: invitation accepted, PyPI maintainer added, 
     );
     assertStringIncludes(gaps.find((g) => g.scope === "access:members-2fa")!.reason, "HTTP 422");
     assertStringIncludes(gaps.find((g) => g.scope === "access:outside-2fa")!.reason, "HTTP 403");
-    // Every project was swept: the gaps are per scope (coverage.changed), not a failed sweep.
-    assertEquals(s4.summary.status, "completed");
+    // Every project was swept, but checks could not be made: the sweep is incomplete (not
+    // "completed" silently) and says how many; the gaps are per scope (coverage.changed).
+    assertEquals(s4.summary.status, "incomplete");
+    assertEquals(s4.summary.unobservable, 4);
     assert(
       !s4.events.some((e) => e.entry.kind === "finding.resolved"),
       "nothing is resolved on an unobservable scope",
@@ -633,6 +635,15 @@ Deno.test("accessAt: ordered replay of a sequence, full restatement, malformed b
     "full restatement forgets",
   );
   assertEquals(apr.known, ["collaborator", "team", "deploy-key", "pypi-role"]);
+});
+
+Deno.test("an old team object without slug keeps its place (slug from the name)", async () => {
+  const { TeamSchema } = await import("../../src/observations/access.ts");
+  const old = TeamSchema.safeParse({ id: 1, name: "Release Managers", permission: "push" });
+  assert(old.success && old.data.slug === "release-managers", JSON.stringify(old));
+  const current = TeamSchema.safeParse({ slug: "core", name: "Core", permission: "admin" });
+  assert(current.success && current.data.slug === "core");
+  assert(!TeamSchema.safeParse({ id: 2 }).success, "neither slug nor name: dropped by paginate");
 });
 
 Deno.test("emails: the baseline is the ledger's first statement, so losing KV resolves nothing", async () => {

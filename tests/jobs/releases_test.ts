@@ -208,7 +208,13 @@ Deno.test("releases job: unreadable upstream parts are not observable, and cache
     const saved = h.sandbox.scenario.github.get(`${repo}/commits/v1.1.0`);
     h.sandbox.scenario.github.set(`${repo}/commits/v1.1.0`, { __status: 403 });
     const [obs, findings] = await sweep(h);
-    assertEquals(obs.unobservable.map((u) => u.scope), ["release:1.1.0"]);
+    // The tag could not be read: its release and the source comparisons of its files are not
+    // observable (an open source finding must not read as "no longer found").
+    assertEquals(obs.unobservable.map((u) => u.scope)[0], "release:1.1.0");
+    assertEquals(
+      obs.unobservable.slice(1).map((u) => u.scope.split(":")[0]),
+      ["source", "source"],
+    );
     assertEquals(findings, []);
     // Back to normal: the second sweep reuses the 1.0.0 comparisons from KV.
     h.sandbox.scenario.github.set(`${repo}/commits/v1.1.0`, saved);

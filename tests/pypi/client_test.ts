@@ -150,3 +150,38 @@ Deno.test("a private index speaking PEP 503 HTML is read too", async () => {
     await srv.close();
   }
 });
+
+Deno.test("one file entry over a bound is dropped and counted, the rest of the index is judged", async () => {
+  const { droppedIn } = await import("../../src/pypi/schemas.ts");
+  const file = (filename: string) => ({
+    filename,
+    url: `https://files.example/${filename}`,
+    hashes: { sha256: "a".repeat(64) },
+  });
+  const page = {
+    meta: { "api-version": "1.1" },
+    name: "acme",
+    files: [
+      file("acme-1.0.tar.gz"),
+      file(`acme-${"x".repeat(600)}.tar.gz`),
+      file("acme-1.0-py3-none-any.whl"),
+    ],
+  };
+  const srv = serve({
+    "/simple/acme/": { body: JSON.stringify(page), type: "application/vnd.pypi.simple.v1+json" },
+  });
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const client = new PypiClient({ baseUrl: srv.url, kv, timeoutMs: 5000, maxBytes: 1 << 20 });
+    const r = await client.simple("acme");
+    assert(r.ok, JSON.stringify(r));
+    assertEquals(r.data.files.map((f) => f.filename), [
+      "acme-1.0.tar.gz",
+      "acme-1.0-py3-none-any.whl",
+    ]);
+    assertEquals(droppedIn(r.data.files), 1);
+  } finally {
+    kv.close();
+    await srv.close();
+  }
+});
