@@ -202,7 +202,16 @@ class RefReader {
     private readonly ref: string,
   ) {}
 
-  async listing(path: string): Promise<ContentEntry[] | null | string> {
+  /** Listings already read at this ref (the tag's workflows reuse `.github/workflows`). */
+  private readonly listings = new Map<string, Promise<ContentEntry[] | null | string>>();
+
+  listing(path: string): Promise<ContentEntry[] | null | string> {
+    let hit = this.listings.get(path);
+    if (!hit) this.listings.set(path, hit = this.list(path));
+    return hit;
+  }
+
+  private async list(path: string): Promise<ContentEntry[] | null | string> {
     const r = await this.gh.get(
       path === ""
         ? "GET /repos/{owner}/{repo}/contents"
@@ -275,12 +284,10 @@ class RefReader {
 }
 
 async function snapshotAt(
-  gh: GitHubClient,
-  p: Params,
+  reader: RefReader,
   ref: string,
   kind: Codebase["kind"],
 ): Promise<Codebase | string> {
-  const reader = new RefReader(gh, p, ref);
   const root = await reader.listing("");
   if (typeof root === "string") return root;
   const dirs = new Set((root ?? []).filter((e) => e.type === "dir").map((e) => e.name));
@@ -331,15 +338,8 @@ async function snapshotAt(
 }
 
 /** Read and parse the tag's workflows into its snapshot; unreadable ones are passed to `miss`. */
-async function tagWorkflows(
-  gh: GitHubClient,
-  p: Params,
-  snapshot: Codebase,
-  miss: Miss,
-): Promise<void> {
-  const files = snapshot.workflows.length === 0
-    ? []
-    : await new RefReader(gh, p, snapshot.ref).workflowFiles();
+async function tagWorkflows(reader: RefReader, snapshot: Codebase, miss: Miss): Promise<void> {
+  const files = snapshot.workflows.length === 0 ? [] : await reader.workflowFiles();
   if (Array.isArray(files)) {
     snapshot.workflowFiles = files;
     return;
@@ -376,7 +376,10 @@ export async function collectCodebase(
     if (tag) refs.push([tag, "tag"]);
   }
   refs.push([defaultBranch, "default"]);
-  const snapshots = await Promise.all(refs.map(([ref, kind]) => snapshotAt(gh, p, ref, kind)));
+  const readers = refs.map(([ref]) => new RefReader(gh, p, ref));
+  const snapshots = await Promise.all(
+    refs.map(([ref, kind], i) => snapshotAt(readers[i], ref, kind)),
+  );
   snapshots.forEach((s, i) => {
     const [ref, kind] = refs[i];
     if (typeof s === "string") {
@@ -390,7 +393,7 @@ export async function collectCodebase(
     miss(CONTROL_SCOPES.drift, unobservableReason(releases));
     miss(CONTROL_SCOPES.workflowDrift, unobservableReason(releases));
   }
-  const tag = out.find((s) => s.kind === "tag");
-  if (tag) await tagWorkflows(gh, p, tag, miss);
+  const tagAt = snapshots.findIndex((s) => typeof s !== "string" && s.kind === "tag");
+  if (tagAt >= 0) await tagWorkflows(readers[tagAt], snapshots[tagAt] as Codebase, miss);
   return out;
 }
