@@ -3,10 +3,14 @@
  * default branch, the files of the root, `.github/` and `docs/` (through the contents API),
  * the workflow file names, `pyproject.toml` facts (TOML parsed here, never in a rule),
  * `.pre-commit-config.yaml` hooks, `.gitmodules` URLs, and the binary artifacts of the git tree
- * (by extension, as OpenSSF Scorecard's Binary-Artifacts check). Judged by `rules/codebase.ts`.
+ * (by extension, as OpenSSF Scorecard's Binary-Artifacts check); at the tag also the workflow
+ * files of `.github/workflows/` (at most 50, each at most 512 KiB, parsed by
+ * `src/workflows/read.ts` as the repo job parses the default branch's). Judged by
+ * `rules/codebase.ts`.
  *
  * A ref that could not be read is the unobservable scope `repo:codebase:tag` or
- * `repo:codebase:default`.
+ * `repo:codebase:default` (and the drift scopes `repo:codebase:drift`, `repo:workflows:drift`);
+ * the tag's workflows that could not be read are `repo:codebase:tag:workflows`.
  *
  * @example
  * ```ts
@@ -27,6 +31,9 @@ import {
   type PyprojectFacts,
 } from "../src/observations/controls.ts";
 import { decodeContent, unobservableReason } from "../src/github/read.ts";
+import type { WorkflowFile } from "../src/observations/workflow.ts";
+import { MAX_WORKFLOW_BYTES } from "../src/workflows/parse.ts";
+import { readWorkflowText } from "../src/workflows/read.ts";
 
 /** Largest control file read (pyproject, pre-commit config, .gitmodules). */
 export const MAX_CONTROL_FILE_BYTES = 256 * 1024;
@@ -195,7 +202,16 @@ class RefReader {
     private readonly ref: string,
   ) {}
 
-  async listing(path: string): Promise<ContentEntry[] | null | string> {
+  /** Listings already read at this ref (the tag's workflows reuse `.github/workflows`). */
+  private readonly listings = new Map<string, Promise<ContentEntry[] | null | string>>();
+
+  listing(path: string): Promise<ContentEntry[] | null | string> {
+    let hit = this.listings.get(path);
+    if (!hit) this.listings.set(path, hit = this.list(path));
+    return hit;
+  }
+
+  private async list(path: string): Promise<ContentEntry[] | null | string> {
     const r = await this.gh.get(
       path === ""
         ? "GET /repos/{owner}/{repo}/contents"
@@ -219,6 +235,42 @@ class RefReader {
     return d.text ?? { error: `${path}: ${d.error}` };
   }
 
+  /**
+   * The workflow files of `.github/workflows/` at this ref, parsed by the repo job's own code
+   * (`src/workflows/read.ts`); a string when they could not all be read.
+   */
+  async workflowFiles(): Promise<WorkflowFile[] | string> {
+    const list = await this.listing(".github/workflows");
+    if (list === null) return [];
+    if (typeof list === "string") return list;
+    const files = list.filter((e) => e.type === "file" && /\.ya?ml$/i.test(e.name))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    if (files.length > CONTROL_LIMITS.tagWorkflows) {
+      return `more than ${CONTROL_LIMITS.tagWorkflows} workflow files`;
+    }
+    const out: WorkflowFile[] = [];
+    for (const e of files) {
+      const source = { path: e.path, sha: e.sha, size: e.size };
+      if (e.size > MAX_WORKFLOW_BYTES) {
+        out.push({ ...source, error: `larger than ${MAX_WORKFLOW_BYTES} bytes` });
+        continue;
+      }
+      const r = await this.gh.get(
+        "GET /repos/{owner}/{repo}/contents/{path}",
+        { ...this.p, path: e.path, ref: this.ref },
+        ContentFileSchema,
+      );
+      if (!r.ok) return `${e.path}: ${unobservableReason(r)}`;
+      const d = decodeContent(r.data, MAX_WORKFLOW_BYTES);
+      out.push(
+        d.text === undefined
+          ? { ...source, error: d.error ?? "not read" }
+          : readWorkflowText(e.path, d.text, { sha: e.sha }, e.size),
+      );
+    }
+    return out;
+  }
+
   async binaries(): Promise<{ paths: string[]; count: number } | string> {
     const commit = await commitOf(this.gh, this.p.owner, this.p.repo, this.ref);
     if (!commit.ok) return unobservableReason(commit);
@@ -232,12 +284,10 @@ class RefReader {
 }
 
 async function snapshotAt(
-  gh: GitHubClient,
-  p: Params,
+  reader: RefReader,
   ref: string,
   kind: Codebase["kind"],
 ): Promise<Codebase | string> {
-  const reader = new RefReader(gh, p, ref);
   const root = await reader.listing("");
   if (typeof root === "string") return root;
   const dirs = new Set((root ?? []).filter((e) => e.type === "dir").map((e) => e.name));
@@ -287,6 +337,18 @@ async function snapshotAt(
   return snapshot;
 }
 
+/** Read and parse the tag's workflows into its snapshot; unreadable ones are passed to `miss`. */
+async function tagWorkflows(reader: RefReader, snapshot: Codebase, miss: Miss): Promise<void> {
+  const files = snapshot.workflows.length === 0 ? [] : await reader.workflowFiles();
+  if (Array.isArray(files)) {
+    snapshot.workflowFiles = files;
+    return;
+  }
+  const reason = `${snapshot.ref}: ${files}`;
+  miss(CONTROL_SCOPES.tagWorkflows, reason);
+  miss(CONTROL_SCOPES.workflowDrift, reason);
+}
+
 const ReleaseTagSchema = z.array(
   z.object({ tag_name: z.string().max(500), draft: z.boolean().optional() }).passthrough(),
 ).max(100);
@@ -314,11 +376,24 @@ export async function collectCodebase(
     if (tag) refs.push([tag, "tag"]);
   }
   refs.push([defaultBranch, "default"]);
-  const snapshots = await Promise.all(refs.map(([ref, kind]) => snapshotAt(gh, p, ref, kind)));
+  const readers = refs.map(([ref]) => new RefReader(gh, p, ref));
+  const snapshots = await Promise.all(
+    refs.map(([ref, kind], i) => snapshotAt(readers[i], ref, kind)),
+  );
   snapshots.forEach((s, i) => {
     const [ref, kind] = refs[i];
-    if (typeof s === "string") miss(`${CONTROL_SCOPES.codebase}:${kind}`, `${ref}: ${s}`);
-    else out.push(s);
+    if (typeof s === "string") {
+      miss(`${CONTROL_SCOPES.codebase}:${kind}`, `${ref}: ${s}`);
+      // Drift compares both refs: one missing leaves it unjudged.
+      miss(CONTROL_SCOPES.drift, `${ref}: ${s}`);
+      miss(CONTROL_SCOPES.workflowDrift, `${ref}: ${s}`);
+    } else out.push(s);
   });
+  if (!releases.ok) {
+    miss(CONTROL_SCOPES.drift, unobservableReason(releases));
+    miss(CONTROL_SCOPES.workflowDrift, unobservableReason(releases));
+  }
+  const tagAt = snapshots.findIndex((s) => typeof s !== "string" && s.kind === "tag");
+  if (tagAt >= 0) await tagWorkflows(readers[tagAt], snapshots[tagAt] as Codebase, miss);
   return out;
 }

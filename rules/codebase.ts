@@ -2,8 +2,11 @@
  * Codebase rules: what the hardening plan asks of the repository's files, judged at the latest
  * release's tag and at the default branch (so a control dropped after the release shows up as
  * its own finding, `…@default`). Collection (`jobs/repo_codebase.ts`) read the files and parsed
- * TOML and YAML; the release workflow's shape is judged on the default branch's parsed
- * workflows. Severities follow the plan's priorities: P0 high, P1 medium, P2 low.
+ * TOML and YAML; the release workflow's shape and CI's installs are judged on the workflows
+ * parsed at the tag (`…@tag:`) and on the default branch (`…@default:`).
+ * `codebase/release-files-drift` reports a release control that passes at the tag and fails on
+ * the default branch (a regression the next release would ship). Severities follow the plan's
+ * priorities: P0 high, P1 medium, P2 low.
  *
  * @example
  * ```ts
@@ -161,6 +164,15 @@ export const SUBMODULE_NOT_ALLOWED = meta(
   "Remove the submodule or add its URL prefix to [project.controls] submodule_url_prefixes after review.",
 );
 
+/** A release control that passes at the tag fails on the default branch. */
+export const RELEASE_DRIFT = meta(
+  "release-files-drift",
+  "medium",
+  "A release control that passes at the latest release's tag fails on the default branch",
+  "Codebase: the release files keep their controls between releases",
+  "Restore the control on the default branch before the next release (the evidence shows the tag's passing state and the default branch's failure), or record the change in RELEASING.md and waive the finding.",
+);
+
 /** Severity of a missing file, by the plan's priority. */
 const FILE_SEVERITY: Record<string, Severity> = {
   codeowners: "high",
@@ -192,7 +204,7 @@ function scopeOf(s: Codebase): string {
   return `${CONTROL_SCOPES.codebase}:${s.kind}`;
 }
 
-function where(s: Codebase): string {
+function where(s: { kind: Codebase["kind"]; ref: string }): string {
   return s.kind === "tag" ? `at tag ${clip(s.ref)}` : `on ${clip(s.ref)}`;
 }
 
@@ -220,63 +232,65 @@ function fileMissing(input: ControlsInput): Finding[] {
 }
 
 function pyprojectRules(input: ControlsInput): Finding[] {
+  return snapshots(input).flatMap((s) => pyprojectAt(input, s));
+}
+
+function pyprojectAt(input: ControlsInput, s: Codebase): Finding[] {
   const out: Finding[] = [];
-  for (const s of snapshots(input)) {
-    const p = s.pyproject;
-    if (p === undefined) continue;
-    const base = { scope: scopeOf(s), evidence: { ref: s.ref } };
-    if (p === null || p.error) {
-      out.push(finding(PYPROJECT_MISSING, {
-        ...base,
-        subject: at(input, s, "pyproject.toml"),
-        message: p === null
-          ? `No pyproject.toml ${where(s)}.`
-          : `pyproject.toml ${where(s)} is not valid TOML: ${clip(p.error ?? "", 200)}`,
-      }));
-      continue;
-    }
-    if (p.poetryMetadata.length > 0) {
-      out.push(finding(POETRY_DUPLICATE, {
-        ...base,
-        subject: at(input, s, "tool.poetry"),
-        message: `[tool.poetry] ${where(s)} declares ${p.poetryMetadata.join(", ")}${
-          p.project ? " besides [project]" : " and there is no [project] table"
-        }.`,
-        evidence: { observed: p.poetryMetadata, ref: s.ref },
-      }));
-    }
-    if (p.project && !p.requiresPython) {
-      out.push(finding(REQUIRES_PYTHON, {
-        ...base,
-        subject: at(input, s, "requires-python"),
-        message: `[project] ${where(s)} has no requires-python.`,
-      }));
-    }
-    const keys = new Set(p.urls.map((k) => k.toLowerCase().trim()));
-    const missing = input.project.controls.project_urls.filter((wanted) =>
-      !(URL_ALIASES[wanted.toLowerCase()] ?? [wanted.toLowerCase()]).some((a) => keys.has(a))
-    );
-    if (p.project && missing.length > 0) {
-      out.push(finding(PROJECT_URLS, {
-        ...base,
-        subject: at(input, s, "project.urls"),
-        message: `[project.urls] ${where(s)} lacks ${missing.join(", ")}.`,
-        evidence: { observed: p.urls, expected: input.project.controls.project_urls, ref: s.ref },
-      }));
-    }
-    const loose = p.buildRequires.filter((r) =>
-      !/^[A-Za-z0-9._\[\], -]+\s*===?\s*[^,;*]+(;.*)?$/.test(r)
-    );
-    if (loose.length > 0) {
-      out.push(finding(BUILD_UNPINNED, {
-        ...base,
-        subject: at(input, s, "build-system.requires"),
-        message: `[build-system].requires ${where(s)} is not pinned exactly: ${
-          clip(loose.join(", "), 200)
-        }.`,
-        evidence: { observed: loose.slice(0, 20), ref: s.ref },
-      }));
-    }
+  const p = s.pyproject;
+  if (p === undefined) return out;
+  const base = { scope: scopeOf(s), evidence: { ref: s.ref } };
+  if (p === null || p.error) {
+    out.push(finding(PYPROJECT_MISSING, {
+      ...base,
+      subject: at(input, s, "pyproject.toml"),
+      message: p === null
+        ? `No pyproject.toml ${where(s)}.`
+        : `pyproject.toml ${where(s)} is not valid TOML: ${clip(p.error ?? "", 200)}`,
+    }));
+    return out;
+  }
+  if (p.poetryMetadata.length > 0) {
+    out.push(finding(POETRY_DUPLICATE, {
+      ...base,
+      subject: at(input, s, "tool.poetry"),
+      message: `[tool.poetry] ${where(s)} declares ${p.poetryMetadata.join(", ")}${
+        p.project ? " besides [project]" : " and there is no [project] table"
+      }.`,
+      evidence: { observed: p.poetryMetadata, ref: s.ref },
+    }));
+  }
+  if (p.project && !p.requiresPython) {
+    out.push(finding(REQUIRES_PYTHON, {
+      ...base,
+      subject: at(input, s, "requires-python"),
+      message: `[project] ${where(s)} has no requires-python.`,
+    }));
+  }
+  const keys = new Set(p.urls.map((k) => k.toLowerCase().trim()));
+  const missing = input.project.controls.project_urls.filter((wanted) =>
+    !(URL_ALIASES[wanted.toLowerCase()] ?? [wanted.toLowerCase()]).some((a) => keys.has(a))
+  );
+  if (p.project && missing.length > 0) {
+    out.push(finding(PROJECT_URLS, {
+      ...base,
+      subject: at(input, s, "project.urls"),
+      message: `[project.urls] ${where(s)} lacks ${missing.join(", ")}.`,
+      evidence: { observed: p.urls, expected: input.project.controls.project_urls, ref: s.ref },
+    }));
+  }
+  const loose = p.buildRequires.filter((r) =>
+    !/^[A-Za-z0-9._\[\], -]+\s*===?\s*[^,;*]+(;.*)?$/.test(r)
+  );
+  if (loose.length > 0) {
+    out.push(finding(BUILD_UNPINNED, {
+      ...base,
+      subject: at(input, s, "build-system.requires"),
+      message: `[build-system].requires ${where(s)} is not pinned exactly: ${
+        clip(loose.join(", "), 200)
+      }.`,
+      evidence: { observed: loose.slice(0, 20), ref: s.ref },
+    }));
   }
   return out;
 }
@@ -315,13 +329,49 @@ function workflowMissing(input: ControlsInput): Finding[] {
   return out;
 }
 
-function workflowNamed(input: ControlsInput, names: readonly string[]): Workflow[] {
-  return input.workflows.filter((wf) => names.includes(wf.path.split("/").pop() ?? ""));
+/** The parsed workflows at one ref, with the scope their findings belong to. */
+interface WorkflowSet {
+  kind: Codebase["kind"];
+  ref: string;
+  scope: string;
+  workflows: readonly Workflow[];
 }
 
-function releaseWorkflow(input: ControlsInput): Workflow | undefined {
+/** The tag's workflows (when read) and the default branch's. */
+function workflowSets(input: ControlsInput): WorkflowSet[] {
+  const out: WorkflowSet[] = [];
+  const tag = snapshots(input).find((s) => s.kind === "tag");
+  if (tag?.workflowFiles) {
+    out.push({
+      kind: "tag",
+      ref: tag.ref,
+      scope: CONTROL_SCOPES.tagWorkflows,
+      workflows: tag.workflowFiles.flatMap((f) => f.workflow ? [f.workflow] : []),
+    });
+  }
+  out.push({
+    kind: "default",
+    ref: input.data.defaultBranch,
+    scope: SCOPES.workflows,
+    workflows: input.workflows,
+  });
+  return out;
+}
+
+function workflowNamed(workflows: readonly Workflow[], names: readonly string[]): Workflow[] {
+  return workflows.filter((wf) => names.includes(wf.path.split("/").pop() ?? ""));
+}
+
+function releaseNames(input: ControlsInput): string[] {
   const w = input.project.controls.workflows;
-  return workflowNamed(input, w.release ?? [input.project.publisher?.workflow ?? "release.yml"])[0];
+  return w.release ?? [input.project.publisher?.workflow ?? "release.yml"];
+}
+
+function releaseWorkflow(
+  input: ControlsInput,
+  workflows: readonly Workflow[],
+): Workflow | undefined {
+  return workflowNamed(workflows, releaseNames(input))[0];
 }
 
 /** Actions a minimal publish job may use. */
@@ -338,20 +388,21 @@ function steps(wf: Workflow): { job: WorkflowJob; run: string; uses: string }[] 
   );
 }
 
-function releaseShape(
-  m: RuleMeta,
-  check: (wf: Workflow) => string | undefined,
-): (input: ControlsInput) => Finding[] {
-  return (input) => {
-    const wf = releaseWorkflow(input);
-    const problem = wf && check(wf);
-    if (!wf || !problem) return [];
-    return [finding(m, {
-      subject: `${input.data.repository}:${wf.path}`,
-      scope: SCOPES.workflows,
-      message: `${clip(wf.path)}: ${problem}.`,
-    })];
-  };
+type ShapeCheck = (wf: Workflow) => string | undefined;
+
+function releaseShape(m: RuleMeta, check: ShapeCheck): (input: ControlsInput) => Finding[] {
+  return (input) =>
+    workflowSets(input).flatMap((set) => {
+      const wf = releaseWorkflow(input, set.workflows);
+      const problem = wf && check(wf);
+      if (!wf || !problem) return [];
+      return [finding(m, {
+        subject: `${input.data.repository}@${set.kind}:${wf.path}`,
+        scope: set.scope,
+        message: `${clip(wf.path)} ${where(set)}: ${problem}.`,
+        evidence: { observed: problem, ref: set.ref },
+      })];
+    });
 }
 
 const BUILD_RUN =
@@ -418,18 +469,24 @@ function attestationsMissing(wf: Workflow): string | undefined {
 }
 
 function pipWithoutHashes(input: ControlsInput): Finding[] {
+  return workflowSets(input).flatMap((set) => pipAt(input, set));
+}
+
+function pipAt(input: ControlsInput, set: WorkflowSet): Finding[] {
   const out: Finding[] = [];
-  for (const wf of workflowNamed(input, input.project.controls.workflows.ci)) {
+  for (const wf of workflowNamed(set.workflows, input.project.controls.workflows.ci)) {
     const installs = steps(wf).flatMap((s) =>
       s.run.split("\n").filter((l) => /\bpip3?\s+install\b/.test(l) && !/^\s*#/.test(l))
     );
     const unhashed = installs.filter((l) => !/--require-hashes/.test(l));
     if (unhashed.length === 0) continue;
     out.push(finding(PIP_WITHOUT_HASHES, {
-      subject: `${input.data.repository}:${wf.path}:pip`,
-      scope: SCOPES.workflows,
-      message: `${clip(wf.path)} runs ${clip(unhashed[0].trim(), 150)} without --require-hashes.`,
-      evidence: { observed: unhashed.slice(0, 10).map((l) => clip(l.trim(), 200)) },
+      subject: `${input.data.repository}@${set.kind}:${wf.path}:pip`,
+      scope: set.scope,
+      message: `${clip(wf.path)} ${where(set)} runs ${
+        clip(unhashed[0].trim(), 150)
+      } without --require-hashes.`,
+      evidence: { observed: unhashed.slice(0, 10).map((l) => clip(l.trim(), 200)), ref: set.ref },
     }));
   }
   return out;
@@ -489,6 +546,115 @@ function submoduleNotAllowed(input: ControlsInput): Finding[] {
   return out;
 }
 
+/** One side of a drift comparison: a snapshot and, when read, its parsed workflows. */
+interface Side {
+  snapshot: Codebase;
+  workflows?: readonly Workflow[];
+}
+
+/**
+ * A release control judged at one side: a problem (fails), `undefined` (passes) or `null`
+ * (cannot be judged there: not read, or the control does not apply).
+ */
+interface DriftControl {
+  id: string;
+  what: string;
+  scope: string;
+  judge(input: ControlsInput, side: Side): string | undefined | null;
+  /** What the control looked at on one side, for the before/after evidence. */
+  facts(input: ControlsInput, side: Side): unknown;
+}
+
+const SHAPE_CHECKS: [RuleMeta, ShapeCheck][] = [
+  [BUILD_ID_TOKEN, buildHasIdToken],
+  [PUBLISH_NOT_MINIMAL, publishNotMinimal],
+  [TAG_CHECK_MISSING, tagCheckMissing],
+  [CHECKSUMS_MISSING, checksumsMissing],
+  [ATTESTATIONS_MISSING, attestationsMissing],
+];
+
+const PYPROJECT_CHECKS = [PYPROJECT_MISSING, POETRY_DUPLICATE, REQUIRES_PYTHON, PROJECT_URLS];
+
+/** Files whose removal weakens the release (CODEOWNERS: review of release files). */
+const DRIFT_FILES = ["CODEOWNERS", "MANIFEST.in"];
+
+const DRIFT_CONTROLS: readonly DriftControl[] = [
+  ...DRIFT_FILES.map((name): DriftControl => ({
+    id: `file:${name}`,
+    what: name,
+    scope: CONTROL_SCOPES.drift,
+    judge: (_input, side) =>
+      side.snapshot.files.some((f) => basename(f) === name.toLowerCase())
+        ? undefined
+        : `${name} is missing ${where(side.snapshot)}`,
+    facts: (_input, side) =>
+      side.snapshot.files.find((f) => basename(f) === name.toLowerCase()) ?? null,
+  })),
+  {
+    id: "workflow:release",
+    what: "the release workflow",
+    scope: CONTROL_SCOPES.drift,
+    judge: (input, side) =>
+      releaseNames(input).some((n) => side.snapshot.workflows.includes(n))
+        ? undefined
+        : `no release workflow ${where(side.snapshot)}`,
+    facts: (input, side) => releaseNames(input).filter((n) => side.snapshot.workflows.includes(n)),
+  },
+  ...[...PYPROJECT_CHECKS, BUILD_UNPINNED].map((m): DriftControl => ({
+    id: m.id,
+    what: "pyproject.toml",
+    scope: CONTROL_SCOPES.drift,
+    judge: (input, side) => {
+      if (side.snapshot.pyproject === undefined) return null;
+      return pyprojectAt(input, side.snapshot).find((f) => f.rule === m.id)?.message;
+    },
+    facts: (_input, side) => side.snapshot.pyproject ?? null,
+  })),
+  ...SHAPE_CHECKS.map(([m, check]): DriftControl => ({
+    id: m.id,
+    what: "the release workflow",
+    scope: CONTROL_SCOPES.workflowDrift,
+    judge: (input, side) => {
+      const wf = side.workflows && releaseWorkflow(input, side.workflows);
+      if (!wf) return null;
+      const problem = check(wf);
+      return problem && `${clip(wf.path)} ${where(side.snapshot)}: ${problem}`;
+    },
+    facts: (input, side) => {
+      const wf = side.workflows && releaseWorkflow(input, side.workflows);
+      return wf ? { path: wf.path, jobs: wf.jobs.map((j) => clip(j.id, 80)).slice(0, 20) } : null;
+    },
+  })),
+];
+
+function releaseDrift(input: ControlsInput): Finding[] {
+  const tagSnap = snapshots(input).find((s) => s.kind === "tag");
+  const defaultSnap = snapshots(input).find((s) => s.kind === "default");
+  if (!tagSnap || !defaultSnap) return [];
+  const tag: Side = {
+    snapshot: tagSnap,
+    workflows: tagSnap.workflowFiles?.flatMap((f) => f.workflow ? [f.workflow] : []),
+  };
+  const head: Side = { snapshot: defaultSnap, workflows: input.workflows };
+  const out: Finding[] = [];
+  for (const c of DRIFT_CONTROLS) {
+    const before = c.judge(input, tag);
+    const after = c.judge(input, head);
+    if (before !== undefined || typeof after !== "string") continue;
+    out.push(finding(RELEASE_DRIFT, {
+      subject: at(input, defaultSnap, `drift:${c.id}`),
+      scope: c.scope,
+      message: `${c.what} weakened since tag ${clip(tagSnap.ref)}: ${clip(after, 300)}.`,
+      evidence: {
+        control: c.id,
+        before: { ref: tagSnap.ref, state: "passes", facts: c.facts(input, tag) },
+        after: { ref: defaultSnap.ref, state: clip(after, 500), facts: c.facts(input, head) },
+      },
+    }));
+  }
+  return out;
+}
+
 /** The codebase rules as values. */
 export const CODEBASE_RULESET: readonly Rule<ControlsInput>[] = [
   defineRule(FILE_MISSING, fileMissing),
@@ -507,6 +673,7 @@ export const CODEBASE_RULESET: readonly Rule<ControlsInput>[] = [
   defineRule(PRECOMMIT_UNPINNED, precommitUnpinned),
   defineRule(BINARY_COMMITTED, binaryCommitted),
   defineRule(SUBMODULE_NOT_ALLOWED, submoduleNotAllowed),
+  defineRule(RELEASE_DRIFT, releaseDrift),
 ];
 /** Metadata of the codebase rules, for the catalog. */
 export const CODEBASE_RULES = CODEBASE_RULESET.map((r) => r.meta);

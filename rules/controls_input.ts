@@ -19,7 +19,7 @@ export type { Workflow, WorkflowJob };
 export interface ControlsInput {
   data: RepoPosture;
   project: Project;
-  /** The default branch's workflows, parsed in collection. */
+  /** The default branch's workflows, parsed in collection (the tag's are in `data.controls`). */
   workflows: readonly Workflow[];
 }
 

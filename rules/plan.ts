@@ -161,6 +161,11 @@ export const PLAN: readonly PlanArea[] = [
       },
       {
         control:
+          "The release files (pyproject.toml, release workflow, CODEOWNERS, MANIFEST.in) keep their controls on the default branch between releases",
+        rules: ["codebase/release-files-drift"],
+      },
+      {
+        control:
           "Workflows pin actions to commit SHAs, declare read-only permissions, resist injection",
         rules: [
           "workflows/unpinned-action",
@@ -411,10 +416,14 @@ export function controlsMarkdown(plan: readonly PlanArea[], rules: readonly Rule
     "medium, P2 low); `docs/rules.md` has each rule's remediation.",
     "",
     "The codebase controls are read at the latest release's tag and at the default branch (a",
-    "finding's subject says which: `owner/repo@tag:…` or `owner/repo@default:…`). Names and allow",
-    "lists are set per project in `[project.controls]`: `workflows.ci`, `workflows.dependency_review`,",
-    "`workflows.codeql`, `workflows.package_content`, `workflows.release` (file names, any one of a",
-    "list counts), `required_files`, `project_urls`, `submodule_url_prefixes` (default: the",
+    "finding's subject says which: `owner/repo@tag:…` or `owner/repo@default:…`); so is the release",
+    "workflow's shape and CI's installs (`.github/workflows/` read and parsed at the tag, at most",
+    "50 files of 512 KiB; unreadable is not observable, scope `repo:codebase:tag:workflows`).",
+    "`codebase/release-files-drift` fires when a release control that passes at the tag fails on",
+    "the default branch (a regression the next release would ship); a plain edit is not drift.",
+    "Names and allow lists are set per project in `[project.controls]`: `workflows.ci`,",
+    "`workflows.dependency_review`, `workflows.codeql`, `workflows.package_content`,",
+    "`workflows.release` (file names, any one of a list counts), `required_files`, `project_urls`, `submodule_url_prefixes` (default: the",
     "project's own GitHub owner), `binaries_allowed` (globs), `fork_approval` and",
     "`min_retention_days`. `parity/tag-moved` and `provenance/source-commit-mismatch` are sticky:",
     "only a `[[project.waiver]]` closes them.",

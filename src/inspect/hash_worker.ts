@@ -8,28 +8,7 @@
 /// <reference lib="deno.worker" />
 import { createHash, type Hash } from "node:crypto";
 import { zipJsWarnings } from "./zipjs.ts";
-import { hashFile } from "./hasher.ts";
-
-/** Requests the worker understands. */
-export type HashRequest =
-  | { t: "begin"; id: number; declaredSize: number }
-  | { t: "data"; id: number; buf: ArrayBuffer }
-  | { t: "end"; id: number }
-  | {
-    t: "batch";
-    items: Array<{ id: number; declaredSize: number; length: number }>;
-    buf: ArrayBuffer;
-  }
-  | { t: "file"; id: number; path: string }
-  | { t: "zipjs"; id: number; path: string; enabled: boolean };
-
-/** Replies. */
-export type HashReply =
-  | { t: "ack"; bytes: number }
-  | { t: "digest"; id: number; sha256: string; sha1: string }
-  | { t: "digests"; items: Array<{ id: number; sha256: string; sha1: string }> }
-  | { t: "file"; id: number; sha256: string; size: number; error?: string }
-  | { t: "zipjs"; id: number; warnings: string[] };
+import { hashFile, type HashReply, type HashRequest } from "./hasher.ts";
 
 const open = new Map<number, { sha256: Hash; sha1: Hash }>();
 

@@ -16,8 +16,28 @@
  */
 import { createHash } from "node:crypto";
 import { createSHA1, createSHA256, type IHasher } from "hash-wasm";
-import type { HashReply, HashRequest } from "./hash_worker.ts";
 import { zipJsWarnings } from "./zipjs.ts";
+
+/** Requests the hash worker (./hash_worker.ts) understands. */
+export type HashRequest =
+  | { t: "begin"; id: number; declaredSize: number }
+  | { t: "data"; id: number; buf: ArrayBuffer }
+  | { t: "end"; id: number }
+  | {
+    t: "batch";
+    items: Array<{ id: number; declaredSize: number; length: number }>;
+    buf: ArrayBuffer;
+  }
+  | { t: "file"; id: number; path: string }
+  | { t: "zipjs"; id: number; path: string; enabled: boolean };
+
+/** The hash worker's replies. */
+export type HashReply =
+  | { t: "ack"; bytes: number }
+  | { t: "digest"; id: number; sha256: string; sha1: string }
+  | { t: "digests"; items: Array<{ id: number; sha256: string; sha1: string }> }
+  | { t: "file"; id: number; sha256: string; size: number; error?: string }
+  | { t: "zipjs"; id: number; warnings: string[] };
 
 /** Digests of one member (a digest the member does not need is absent). */
 export interface MemberDigest {

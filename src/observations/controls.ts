@@ -14,9 +14,17 @@
  * @module
  */
 import { z } from "zod";
+import { WorkflowFileSchema } from "./workflow.ts";
 
 /** Most names kept per secret list, files per listing, paths per finding list. */
-export const CONTROL_LIMITS = { secrets: 200, paths: 200, hooks: 200, submodules: 100 } as const;
+export const CONTROL_LIMITS = {
+  secrets: 200,
+  paths: 200,
+  hooks: 200,
+  submodules: 100,
+  /** Workflow files read at the release tag. */
+  tagWorkflows: 50,
+} as const;
 
 const name = z.string().max(255);
 
@@ -69,6 +77,11 @@ export const CodebaseSchema = z.object({
   /** Binary artifacts in the tree (by extension, as Scorecard's Binary-Artifacts). */
   binaries: z.array(z.string().max(1000)).max(CONTROL_LIMITS.paths).optional(),
   binariesCount: z.number().int().min(0).optional(),
+  /**
+   * The workflow files of `.github/workflows/` at the release tag, parsed in collection (the
+   * default branch's are the repo job's own `workflowFiles`). Absent: not read or not observable.
+   */
+  workflowFiles: z.array(WorkflowFileSchema).max(CONTROL_LIMITS.tagWorkflows).optional(),
 });
 /** See {@link CodebaseSchema}. */
 export type Codebase = z.infer<typeof CodebaseSchema>;
@@ -100,4 +113,10 @@ export const CONTROL_SCOPES = {
   secretScanning: "repo:secret-scanning",
   /** Followed by `:tag` or `:default`. */
   codebase: "repo:codebase",
+  /** The workflows read at the release tag. */
+  tagWorkflows: "repo:codebase:tag:workflows",
+  /** Release files that weakened between the tag and the default branch. */
+  drift: "repo:codebase:drift",
+  /** Release workflows that weakened between the tag and the default branch. */
+  workflowDrift: "repo:workflows:drift",
 } as const;

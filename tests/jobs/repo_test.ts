@@ -172,6 +172,8 @@ Deno.test("collect: real example bodies, 403s become not observable, rules fire"
       // security_and_analysis, releases or commits: each is not observable, never compliant.
       "repo:code-scanning",
       "repo:codebase:default",
+      // Drift compares the tag with the default branch: neither read, drift is not judged.
+      "repo:codebase:drift",
       "repo:codebase:tag",
       "repo:dependabot",
       "repo:dependency-graph",
@@ -186,6 +188,7 @@ Deno.test("collect: real example bodies, 403s become not observable, rules fire"
       "repo:workflow-actions:actions/checkout",
       "repo:workflow-actions:actions/setup-python",
       "repo:workflow-actions:pypa/gh-action-pypi-publish",
+      "repo:workflows:drift",
     ]);
     // The documented examples: approval for first-time contributors, 90 days of retention.
     assert.equal(obs.data.controls?.forkApproval, "first_time_contributors");

@@ -79,3 +79,113 @@ Deno.test("sandbox: every controls rule fires once the repository is weakened", 
     await h.close();
   }
 });
+
+function contentsFile(path: string, text: string) {
+  return {
+    type: "file",
+    name: path.split("/").pop(),
+    path,
+    sha: "8".repeat(40),
+    size: new TextEncoder().encode(text).byteLength,
+    encoding: "base64",
+    content: b64(text),
+  };
+}
+
+const RELEASE_PATH = ".github/workflows/release.yml";
+
+Deno.test("sandbox: a weak release workflow at the release tag is judged at the tag", async () => {
+  const h = await sweepHarness();
+  try {
+    assertEquals(ruleIds(await h.sweep(job)), []);
+    // The tag v1.1.0 shipped a release workflow without checks; main is still hardened.
+    h.scenario.github.set(
+      `/repos/acme/acme-hardened/contents/${RELEASE_PATH}?ref=v1.1.0`,
+      contentsFile(RELEASE_PATH, releaseWorkflow("pypi", false)),
+    );
+    const after = await h.sweep(job);
+    const shape = after.filter((f) => f.rule.startsWith("codebase/release-"));
+    assertEquals(ruleIds(shape), [
+      "codebase/release-attestations-missing",
+      "codebase/release-build-has-id-token",
+      "codebase/release-checksums-missing",
+      "codebase/release-publish-job-not-minimal",
+      "codebase/release-tag-check-missing",
+    ]);
+    assertEquals([...new Set(shape.map((f) => f.subject))], [
+      `acme/acme-hardened@tag:${RELEASE_PATH}`,
+    ]);
+
+    // The tag's workflow becomes unreadable: not observable, the findings stay open.
+    h.scenario.github.set(
+      `/repos/acme/acme-hardened/contents/${RELEASE_PATH}?ref=v1.1.0`,
+      new SandboxResponse(403, { message: "Resource not accessible by personal access token" }),
+    );
+    const blind = await h.sweep(job);
+    assertEquals(ruleIds(blind), ruleIds(after));
+    const gaps = await h.entries("coverage.changed");
+    assert(gaps.some((g) => g.scope === "repo:codebase:tag:workflows"), JSON.stringify(gaps));
+
+    // Readable again but with more files than the bound: still not observable, nothing read.
+    h.scenario.github.set(
+      `/repos/acme/acme-hardened/contents/${RELEASE_PATH}?ref=v1.1.0`,
+      contentsFile(RELEASE_PATH, releaseWorkflow("pypi", false)),
+    );
+    const listed = h.scenario.github.get(
+      "/repos/acme/acme-hardened/contents/.github/workflows",
+    ) as unknown[];
+    const many = [
+      ...listed,
+      ...Array.from({ length: 51 - listed.length }, (_, i) => {
+        const path = `.github/workflows/w${i}.yml`;
+        const { content: _c, encoding: _e, ...entry } = contentsFile(path, "on: push\n");
+        return entry;
+      }),
+    ];
+    h.scenario.github.set("/repos/acme/acme-hardened/contents/.github/workflows?ref=v1.1.0", many);
+    assertEquals(ruleIds(await h.sweep(job)), ruleIds(after));
+    const reasons = (await h.entries("coverage.changed")).map((g) => String(g.reason));
+    assert(reasons.some((r) => r.includes("more than 50 workflow files")), reasons.join("; "));
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("sandbox: a release control weakened on main since the tag is drift", async () => {
+  const h = await sweepHarness();
+  try {
+    assertEquals(ruleIds(await h.sweep(job)), []);
+    // The tag keeps the hardened workflow; main's build job gains id-token: write.
+    const good = releaseWorkflow("pypi");
+    h.scenario.github.set(
+      `/repos/acme/acme-hardened/contents/${RELEASE_PATH}?ref=v1.1.0`,
+      contentsFile(RELEASE_PATH, good),
+    );
+    const weak = good.replace(
+      "      contents: read\n    steps:",
+      "      contents: read\n      id-token: write\n    steps:",
+    );
+    assert(weak !== good, "the workflow was changed");
+    h.scenario.github.set(
+      `/repos/acme/acme-hardened/contents/${RELEASE_PATH}`,
+      contentsFile(RELEASE_PATH, weak),
+    );
+    const after = await h.sweep(job);
+    // The workflow rules see main's workflow too.
+    assertEquals(ruleIds(after), [
+      "codebase/release-build-has-id-token",
+      "codebase/release-files-drift",
+      "workflows/id-token-outside-publish",
+    ]);
+    const drift = after.find((f) => f.rule === "codebase/release-files-drift")!;
+    assertEquals(
+      drift.subject,
+      "acme/acme-hardened@default:drift:codebase/release-build-has-id-token",
+    );
+    assertEquals(drift.severity, "medium");
+    const shape = after.find((f) => f.rule === "codebase/release-build-has-id-token")!;
+    assertEquals(shape.subject, `acme/acme-hardened@default:${RELEASE_PATH}`);
+  } finally {
+    await h.close();
+  }
+});
