@@ -14,6 +14,7 @@ import { type Config, loadConfig } from "../config.ts";
 import { UsageError } from "../runtime.ts";
 import { stateLocation } from "../runtime.ts";
 import { NO_WORK_DIR } from "../../jobs/pypi_content.ts";
+import { assetHosts, attestationBundleHosts } from "../github/releases.ts";
 
 /** Commands whose permissions depend on the config. */
 export const PERMISSION_COMMANDS = ["audit", "serve"] as const;
@@ -75,7 +76,7 @@ export interface PermissionsOptions {
  * @example
  * ```ts
  * permissionsFor(config, "audit", "auditor.toml").net;
- * // ["api.github.com", "files.pythonhosted.org", "pypi.org"]
+ * // ["api.github.com", "files.pythonhosted.org", "github.com", "objects.githubusercontent.com", …]
  * ```
  */
 export function permissionsFor(
@@ -87,6 +88,10 @@ export function permissionsFor(
   const net = new Set<string>([
     netHost(config.upstream.pypi),
     netHost(config.upstream.github_api),
+    // Release assets (checksum files, assets listed without a digest) and attestation bundles
+    // the attestations API only links are read from these.
+    ...assetHosts(config.upstream.github_api),
+    ...attestationBundleHosts(config.upstream.github_api),
     ...config.upstream.file_hosts,
   ]);
   const env = new Set(["LEDGER_SIGNING_KEY", "GITHUB_TOKEN"]);

@@ -1,5 +1,6 @@
 /**
- * A small, typed GitHub REST client on octokit (core + retry + throttling + paginate).
+ * A small, typed GitHub REST client on octokit core and paginate; retries, rate limits and the
+ * per-host circuit breaker are the sweep's own (src/upstream_gate.ts), not octokit plugins.
  *
  * - Conditional requests: ETag / Last-Modified validators are kept in Deno KV
  *   (`["http", url]`, see `src/state/http_cache.ts`); a `304 Not Modified` is answered from the

@@ -463,13 +463,28 @@ function parseDistManifest(body: string): ChecksumEntry[] {
  * ```
  */
 export function assetHosts(apiBaseUrl: string): string[] {
+  return hostsFor(apiBaseUrl, [
+    "github.com",
+    "objects.githubusercontent.com",
+    "release-assets.githubusercontent.com",
+  ]);
+}
+
+/**
+ * Hosts GitHub serves attestation bundles from when the attestations API only links them
+ * (`bundle_url`): its blob storage for the public API, the API's own host otherwise.
+ *
+ * @example
+ * ```ts
+ * attestationBundleHosts("https://api.github.com"); // ["tmaproduction.blob.core.windows.net"]
+ * ```
+ */
+export function attestationBundleHosts(apiBaseUrl: string): string[] {
+  return hostsFor(apiBaseUrl, ["tmaproduction.blob.core.windows.net"]);
+}
+
+function hostsFor(apiBaseUrl: string, publicHosts: string[]): string[] {
   const url = new URL(apiBaseUrl);
-  if (url.hostname === "api.github.com") {
-    return [
-      "github.com",
-      "objects.githubusercontent.com",
-      "release-assets.githubusercontent.com",
-    ];
-  }
+  if (url.hostname === "api.github.com") return publicHosts;
   return [url.port ? `${url.hostname}:${url.port}` : url.hostname];
 }

@@ -2,7 +2,8 @@
  * The web side of the auditor: the status page app and the KV index it reads.
  *
  * Routes (all GET unless noted; nothing but `POST /api/sweep` writes):
- * - `/` status at a glance; `/projects/:name`; `/findings/:id`; `/ledger?kind&project&before`
+ * - `/` status at a glance; `/projects/:name`; `/projects/:name/access?at`; `/findings/:id`;
+ *   `/ledger?kind&project&before`; `/ledger/key` (text/plain verifier key)
  * - `/ledger/checkpoint` (text/plain signed note), `/ledger/entries?from&to` (JSONL, ≤ 10,000
  *   lines, `X-Ledger-Entries-Cap`), `/ledger/proof/inclusion?index&size`,
  *   `/ledger/proof/consistency?from&to`

@@ -26,10 +26,15 @@ url = "https://hooks.example.com/x"
 secret_env = "HOOK_SECRET"
 `);
   const audit = permissionsFor(config, "audit", "auditor.toml");
+  // The public GitHub API brings its release-asset and attestation-bundle hosts.
   assertEquals(audit.net, [
     "api.github.com",
     "files.internal.example",
+    "github.com",
+    "objects.githubusercontent.com",
     "pypi.internal.example:8443",
+    "release-assets.githubusercontent.com",
+    "tmaproduction.blob.core.windows.net",
   ]);
   assertEquals(audit.read, ["auditor.toml", "ledger/data", "var"]);
   // The task form reads the project folder (a config anywhere under it); writes stay narrow.
