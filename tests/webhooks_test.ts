@@ -105,7 +105,7 @@ Deno.test("signed JSON delivery of findings at or above the threshold, removed a
 
 Deno.test("thresholds: a critical-only hook gets only the critical finding", async () => {
   const sub = subscriber();
-  const { kv, ledger, stored } = await seeded();
+  const { kv, ledger } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical" }]);
   try {
     assertEquals(await syncWebhookQueue(kv, cfg, ledger), 1);
@@ -120,7 +120,7 @@ Deno.test("thresholds: a critical-only hook gets only the critical finding", asy
 
 Deno.test("failures are retried with exponential backoff, then given up", async () => {
   const sub = subscriber([500, 503, 200]);
-  const { kv, ledger, stored } = await seeded();
+  const { kv, ledger } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical" }]);
   let t = 1_000_000;
   const opts = { now: () => t, baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 3 };
@@ -156,7 +156,7 @@ Deno.test("failures are retried with exponential backoff, then given up", async 
 
 Deno.test("bounded attempts: a dead subscriber's delivery ends up dead, not lost", async () => {
   const sub = subscriber([500, 500, 500, 500]);
-  const { kv, ledger, stored } = await seeded();
+  const { kv, ledger } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical" }]);
   let t = 0;
   const opts = { now: () => t, baseDelayMs: 10, maxAttempts: 2 };
@@ -180,7 +180,7 @@ Deno.test("bounded attempts: a dead subscriber's delivery ends up dead, not lost
 
 Deno.test("time-outs and refused connections count as failures; a missing secret sends nothing", async () => {
   const slow = subscriber([], 2000);
-  const { kv, ledger, stored } = await seeded();
+  const { kv, ledger } = await seeded();
   const warn = console.warn;
   const logs: string[] = [];
   console.warn = (...args: unknown[]) => logs.push(args.join(" "));
@@ -211,7 +211,7 @@ Deno.test("redirects are not followed", async () => {
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () => new Response(null, { status: 307, headers: { Location: target.url } }),
   );
-  const { kv, ledger, stored } = await seeded();
+  const { kv, ledger } = await seeded();
   const warn = console.warn;
   console.warn = () => {};
   try {
@@ -233,7 +233,7 @@ Deno.test("redirects are not followed", async () => {
 
 Deno.test("Slack format: {text, blocks}, escaped, with a link to the finding", async () => {
   const sub = subscriber();
-  const { kv, ledger, stored } = await seeded();
+  const { kv, ledger } = await seeded();
   const cfg = config([{ url: sub.url, min_severity: "critical", format: "slack" }]);
   try {
     await syncWebhookQueue(kv, cfg, ledger);
@@ -268,7 +268,7 @@ Deno.test("a hook whose URL changed drops its old deliveries; new entries only a
     const r = await deliverPending(kv, cfg, { webhookSecrets: {} });
     assertEquals(r.dead, 3);
     assertEquals(sub.received.length, 0);
-    const more = await appendAll(kv, ledger, [{
+    await appendAll(kv, ledger, [{
       kind: "finding.opened",
       body: { ...stored[5].entry.body, id: "ffffffffffffffff" },
     }]);
@@ -290,7 +290,7 @@ Deno.test("webhook bodies (JSON and Slack) show hostile upstream text as escapes
     { url: sub.url, min_severity: "critical", format: "slack" },
   ]);
   try {
-    const stored = await appendAll(kv, ledger, [hostileFinding()]);
+    await appendAll(kv, ledger, [hostileFinding()]);
     await syncWebhookQueue(kv, cfg, ledger);
     await deliverPending(kv, cfg, { webhookSecrets: {} });
     const hostile = sub.received.filter((r) => r.headers.get("x-auditor-delivery") === "11");

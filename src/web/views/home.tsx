@@ -6,7 +6,7 @@
 import { SEVERITIES } from "../../../rules/types.ts";
 import type { ProjectState, Snapshot } from "../snapshot.ts";
 import { displayText, formatDuration } from "../../display.ts";
-import { Age, FindingTable, Sev, U } from "./parts.tsx";
+import { Age, FindingTable, U } from "./parts.tsx";
 
 /** Most findings listed on the home page. */
 export const HOME_FINDINGS_CAP = 100;

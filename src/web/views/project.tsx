@@ -9,7 +9,7 @@ import type { IndexRecord } from "../../state/ledger_index.ts";
 import type { ProjectStatus } from "../snapshot.ts";
 import { StateCell } from "./home.tsx";
 import { displayText } from "../../display.ts";
-import { type CheckState, type ProjectVerdict, type ReleaseRow } from "../releases.ts";
+import type { CheckState, ProjectVerdict, ReleaseRow } from "../releases.ts";
 import { Timeline, type TimelineData } from "./timeline.tsx";
 import { Age, EntryTable, EvidenceView, ExternalLink, FindingTable, Sev, U } from "./parts.tsx";
 
