@@ -3,16 +3,11 @@
  * and KV, `runSweep` of one job, then a change to the sandbox, then another sweep. Shared by
  * the controls tests.
  */
-import { parseConfig, readSecrets } from "../src/config.ts";
-import { startSandbox } from "../src/sandbox/server.ts";
 import type { Scenario } from "../src/sandbox/scenario.ts";
-import { defaultScenario } from "../src/sandbox/scenarios.ts";
-import { demoConfigToml } from "../src/cli/demo.ts";
-import { openRuntime } from "../src/runtime.ts";
 import { runSweep } from "../src/audit.ts";
+import { openSandboxRuntime } from "./_sandbox_runtime.ts";
 import type { Job } from "../src/observations/job.ts";
 import { listFindings, type OpenFinding } from "../src/state/findings.ts";
-import { generateSigningKey } from "../src/ledger/mod.ts";
 
 /** A running two-sweep harness. */
 export interface SweepHarness {
@@ -32,18 +27,11 @@ export async function sweepHarness(
   edit: (scenario: Scenario) => void | Promise<void> = () => {},
   configEdit: (toml: string) => string = (t) => t,
 ): Promise<SweepHarness> {
-  const dir = await Deno.makeTempDir({ prefix: "controls-test-" });
-  const scenario = await defaultScenario();
-  await edit(scenario);
-  const sandbox = await startSandbox(scenario);
-  const config = parseConfig(configEdit(demoConfigToml(scenario, sandbox, dir, 0)));
-  const key = await generateSigningKey("test.localhost/auditor");
-  const secrets = {
-    ...readSecrets(config, () => undefined),
-    ledgerSigningKey: key.privateKey,
-    githubToken: "sandbox-token",
-  };
-  const rt = await openRuntime(config, secrets);
+  const { scenario, sandbox, rt, close } = await openSandboxRuntime(
+    "controls-test-",
+    edit,
+    configEdit,
+  );
   return {
     scenario,
     githubUrl: sandbox.githubUrl,
@@ -64,11 +52,7 @@ export async function sweepHarness(
       }
       return out;
     },
-    async close() {
-      await rt.close();
-      await sandbox.close().catch(() => {});
-      await Deno.remove(dir, { recursive: true });
-    },
+    close,
   };
 }
 

@@ -3,46 +3,13 @@
  * file ledger → KV projection, and what happens when an upstream stops answering.
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { parseConfig, readSecrets } from "../src/config.ts";
-import { startSandbox } from "../src/sandbox/server.ts";
-import { defaultScenario } from "../src/sandbox/scenarios.ts";
-import { demoConfigToml } from "../src/cli/demo.ts";
-import { openRuntime } from "../src/runtime.ts";
 import { runSweep } from "../src/audit.ts";
 import { pypiJob } from "../jobs/pypi.ts";
 import { listCoverageGaps, listFindings } from "../src/state/findings.ts";
-import { folderSource, generateSigningKey, verifyLedger } from "../src/ledger/mod.ts";
+import { folderSource, verifyLedger } from "../src/ledger/mod.ts";
+import { openSandboxRuntime } from "./_sandbox_runtime.ts";
 
-async function setup() {
-  const dir = await Deno.makeTempDir({ prefix: "audit-test-" });
-  const scenario = await defaultScenario();
-  const sandbox = await startSandbox(scenario);
-  const toml = demoConfigToml(
-    scenario,
-    sandbox,
-    dir,
-    0,
-  );
-  const config = parseConfig(toml);
-  const key = await generateSigningKey("test.localhost/auditor");
-  const secrets = {
-    ...readSecrets(config, () => undefined),
-    ledgerSigningKey: key.privateKey,
-    githubToken: "sandbox-token",
-  };
-  const rt = await openRuntime(config, secrets);
-  return {
-    dir,
-    sandbox,
-    rt,
-    key,
-    async close() {
-      await rt.close();
-      await sandbox.close().catch(() => {});
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
+const setup = () => openSandboxRuntime("audit-test-");
 
 Deno.test("the compromised project raises the .pth finding, the hardened one nothing", async () => {
   const t = await setup();
