@@ -21,15 +21,7 @@
 import { createHash } from "node:crypto";
 import { concatBytes } from "./bytes.ts";
 import { redact } from "./redact.ts";
-import type { UpstreamGate } from "./upstream_gate.ts";
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(invalid url)";
-  }
-}
+import { hostOf, type UpstreamGate } from "./upstream_gate.ts";
 
 /** Options of {@link downloadArtifact}. */
 export interface DownloadOptions {

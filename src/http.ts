@@ -10,7 +10,7 @@
  */
 import { conditionalHeaders, readCached, rememberResponse } from "./state/http_cache.ts";
 import { redact, redactConfigured } from "./redact.ts";
-import { readPooled, sendWithPolicy, UpstreamGate } from "./upstream_gate.ts";
+import { hostOf, readPooled, sendWithPolicy, UpstreamGate } from "./upstream_gate.ts";
 
 /** Identifies the auditor to upstream operators. */
 export const USER_AGENT =
@@ -55,15 +55,6 @@ export function safeText(text: string, max = 200): string {
   // deno-lint-ignore no-control-regex
   const clean = redact(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
-
-/** Host part of a URL, for error messages (never the query, which could hold a token). */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(invalid url)";
-  }
 }
 
 /**

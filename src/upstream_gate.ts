@@ -166,7 +166,16 @@ export type Sent =
   }
   | { response?: undefined; skipped: HostSkip };
 
-function hostKey(url: string): string {
+/**
+ * The host (with port) of a URL, the key of every per-host budget and circuit; an unparsable
+ * URL gets one shared key.
+ *
+ * @example
+ * ```ts
+ * hostOf("https://pypi.org/simple/"); // "pypi.org"
+ * ```
+ */
+export function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {
@@ -217,7 +226,7 @@ export async function sendWithPolicy(
   opts: SendOptions,
 ): Promise<Sent> {
   const { gate } = opts;
-  const host = hostKey(url);
+  const host = hostOf(url);
   const doFetch = opts.fetch ?? fetch;
   for (let attempt = 0;; attempt++) {
     const skip = gate.skipped(host);
