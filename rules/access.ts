@@ -15,6 +15,7 @@
  * @module
  */
 import type { Project } from "../src/config.ts";
+import { oncePerInput } from "./_shared.ts";
 import {
   defineRule,
   type Finding,
@@ -406,23 +407,29 @@ export interface AccessInput {
   project: Project;
 }
 
+// Helpers that judge several rules at once run once per input (see `oncePerInput`).
+const twoFactorOnce = oncePerInput(({ data }: AccessInput) => twoFactorRules(data));
+const grantsOnce = oncePerInput(({ data, project }: AccessInput) => grantRules(data, project));
+const pypiOnce = oncePerInput(({ data, project }: AccessInput) => pypiRules(data, project));
+const emailsOnce = oncePerInput(({ data }: AccessInput) => emailRules(data));
+
 /** Every access rule as a value (see `rules/registry.ts`). */
 export const ACCESS_RULESET: readonly Rule<AccessInput>[] = [
-  defineRule(ORG_2FA_NOT_REQUIRED, ({ data }: AccessInput) => twoFactorRules(data)),
-  defineRule(NO_2FA, ({ data }: AccessInput) => twoFactorRules(data)),
-  defineRule(INSECURE_2FA, ({ data }: AccessInput) => twoFactorRules(data)),
-  defineRule(UNLISTED_GRANT, ({ data, project }: AccessInput) => grantRules(data, project)),
+  defineRule(ORG_2FA_NOT_REQUIRED, twoFactorOnce),
+  defineRule(NO_2FA, twoFactorOnce),
+  defineRule(INSECURE_2FA, twoFactorOnce),
+  defineRule(UNLISTED_GRANT, grantsOnce),
   defineRule(TOO_MANY_ADMINS, ({ data, project }: AccessInput) => adminCountRule(data, project)),
-  defineRule(OUTSIDE_ADMIN, ({ data, project }: AccessInput) => grantRules(data, project)),
+  defineRule(OUTSIDE_ADMIN, grantsOnce),
   defineRule(
     PENDING_INVITATION,
     ({ data, project }: AccessInput) => invitationRules(data, project),
   ),
-  defineRule(PYPI_UNLISTED_ROLE, ({ data, project }: AccessInput) => pypiRules(data, project)),
-  defineRule(PYPI_PERSONAL_OWNER, ({ data, project }: AccessInput) => pypiRules(data, project)),
+  defineRule(PYPI_UNLISTED_ROLE, pypiOnce),
+  defineRule(PYPI_PERSONAL_OWNER, pypiOnce),
   defineRule(WRITE_DEPLOY_KEY, ({ data, project }: AccessInput) => deployKeyRules(data, project)),
-  defineRule(EMAILS_CHANGED, ({ data }: AccessInput) => emailRules(data)),
-  defineRule(EMAIL_DOMAIN_CHANGED, ({ data }: AccessInput) => emailRules(data)),
+  defineRule(EMAILS_CHANGED, emailsOnce),
+  defineRule(EMAIL_DOMAIN_CHANGED, emailsOnce),
 ];
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Policy } from "../src/config.ts";
+import { oncePerInput } from "./_shared.ts";
 import {
   defineRule,
   type Finding,
@@ -229,15 +230,19 @@ export interface ReleaseInput {
   policy: Policy;
 }
 
+// Helpers that judge several rules at once run once per input (see `oncePerInput`).
+const pinsOnce = oncePerInput(({ data }: ReleaseInput) => pinRules(data));
+const shapeOnce = oncePerInput(({ data, policy }: ReleaseInput) => shapeRules(data, policy));
+
 /** Every release rule as a value (see `rules/registry.ts`). */
 export const RELEASE_RULESET: readonly Rule<ReleaseInput>[] = [
-  defineRule(DIGEST_CHANGED, ({ data }: ReleaseInput) => pinRules(data)),
+  defineRule(DIGEST_CHANGED, pinsOnce),
   defineRule(DOWNLOAD_MISMATCH, ({ data }: ReleaseInput) => downloadRules(data)),
-  defineRule(FILE_ADDED, ({ data }: ReleaseInput) => pinRules(data)),
-  defineRule(FILE_REMOVED, ({ data }: ReleaseInput) => pinRules(data)),
-  defineRule(MISSING_SDIST, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
-  defineRule(MISSING_WHEEL, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
-  defineRule(YANKED, ({ data, policy }: ReleaseInput) => shapeRules(data, policy)),
+  defineRule(FILE_ADDED, pinsOnce),
+  defineRule(FILE_REMOVED, pinsOnce),
+  defineRule(MISSING_SDIST, shapeOnce),
+  defineRule(MISSING_WHEEL, shapeOnce),
+  defineRule(YANKED, shapeOnce),
   defineRule(DORMANCY, ({ data, policy }: ReleaseInput) => dormancyRules(data, policy)),
 ];
 
