@@ -256,6 +256,51 @@ class BlockPool {
   }
 }
 
+/** A checkpoint note opened ahead of use: its checkpoint, why it failed, or what the source threw. */
+type Opened = { cp: Checkpoint } | { error: string } | { thrown: unknown };
+
+/**
+ * Reads checkpoint notes and verifies their signatures a few ahead of use, so the signature
+ * checks (asynchronous Web Crypto) overlap with checking lines instead of stalling between
+ * blocks. Results come out in source order; nothing rejects unobserved.
+ */
+class CheckpointLookahead {
+  #notes: AsyncIterator<string>;
+  #queue: Promise<Opened | null>[] = [];
+  #done = false;
+  constructor(notes: AsyncIterable<string>, readonly verifier: NoteVerifier | null) {
+    this.#notes = notes[Symbol.asyncIterator]();
+  }
+
+  /** The next opened checkpoint in source order, or null after the last. */
+  next(): Promise<Opened | null> {
+    while (!this.#done && this.#queue.length < LOOKAHEAD) this.#queue.push(this.#open());
+    return this.#queue.shift() ?? Promise.resolve(null);
+  }
+
+  async #open(): Promise<Opened | null> {
+    let note: IteratorResult<string>;
+    try {
+      note = await this.#notes.next();
+    } catch (e) {
+      this.#done = true;
+      return { thrown: e };
+    }
+    if (note.done) {
+      this.#done = true;
+      return null;
+    }
+    try {
+      return { cp: await openCheckpoint(note.value, this.verifier!) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+}
+
+/** Checkpoint notes verified ahead of use. */
+const LOOKAHEAD = 16;
+
 async function run(
   source: VerifySource,
   opts: VerifyOptions,
@@ -284,19 +329,24 @@ async function run(
     }
     origin ??= trusted.origin;
   }
-  const cps = source.checkpoints[Symbol.asyncIterator]();
+  const ahead = new CheckpointLookahead(source.checkpoints, verifier);
   let checked = 0;
   let lastSize = -1;
   let latest: Checkpoint | null = null;
   const nextCheckpoint = async (): Promise<Checkpoint | null> => {
-    const r = await cps.next();
-    if (r.done) return null;
-    let cp: Checkpoint;
-    try {
-      cp = await openCheckpoint(r.value, verifier!, origin);
-    } catch (e) {
-      const name = source.checkpointName?.(checked + 1) ?? `checkpoint #${checked + 1}`;
-      throw new VerifyFailure(null, `${name}: ${(e as Error).message}`);
+    const opened = await ahead.next();
+    if (opened === null) return null;
+    if ("thrown" in opened) throw opened.thrown;
+    const name = () => source.checkpointName?.(checked + 1) ?? `checkpoint #${checked + 1}`;
+    if ("error" in opened) throw new VerifyFailure(null, `${name()}: ${opened.error}`);
+    const cp = opened.cp;
+    if (origin !== undefined && cp.origin !== origin) {
+      throw new VerifyFailure(
+        null,
+        `${name()}: checkpoint origin ${JSON.stringify(cp.origin)} is not ${
+          JSON.stringify(origin)
+        }`,
+      );
     }
     origin ??= cp.origin;
     if (cp.size < lastSize) {

@@ -167,7 +167,8 @@
   ;; Leaf hashes of the four lines in the table at $tab (pairs of i32: start address, length),
   ;; all at once, one message per i32x4 lane, into $out + 32k. Shorter messages stop updating
   ;; their lane once their blocks are done.
-  (func $leaves4 (param $tab i32) (param $out i32)
+  ;; $pre is the one-byte prefix of every message (0x00 leaves, 0x01 interior nodes).
+  (func $leaves4 (param $tab i32) (param $out i32) (param $pre i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
     (local $off i32) (local $end i32) (local $i i32) (local $nb v128) (local $m v128)
     (local $A v128) (local $B v128) (local $C v128) (local $D v128)
@@ -182,16 +183,16 @@
     (local.set $p3 (i32.const 201472))
     ;; padded lengths of the four messages, in bytes, one per lane
     (local.set $nb (i32x4.splat
-      (call $pad (local.get $p0) (i32.const 1) (i32.const 0)
+      (call $pad (local.get $p0) (i32.const 1) (local.get $pre)
         (i32.load (local.get $tab)) (i32.load offset=4 (local.get $tab)))))
     (local.set $nb (i32x4.replace_lane 1 (local.get $nb)
-      (call $pad (local.get $p1) (i32.const 1) (i32.const 0)
+      (call $pad (local.get $p1) (i32.const 1) (local.get $pre)
         (i32.load offset=8 (local.get $tab)) (i32.load offset=12 (local.get $tab)))))
     (local.set $nb (i32x4.replace_lane 2 (local.get $nb)
-      (call $pad (local.get $p2) (i32.const 1) (i32.const 0)
+      (call $pad (local.get $p2) (i32.const 1) (local.get $pre)
         (i32.load offset=16 (local.get $tab)) (i32.load offset=20 (local.get $tab)))))
     (local.set $nb (i32x4.replace_lane 3 (local.get $nb)
-      (call $pad (local.get $p3) (i32.const 1) (i32.const 0)
+      (call $pad (local.get $p3) (i32.const 1) (local.get $pre)
         (i32.load offset=24 (local.get $tab)) (i32.load offset=28 (local.get $tab)))))
     ;; $end: the longest padded length
     (local.set $x0 (i32x4.max_u (local.get $nb)
@@ -335,13 +336,14 @@
   (func (export "leaf") (param $src i32) (param $len i32) (param $out i32)
     (call $digest (i32.const 1) (i32.const 0) (local.get $src) (local.get $len) (local.get $out)))
 
-  ;; Leaf hashes of $n lines: the table at $tab holds $n pairs of i32 (start address, length);
-  ;; SHA-256(0x00 || line) of line k goes to $out + 32k. Four at a time, the rest one by one.
-  (func (export "leaves") (param $tab i32) (param $n i32) (param $out i32)
+  ;; Hashes of $n messages, each ($pre byte) || message: the table at $tab holds $n pairs of i32
+  ;; (start address, length); the hash of message k goes to $out + 32k. Four at a time, the rest
+  ;; one by one.
+  (func $many (param $tab i32) (param $n i32) (param $out i32) (param $pre i32)
     (block $quads
       (loop $each4
         (br_if $quads (i32.lt_u (local.get $n) (i32.const 4)))
-        (call $leaves4 (local.get $tab) (local.get $out))
+        (call $leaves4 (local.get $tab) (local.get $out) (local.get $pre))
         (local.set $tab (i32.add (local.get $tab) (i32.const 32)))
         (local.set $out (i32.add (local.get $out) (i32.const 128)))
         (local.set $n (i32.sub (local.get $n) (i32.const 4)))
@@ -349,7 +351,7 @@
     (block $done
       (loop $each
         (br_if $done (i32.eqz (local.get $n)))
-        (call $digest (i32.const 1) (i32.const 0)
+        (call $digest (i32.const 1) (local.get $pre)
           (i32.load (local.get $tab))
           (i32.load offset=4 (local.get $tab))
           (local.get $out))
@@ -357,32 +359,24 @@
         (local.set $out (i32.add (local.get $out) (i32.const 32)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $each))))
-;; Append $n leaf hashes (32 bytes each, at $leaves) to the RFC 6962 compact range whose $k
-  ;; peaks (highest level first) are at $peaks and which holds $size leaves; returns the new peak
-  ;; count. Each pair of equal-level peaks is replaced by its parent SHA-256(0x01 || left || right).
-  (func (export "append") (param $peaks i32) (param $k i32) (param $size i64) (param $leaves i32)
-    (param $n i32) (result i32)
-    (local $idx i64) (local $top i32)
-    (block $done
-      (br_if $done (i32.eqz (local.get $n)))
-      (loop $each
-        (memory.copy
-          (i32.add (local.get $peaks) (i32.shl (local.get $k) (i32.const 5)))
-          (local.get $leaves)
-          (i32.const 32))
-        (local.set $idx (local.get $size))
-        (block $merged
-          (loop $merge
-            (br_if $merged (i64.eqz (i64.and (local.get $idx) (i64.const 1))))
-            (local.set $top
-              (i32.add (local.get $peaks) (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 5))))
-            (call $digest (i32.const 1) (i32.const 1) (local.get $top) (i32.const 64) (local.get $top))
-            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-            (local.set $idx (i64.shr_u (local.get $idx) (i64.const 1)))
-            (br $merge)))
+
+  ;; RFC 6962 leaf hashes SHA-256(0x00 || line) of the $n lines in the table at $tab.
+  (func (export "leaves") (param $tab i32) (param $n i32) (param $out i32)
+    (call $many (local.get $tab) (local.get $n) (local.get $out) (i32.const 0)))
+
+  ;; Interior nodes SHA-256(0x01 || left || right) of $n adjacent pairs of 32-byte hashes at
+  ;; $src (pair k at $src + 64k) into $out + 32k, four at a time; the table at $tab is scratch
+  ;; for $n pairs of i32.
+  (func (export "nodes") (param $src i32) (param $n i32) (param $tab i32) (param $out i32)
+    (local $k i32)
+    (block $filled
+      (loop $fill
+        (br_if $filled (i32.ge_u (local.get $k) (local.get $n)))
+        (i32.store (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3)))
+          (i32.add (local.get $src) (i32.shl (local.get $k) (i32.const 6))))
+        (i32.store offset=4 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3)))
+          (i32.const 64))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (local.set $size (i64.add (local.get $size) (i64.const 1)))
-        (local.set $leaves (i32.add (local.get $leaves) (i32.const 32)))
-        (br_if $each (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-    (local.get $k))
+        (br $fill)))
+    (call $many (local.get $tab) (local.get $n) (local.get $out) (i32.const 1)))
 )
