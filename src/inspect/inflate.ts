@@ -149,15 +149,23 @@ const DIST_EXTRA = [
 ];
 const CODE_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
-/** A canonical Huffman code: how many codes of each length, and the symbols in code order. */
+/** Bits of the direct lookup table of each code (longer codes are decoded bit by bit). */
+const FAST_BITS = 9;
+
+/**
+ * A canonical Huffman code: how many codes of each length, the symbols in code order, and a
+ * lookup table by the next {@link FAST_BITS} input bits: `symbol << 4 | length`, 0 for none.
+ */
 interface Code {
   count: Uint16Array;
   symbol: Uint16Array;
+  fast: Uint16Array;
 }
 
 const newCode = (symbols: number): Code => ({
   count: new Uint16Array(16),
   symbol: new Uint16Array(symbols),
+  fast: new Uint16Array(1 << FAST_BITS),
 });
 
 /** What a code-length set may be (zlib's rules differ for the code-length code). */
@@ -174,6 +182,7 @@ const enum Kind {
 function build(code: Code, lengths: Uint8Array, start: number, n: number, kind: Kind): void {
   const count = code.count;
   count.fill(0);
+  code.fast.fill(0);
   for (let s = 0; s < n; s++) count[lengths[start + s]]++;
   if (count[0] === n) {
     if (kind === Kind.CodeLengths) throw new InflateError("empty code lengths code");
@@ -196,6 +205,20 @@ function build(code: Code, lengths: Uint8Array, start: number, n: number, kind: 
     const len = lengths[start + s];
     if (len !== 0) code.symbol[offs[len]++] = s;
   }
+  // Canonical codes, in order of length then symbol; stored bit-reversed (DEFLATE sends a
+  // Huffman code from its most significant bit, into the low bits of the bit buffer).
+  const next = OFFSETS;
+  next[1] = 0;
+  for (let len = 1; len < 15; len++) next[len + 1] = (next[len] + count[len]) << 1;
+  for (let s = 0; s < n; s++) {
+    const len = lengths[start + s];
+    if (len === 0) continue;
+    const c = next[len]++;
+    if (len > FAST_BITS) continue;
+    let reversed = 0;
+    for (let b = 0; b < len; b++) reversed |= ((c >> b) & 1) << (len - 1 - b);
+    for (let k = reversed; k < 1 << FAST_BITS; k += 1 << len) code.fast[k] = (s << 4) | len;
+  }
 }
 
 const OFFSETS = new Uint16Array(16);
@@ -210,9 +233,7 @@ const FIXED_DIST = newCode(32);
   l.fill(8, 0, 144).fill(9, 144, 256).fill(7, 256, 280).fill(8, 280, 288);
   build(FIXED_LIT, l, 0, 288, Kind.Other);
   // The fixed distance code has 30 valid symbols of 32 five-bit codes (30 and 31 are errors).
-  FIXED_DIST.count.fill(0);
-  FIXED_DIST.count[5] = 32;
-  for (let s = 0; s < 32; s++) FIXED_DIST.symbol[s] = s;
+  build(FIXED_DIST, l.fill(5, 0, 32), 0, 32, Kind.Other);
 }
 
 /**
@@ -237,6 +258,16 @@ export function inflateRawInto(input: Uint8Array, out: Uint8Array): number {
     return v;
   };
   const decode = (code: Code): number => {
+    while (bitCount < FAST_BITS && pos < input.length) {
+      bitBuf |= input[pos++] << bitCount;
+      bitCount += 8;
+    }
+    const hit = code.fast[bitBuf & ((1 << FAST_BITS) - 1)];
+    if (hit !== 0 && (hit & 15) <= bitCount) {
+      bitBuf >>>= hit & 15;
+      bitCount -= hit & 15;
+      return hit >> 4;
+    }
     let c = 0;
     let first = 0;
     let index = 0;
@@ -263,6 +294,8 @@ export function inflateRawInto(input: Uint8Array, out: Uint8Array): number {
     final = bits(1);
     const type = bits(2);
     if (type === 0) {
+      // To the byte boundary; whole bytes read ahead by the lookup go back to the input.
+      pos -= bitCount >> 3;
       bitBuf = 0;
       bitCount = 0;
       if (pos + 4 > input.length) throw new InflateError("unexpected end of stream");
