@@ -240,6 +240,12 @@ const FIXED_DIST = newCode(32);
  * Inflate the raw DEFLATE stream `input` into `out`; returns the number of bytes written.
  * Throws {@link InflateError} for an invalid or truncated stream, and (with `overflow` set)
  * when the content does not fit in `out`. Bytes after the final block are ignored.
+ *
+ * @example
+ * ```ts
+ * const out = new Uint8Array(declaredSize + 1); // one byte of room tells a lying size
+ * const n = inflateRawInto(compressed, out);
+ * ```
  */
 export function inflateRawInto(input: Uint8Array, out: Uint8Array): number {
   let pos = 0;
