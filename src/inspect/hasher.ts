@@ -99,9 +99,10 @@ export function hashFile(path: string): Promise<{ sha256: string; size: number }
  * Members up to this size are hashed by one reused WASM hasher per digest (hash-wasm): a
  * node:crypto hash allocates a native context per member that only a later GC frees, which
  * costs ~30 MB of RSS per 100,000 members and digest. Larger members use node:crypto, which
- * is ~10x faster per byte (SHA extensions), so only tiny members take the WASM path.
+ * is ~10x faster per byte (SHA extensions), so only tiny members take the WASM path: at
+ * 8 KiB, a 200 MB sdist of 2-18 KiB members spent 12% more time than at 2 KiB.
  */
-export const WASM_HASH_MAX = 8 * 1024;
+export const WASM_HASH_MAX = 2 * 1024;
 
 /** The shared WASM hashers, once compiled (no top-level await: the worker imports this). */
 let wasm: { sha256: IHasher; sha1: IHasher } | undefined;
@@ -112,12 +113,29 @@ const wasmReady: Promise<void> = Promise.all([createSHA256(), createSHA1()])
   .catch(() => undefined);
 let wasmBusy = false;
 
+/** Room for `blob <size>\0` with any safe integer size. */
+const blobHeaderBytes = new Uint8Array(32);
+blobHeaderBytes.set([0x62, 0x6c, 0x6f, 0x62, 0x20]); // "blob "
+
+/**
+ * The git blob header `blob <size>\0` as bytes, in a shared buffer (valid until the next
+ * call): hash-wasm turns a string into a Buffer per call, a third of the hashing time of a
+ * tiny member.
+ */
+function blobHeader(size: number): Uint8Array {
+  const digits = String(size);
+  let at = 5;
+  for (let i = 0; i < digits.length; i++) blobHeaderBytes[at++] = digits.charCodeAt(i);
+  blobHeaderBytes[at++] = 0;
+  return blobHeaderBytes.subarray(0, at);
+}
+
 /** A member hash on the shared WASM hashers (one member at a time). */
 function wasmMemberHash(declaredSize: number, needs: DigestNeeds): MemberHash {
   wasmBusy = true;
   const sha256: IHasher | undefined = needs.sha256 ? wasm!.sha256.init() : undefined;
   const sha1: IHasher | undefined = needs.sha1
-    ? wasm!.sha1.init().update(`blob ${declaredSize}\0`)
+    ? wasm!.sha1.init().update(blobHeader(declaredSize))
     : undefined;
   return {
     update(chunk) {

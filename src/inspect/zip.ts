@@ -12,7 +12,7 @@
  * @module
  */
 import zlib, { createInflateRaw, inflateRawSync } from "node:zlib";
-import { inflateSync as fflateInflate } from "fflate";
+import { InflateError, inflateRawInto } from "./inflate.ts";
 import { type Collector, type MemberSink, StopInspection } from "./collector.ts";
 import { type EntryType, type MemberRole, RATIO_FLOOR_BYTES } from "./types.ts";
 import { zipJsBytes } from "./zipjs.ts";
@@ -54,15 +54,36 @@ class MemoryView implements ByteSource {
   }
 }
 
-/** Positional reads over an open file. */
+/** Bytes read from the file at once by {@link FileView} (entries are visited in file order). */
+const WINDOW = 1024 * 1024;
+
+/**
+ * Positional reads over an open file, served from a 1 MiB read-ahead window: a wheel of
+ * 100,000 tiny members otherwise costs three seek+read system calls per member. A refill
+ * allocates a new window, so a view handed out earlier stays valid.
+ */
 class FileView implements ByteSource {
+  #window: Uint8Array = new Uint8Array();
+  #windowAt = 0;
+
   constructor(readonly file: Deno.FsFile, readonly size: number) {}
 
   /** Read up to `length` bytes at `offset` (fewer at end of file). */
   read(offset: number, length: number): Uint8Array {
     const len = Math.max(0, Math.min(length, this.size - offset));
+    if (len === 0) return new Uint8Array();
+    const start = offset - this.#windowAt;
+    if (start >= 0 && start + len <= this.#window.length) {
+      return this.#window.subarray(start, start + len);
+    }
+    if (len >= WINDOW) return this.#readAt(offset, len);
+    this.#window = this.#readAt(offset, Math.min(WINDOW, this.size - offset));
+    this.#windowAt = offset;
+    return this.#window.subarray(0, Math.min(len, this.#window.length));
+  }
+
+  #readAt(offset: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
-    if (len === 0) return out;
     this.file.seekSync(offset, Deno.SeekMode.Start);
     let at = 0;
     while (at < len) {
@@ -181,34 +202,42 @@ async function readZipFrom(
     collector.entriesSeen = dir.entries;
     collector.stop("too-many-entries", `central directory declares ${dir.entries} entries`);
   }
-  const records = readCentralDirectory(view, dir, base, collector);
-  if (records.length !== dir.entries) {
+  const listing = readCentralDirectory(view, dir, base, collector);
+  const count = listing.offsets.length;
+  if (count !== dir.entries) {
     collector.anomaly(
       "entry-count-mismatch",
-      `end record declares ${dir.entries} entries, central directory holds ${records.length}`,
+      `end record declares ${dir.entries} entries, central directory holds ${count}`,
     );
   }
-  const zipJs = zipJsOf(records.length <= ZIPJS_MAX_ENTRIES)
+  const zipJs = zipJsOf(count <= ZIPJS_MAX_ENTRIES)
     .catch((e) => [`zip.js: ${message(e)}`]);
 
-  const ordered = [...records].sort((a, b) => a.localOffset - b.localOffset);
-  if (ordered.length > 0 && ordered[0].localOffset > base) {
+  const offsets = listing.offsets;
+  const ordered = Array.from({ length: count }, (_, i) => i)
+    .sort((a, b) => offsets[a] - offsets[b]);
+  if (count > 0 && offsets[ordered[0]] > base) {
     collector.anomaly(
       "prefix-bytes",
-      `${ordered[0].localOffset - base} bytes before the first entry`,
+      `${offsets[ordered[0]] - base} bytes before the first entry`,
     );
   }
-  let declaredTotal = 0;
-  for (const r of records) declaredTotal += r.size;
-  if (declaredTotal > collector.limits.maxUncompressedBytes) {
+  if (listing.declaredTotal > collector.limits.maxUncompressedBytes) {
     collector.anomaly(
       "decompression-bomb",
-      `entries declare ${declaredTotal} uncompressed bytes (limit ${collector.limits.maxUncompressedBytes})`,
+      `entries declare ${listing.declaredTotal} uncompressed bytes (limit ${collector.limits.maxUncompressedBytes})`,
     );
   }
-  checkOrder(records, collector);
+  checkOrder(listing, collector);
   let previousEnd = base;
-  for (const record of ordered) {
+  // Output of tiny members, reused: one allocation per inspection instead of one per member.
+  const scratch = new Uint8Array(TINY_MEMBER + 1);
+  for (const index of ordered) {
+    // Parsed again (checks ran in readCentralDirectory; repeated anomalies are deduplicated):
+    // 100,000 records kept as objects until their entry is read were ~20 MB of the peak.
+    const at = listing.positions[index];
+    const record = parseCentralRecord(listing.cd, at, index, collector, listing.names[index]);
+    record.localOffset += base;
     collector.checkTime();
     collector.countEntry();
     if (record.localOffset < previousEnd) {
@@ -224,13 +253,13 @@ async function readZipFrom(
         record.name,
       );
     }
-    previousEnd = await readEntry(view, record, collector, roleOf);
+    previousEnd = await readEntry(view, record, collector, roleOf, scratch);
     const wait = collector.pressure();
     if (wait) await wait;
   }
   for (const w of await zipJs) collector.anomaly("zipjs-warning", w);
   const cdStart = dir.cdOffset + base;
-  if (ordered.length > 0 && previousEnd < cdStart) {
+  if (count > 0 && previousEnd < cdStart) {
     collector.anomaly(
       "gap-bytes",
       `${cdStart - previousEnd} unaccounted bytes before the central directory`,
@@ -343,12 +372,58 @@ function readZip64(
   return dir;
 }
 
+/**
+ * The central directory, compactly: its bytes, where each record starts, each entry's name
+ * and local header offset (records are parsed again, one at a time, when their entry is read).
+ */
+interface CentralListing {
+  cd: Uint8Array;
+  positions: number[];
+  names: string[];
+  /** Local header offsets, `base` included. */
+  offsets: number[];
+  declaredTotal: number;
+}
+
+/**
+ * Parse the record at `p` of `cd` (zip64 values applied, `base` not added); `name` is its
+ * name when already decoded.
+ */
+function parseCentralRecord(
+  cd: Uint8Array,
+  p: number,
+  index: number,
+  collector: Collector,
+  name?: string,
+): CentralRecord {
+  const nameLen = u16(cd, p + 28);
+  const extraLen = u16(cd, p + 30);
+  const rawName = cd.subarray(p + 46, p + 46 + nameLen);
+  const record: CentralRecord = {
+    index,
+    rawName,
+    name: name ?? decoder.decode(rawName),
+    madeBy: u16(cd, p + 4),
+    flags: u16(cd, p + 8),
+    method: u16(cd, p + 10),
+    crc: u32(cd, p + 16),
+    compressedSize: u32(cd, p + 20),
+    size: u32(cd, p + 24),
+    externalAttrs: u32(cd, p + 38),
+    localOffset: u32(cd, p + 42),
+    zip64: false,
+    versionNeeded: u16(cd, p + 6),
+  };
+  applyZip64Extra(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), record, collector);
+  return record;
+}
+
 function readCentralDirectory(
   view: ByteSource,
   dir: Directory,
   base: number,
   collector: Collector,
-): CentralRecord[] {
+): CentralListing {
   if (dir.cdSize > MAX_CENTRAL_DIRECTORY) {
     collector.stop("corrupt", `central directory of ${dir.cdSize} bytes`);
   }
@@ -356,11 +431,12 @@ function readCentralDirectory(
   if (cd.length < dir.cdSize) {
     collector.stop("corrupt", "central directory runs past the end of file");
   }
-  const records: CentralRecord[] = [];
+  const listing: CentralListing = { cd, positions: [], names: [], offsets: [], declaredTotal: 0 };
   let p = 0;
   while (p + 46 <= cd.length && u32(cd, p) === SIG_CENTRAL) {
-    if (records.length >= collector.limits.maxEntries) {
-      collector.entriesSeen = records.length + 1;
+    const count = listing.positions.length;
+    if (count >= collector.limits.maxEntries) {
+      collector.entriesSeen = count + 1;
       collector.stop("too-many-entries", `more than ${collector.limits.maxEntries} entries`);
     }
     const nameLen = u16(cd, p + 28);
@@ -370,34 +446,20 @@ function readCentralDirectory(
     if (end > cd.length) {
       collector.stop("corrupt", "central directory record runs past the directory");
     }
-    const rawName = cd.subarray(p + 46, p + 46 + nameLen);
-    const record: CentralRecord = {
-      index: records.length,
-      rawName,
-      name: decoder.decode(rawName),
-      madeBy: u16(cd, p + 4),
-      flags: u16(cd, p + 8),
-      method: u16(cd, p + 10),
-      crc: u32(cd, p + 16),
-      compressedSize: u32(cd, p + 20),
-      size: u32(cd, p + 24),
-      externalAttrs: u32(cd, p + 38),
-      localOffset: u32(cd, p + 42),
-      zip64: false,
-      versionNeeded: u16(cd, p + 6),
-    };
+    const record = parseCentralRecord(cd, p, count, collector);
     const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
-    applyZip64Extra(extra, record, collector);
     checkName(record, collector);
     checkExtra(extra, record, collector, "central directory");
-    record.localOffset += base;
-    records.push(record);
+    listing.positions.push(p);
+    listing.names.push(record.name);
+    listing.offsets.push(record.localOffset + base);
+    listing.declaredTotal += record.size;
     p = end;
   }
   if (p !== cd.length) {
     collector.anomaly("trailing-bytes", `${cd.length - p} unparsed bytes in the central directory`);
   }
-  return records;
+  return listing;
 }
 
 /** Replace 0xFFFFFFFF markers with the zip64 extra field's values, in the order of the spec. */
@@ -464,6 +526,7 @@ async function readEntry(
   record: CentralRecord,
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
+  scratch: Uint8Array,
 ): Promise<number> {
   const path = record.name;
   const header = view.read(record.localOffset, 30);
@@ -533,7 +596,7 @@ async function readEntry(
     true,
     path,
   );
-  const complete = await readContent(view, dataOffset, record, sink, collector);
+  const complete = await readContent(view, dataOffset, record, sink, collector, scratch);
   if (complete) {
     if (sink.size !== record.size) {
       collector.anomaly(
@@ -647,6 +710,7 @@ async function readContent(
   record: CentralRecord,
   sink: MemberSink,
   collector: Collector,
+  scratch: Uint8Array,
 ): Promise<boolean> {
   const limits = collector.limits;
   const ratioLimit = limits.maxCompressionRatio * Math.max(1, record.compressedSize);
@@ -679,7 +743,7 @@ async function readContent(
     return true;
   }
   if (record.size <= SMALL_MEMBER && record.compressedSize <= SMALL_MEMBER) {
-    return inflateSmall(view, offset, record, accept, collector);
+    return inflateSmall(view, offset, record, accept, collector, scratch);
   }
   return await inflate(view, offset, record, accept, collector);
 }
@@ -697,39 +761,43 @@ function tooLarge(record: CentralRecord, collector: Collector): void {
 const SMALL_MEMBER = 1024 * 1024;
 
 /**
- * Members up to this size (declared and compressed) are inflated by fflate (pure JS): a
- * node:zlib one-shot call allocates a native stream per member that only a later GC frees
- * (100,000 tiny members cost ~100 MB of RSS and most of the time). fflate is ~7x slower per
- * byte than node:zlib, so only tiny members take this path.
+ * Members up to this size (declared and compressed) are inflated by ./inflate.ts (pure JS,
+ * no allocation per call): a node:zlib one-shot call allocates a native stream per member
+ * that only a later GC frees (100,000 tiny members cost ~100 MB of RSS and most of the time),
+ * and fflate builds lookup tables per block (~20 MB more peak RSS at 100,000 members).
  */
 const TINY_MEMBER = 8 * 1024;
 
-/** One-shot inflate, output capped at the declared size (more is a size mismatch). */
+/**
+ * One-shot inflate, output capped at the declared size (more is a size mismatch). Tiny
+ * members inflate into `scratch` (at least {@link TINY_MEMBER} + 1 bytes).
+ */
 function inflateSmall(
   view: ByteSource,
   offset: number,
   record: CentralRecord,
   accept: (chunk: Uint8Array) => boolean,
   collector: Collector,
+  scratch: Uint8Array,
 ): boolean {
   const input = view.read(offset, record.compressedSize);
   let output: Uint8Array;
   try {
     if (record.size <= TINY_MEMBER && record.compressedSize <= TINY_MEMBER) {
-      // One byte of room past the declared size tells a lying size.
-      const out = fflateInflate(input, { out: new Uint8Array(record.size + 1) });
-      if (out.length > record.size) {
-        collector.anomaly(
-          "size-mismatch",
-          `content exceeds the declared ${record.size} bytes`,
-          record.name,
-        );
+      // One byte of room past the declared size tells a lying size. The output lives in the
+      // inspection's scratch buffer: the sink copies what it keeps before the next member.
+      const n = inflateRawInto(input, scratch.subarray(0, record.size + 1));
+      if (n > record.size) {
+        tooLarge(record, collector);
         return false;
       }
-      output = out;
+      output = scratch.subarray(0, n);
     } else output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
   } catch (e) {
-    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+    if (
+      (e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" ||
+      (e instanceof InflateError && e.overflow)
+    ) {
       tooLarge(record, collector);
     } else {
       collector.anomaly("corrupt", `deflate stream: ${message(e)}`, record.name);
@@ -892,13 +960,14 @@ function checkExtra(
 }
 
 /** Central directory records out of local-offset order (zip.js: "unsorted central directory"). */
-function checkOrder(records: CentralRecord[], collector: Collector): void {
-  for (let i = 1; i < records.length; i++) {
-    if (records[i].localOffset < records[i - 1].localOffset) {
+function checkOrder(listing: CentralListing, collector: Collector): void {
+  const offsets = listing.offsets;
+  for (let i = 1; i < offsets.length; i++) {
+    if (offsets[i] < offsets[i - 1]) {
       collector.anomaly(
         "overlapping-entries",
         "central directory is not in the order of the entries' data (unsorted)",
-        records[i].name,
+        listing.names[i],
       );
       return;
     }
