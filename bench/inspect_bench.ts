@@ -533,7 +533,7 @@ async function main(): Promise<void> {
       const inspect = await inChild(path, path.split("/").pop()!, values.worker);
       const python = await pythonPeer(path);
       rows.push({ label, fileMb, rawMb: rawBytes / MB, base, inspect, python });
-      await Deno.remove(path);
+      if (!values.keep) await Deno.remove(path);
     }
     for (const r of rows) console.log(report(r));
   } finally {

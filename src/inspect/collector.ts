@@ -217,11 +217,21 @@ export class Collector {
     this.deadline = this.started + limits.timeBudgetMs;
   }
 
-  /** Record an anomaly (deduplicated, at most 1,000 kept). */
-  anomaly(kind: AnomalyKind, detail: string, path?: string): void {
+  /** For each anomaly, the entry being read when it was raised (see {@link anomaly}). */
+  #anomalyOrder: number[] = [];
+  #outOfOrder = false;
+
+  /**
+   * Record an anomaly (deduplicated, at most 1,000 kept). `order` is the entry it belongs to
+   * (default: the one being read); anomalies of members read by a worker arrive late and are
+   * put back in entry order by {@link settle}, so the result does not depend on the timing.
+   */
+  anomaly(kind: AnomalyKind, detail: string, path?: string, order = this.entriesSeen): void {
     const key = `${kind}\0${path ?? ""}\0${detail}`;
     if (this.#anomalyKeys.has(key) || this.anomalies.length >= 1000) return;
     this.#anomalyKeys.add(key);
+    if (order < (this.#anomalyOrder.at(-1) ?? 0)) this.#outOfOrder = true;
+    this.#anomalyOrder.push(order);
     this.anomalies.push({ kind, detail: detail.slice(0, MAX_DETAIL), path: path?.slice(0, 4096) });
   }
 
@@ -318,17 +328,20 @@ export class Collector {
   /** Add a listed entry; with `result`, its size, head, magic and (later) digests are filled in. */
   addEntry(entry: EntryInfo, result?: SinkResult): void {
     if (entry.type === "file") this.files++;
-    if (result) {
-      entry.size = result.size;
-      if (entry.type === "file") {
-        entry.magic = result.magic;
-        entry.binary = result.binary;
-        if (result.inner) entry.inner = result.inner;
-      }
-      if (result.digests instanceof Promise) this.#pending.push({ entry, result });
-      else fill(entry, result, result.digests);
-    }
+    if (result) this.fillEntry(entry, result);
     this.entries.push(entry);
+  }
+
+  /** Fill in a listed entry's size, head, magic and (maybe later) digests from `result`. */
+  fillEntry(entry: EntryInfo, result: SinkResult): void {
+    entry.size = result.size;
+    if (entry.type === "file") {
+      entry.magic = result.magic;
+      entry.binary = result.binary;
+      if (result.inner) entry.inner = result.inner;
+    }
+    if (result.digests instanceof Promise) this.#pending.push({ entry, result });
+    else fill(entry, result, result.digests);
   }
 
   /** Wait for the digests of every listed member and fill them in; compare with RECORD. */
@@ -338,7 +351,19 @@ export class Collector {
     this.hasher.flush();
     const digests = await Promise.all(pending.map((p) => p.result.digests));
     pending.forEach(({ entry, result }, i) => fill(entry, result, digests[i]));
+    if (this.#outOfOrder) this.#sortAnomalies();
     if (this.#record) this.record = compareRecord(this.#record, this.entries, !this.truncated);
+  }
+
+  /** Stable sort of the anomalies by the entry they belong to. */
+  #sortAnomalies(): void {
+    const order = this.#anomalyOrder;
+    const sorted = this.anomalies.map((a, i) => ({ a, i })).sort((x, y) =>
+      order[x.i] - order[y.i] || x.i - y.i
+    );
+    this.anomalies.splice(0, this.anomalies.length, ...sorted.map((s) => s.a));
+    this.#anomalyOrder = sorted.map((s) => order[s.i]);
+    this.#outOfOrder = false;
   }
 
   /** RECORD facts, after {@link settle}. */

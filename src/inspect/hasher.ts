@@ -16,7 +16,6 @@
  */
 import { createHash } from "node:crypto";
 import { createSHA1, createSHA256, type IHasher } from "hash-wasm";
-import { zipJsWarnings } from "./zipjs.ts";
 
 /** Requests the hash worker (./hash_worker.ts) understands. */
 export type HashRequest =
@@ -175,6 +174,9 @@ export class InlineHasher implements Hasher {
     return hashFile(path);
   }
   async zipJs(path: string, enabled: boolean): Promise<string[]> {
+    if (!enabled) return [];
+    // Loaded on first use: the member worker imports this module and needs no zip.js.
+    const { zipJsWarnings } = await import("./zipjs.ts");
     using file = await Deno.open(path, { read: true });
     return await zipJsWarnings(file, (await file.stat()).size, enabled);
   }

@@ -15,10 +15,12 @@ import { Collector } from "./collector.ts";
 import {
   type DigestNeeds,
   type Hasher,
+  hashFile,
   InlineHasher,
   workerAllowed,
   WorkerHasher,
 } from "./hasher.ts";
+import { MemberPool } from "./member_pool.ts";
 import { isOwnDistInfo, kindFromFilename } from "./names.ts";
 import { readTarGz, readTarGzBytes } from "./tar.ts";
 import type { ArchiveInspection, InspectLimits, MemberRole } from "./types.ts";
@@ -66,23 +68,56 @@ export async function inspectArtifact(
 ): Promise<ArchiveInspection> {
   const kind = artifactKind(filename);
   const stat = await Deno.stat(path);
-  const parallel = (limits.hashInWorker ?? defaultParallel(stat.size)) && workerAllowed(path);
+  return kind === "sdist-tar"
+    ? await inspectTarFile(path, filename, limits, stat.size)
+    : await inspectZipFile(path, filename, kind, limits, stat.size);
+}
+
+/** A ZIP on disk: members shared with worker threads when the artifact is large (see pool). */
+async function inspectZipFile(
+  path: string,
+  filename: string,
+  kind: ArchiveInspection["kind"],
+  limits: InspectLimits,
+  size: number,
+): Promise<ArchiveInspection> {
+  const parallel = limits.hashInWorker ?? defaultZipParallel(size);
+  const deadline = Date.now() + limits.timeBudgetMs;
+  const pool = parallel ? MemberPool.start(path, limits, deadline, poolSize()) : undefined;
+  try {
+    await InlineHasher.ready();
+    // The whole-file digest: by a worker (it overlaps with reading), else here.
+    const whole = pool?.fileDigest(path).then((d) => d ?? hashFile(path)) ?? hashFile(path);
+    whole.catch(() => undefined);
+    const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
+    await readZip(path, collector, (p) => memberRole(kind, filename, p), pool);
+    await collector.settle();
+    return resultOf(collector, filename, kind, (await whole).sha256, size);
+  } finally {
+    pool?.close();
+  }
+}
+
+/** A `.tar.gz` on disk: one stream; hashing in a worker on machines with cores to spare. */
+async function inspectTarFile(
+  path: string,
+  filename: string,
+  limits: InspectLimits,
+  size: number,
+): Promise<ArchiveInspection> {
+  const parallel = (limits.hashInWorker ?? defaultTarParallel(size)) && workerAllowed(path);
   if (!parallel) await InlineHasher.ready();
   const hasher: Hasher = parallel ? new WorkerHasher() : new InlineHasher();
   try {
-    // The whole-file digest: in the worker, or (tar, inline) from the bytes the stream reads.
-    const streamHash = !parallel && kind === "sdist-tar" ? createHash("sha256") : undefined;
+    // The whole-file digest: in the worker, or inline from the bytes the stream reads.
+    const streamHash = parallel ? undefined : createHash("sha256");
     const whole = streamHash ? undefined : hasher.fileDigest(path);
     whole?.catch(() => undefined);
-    const collector = new Collector(limits, hasher, digestNeeds(kind));
-    const roleOf = (p: string) => memberRole(kind, filename, p);
-    if (kind === "sdist-tar") await readTarGz(path, collector, roleOf, streamHash);
-    else await readZip(path, collector, roleOf);
+    const collector = new Collector(limits, hasher, digestNeeds("sdist-tar"));
+    await readTarGz(path, collector, (p) => memberRole("sdist-tar", filename, p), streamHash);
     await collector.settle();
-    const { sha256, size } = whole
-      ? await whole
-      : { sha256: streamHash!.digest("hex"), size: stat.size };
-    return resultOf(collector, filename, kind, sha256, size);
+    const sha256 = whole ? (await whole).sha256 : streamHash!.digest("hex");
+    return resultOf(collector, filename, "sdist-tar", sha256, size);
   } finally {
     hasher.close();
   }
@@ -161,11 +196,24 @@ function resultOf(
 export const WORKER_THRESHOLD = 4 * 1024 * 1024;
 
 /**
- * Hash in a worker only for large artifacts on machines with at least 4 cores: decompression
- * and the parsing run on one thread, so a worker only helps when a core is free for it (on
- * two shared cores it measured slower than hashing inline).
+ * A ZIP larger than {@link WORKER_THRESHOLD} shares its members with worker threads when there
+ * is a second core: each thread inflates and hashes whole members, so the two overlap fully.
  */
-function defaultParallel(size: number): boolean {
+function defaultZipParallel(size: number): boolean {
+  return size > WORKER_THRESHOLD && (navigator.hardwareConcurrency ?? 1) >= 2;
+}
+
+/** Member workers beside the main thread: one per spare core, at most three. */
+function poolSize(): number {
+  return Math.max(1, Math.min(3, (navigator.hardwareConcurrency ?? 2) - 1));
+}
+
+/**
+ * Hash a tar in a worker only on machines with at least 4 cores: decompression and the
+ * parsing run on one thread, so a worker only helps when a core is free for it (on two shared
+ * cores it measured slower than hashing inline).
+ */
+function defaultTarParallel(size: number): boolean {
   return size > WORKER_THRESHOLD && (navigator.hardwareConcurrency ?? 1) >= 4;
 }
 

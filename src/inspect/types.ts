@@ -70,19 +70,15 @@ export interface InspectLimits {
   /** Bytes captured of each text member (METADATA, RECORD, PKG-INFO...). */
   maxTextMemberBytes: number;
   /**
-   * Hash in a worker thread (overlaps with decompression). Default: for artifacts larger
-   * than 4 MiB on machines with at least 4 cores. Needs read permission on
-   * `src/inspect/hash_worker.ts` (otherwise hashing stays inline).
+   * Use worker threads. A ZIP shares its members with workers that inflate and hash whole
+   * members (default: artifacts above 4 MiB on machines with at least 2 cores); a `.tar.gz`
+   * hashes in a worker (default: above 4 MiB with at least 4 cores). Needs read permission on
+   * `src/inspect/` (otherwise everything stays on the calling thread).
    */
   hashInWorker?: boolean;
 }
 
-/**
- * Ratios are only judged past this many output bytes of a member: a small member at a high
- * ratio (onnx's 2.5 MB test tensor at 1016:1) expands to nothing harmful; total expansion is
- * bounded by `maxUncompressedBytes`.
- */
-export const RATIO_FLOOR_BYTES = 32 * 1024 * 1024;
+export { RATIO_FLOOR_BYTES } from "./bounds.ts";
 
 /**
  * Derive inspection limits from a project's policy.

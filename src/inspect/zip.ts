@@ -11,10 +11,13 @@
  * ```
  * @module
  */
-import zlib, { createInflateRaw, inflateRawSync } from "node:zlib";
-import { InflateError, inflateRawInto } from "./inflate.ts";
-import { type Collector, type MemberSink, StopInspection } from "./collector.ts";
-import { type EntryType, type MemberRole, RATIO_FLOOR_BYTES } from "./types.ts";
+import zlib from "node:zlib";
+import { RATIO_FLOOR_BYTES } from "./bounds.ts";
+import { type ByteSource, FileView, MemoryView } from "./byte_source.ts";
+import { type Collector, StopInspection } from "./collector.ts";
+import type { MemberOutcome, MemberPool } from "./member_pool.ts";
+import type { EntryInfo, EntryType, MemberRole } from "./types.ts";
+import { readContent, TINY_MEMBER } from "./zip_content.ts";
 import { zipJsBytes } from "./zipjs.ts";
 
 const SIG_LOCAL = 0x04034b50;
@@ -26,7 +29,6 @@ const SIG_DESCRIPTOR = 0x08074b50;
 const U16_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
 const EOCD_SIZE = 22;
-const CHUNK = 256 * 1024;
 /**
  * zip.js's second opinion is skipped above this many entries: it allocates several KiB per
  * entry, and the checks of this module cover the same ambiguities.
@@ -34,66 +36,6 @@ const CHUNK = 256 * 1024;
 const ZIPJS_MAX_ENTRIES = 2_000;
 /** A central directory larger than this is not read (no honest wheel comes close). */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
-
-/** Positional reads over the bytes of an archive (a file, or bytes in memory). */
-export interface ByteSource {
-  readonly size: number;
-  /** Up to `length` bytes at `offset` (fewer at the end). */
-  read(offset: number, length: number): Uint8Array;
-}
-
-/** Positional reads over bytes in memory (a download that was never written to disk). */
-class MemoryView implements ByteSource {
-  constructor(readonly bytes: Uint8Array) {}
-  get size(): number {
-    return this.bytes.length;
-  }
-  read(offset: number, length: number): Uint8Array {
-    const start = Math.max(0, Math.min(offset, this.bytes.length));
-    return this.bytes.subarray(start, Math.min(this.bytes.length, start + Math.max(0, length)));
-  }
-}
-
-/** Bytes read from the file at once by {@link FileView} (entries are visited in file order). */
-const WINDOW = 1024 * 1024;
-
-/**
- * Positional reads over an open file, served from a 1 MiB read-ahead window: a wheel of
- * 100,000 tiny members otherwise costs three seek+read system calls per member. A refill
- * allocates a new window, so a view handed out earlier stays valid.
- */
-class FileView implements ByteSource {
-  #window: Uint8Array = new Uint8Array();
-  #windowAt = 0;
-
-  constructor(readonly file: Deno.FsFile, readonly size: number) {}
-
-  /** Read up to `length` bytes at `offset` (fewer at end of file). */
-  read(offset: number, length: number): Uint8Array {
-    const len = Math.max(0, Math.min(length, this.size - offset));
-    if (len === 0) return new Uint8Array();
-    const start = offset - this.#windowAt;
-    if (start >= 0 && start + len <= this.#window.length) {
-      return this.#window.subarray(start, start + len);
-    }
-    if (len >= WINDOW) return this.#readAt(offset, len);
-    this.#window = this.#readAt(offset, Math.min(WINDOW, this.size - offset));
-    this.#windowAt = offset;
-    return this.#window.subarray(0, Math.min(len, this.#window.length));
-  }
-
-  #readAt(offset: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    this.file.seekSync(offset, Deno.SeekMode.Start);
-    let at = 0;
-    while (at < len) {
-      const n = this.file.readSync(out.subarray(at));
-      if (n === null || n === 0) break;
-      at += n;
-    }
-    return at === len ? out : out.subarray(0, at);
-  }
-}
 
 /** A central directory record. */
 interface CentralRecord {
@@ -138,11 +80,13 @@ export async function readZip(
   path: string,
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
+  pool?: MemberPool,
 ): Promise<void> {
   const file = await Deno.open(path, { read: true });
   try {
     const view = new FileView(file, (await file.stat()).size);
-    await readZipGuarded(view, collector, roleOf, (on) => collector.hasher.zipJs(path, on));
+    const zipJs = (on: boolean) => collector.hasher.zipJs(path, on);
+    await readZipGuarded(view, collector, roleOf, zipJs, pool);
   } finally {
     file.close();
   }
@@ -170,9 +114,10 @@ async function readZipGuarded(
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
   zipJs: (enabled: boolean) => Promise<string[]>,
+  pool?: MemberPool,
 ): Promise<void> {
   try {
-    await readZipFrom(view, collector, roleOf, zipJs);
+    await readZipFrom(view, collector, roleOf, zipJs, pool);
   } catch (e) {
     if (!(e instanceof StopInspection)) {
       collector.anomaly("corrupt", `zip unreadable: ${message(e)}`);
@@ -186,6 +131,7 @@ async function readZipFrom(
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
   zipJsOf: (enabled: boolean) => Promise<string[]>,
+  pool?: MemberPool,
 ): Promise<void> {
   const dir = locateDirectory(view, collector);
   const base = dir.endRecords - dir.cdSize - dir.cdOffset;
@@ -230,8 +176,18 @@ async function readZipFrom(
   }
   checkOrder(listing, collector);
   let previousEnd = base;
-  // Output of tiny members, reused: one allocation per inspection instead of one per member.
-  const scratch = new Uint8Array(TINY_MEMBER + 1);
+  const pass: Pass = {
+    view,
+    collector,
+    roleOf,
+    // Output of tiny members, reused: one allocation per inspection instead of one per member.
+    scratch: new Uint8Array(TINY_MEMBER + 1),
+    // Members may go to workers only when their declared sizes fit the budget together: a
+    // member never yields more than it declares, so the budget cannot be overrun unseen.
+    pool: listing.declaredTotal <= collector.limits.maxUncompressedBytes ? pool : undefined,
+    handedOver: [],
+    unread: [],
+  };
   for (const index of ordered) {
     // Parsed again (checks ran in readCentralDirectory; repeated anomalies are deduplicated):
     // 100,000 records kept as objects until their entry is read were ~20 MB of the peak.
@@ -253,10 +209,11 @@ async function readZipFrom(
         record.name,
       );
     }
-    previousEnd = await readEntry(view, record, collector, roleOf, scratch);
+    previousEnd = await readEntry(pass, record);
     const wait = collector.pressure();
     if (wait) await wait;
   }
+  await collectHandedOver(pass);
   for (const w of await zipJs) collector.anomaly("zipjs-warning", w);
   const cdStart = dir.cdOffset + base;
   if (count > 0 && previousEnd < cdStart) {
@@ -520,14 +477,30 @@ function entryType(record: CentralRecord): { type: EntryType; mode?: number } {
   return { type: "file", mode };
 }
 
+/** One reading of an archive: where from, into what, and the members handed to workers. */
+interface Pass {
+  view: ByteSource;
+  collector: Collector;
+  roleOf: (path: string) => MemberRole | undefined;
+  scratch: Uint8Array;
+  pool: MemberPool | undefined;
+  /** Outcomes still owed by workers (each applies itself when it arrives). */
+  handedOver: Array<Promise<void>>;
+  /** Members a failed worker did not read: read here at the end. */
+  unread: HandedOver[];
+}
+
+/** A member given to a worker: its listed entry, record, data offset and entry number. */
+interface HandedOver {
+  entry: EntryInfo;
+  record: CentralRecord;
+  dataOffset: number;
+  order: number;
+}
+
 /** Check the local header, read the content, check the descriptor. Returns the entry's end. */
-async function readEntry(
-  view: ByteSource,
-  record: CentralRecord,
-  collector: Collector,
-  roleOf: (path: string) => MemberRole | undefined,
-  scratch: Uint8Array,
-): Promise<number> {
+async function readEntry(pass: Pass, record: CentralRecord): Promise<number> {
+  const { view, collector, roleOf } = pass;
   const path = record.name;
   const header = view.read(record.localOffset, 30);
   const { type, mode } = entryType(record);
@@ -589,6 +562,9 @@ async function readEntry(
     return end();
   }
   const role = type === "file" ? roleOf(path) : undefined;
+  if (type === "file" && role === undefined && handOver(pass, record, dataOffset, listed)) {
+    return end();
+  }
   const sink = collector.beginMember(
     record.size,
     role,
@@ -596,27 +572,110 @@ async function readEntry(
     true,
     path,
   );
-  const complete = await readContent(view, dataOffset, record, sink, collector, scratch);
-  if (complete) {
-    if (sink.size !== record.size) {
-      collector.anomaly(
-        "size-mismatch",
-        `central directory says ${record.size} bytes, content has ${sink.size}`,
-        path,
-      );
-    }
-    if ((sink.crc >>> 0) !== record.crc) {
-      collector.anomaly(
-        "crc-mismatch",
-        "CRC-32 of the content differs from the central directory",
-        path,
-      );
-    }
-  }
+  const complete = await readContent(view, dataOffset, record, sink, collector, pass.scratch);
+  if (complete) checkContent(record, sink.size, sink.crc >>> 0, collector);
   if (role && complete) collector.keepText(role, path, sink);
   const linkTarget = type === "symlink" ? sink.text()?.text ?? "" : undefined;
   collector.addEntry({ ...listed, size: 0, linkTarget }, sink.finish(complete));
   return end();
+}
+
+/** Compare what a member's content showed with its central-directory record. */
+function checkContent(
+  record: CentralRecord,
+  size: number,
+  crc: number,
+  collector: Collector,
+  order?: number,
+): void {
+  if (size !== record.size) {
+    collector.anomaly(
+      "size-mismatch",
+      `central directory says ${record.size} bytes, content has ${size}`,
+      record.name,
+      order,
+    );
+  }
+  if (crc !== record.crc) {
+    collector.anomaly(
+      "crc-mismatch",
+      "CRC-32 of the content differs from the central directory",
+      record.name,
+      order,
+    );
+  }
+}
+
+/**
+ * Give a plain file member to a worker if one has room: its entry is listed now and filled in
+ * when the outcome arrives (anomalies keep the entry's place). False: read it here.
+ */
+function handOver(
+  pass: Pass,
+  record: CentralRecord,
+  dataOffset: number,
+  listed: Omit<EntryInfo, "size">,
+): boolean {
+  const { collector } = pass;
+  const outcome = pass.pool?.offer({
+    name: record.name,
+    method: record.method,
+    compressedSize: record.compressedSize,
+    size: record.size,
+    offset: dataOffset,
+    needs: collector.needs(record.name),
+  });
+  if (!outcome) return false;
+  const given: HandedOver = {
+    entry: { ...listed, size: 0, linkTarget: undefined },
+    record,
+    dataOffset,
+    order: collector.entriesSeen,
+  };
+  collector.addEntry(given.entry);
+  pass.handedOver.push(outcome.then((o) => {
+    if (o) applyOutcome(collector, given, o);
+    else pass.unread.push(given);
+  }));
+  return true;
+}
+
+/** Put a worker's outcome on its entry, as if the member had been read here. */
+function applyOutcome(collector: Collector, given: HandedOver, o: MemberOutcome): void {
+  const { record, order, entry } = given;
+  collector.uncompressedBytes += o.bytes;
+  for (const a of o.anomalies) collector.anomaly(a.kind, a.detail, record.name, order);
+  if (o.stopped) {
+    collector.anomaly(
+      "time-budget",
+      `inspection exceeded ${collector.limits.timeBudgetMs} ms`,
+      undefined,
+      order,
+    );
+    collector.truncated = true;
+  }
+  if (o.complete) checkContent(record, o.size, o.crc, collector, order);
+  collector.fillEntry(entry, {
+    size: o.size,
+    magic: o.magic,
+    binary: o.binary,
+    inner: o.inner,
+    digests: { sha256: o.sha256, sha1: o.sha1 },
+    complete: o.complete,
+    declaredSize: record.size,
+  });
+}
+
+/** Wait for every member handed to a worker; read here those a failed worker left. */
+async function collectHandedOver(pass: Pass): Promise<void> {
+  await Promise.all(pass.handedOver);
+  const { view, collector } = pass;
+  for (const { entry, record, dataOffset } of pass.unread) {
+    const sink = collector.beginMember(record.size, undefined, undefined, true, record.name);
+    const complete = await readContent(view, dataOffset, record, sink, collector, pass.scratch);
+    if (complete) checkContent(record, sink.size, sink.crc >>> 0, collector);
+    collector.fillEntry(entry, sink.finish(complete));
+  }
 }
 
 function compareLocalHeader(
@@ -701,157 +760,6 @@ function checkDescriptor(
     );
   }
   return at + need;
-}
-
-/** Stream the content into `sink`; false when it could not be read completely. */
-async function readContent(
-  view: ByteSource,
-  offset: number,
-  record: CentralRecord,
-  sink: MemberSink,
-  collector: Collector,
-  scratch: Uint8Array,
-): Promise<boolean> {
-  const limits = collector.limits;
-  const ratioLimit = limits.maxCompressionRatio * Math.max(1, record.compressedSize);
-  const accept = (chunk: Uint8Array): boolean => {
-    if (!collector.addBytes(chunk.length, record.name)) return false;
-    sink.update(chunk);
-    if (sink.size > RATIO_FLOOR_BYTES && sink.size > ratioLimit) {
-      collector.anomaly(
-        "decompression-bomb",
-        `compression ratio above ${limits.maxCompressionRatio} past ${sink.size} bytes; rest not read`,
-        record.name,
-      );
-      return false;
-    }
-    if (sink.size > record.size) {
-      tooLarge(record, collector);
-      return false;
-    }
-    return true;
-  };
-  if (record.method === 0) {
-    for (let done = 0; done < record.compressedSize;) {
-      const chunk = view.read(offset + done, Math.min(CHUNK, record.compressedSize - done));
-      if (chunk.length === 0) return false;
-      done += chunk.length;
-      if (!accept(chunk)) return false;
-      const wait = collector.pressure();
-      if (wait) await wait;
-    }
-    return true;
-  }
-  if (record.size <= SMALL_MEMBER && record.compressedSize <= SMALL_MEMBER) {
-    return inflateSmall(view, offset, record, accept, collector, scratch);
-  }
-  return await inflate(view, offset, record, accept, collector);
-}
-
-/** Record that a member's content runs past its declared size. */
-function tooLarge(record: CentralRecord, collector: Collector): void {
-  collector.anomaly(
-    "size-mismatch",
-    `content exceeds the declared ${record.size} bytes`,
-    record.name,
-  );
-}
-
-/** Members up to this size (declared and compressed) are inflated in one bounded call. */
-const SMALL_MEMBER = 1024 * 1024;
-
-/**
- * Members up to this size (declared and compressed) are inflated by ./inflate.ts (pure JS,
- * no allocation per call): a node:zlib one-shot call allocates a native stream per member
- * that only a later GC frees (100,000 tiny members cost ~100 MB of RSS and most of the time),
- * and fflate builds lookup tables per block (~20 MB more peak RSS at 100,000 members).
- */
-const TINY_MEMBER = 8 * 1024;
-
-/**
- * One-shot inflate, output capped at the declared size (more is a size mismatch). Tiny
- * members inflate into `scratch` (at least {@link TINY_MEMBER} + 1 bytes).
- */
-function inflateSmall(
-  view: ByteSource,
-  offset: number,
-  record: CentralRecord,
-  accept: (chunk: Uint8Array) => boolean,
-  collector: Collector,
-  scratch: Uint8Array,
-): boolean {
-  const input = view.read(offset, record.compressedSize);
-  let output: Uint8Array;
-  try {
-    if (record.size <= TINY_MEMBER && record.compressedSize <= TINY_MEMBER) {
-      // One byte of room past the declared size tells a lying size. The output lives in the
-      // inspection's scratch buffer: the sink copies what it keeps before the next member.
-      const n = inflateRawInto(input, scratch.subarray(0, record.size + 1));
-      if (n > record.size) {
-        tooLarge(record, collector);
-        return false;
-      }
-      output = scratch.subarray(0, n);
-    } else output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
-  } catch (e) {
-    if (
-      (e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" ||
-      (e instanceof InflateError && e.overflow)
-    ) {
-      tooLarge(record, collector);
-    } else {
-      collector.anomaly("corrupt", `deflate stream: ${message(e)}`, record.name);
-    }
-    return false;
-  }
-  if (output.length > record.size) {
-    tooLarge(record, collector);
-    return false;
-  }
-  return accept(output);
-}
-
-async function inflate(
-  view: ByteSource,
-  offset: number,
-  record: CentralRecord,
-  accept: (chunk: Uint8Array) => boolean,
-  collector: Collector,
-): Promise<boolean> {
-  const inflater = createInflateRaw({ chunkSize: 128 * 1024 });
-  let fed = 0;
-  const feed = () => {
-    while (fed < record.compressedSize) {
-      const chunk = view.read(offset + fed, Math.min(CHUNK, record.compressedSize - fed));
-      if (chunk.length === 0) break;
-      fed += chunk.length;
-      if (!inflater.write(chunk)) {
-        inflater.once("drain", feed);
-        return;
-      }
-    }
-    inflater.end();
-  };
-  let ok = true;
-  try {
-    queueMicrotask(feed);
-    for await (const out of inflater as AsyncIterable<Uint8Array>) {
-      if (!accept(out)) {
-        ok = false;
-        break;
-      }
-      const wait = collector.pressure();
-      if (wait) await wait;
-    }
-  } catch (e) {
-    if (e instanceof StopInspection) throw e;
-    collector.anomaly("corrupt", `deflate stream: ${message(e)}`, record.name);
-    ok = false;
-  } finally {
-    inflater.removeAllListeners("drain");
-    inflater.destroy();
-  }
-  return ok;
 }
 
 /** Entry names: the UTF-8 flag (bit 11) and what the bytes are. */

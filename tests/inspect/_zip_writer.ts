@@ -22,6 +22,8 @@ export interface ZipMember {
   data: Uint8Array;
   /** 0 stored, 8 deflate (default). */
   method?: 0 | 8;
+  /** Bytes written as the member's data instead of `data` deflated (e.g. a broken stream). */
+  payload?: Uint8Array;
   /** Unix mode including the file type bits (e.g. 0o100755, 0o120777 for a symlink). */
   unixMode?: number;
   /** Name written in the local header (default: `name`). */
@@ -155,7 +157,8 @@ export function buildZip(members: ZipMember[], options: ZipOptions = {}): Uint8A
   const central = new Bytes();
   for (const m of members) {
     const method = m.method ?? 8;
-    const payload = method === 8 ? new Uint8Array(zlib.deflateRawSync(m.data)) : m.data;
+    const payload = m.payload ??
+      (method === 8 ? new Uint8Array(zlib.deflateRawSync(m.data)) : m.data);
     const crc = crc32(m.data) >>> 0;
     const offset = out.length - base;
     const nameBytes = m.nameBytes ?? text(m.name);
