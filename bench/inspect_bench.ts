@@ -10,7 +10,8 @@
  * git blob SHA-1, CRC, magic, RECORD, limits) in a child process with its peak RSS, and a
  * Python stdlib peer (`python3` zipfile/tarfile full read + magic sniff) with its peak RSS.
  *
- * Run: `deno run --allow-read --allow-write=/tmp --allow-run bench/inspect_bench.ts [--mb 270]`
+ * Run: `deno run --allow-read --allow-write=/tmp --allow-run bench/inspect_bench.ts [--mb 270]
+ * [--threads default|inline|workers]`
  * (`--allow-run` lets it start the measuring child with `Deno.execPath()`; without it the
  * inspection runs in-process and the peak RSS also counts the generation.)
  *
@@ -286,13 +287,20 @@ function vmHwmMb(): number {
   }
 }
 
+/**
+ * Where inspection runs: as the auditor decides (`default`: ZIPs above 4 MiB share members
+ * with a worker on 2+ cores), all on one thread (`inline`), or always with workers.
+ */
+type Threads = "default" | "inline" | "workers";
+
 /** Child mode: inspect one file, print JSON with the peak RSS. */
-async function child(path: string, filename: string, worker: boolean): Promise<void> {
+async function child(path: string, filename: string, threads: Threads): Promise<void> {
   const startRss = Deno.memoryUsage().rss;
   let peak = 0;
   const sampler = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 20);
   const t0 = performance.now();
-  const inspection = await inspectArtifact(path, filename, { ...LIMITS, hashInWorker: worker });
+  const hashInWorker = threads === "default" ? undefined : threads === "workers";
+  const inspection = await inspectArtifact(path, filename, { ...LIMITS, hashInWorker });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   console.log(JSON.stringify({
@@ -306,7 +314,7 @@ async function child(path: string, filename: string, worker: boolean): Promise<v
   }));
 }
 
-async function inChild(path: string, filename: string, worker: boolean) {
+async function inChild(path: string, filename: string, threads: Threads) {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(Deno.execPath(), {
@@ -316,7 +324,7 @@ async function inChild(path: string, filename: string, worker: boolean) {
         `--allow-write=/tmp`,
         import.meta.filename!,
         "--child",
-        ...(worker ? ["--worker"] : []),
+        `--threads=${threads}`,
         path,
         filename,
       ],
@@ -491,10 +499,14 @@ async function main(): Promise<void> {
       entries: { type: "string", default: "100000" },
       child: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
-      worker: { type: "boolean", default: false },
+      threads: { type: "string", default: "default" },
     },
   });
-  if (values.child) return await child(positionals[0], positionals[1], values.worker);
+  const threads = values.threads as Threads;
+  if (!["default", "inline", "workers"].includes(threads)) {
+    throw new Error("--threads must be default, inline or workers");
+  }
+  if (values.child) return await child(positionals[0], positionals[1], threads);
   const dir = await Deno.makeTempDir({ prefix: "inspect-bench-" });
   try {
     const pool = textPool(16 * MB);
@@ -530,7 +542,7 @@ async function main(): Promise<void> {
       const [rawBytes, base] = await timed(() =>
         isTar ? gunzipOnly(path) : inflateOnly(path, ranges)
       );
-      const inspect = await inChild(path, path.split("/").pop()!, values.worker);
+      const inspect = await inChild(path, path.split("/").pop()!, threads);
       const python = await pythonPeer(path);
       rows.push({ label, fileMb, rawMb: rawBytes / MB, base, inspect, python });
       if (!values.keep) await Deno.remove(path);

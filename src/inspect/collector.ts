@@ -155,6 +155,18 @@ export class MemberSink {
     this.size += chunk.length;
   }
 
+  /** Buffers to free when the member is finished (see {@link adopt}). */
+  #adopted: ArrayBuffer[] = [];
+
+  /**
+   * Hand over a buffer that only this member's chunks view (a one-shot inflate's output): it
+   * is freed at {@link finish} (detached), not left for the GC, which otherwise lets ~100 MB of
+   * spent output pile up on a large wheel.
+   */
+  adopt(buffer: ArrayBufferLike): void {
+    if (buffer instanceof ArrayBuffer && this.#adopted.length < 64) this.#adopted.push(buffer);
+  }
+
   /** Captured text (UTF-8, replacement characters for bad bytes). */
   text(): { text: string; truncated: boolean } | undefined {
     if (!this.#text) return undefined;
@@ -185,6 +197,8 @@ export class MemberSink {
       declaredSize: this.declaredSize,
     };
     this.#head = undefined;
+    for (const buffer of this.#adopted) if (!buffer.detached) buffer.transfer(0);
+    this.#adopted = [];
     return result;
   }
 }

@@ -80,9 +80,9 @@ export async function readContent(
     return true;
   }
   if (record.size <= SMALL_MEMBER && record.compressedSize <= SMALL_MEMBER) {
-    return inflateSmall(view, offset, record, accept, collector, scratch);
+    return inflateSmall(view, offset, record, sink, accept, collector, scratch);
   }
-  return await inflate(view, offset, record, accept, collector);
+  return await inflate(view, offset, record, sink, accept, collector);
 }
 
 /** Record that a member's content runs past its declared size. */
@@ -113,6 +113,7 @@ function inflateSmall(
   view: ByteSource,
   offset: number,
   record: ContentRecord,
+  sink: MemberSink,
   accept: (chunk: Uint8Array) => boolean,
   collector: ContentContext,
   scratch: Uint8Array,
@@ -129,7 +130,13 @@ function inflateSmall(
         return false;
       }
       output = scratch.subarray(0, n);
-    } else output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
+    } else {
+      output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
+      // A buffer of its own (not a slice of a larger one): freed as soon as the member is done.
+      if (output.byteOffset === 0 && output.buffer.byteLength === output.length) {
+        sink.adopt(output.buffer);
+      }
+    }
   } catch (e) {
     if (
       (e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" ||
@@ -152,6 +159,7 @@ async function inflate(
   view: ByteSource,
   offset: number,
   record: ContentRecord,
+  sink: MemberSink,
   accept: (chunk: Uint8Array) => boolean,
   collector: ContentContext,
 ): Promise<boolean> {
@@ -172,11 +180,21 @@ async function inflate(
   let ok = true;
   try {
     queueMicrotask(feed);
+    // Spent output buffers are freed as the stream moves on to a new one; the first stays
+    // until the member is finished (the sink keeps a view of its first bytes).
+    let firstBuffer: ArrayBufferLike | undefined;
+    let previous: ArrayBufferLike | undefined;
     for await (const out of inflater as AsyncIterable<Uint8Array>) {
       if (!accept(out)) {
         ok = false;
         break;
       }
+      const buffer = out.buffer;
+      if (firstBuffer === undefined) {
+        firstBuffer = buffer;
+        sink.adopt(buffer);
+      } else if (previous !== buffer && previous !== firstBuffer) release(previous);
+      previous = buffer;
       const wait = collector.pressure();
       if (wait) await wait;
     }
@@ -189,6 +207,11 @@ async function inflate(
     inflater.destroy();
   }
   return ok;
+}
+
+/** Free a spent output buffer now (a plain, exclusively owned ArrayBuffer only). */
+function release(buffer: ArrayBufferLike | undefined): void {
+  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
 }
 
 function message(e: unknown): string {
