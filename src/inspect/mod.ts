@@ -83,16 +83,26 @@ async function inspectZipFile(
 ): Promise<ArchiveInspection> {
   const parallel = limits.hashInWorker ?? defaultZipParallel(size);
   const deadline = Date.now() + limits.timeBudgetMs;
-  const pool = parallel ? MemberPool.start(path, limits, deadline, poolSize()) : undefined;
+  let pool: MemberPool | undefined;
+  let poolDigest: Promise<{ sha256: string; size: number } | undefined> | undefined;
+  // Workers start once the central directory shows enough to share (always when forced).
+  const startPool = (largeBytes: number) => {
+    if (!parallel || (limits.hashInWorker === undefined && largeBytes < POOL_MIN_BYTES)) {
+      return undefined;
+    }
+    pool = MemberPool.start(path, limits, deadline, poolSize());
+    // The whole-file digest then overlaps with reading, on a worker.
+    poolDigest = pool?.fileDigest(path);
+    poolDigest?.catch(() => undefined);
+    return pool;
+  };
   try {
     await InlineHasher.ready();
-    // The whole-file digest: by a worker (it overlaps with reading), else here.
-    const whole = pool?.fileDigest(path).then((d) => d ?? hashFile(path)) ?? hashFile(path);
-    whole.catch(() => undefined);
     const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
-    await readZip(path, collector, (p) => memberRole(kind, filename, p), pool);
+    await readZip(path, collector, (p) => memberRole(kind, filename, p), startPool);
     await collector.settle();
-    return resultOf(collector, filename, kind, (await whole).sha256, size);
+    const whole = (await poolDigest) ?? await hashFile(path);
+    return resultOf(collector, filename, kind, whole.sha256, size);
   } finally {
     pool?.close();
   }
@@ -202,6 +212,9 @@ export const WORKER_THRESHOLD = 4 * 1024 * 1024;
 function defaultZipParallel(size: number): boolean {
   return size > WORKER_THRESHOLD && (navigator.hardwareConcurrency ?? 1) >= 2;
 }
+
+/** Workers start only when members worth handing over declare at least this much. */
+const POOL_MIN_BYTES = 8 * 1024 * 1024;
 
 /** Member workers beside the main thread: one per spare core, at most three. */
 function poolSize(): number {

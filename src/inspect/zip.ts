@@ -15,7 +15,7 @@ import zlib from "node:zlib";
 import { RATIO_FLOOR_BYTES } from "./bounds.ts";
 import { type ByteSource, FileView, MemoryView } from "./byte_source.ts";
 import { type Collector, StopInspection } from "./collector.ts";
-import type { MemberOutcome, MemberPool } from "./member_pool.ts";
+import { type MemberOutcome, type MemberPool, MIN_OFFLOAD_BYTES } from "./member_pool.ts";
 import type { EntryInfo, EntryType, MemberRole } from "./types.ts";
 import { readContent, TINY_MEMBER } from "./zip_content.ts";
 import { zipJsBytes } from "./zipjs.ts";
@@ -80,7 +80,7 @@ export async function readZip(
   path: string,
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
-  pool?: MemberPool,
+  pool?: PoolStarter,
 ): Promise<void> {
   const file = await Deno.open(path, { read: true });
   try {
@@ -114,7 +114,7 @@ async function readZipGuarded(
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
   zipJs: (enabled: boolean) => Promise<string[]>,
-  pool?: MemberPool,
+  pool?: PoolStarter,
 ): Promise<void> {
   try {
     await readZipFrom(view, collector, roleOf, zipJs, pool);
@@ -131,7 +131,7 @@ async function readZipFrom(
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
   zipJsOf: (enabled: boolean) => Promise<string[]>,
-  pool?: MemberPool,
+  pool?: PoolStarter,
 ): Promise<void> {
   const dir = locateDirectory(view, collector);
   const base = dir.endRecords - dir.cdSize - dir.cdOffset;
@@ -184,7 +184,9 @@ async function readZipFrom(
     scratch: new Uint8Array(TINY_MEMBER + 1),
     // Members may go to workers only when their declared sizes fit the budget together: a
     // member never yields more than it declares, so the budget cannot be overrun unseen.
-    pool: listing.declaredTotal <= collector.limits.maxUncompressedBytes ? pool : undefined,
+    pool: listing.declaredTotal <= collector.limits.maxUncompressedBytes
+      ? pool?.(listing.largeTotal)
+      : undefined,
     handedOver: [],
     unread: [],
   };
@@ -340,6 +342,8 @@ interface CentralListing {
   /** Local header offsets, `base` included. */
   offsets: number[];
   declaredTotal: number;
+  /** Declared bytes of the members large enough to hand to a worker. */
+  largeTotal: number;
 }
 
 /**
@@ -388,7 +392,14 @@ function readCentralDirectory(
   if (cd.length < dir.cdSize) {
     collector.stop("corrupt", "central directory runs past the end of file");
   }
-  const listing: CentralListing = { cd, positions: [], names: [], offsets: [], declaredTotal: 0 };
+  const listing: CentralListing = {
+    cd,
+    positions: [],
+    names: [],
+    offsets: [],
+    declaredTotal: 0,
+    largeTotal: 0,
+  };
   let p = 0;
   while (p + 46 <= cd.length && u32(cd, p) === SIG_CENTRAL) {
     const count = listing.positions.length;
@@ -411,6 +422,7 @@ function readCentralDirectory(
     listing.names.push(record.name);
     listing.offsets.push(record.localOffset + base);
     listing.declaredTotal += record.size;
+    if (record.size >= MIN_OFFLOAD_BYTES) listing.largeTotal += record.size;
     p = end;
   }
   if (p !== cd.length) {
@@ -476,6 +488,12 @@ function entryType(record: CentralRecord): { type: EntryType; mode?: number } {
   if (fmt === 0o140000) return { type: "other", mode };
   return { type: "file", mode };
 }
+
+/**
+ * Starts member workers for an archive whose members large enough to hand over declare
+ * `largeBytes` in all (or declines: undefined). Called once, after the central directory.
+ */
+export type PoolStarter = (largeBytes: number) => MemberPool | undefined;
 
 /** One reading of an archive: where from, into what, and the members handed to workers. */
 interface Pass {

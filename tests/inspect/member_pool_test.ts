@@ -60,7 +60,7 @@ function pooledWheel(): Uint8Array {
 async function readWith(path: string, pool: MemberPool | undefined) {
   await InlineHasher.ready();
   const collector = new Collector(limits, new InlineHasher(), digestNeeds("wheel"));
-  await readZip(path, collector, (p) => memberRole("wheel", WHEEL, p), pool);
+  await readZip(path, collector, (p) => memberRole("wheel", WHEEL, p), () => pool);
   await collector.settle();
   const { entries, anomalies, members, record } = collector;
   return { entries, anomalies, members, record, bytes: collector.uncompressedBytes };
@@ -134,7 +134,7 @@ Deno.test("member pool: a worker past the deadline reports the time budget, not 
     const pool = MemberPool.start(path, limits, Date.now() - 1, 1)!;
     try {
       const collector = new Collector(limits, new InlineHasher(), digestNeeds("wheel"));
-      await readZip(path, collector, (p) => memberRole("wheel", WHEEL, p), pool);
+      await readZip(path, collector, (p) => memberRole("wheel", WHEEL, p), () => pool);
       await collector.settle();
       assert.ok(pool.handed > 0);
       assert.ok(collector.truncated);
