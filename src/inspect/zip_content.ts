@@ -17,6 +17,10 @@ import { type MemberSink, StopInspection } from "./collector.ts";
 import { InflateError, inflateRawInto } from "./inflate.ts";
 import type { AnomalyKind, InspectLimits } from "./types.ts";
 
+/** zlib's smallest output chunk. */
+const MIN_ZLIB_CHUNK = 64;
+/** Node's Buffer pool slab (Buffer.poolSize): small buffers may share one. */
+const POOL_SLAB = 8 * 1024;
 /** Positional reads of stored or compressed content go in chunks of this size. */
 const CHUNK = 256 * 1024;
 
@@ -131,9 +135,15 @@ function inflateSmall(
       }
       output = scratch.subarray(0, n);
     } else {
-      output = inflateRawSync(input, { maxOutputLength: Math.max(1, record.size) });
-      // A buffer of its own (not a slice of a larger one): freed as soon as the member is done.
-      if (output.byteOffset === 0 && output.buffer.byteLength === output.length) {
+      // One output buffer of the declared size (plus room to see a lie), so zlib does not
+      // concatenate 16 KiB pieces.
+      output = inflateRawSync(input, {
+        maxOutputLength: Math.max(1, record.size),
+        chunkSize: Math.max(MIN_ZLIB_CHUNK, record.size + 1),
+      });
+      // A buffer zlib allocated for this call (larger than Node's 8 KiB pool slab, so not
+      // shared): freed as soon as the member is done.
+      if (output.byteOffset === 0 && output.buffer.byteLength > 2 * POOL_SLAB) {
         sink.adopt(output.buffer);
       }
     }
