@@ -13,7 +13,6 @@
 import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
 import {
-  type DigestNeeds,
   type Hasher,
   hashFile,
   InlineHasher,
@@ -21,41 +20,15 @@ import {
   WorkerHasher,
 } from "./hasher.ts";
 import { MemberPool } from "./member_pool.ts";
-import { isOwnDistInfo, kindFromFilename } from "./names.ts";
+import { kindFromFilename } from "./names.ts";
+import { digestNeeds, memberRole } from "./roles.ts";
 import { readTarGz, readTarGzBytes } from "./tar.ts";
-import type { ArchiveInspection, InspectLimits, MemberRole } from "./types.ts";
+import type { ArchiveInspection, InspectLimits } from "./types.ts";
 import { readZip, readZipBytes } from "./zip.ts";
 
 export * from "./types.ts";
 export { isOwnDistInfo, kindFromFilename, parseWheelFilename } from "./names.ts";
-
-const WHEEL_MEMBERS: Record<string, MemberRole> = {
-  "METADATA": "metadata",
-  "RECORD": "record",
-  "WHEEL": "wheel",
-  "entry_points.txt": "entryPoints",
-};
-const SDIST_MEMBERS: Record<string, MemberRole> = {
-  "PKG-INFO": "pkgInfo",
-  "setup.cfg": "setupCfg",
-  "pyproject.toml": "pyprojectToml",
-};
-
-/** Which text member (if any) `path` is, for an artifact of that name and kind. */
-export function memberRole(
-  kind: ArchiveInspection["kind"],
-  filename: string,
-  path: string,
-): MemberRole | undefined {
-  const parts = path.split("/");
-  if (parts.length !== 2) return undefined;
-  const [dir, base] = parts;
-  if (kind === "wheel") {
-    const role = WHEEL_MEMBERS[base];
-    return role && isOwnDistInfo(dir, filename) ? role : undefined;
-  }
-  return SDIST_MEMBERS[base];
-}
+export { digestNeeds, memberRole } from "./roles.ts";
 
 /**
  * Inspect the artifact at `path`; `filename` is its published name (it decides the kind).
@@ -167,20 +140,6 @@ function artifactKind(filename: string): ArchiveInspection["kind"] {
     throw new Error(`not a wheel or sdist file name: ${JSON.stringify(filename.slice(0, 200))}`);
   }
   return kind;
-}
-
-const WHEEL_PY = { sha256: true, sha1: true };
-const WHEEL_OTHER = { sha256: true, sha1: false };
-const SDIST = { sha256: false, sha1: true };
-
-/**
- * The digests each member needs, computed once each: a wheel's members their SHA-256 (RECORD)
- * and, for `.py` files, their git blob SHA-1 (source parity compares a pure wheel's Python
- * files with the tag); an sdist's members only their git blob SHA-1 (source parity by path).
- */
-export function digestNeeds(kind: ArchiveInspection["kind"]): (path: string) => DigestNeeds {
-  if (kind !== "wheel") return () => SDIST;
-  return (path) => path.endsWith(".py") ? WHEEL_PY : WHEEL_OTHER;
 }
 
 function resultOf(

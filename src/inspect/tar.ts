@@ -13,7 +13,8 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { type Collector, StopInspection } from "./collector.ts";
-import { type EntryType, type MemberRole, RATIO_FLOOR_BYTES } from "./types.ts";
+import { RATIO_FLOOR_BYTES } from "./bounds.ts";
+import type { EntryType, MemberRole } from "./types.ts";
 
 const TAR_TYPES: Record<string, EntryType> = {
   "file": "file",
@@ -102,22 +103,50 @@ async function readStream(
   collector: Collector,
   roleOf: (path: string) => MemberRole | undefined,
 ): Promise<void> {
-  const limits = collector.limits;
   let compressedRead = 0;
+  const input = open();
+  const gunzip = createGunzip({ chunkSize: 128 * 1024 });
+  input.on("data", (c: string | Uint8Array) => compressedRead += c.length);
+  input.on("error", (e: Error) => gunzip.destroy(e));
+  input.pipe(gunzip);
+  try {
+    await readRawTar(gunzip, () => compressedRead, collector, roleOf);
+  } finally {
+    input.destroy();
+  }
+}
+
+/**
+ * Read the members of an uncompressed tar stream (`raw`, e.g. a gunzip's output) into
+ * `collector`; `compressedRead` tells how many compressed bytes produced it so far (the ratio
+ * bound). Never throws for archive content: an error of `raw` is a `corrupt` anomaly.
+ *
+ * @example
+ * ```ts
+ * await readRawTar(gunzip, () => compressedBytes, collector, () => undefined);
+ * ```
+ */
+export async function readRawTar(
+  raw: Readable,
+  compressedRead: () => number,
+  collector: Collector,
+  roleOf: (path: string) => MemberRole | undefined,
+  onChunk?: (bytes: number) => void,
+): Promise<void> {
+  const limits = collector.limits;
   let rawBytes = 0;
   const rawLimit = limits.maxUncompressedBytes + 1024 * limits.maxEntries + 1024 * 1024;
   let stopError: StopInspection | undefined;
-  const input = open();
-  const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const guard = new Transform({
     transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback) {
       rawBytes += chunk.length;
+      onChunk?.(chunk.length);
       try {
         if (rawBytes > rawLimit) {
           collector.stop("decompression-bomb", `tar stream exceeded ${rawLimit} bytes`);
         }
         if (
-          rawBytes > RATIO_FLOOR_BYTES && rawBytes > limits.maxCompressionRatio * compressedRead
+          rawBytes > RATIO_FLOOR_BYTES && rawBytes > limits.maxCompressionRatio * compressedRead()
         ) {
           collector.stop(
             "decompression-bomb",
@@ -140,12 +169,10 @@ async function readStream(
     failure ??= e;
     extract.destroy(e as Error);
   };
-  input.on("data", (c: string | Uint8Array) => compressedRead += c.length);
-  input.on("error", fail);
-  gunzip.on("error", fail);
+  raw.on("error", fail);
   guard.on("error", fail);
   extract.on("error", (e: unknown) => failure ??= e);
-  input.pipe(gunzip).pipe(guard).pipe(extract);
+  raw.pipe(guard).pipe(extract);
   try {
     for await (const entry of extract) {
       await readEntry(entry, collector, roleOf);
@@ -153,8 +180,7 @@ async function readStream(
   } catch (e) {
     failure ??= e;
   } finally {
-    input.destroy();
-    gunzip.destroy();
+    raw.destroy();
     guard.destroy();
     extract.destroy();
   }
