@@ -12,13 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
-import {
-  type Hasher,
-  hashFile,
-  InlineHasher,
-  workerAllowed,
-  WorkerHasher,
-} from "./hasher.ts";
+import { type Hasher, hashFile, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
 import { MemberPool } from "./member_pool.ts";
 import { kindFromFilename } from "./names.ts";
 import { digestNeeds, memberRole } from "./roles.ts";
