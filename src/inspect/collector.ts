@@ -66,6 +66,7 @@ export class MemberSink {
   #hash: MemberHash;
   #head: Uint8Array | undefined;
   #headLength = 0;
+  #headIsView = false;
   #text: Uint8Array[] | undefined;
   #textBytes = 0;
   #textTruncated = false;
@@ -129,9 +130,11 @@ export class MemberSink {
         this.#headLength === 0 &&
         (chunk.length >= MAGIC_WINDOW || this.declaredSize <= chunk.length)
       ) {
-        // The usual case: the first chunk holds the whole window; keep a view, copy nothing.
+        // The usual case: the first chunk holds the whole window; keep a view, copy nothing
+        // (see ownViews when the chunk's buffer is reused before the member ends).
         this.#head = chunk.subarray(0, Math.min(MAGIC_WINDOW, chunk.length));
         this.#headLength = this.#head.length;
+        this.#headIsView = true;
       } else {
         const window = new Uint8Array(MAGIC_WINDOW);
         if (this.#head) window.set(this.#head.subarray(0, this.#headLength));
@@ -139,6 +142,7 @@ export class MemberSink {
         window.set(chunk.subarray(0, take), this.#headLength);
         this.#head = window;
         this.#headLength += take;
+        this.#headIsView = false;
       }
     }
     if (this.#text && this.captureLimit !== undefined) {
@@ -153,6 +157,17 @@ export class MemberSink {
       if (chunk.length > room) this.#textTruncated = true;
     }
     this.size += chunk.length;
+  }
+
+  /**
+   * Copy what this sink still views of the chunks fed so far: call it when their buffers are
+   * about to be reused or handed away while the member is not finished.
+   */
+  ownViews(): void {
+    if (this.#head && this.#headIsView) {
+      this.#head = new Uint8Array(this.#head);
+      this.#headIsView = false;
+    }
   }
 
   /** Buffers to free when the member is finished (see {@link adopt}). */

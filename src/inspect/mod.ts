@@ -12,11 +12,12 @@
  */
 import { createHash } from "node:crypto";
 import { Collector } from "./collector.ts";
-import { type Hasher, hashFile, InlineHasher, workerAllowed, WorkerHasher } from "./hasher.ts";
+import { hashFile, InlineHasher } from "./hasher.ts";
 import { MemberPool } from "./member_pool.ts";
 import { kindFromFilename } from "./names.ts";
 import { digestNeeds, memberRole } from "./roles.ts";
 import { readTarGz, readTarGzBytes } from "./tar.ts";
+import { inspectTarSplit, tarWorkerAllowed } from "./tar_split.ts";
 import type { ArchiveInspection, InspectLimits } from "./types.ts";
 import { readZip, readZipBytes } from "./zip.ts";
 
@@ -75,29 +76,26 @@ async function inspectZipFile(
   }
 }
 
-/** A `.tar.gz` on disk: one stream; hashing in a worker on machines with cores to spare. */
+/**
+ * A `.tar.gz` on disk: gunzip on this thread and the tar on a worker when there is a second
+ * core (./tar_split.ts), otherwise (or when the worker cannot run) one stream inline.
+ */
 async function inspectTarFile(
   path: string,
   filename: string,
   limits: InspectLimits,
   size: number,
 ): Promise<ArchiveInspection> {
-  const parallel = (limits.hashInWorker ?? defaultTarParallel(size)) && workerAllowed(path);
-  if (!parallel) await InlineHasher.ready();
-  const hasher: Hasher = parallel ? new WorkerHasher() : new InlineHasher();
-  try {
-    // The whole-file digest: in the worker, or inline from the bytes the stream reads.
-    const streamHash = parallel ? undefined : createHash("sha256");
-    const whole = streamHash ? undefined : hasher.fileDigest(path);
-    whole?.catch(() => undefined);
-    const collector = new Collector(limits, hasher, digestNeeds("sdist-tar"));
-    await readTarGz(path, collector, (p) => memberRole("sdist-tar", filename, p), streamHash);
-    await collector.settle();
-    const sha256 = whole ? (await whole).sha256 : streamHash!.digest("hex");
-    return resultOf(collector, filename, "sdist-tar", sha256, size);
-  } finally {
-    hasher.close();
+  if ((limits.hashInWorker ?? defaultTarParallel(size)) && tarWorkerAllowed()) {
+    const split = await inspectTarSplit(path, filename, limits, size);
+    if (split) return split;
   }
+  await InlineHasher.ready();
+  const streamHash = createHash("sha256");
+  const collector = new Collector(limits, new InlineHasher(), digestNeeds("sdist-tar"));
+  await readTarGz(path, collector, (p) => memberRole("sdist-tar", filename, p), streamHash);
+  await collector.settle();
+  return resultOf(collector, filename, "sdist-tar", streamHash.digest("hex"), size);
 }
 
 /**
@@ -175,12 +173,11 @@ function poolSize(): number {
 }
 
 /**
- * Hash a tar in a worker only on machines with at least 4 cores: decompression and the
- * parsing run on one thread, so a worker only helps when a core is free for it (on two shared
- * cores it measured slower than hashing inline).
+ * Read a tar on two threads (gunzip here, the tar on a worker) when there is a second core
+ * and the archive is large enough to pay for starting the worker.
  */
 function defaultTarParallel(size: number): boolean {
-  return size > WORKER_THRESHOLD && (navigator.hardwareConcurrency ?? 1) >= 4;
+  return size > WORKER_THRESHOLD && (navigator.hardwareConcurrency ?? 1) >= 2;
 }
 
 export { hashFile } from "./hasher.ts";

@@ -31,9 +31,11 @@ export function memberRole(
   filename: string,
   path: string,
 ): MemberRole | undefined {
-  const parts = path.split("/");
-  if (parts.length !== 2) return undefined;
-  const [dir, base] = parts;
+  // Exactly one slash: a member of the archive's top folder (no split: this runs per member).
+  const slash = path.indexOf("/");
+  if (slash < 0 || path.indexOf("/", slash + 1) >= 0) return undefined;
+  const dir = path.slice(0, slash);
+  const base = path.slice(slash + 1);
   if (kind === "wheel") {
     const role = WHEEL_MEMBERS[base];
     return role && isOwnDistInfo(dir, filename) ? role : undefined;

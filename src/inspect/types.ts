@@ -72,7 +72,8 @@ export interface InspectLimits {
   /**
    * Use worker threads. A ZIP shares its members with workers that inflate and hash whole
    * members (default: artifacts above 4 MiB on machines with at least 2 cores); a `.tar.gz`
-   * hashes in a worker (default: above 4 MiB with at least 4 cores). Needs read permission on
+   * is gunzipped on the calling thread and parsed, hashed and sniffed on a worker (default:
+   * above 4 MiB with at least 2 cores). Needs read permission on
    * `src/inspect/` (otherwise everything stays on the calling thread).
    */
   hashInWorker?: boolean;

@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import tar from "tar-stream";
+import { Collector, StopInspection } from "../../src/inspect/collector.ts";
+import { ALL_DIGESTS, InlineHasher } from "../../src/inspect/hasher.ts";
+import { TarCorrupt, TarReader } from "../../src/inspect/tar_reader.ts";
+import type { EntryInfo, InspectLimits } from "../../src/inspect/types.ts";
+import { text } from "./_zip_writer.ts";
+
+const MB = 1024 * 1024;
+const LIMITS: InspectLimits = {
+  maxUncompressedBytes: 512 * MB,
+  maxCompressionRatio: 200,
+  maxEntries: 100_000,
+  timeBudgetMs: 60_000,
+  maxTextMemberBytes: MB,
+};
+
+/** Deterministic pseudo-random bytes. */
+function bytesOf(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed * 2654435761 >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** An uncompressed tar built by tar-stream (the reference writer). */
+async function packTar(
+  members: Array<{ name: string; data?: Uint8Array; type?: string; linkname?: string }>,
+): Promise<Uint8Array> {
+  const pack = tar.pack();
+  const chunks: Uint8Array[] = [];
+  pack.on("data", (c: unknown) => chunks.push(c as Uint8Array));
+  const done = new Promise<void>((resolve) => pack.on("end", () => resolve()));
+  for (const m of members) {
+    const header = {
+      name: m.name,
+      type: (m.type ?? "file") as "file",
+      linkname: m.linkname,
+      mode: 0o644,
+      size: m.data?.length ?? 0,
+    };
+    await new Promise<void>((resolve, reject) => {
+      const cb = (e?: Error | null) => e ? reject(e) : resolve();
+      if (m.data) pack.entry(header, m.data, cb);
+      else pack.entry(header, cb);
+    });
+  }
+  pack.finalize();
+  await done;
+  return concat(chunks);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** What tar-stream reads: name, type, size, link and the content's git blob id. */
+async function referenceListing(tarBytes: Uint8Array) {
+  const extract = tar.extract();
+  const out: Array<{ path: string; size: number; link?: string; gitSha1: string }> = [];
+  const done = (async () => {
+    for await (const entry of extract) {
+      const hash = createHash("sha1").update(`blob ${entry.header.size}\0`);
+      let size = 0;
+      for await (const chunk of entry as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        size += chunk.length;
+      }
+      out.push({
+        path: entry.header.name,
+        size,
+        link: entry.header.linkname ?? undefined,
+        gitSha1: hash.digest("hex"),
+      });
+    }
+  })();
+  extract.end(tarBytes);
+  await done;
+  return out;
+}
+
+/** Read `tarBytes` with TarReader in pieces of the given sizes (cycled). */
+async function readInPieces(tarBytes: Uint8Array, pieces: number[], limits = LIMITS) {
+  await InlineHasher.ready();
+  const collector = new Collector(limits, new InlineHasher(), () => ALL_DIGESTS);
+  const reader = new TarReader(collector, () => undefined);
+  let error: unknown;
+  try {
+    for (let at = 0, k = 0; at < tarBytes.length; k++) {
+      const n = pieces[k % pieces.length];
+      // A fresh copy per piece, overwritten after the push: the reader must keep no views.
+      const piece = tarBytes.slice(at, at + n);
+      reader.push(piece);
+      piece.fill(0xaa);
+      at += n;
+    }
+    reader.end();
+  } catch (e) {
+    error = e;
+  }
+  await collector.settle();
+  return { collector, error };
+}
+
+function listing(entries: EntryInfo[]) {
+  return entries.filter((e) => e.type !== "dir").map((e) => ({
+    path: e.path,
+    size: e.size,
+    link: e.linkTarget,
+    gitSha1: e.gitSha1,
+  }));
+}
+
+Deno.test("TarReader reads what tar-stream reads, however the bytes are cut", async () => {
+  const members = [
+    { name: "pkg-1.0/PKG-INFO", data: text("Metadata-Version: 2.1\nName: pkg\n") },
+    { name: "pkg-1.0/empty.py", data: new Uint8Array() },
+    { name: "pkg-1.0/" + "long/".repeat(30) + "deep.py", data: bytesOf(700, 1) }, // pax or prefix
+    { name: "pkg-1.0/" + "x".repeat(150) + ".py", data: bytesOf(5000, 2) }, // pax path
+    { name: "pkg-1.0/block.bin", data: bytesOf(512, 3) },
+    { name: "pkg-1.0/big.bin", data: bytesOf(300_000, 4) },
+    { name: "pkg-1.0/link", type: "symlink", linkname: "../" + "y".repeat(120) },
+    { name: "pkg-1.0/café-ünï.py", data: text("x = 1\n") },
+  ];
+  const tarBytes = await packTar(members);
+  const reference = (await referenceListing(tarBytes)).map((e) => ({
+    ...e,
+    link: e.link,
+    gitSha1: e.link ? undefined : e.gitSha1,
+  }));
+  for (const pieces of [[tarBytes.length], [1], [7, 511, 513], [512], [4096, 3]]) {
+    const { collector, error } = await readInPieces(tarBytes, pieces);
+    assert.equal(error, undefined);
+    assert.deepEqual(collector.anomalies, []);
+    const got = listing(collector.entries).map((e) => ({
+      ...e,
+      gitSha1: e.link ? undefined : e.gitSha1,
+    }));
+    assert.deepEqual(got, reference, `pieces ${pieces}`);
+  }
+});
+
+const encoder = new TextEncoder();
+
+/** One raw header block with a correct checksum. */
+function header(
+  name: string | Uint8Array,
+  size: number,
+  type: string,
+  opts: { ustar?: boolean; sizeField?: Uint8Array; linkname?: string; prefix?: string } = {},
+): Uint8Array {
+  const h = new Uint8Array(512);
+  h.set(typeof name === "string" ? encoder.encode(name) : name, 0);
+  h.set(encoder.encode("0000644\0"), 100);
+  h.set(opts.sizeField ?? encoder.encode(size.toString(8).padStart(11, "0") + "\0"), 124);
+  h[156] = type.charCodeAt(0);
+  if (opts.linkname) h.set(encoder.encode(opts.linkname), 157);
+  if (opts.ustar !== false) h.set(encoder.encode("ustar\u000000"), 257);
+  if (opts.prefix) h.set(encoder.encode(opts.prefix), 345);
+  h.set(encoder.encode("        "), 148);
+  const sum = h.reduce((n, b) => n + b, 0);
+  h.set(encoder.encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  return h;
+}
+
+/** Content padded to whole blocks. */
+function body(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.ceil(data.length / 512) * 512);
+  out.set(data);
+  return out;
+}
+
+function paxRecord(key: string, value: string): Uint8Array {
+  const tail = ` ${key}=${value}\n`;
+  let length = encoder.encode(tail).length;
+  length += String(length + String(length).length).length;
+  return encoder.encode(`${length}${tail}`);
+}
+
+const END = new Uint8Array(1024);
+
+Deno.test("TarReader: GNU long names, ustar prefix, pax and global pax, base-256 size", async () => {
+  const longName = "pkg-1.0/" + "n".repeat(200) + ".py";
+  const pax = paxRecord("path", "pkg-1.0/from-pax.py");
+  const global = paxRecord("comment", "hello");
+  const base256 = new Uint8Array(12);
+  base256[0] = 0x80;
+  base256[11] = 5; // size 5
+  const tarBytes = concat([
+    header("././@LongLink", longName.length + 1, "L"),
+    body(encoder.encode(longName + "\0")),
+    header("ignored", 3, "0"),
+    body(text("abc")),
+    header("deep.py", 2, "0", { prefix: "pkg-1.0/a/b" }),
+    body(text("hi")),
+    header("PaxHeaders/x", pax.length, "x"),
+    body(pax),
+    header("short-name.py", 1, "0"),
+    body(text("y")),
+    header("pax_global_header", global.length, "g"),
+    body(global),
+    header("pkg-1.0/after-global.py", 5, "0", { sizeField: base256 }),
+    body(text("12345")),
+    header("pkg-1.0/olddir/", 0, "0", { ustar: false }),
+    END,
+  ]);
+  const { collector, error } = await readInPieces(tarBytes, [100]);
+  assert.equal(error, undefined);
+  assert.deepEqual(
+    collector.entries.map((e) => [e.path, e.type, e.size]),
+    [
+      [longName, "file", 3],
+      ["pkg-1.0/a/b/deep.py", "file", 2],
+      ["pkg-1.0/from-pax.py", "file", 1],
+      ["pkg-1.0/after-global.py", "file", 5],
+      ["pkg-1.0/olddir/", "dir", 0],
+    ],
+  );
+});
+
+Deno.test("TarReader: a global pax path renames every later member, as Python's tarfile does", async () => {
+  const global = paxRecord("path", "pkg-1.0/hidden.py");
+  const tarBytes = concat([
+    header("pax_global_header", global.length, "g"),
+    body(global),
+    header("pkg-1.0/a.py", 1, "0"),
+    body(text("a")),
+    END,
+  ]);
+  const { collector } = await readInPieces(tarBytes, [512]);
+  assert.deepEqual(collector.entries.map((e) => e.path), ["pkg-1.0/hidden.py"]);
+});
+
+Deno.test("TarReader: members after an end-of-archive marker are still read", async () => {
+  const tarBytes = concat([
+    header("pkg-1.0/a.py", 1, "0"),
+    body(text("a")),
+    END,
+    header("pkg-1.0/smuggled.pth", 6, "0"),
+    body(text("import")),
+    END,
+  ]);
+  const { collector } = await readInPieces(tarBytes, [1000]);
+  assert.deepEqual(collector.entries.map((e) => e.path), ["pkg-1.0/a.py", "pkg-1.0/smuggled.pth"]);
+});
+
+Deno.test("TarReader: damage is TarCorrupt, a limit is a stop, never another error", async () => {
+  const good = concat([header("pkg-1.0/a.py", 600, "0"), body(bytesOf(600, 9)), END]);
+  const badSum = good.slice();
+  badSum[0] ^= 1;
+  assert.ok((await readInPieces(badSum, [512])).error instanceof TarCorrupt);
+  for (const cut of [100, 512, 700, 512 + 600]) {
+    const { error } = await readInPieces(good.subarray(0, cut), [333]);
+    assert.ok(error instanceof TarCorrupt, `cut at ${cut}: ${error}`);
+  }
+  const badSize = concat([header("a", 0, "0", { sizeField: text("12x4\0") }), END]);
+  assert.ok((await readInPieces(badSize, [512])).error instanceof TarCorrupt);
+  const hugeLong = concat([header("././@LongLink", 64 * MB, "L"), END]);
+  assert.ok((await readInPieces(hugeLong, [512])).error instanceof TarCorrupt);
+  const capped = await readInPieces(good, [512], { ...LIMITS, maxUncompressedBytes: 100 });
+  assert.ok(capped.error instanceof StopInspection);
+  assert.ok(capped.collector.anomalies.some((a) => a.kind === "decompression-bomb"));
+});
+
+Deno.test("TarReader: a name that is not UTF-8 is flagged with its bytes; a BOM is kept", async () => {
+  const latin1 = new Uint8Array([...text("pkg-1.0/caf"), 0xe9, ...text(".py")]);
+  const bom = new Uint8Array([...text("pkg-1.0/"), 0xef, 0xbb, 0xbf, ...text("x.py")]);
+  const tarBytes = concat([
+    header(latin1, 1, "0"),
+    body(text("a")),
+    header(bom, 1, "0"),
+    body(text("b")),
+    END,
+  ]);
+  const { collector } = await readInPieces(tarBytes, [512]);
+  assert.equal(collector.anomalies.length, 1);
+  assert.equal(collector.anomalies[0].kind, "name-encoding");
+  assert.match(collector.anomalies[0].detail, /e9/);
+  assert.equal(collector.entries[1].path, "pkg-1.0/\uFEFFx.py");
+});
