@@ -18,8 +18,11 @@ import { RATIO_FLOOR_BYTES } from "./bounds.ts";
 import { TarReader } from "./tar_reader.ts";
 import type { MemberRole } from "./types.ts";
 
-/** Bytes per file read and per gunzip output chunk. */
-export const TAR_CHUNK = 256 * 1024;
+/**
+ * Bytes per read and per gunzip output chunk, the same on every path (inline, in memory, two
+ * threads), so that bounds are hit at the same byte and the listings are identical.
+ */
+export const TAR_CHUNK = 1024 * 1024;
 
 /**
  * The uncompressed side of a `.tar.gz`: raw-stream bounds (total size, ratio to the
@@ -100,7 +103,8 @@ export function recordTarError(collector: Collector, e: unknown): void {
 
 /**
  * Gunzip what `next` returns (null at the end) and hand each output chunk to `onRaw` as it
- * comes (the chunk is not valid after the call). `onRaw` may return a promise: the gunzip
+ * comes (the chunk is not valid after the call), in pieces of at most `chunkSize` bytes.
+ * `onRaw` may return a promise: the gunzip
  * pauses until it settles. Rejects with the first error of either.
  *
  * @example
@@ -111,8 +115,9 @@ export function recordTarError(collector: Collector, e: unknown): void {
 export function gunzipChunks(
   next: () => Uint8Array | null,
   onRaw: (raw: Uint8Array) => Promise<void> | void,
+  chunkSize = TAR_CHUNK,
 ): Promise<void> {
-  const gunzip = createGunzip({ chunkSize: TAR_CHUNK });
+  const gunzip = createGunzip({ chunkSize });
   return new Promise<void>((resolve, reject) => {
     let failed = false;
     const fail = (e: unknown) => {

@@ -26,26 +26,25 @@ export type TarRequest =
 export type TarReply =
   /** A chunk was parsed; its buffer comes back for reuse. */
   | { t: "ack"; bytes: number; buf: ArrayBuffer }
-  | {
-    t: "result";
-    entries: ArchiveInspection["entries"];
-    anomalies: ArchiveInspection["anomalies"];
-    members: ArchiveInspection["members"];
-    record: ArchiveInspection["record"];
-    totals: Totals;
-  }
+  /** The finished listing, as the JSON of a {@link TarListing}. */
+  | { t: "result"; listing: string }
   | { t: "failed"; error: string };
 
-type Result = Extract<TarReply, { t: "result" }>;
+/** What the worker found. */
+export interface TarListing {
+  entries: ArchiveInspection["entries"];
+  anomalies: ArchiveInspection["anomalies"];
+  members: ArchiveInspection["members"];
+  record: ArchiveInspection["record"];
+  totals: Totals;
+}
 
 const WORKER_URL = new URL("./tar_worker.ts", import.meta.url);
 /** Uncompressed bytes in flight before the gunzip pauses, and where it resumes. */
 const HIGH_WATER = 8 * 1024 * 1024;
-const LOW_WATER = 2 * 1024 * 1024;
-/** Chunk buffers kept for reuse (2 MiB). */
-const MAX_SPARE = 8;
-/** Compressed bytes per read: fewer partly filled gunzip outputs than with small reads. */
-const READ_BYTES = 1024 * 1024;
+const LOW_WATER = 4 * 1024 * 1024;
+/** Chunk buffers kept for reuse (4 MiB). */
+const MAX_SPARE = 4;
 
 /**
  * Whether the tar worker's module may be loaded (it needs read permission for it; it reads
@@ -95,7 +94,7 @@ export async function inspectTarSplit(
   const spare: ArrayBuffer[] = [];
   try {
     file = Deno.openSync(path, { read: true });
-    const result = new Promise<Result | undefined>((resolve) => {
+    const result = new Promise<TarListing | undefined>((resolve) => {
       worker.onmessage = (event: MessageEvent<TarReply>) => {
         const msg = event.data;
         if (msg.t === "ack") {
@@ -107,7 +106,7 @@ export async function inspectTarSplit(
           }
           return;
         }
-        resolve(msg.t === "result" ? msg : undefined);
+        resolve(msg.t === "result" ? JSON.parse(msg.listing) as TarListing : undefined);
       };
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
@@ -122,7 +121,7 @@ export async function inspectTarSplit(
     let compressed = 0;
     const next = () => {
       if (finished) return null;
-      const buf = new Uint8Array(READ_BYTES);
+      const buf = new Uint8Array(TAR_CHUNK);
       const n = file!.readSync(buf);
       if (n === null || n === 0) return null;
       const chunk = buf.subarray(0, n);

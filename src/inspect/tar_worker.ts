@@ -12,7 +12,7 @@ import { Collector } from "./collector.ts";
 import { InlineHasher } from "./hasher.ts";
 import { digestNeeds, memberRole } from "./roles.ts";
 import { recordTarError, TarGzSink } from "./tar.ts";
-import type { TarReply, TarRequest } from "./tar_split.ts";
+import type { TarListing, TarReply, TarRequest } from "./tar_split.ts";
 
 let collector: Collector | undefined;
 let sink: TarGzSink | undefined;
@@ -27,14 +27,15 @@ async function finish(): Promise<void> {
   if (done || !collector) return;
   done = true;
   await collector.settle();
-  reply({
-    t: "result",
+  const listing: TarListing = {
     entries: collector.entries,
     anomalies: collector.anomalies,
     members: collector.members,
     record: collector.record,
     totals: collector.totals(0),
-  });
+  };
+  // As JSON: tens of thousands of small objects clone faster as one string.
+  reply({ t: "result", listing: JSON.stringify(listing) });
 }
 
 async function handle(msg: TarRequest): Promise<void> {

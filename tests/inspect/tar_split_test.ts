@@ -41,9 +41,11 @@ function manyMembers(count: number): TarMember[] {
   return members;
 }
 
-/** An inspection without its timing (the only field allowed to differ). */
+/** An inspection as data (the worker's comes back as JSON), without its timing. */
 function comparable(inspection: ArchiveInspection) {
-  return { ...inspection, totals: { ...inspection.totals, elapsedMs: 0 } };
+  return JSON.parse(
+    JSON.stringify({ ...inspection, totals: { ...inspection.totals, elapsedMs: 0 } }),
+  );
 }
 
 async function bothWays(bytes: Uint8Array, limits = {}) {
