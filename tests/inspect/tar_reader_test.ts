@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import tar from "tar-stream";
+import { concatBytes } from "../../src/bytes.ts";
 import { Collector, StopInspection } from "../../src/inspect/collector.ts";
 import { ALL_DIGESTS, InlineHasher } from "../../src/inspect/hasher.ts";
 import { TarCorrupt, TarReader } from "../../src/inspect/tar_reader.ts";
@@ -53,17 +54,7 @@ async function packTar(
   }
   pack.finalize();
   await done;
-  return concat(chunks);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** What tar-stream reads: name, type, size, link and the content's git blob id. */
@@ -198,7 +189,7 @@ Deno.test("TarReader: GNU long names, ustar prefix, pax and global pax, base-256
   const base256 = new Uint8Array(12);
   base256[0] = 0x80;
   base256[11] = 5; // size 5
-  const tarBytes = concat([
+  const tarBytes = concatBytes([
     header("././@LongLink", longName.length + 1, "L"),
     body(encoder.encode(longName + "\0")),
     header("ignored", 3, "0"),
@@ -232,7 +223,7 @@ Deno.test("TarReader: GNU long names, ustar prefix, pax and global pax, base-256
 
 Deno.test("TarReader: a global pax path renames every later member, as Python's tarfile does", async () => {
   const global = paxRecord("path", "pkg-1.0/hidden.py");
-  const tarBytes = concat([
+  const tarBytes = concatBytes([
     header("pax_global_header", global.length, "g"),
     body(global),
     header("pkg-1.0/a.py", 1, "0"),
@@ -244,7 +235,7 @@ Deno.test("TarReader: a global pax path renames every later member, as Python's 
 });
 
 Deno.test("TarReader: members after an end-of-archive marker are still read", async () => {
-  const tarBytes = concat([
+  const tarBytes = concatBytes([
     header("pkg-1.0/a.py", 1, "0"),
     body(text("a")),
     END,
@@ -257,7 +248,7 @@ Deno.test("TarReader: members after an end-of-archive marker are still read", as
 });
 
 Deno.test("TarReader: damage is TarCorrupt, a limit is a stop, never another error", async () => {
-  const good = concat([header("pkg-1.0/a.py", 600, "0"), body(bytesOf(600, 9)), END]);
+  const good = concatBytes([header("pkg-1.0/a.py", 600, "0"), body(bytesOf(600, 9)), END]);
   const badSum = good.slice();
   badSum[0] ^= 1;
   assert.ok((await readInPieces(badSum, [512])).error instanceof TarCorrupt);
@@ -265,9 +256,9 @@ Deno.test("TarReader: damage is TarCorrupt, a limit is a stop, never another err
     const { error } = await readInPieces(good.subarray(0, cut), [333]);
     assert.ok(error instanceof TarCorrupt, `cut at ${cut}: ${error}`);
   }
-  const badSize = concat([header("a", 0, "0", { sizeField: text("12x4\0") }), END]);
+  const badSize = concatBytes([header("a", 0, "0", { sizeField: text("12x4\0") }), END]);
   assert.ok((await readInPieces(badSize, [512])).error instanceof TarCorrupt);
-  const hugeLong = concat([header("././@LongLink", 64 * MB, "L"), END]);
+  const hugeLong = concatBytes([header("././@LongLink", 64 * MB, "L"), END]);
   assert.ok((await readInPieces(hugeLong, [512])).error instanceof TarCorrupt);
   const capped = await readInPieces(good, [512], { ...LIMITS, maxUncompressedBytes: 100 });
   assert.ok(capped.error instanceof StopInspection);
@@ -277,7 +268,7 @@ Deno.test("TarReader: damage is TarCorrupt, a limit is a stop, never another err
 Deno.test("TarReader: a name that is not UTF-8 is flagged with its bytes; a BOM is kept", async () => {
   const latin1 = new Uint8Array([...text("pkg-1.0/caf"), 0xe9, ...text(".py")]);
   const bom = new Uint8Array([...text("pkg-1.0/"), 0xef, 0xbb, 0xbf, ...text("x.py")]);
-  const tarBytes = concat([
+  const tarBytes = concatBytes([
     header(latin1, 1, "0"),
     body(text("a")),
     header(bom, 1, "0"),
