@@ -32,18 +32,32 @@ function ascii(text: string): Uint8Array {
 const keyStart = new Int32Array(FAST_DEPTH + 2);
 const keyEnd = new Int32Array(FAST_DEPTH + 2);
 
-let d: Uint8Array = new Uint8Array(0);
+/**
+ * The line being checked. Each function reads it into a local `d` once: a module-level `let`
+ * read per byte costs a context load and a hole check every time.
+ */
+let buf: Uint8Array = new Uint8Array(0);
+
+/** 1 for the bytes a string holds as they are: ASCII from 0x20 but the quote and the backslash. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c++) if (c !== Q && c !== BS) PLAIN[c] = 1;
 
 function literal(at: number, text: Uint8Array): number {
+  const d = buf;
   for (let i = 0; i < text.length; i++) if (d[at + i] !== text[i]) return -1;
   return at + text.length;
 }
 
 /** End of a canonical string starting at the quote at `at`, or -1. */
 function string(at: number, end: number, key: boolean): number {
+  const d = buf;
   let p = at + 1;
   while (p < end) {
     const c = d[p];
+    if (PLAIN[c] === 1) {
+      p++;
+      continue;
+    }
     if (c === Q) return p + 1;
     if (c === BS) {
       if (key) return -1;
@@ -80,6 +94,7 @@ function string(at: number, end: number, key: boolean): number {
 
 /** End of one strictly valid UTF-8 sequence (no surrogates, no overlongs) at `p`, or -1. */
 function utf8(p: number, end: number): number {
+  const d = buf;
   const c = d[p];
   const cont = (i: number) => i < end && (d[i] & 0xc0) === 0x80;
   if (c >= 0xc2 && c <= 0xdf) return cont(p + 1) ? p + 2 : -1;
@@ -100,6 +115,7 @@ function utf8(p: number, end: number): number {
 
 /** End of a canonical safe integer at `at` (no -0, no fraction or exponent), or -1. */
 function integer(at: number, end: number): number {
+  const d = buf;
   let p = at;
   if (d[p] === 0x2d) p++;
   const first = p;
@@ -119,6 +135,7 @@ function integer(at: number, end: number): number {
 
 /** Key bytes [a, aEnd) sort strictly after [b, bEnd) (ASCII: bytes order as UTF-16 does). */
 function after(a: number, aEnd: number, b: number, bEnd: number): boolean {
+  const d = buf;
   const n = Math.min(aEnd - a, bEnd - b);
   for (let i = 0; i < n; i++) {
     if (d[a + i] !== d[b + i]) return d[a + i] > d[b + i];
@@ -127,6 +144,7 @@ function after(a: number, aEnd: number, b: number, bEnd: number): boolean {
 }
 
 function value(at: number, end: number, depth: number): number {
+  const d = buf;
   const c = d[at];
   if (c === Q) return string(at, end, false);
   if (c === 0x7b) return object(at, end, depth);
@@ -158,6 +176,7 @@ function value(at: number, end: number, depth: number): number {
 }
 
 function object(at: number, end: number, depth: number): number {
+  const d = buf;
   if (depth >= FAST_DEPTH) return -1;
   let p = at + 1;
   if (d[p] === 0x7d) return p + 1;
@@ -180,11 +199,16 @@ function object(at: number, end: number, depth: number): number {
   }
 }
 
+/** 1 for the lowercase hex digits. */
+const HEX_DIGIT = new Uint8Array(256);
+for (const c of "0123456789abcdef") HEX_DIGIT[c.charCodeAt(0)] = 1;
+
 const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /** `[a-z]+(\.[a-z_]+)+` followed by a quote; returns the quote's offset or -1. */
 function kind(at: number, end: number): number {
+  const d = buf;
   let p = at;
   while (p < end && isLower(d[p])) p++;
   if (p === at) return -1;
@@ -198,23 +222,28 @@ function kind(at: number, end: number): number {
   return groups > 0 && d[p] === Q ? p : -1;
 }
 
-/** The last time (24 bytes) found valid, as text. */
-let lastTime = "";
+/** The last time (24 bytes) found valid; `lastTimeValid` once there is one. */
+const lastTime = new Uint8Array(24);
+let lastTimeValid = false;
 const TIME_SHAPE = "dddd-dd-ddTdd:dd:dd.dddZ";
 
 function time(at: number): boolean {
-  let same = lastTime.length === 24;
+  const d = buf;
+  if (lastTimeValid) {
+    let i = 0;
+    while (i < 24 && d[at + i] === lastTime[i]) i++;
+    if (i === 24) return true; // the same bytes as a time already found valid
+  }
   for (let i = 0; i < 24; i++) {
     const c = d[at + i];
     const shape = TIME_SHAPE.charCodeAt(i);
     if (shape === 0x64 ? !isDigit(c) : c !== shape) return false;
-    if (same && lastTime.charCodeAt(i) !== c) same = false;
   }
-  if (same) return true;
   const text = String.fromCharCode(...d.subarray(at, at + 24));
   const t = new Date(text);
   if (Number.isNaN(t.getTime()) || t.toISOString() !== text) return false;
-  lastTime = text;
+  lastTime.set(d.subarray(at, at + 24));
+  lastTimeValid = true;
   return true;
 }
 
@@ -238,7 +267,8 @@ export function fastCheckLine(
   index: number,
   originBytes: Uint8Array,
 ): number {
-  d = data;
+  buf = data;
+  const d = data;
   let p = literal(start, HEAD);
   if (p < 0 || d[p] !== 0x7b) return -1;
   p = object(p, end, 0);
@@ -261,10 +291,7 @@ export function fastCheckLine(
   p = literal(p + originBytes.length, PREV);
   if (p < 0) return -1;
   const prevAt = p;
-  for (let i = 0; i < 64; i++) {
-    const c = d[p + i];
-    if (!(isDigit(c) || (c >= 0x61 && c <= 0x66))) return -1;
-  }
+  for (let i = 0; i < 64; i++) if (HEX_DIGIT[d[p + i]] !== 1) return -1;
   p = literal(p + 64, TIME);
   if (p < 0 || p + 24 > end || !time(p)) return -1;
   p = literal(p + 24, TAIL);
