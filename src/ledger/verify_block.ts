@@ -1,6 +1,6 @@
 /**
- * Checks one block of complete ledger lines (everything but the prev chain across lines, which
- * needs the previous leaf and is compared by the caller): the unit of work that verify spreads
+ * Checks one block of complete ledger lines (everything but the first line's prev, which needs
+ * the leaf before the block and is compared by the caller): the unit of work that verify spreads
  * over worker threads.
  *
  * @module
@@ -16,8 +16,12 @@ export interface BlockResult {
   count: number;
   /** 32-byte leaf hashes of the checked lines, concatenated. */
   leaves: Uint8Array;
-  /** 32-byte prev fields of the checked lines, concatenated. */
-  prevs: Uint8Array;
+  /**
+   * The first checked line's 32-byte prev field (empty when none was checked): the caller
+   * compares it with the leaf before the block. Every later line's prev was found equal to the
+   * leaf of the line before it.
+   */
+  firstPrev: Uint8Array;
   /** Bytes of the checked lines, LFs included. */
   bytes: number;
   /** Origin of the block's first line (all checked lines share it). */
@@ -111,10 +115,28 @@ export function checkBlock(data: Uint8Array, start: number, origin?: string): Bl
     count++;
     pos = nl + 1;
   }
+  const leaves = wasmLeaves(data, starts, ends, count);
+  // The chain inside the block, as 32-bit words: line k's prev is line k-1's leaf.
+  const lw = new Int32Array(leaves.buffer, leaves.byteOffset, count * 8);
+  const pw = new Int32Array(prevs.buffer, prevs.byteOffset, count * 8);
+  for (let k = 1; k < count; k++) {
+    const a = k * 8;
+    const b = a - 8;
+    if (
+      pw[a] !== lw[b] || pw[a + 1] !== lw[b + 1] || pw[a + 2] !== lw[b + 2] ||
+      pw[a + 3] !== lw[b + 3] || pw[a + 4] !== lw[b + 4] || pw[a + 5] !== lw[b + 5] ||
+      pw[a + 6] !== lw[b + 6] || pw[a + 7] !== lw[b + 7]
+    ) {
+      error = { index: start + k, reason: "prev does not match the previous entry's leaf hash" };
+      count = k;
+      pos = starts[k];
+      break;
+    }
+  }
   return {
     count,
-    leaves: wasmLeaves(data, starts, ends, count),
-    prevs: prevs.subarray(0, count * 32),
+    leaves: leaves.subarray(0, count * 32),
+    firstPrev: prevs.subarray(0, count > 0 ? 32 : 0),
     bytes: pos,
     origin: blockOrigin,
     error,

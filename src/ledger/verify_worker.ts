@@ -25,10 +25,10 @@ scope.onmessage = (e) => {
   const { id, data, length, start, origin } = e.data;
   const result = checkBlock(new Uint8Array(data, 0, length), start, origin);
   const leaves = result.leaves.slice();
-  const prevs = result.prevs.slice();
-  scope.postMessage({ id, result: { ...result, leaves, prevs }, data }, [
+  const firstPrev = result.firstPrev.slice();
+  scope.postMessage({ id, result: { ...result, leaves, firstPrev }, data }, [
     leaves.buffer,
-    prevs.buffer,
+    firstPrev.buffer,
     data,
   ]);
 };
