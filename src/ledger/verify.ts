@@ -23,12 +23,25 @@ export interface VerifySource {
    * may be overwritten once the next is pulled.
    */
   bytes: AsyncIterable<Uint8Array>;
+  /**
+   * Optionally the same bytes read straight into verify's block buffers, which saves copying
+   * every chunk; used instead of `bytes` when present.
+   */
+  reader?: () => ByteReader;
   /** Signed checkpoint notes in the order they were signed (may be empty). */
   checkpoints: AsyncIterable<string>;
   /** Whether the source carries the log's own checkpoints (then every entry must be covered). */
   hasCheckpoints: boolean;
   /** Where the `n`-th checkpoint (from 1) came from, for errors, e.g. "ledger/checkpoints.log line 3". */
   checkpointName?: (n: number) => string;
+}
+
+/** Reads a byte stream into buffers the caller provides. */
+export interface ByteReader {
+  /** Read up to `into.length` (> 0) bytes into `into`: the number read, 0 at the end. */
+  read(into: Uint8Array): Promise<number>;
+  /** Release the stream (also when it was not read to the end). */
+  close(): Promise<void> | void;
 }
 
 /** Options of {@link verifyLedger}. */
@@ -144,15 +157,41 @@ class BufferPool {
   }
 }
 
+/** A {@link ByteReader} over chunks, copying from each (a chunk may be reused once the next is pulled). */
+function chunkReader(chunks: AsyncIterable<Uint8Array>): ByteReader {
+  const it = chunks[Symbol.asyncIterator]();
+  let chunk: Uint8Array = new Uint8Array(0);
+  let at = 0;
+  return {
+    async read(into) {
+      while (at >= chunk.length) {
+        const next = await it.next();
+        if (next.done) return 0;
+        chunk = next.value;
+        at = 0;
+      }
+      const n = Math.min(into.length, chunk.length - at);
+      into.set(chunk.subarray(at, at + n), 0);
+      at += n;
+      return n;
+    },
+    async close() {
+      await it.return?.();
+    },
+  };
+}
+
 /**
  * Cut a byte stream into blocks of whole lines of about `blockBytes`, each starting at offset 0
- * of its own pooled buffer (return it with `pool.put(block.data.buffer)` once checked).
+ * of its own pooled buffer (return it with `pool.put(block.data.buffer)` once checked). The
+ * bytes are read into the block buffers directly.
  */
 async function* blocks(
-  chunks: AsyncIterable<Uint8Array>,
+  source: VerifySource,
   blockBytes: number,
   pool: BufferPool,
 ): AsyncGenerator<Block> {
+  const reader = source.reader?.() ?? chunkReader(source.bytes);
   let cur = pool.get();
   let fill = 0;
   /** Emit the complete lines in `cur` and carry the rest into a fresh buffer. */
@@ -169,13 +208,13 @@ async function* blocks(
     cur = next;
     yield { kind: "lines", data };
   }
-  for await (const chunk of chunks) {
-    let at = 0;
-    while (at < chunk.length) {
-      const n = Math.min(chunk.length - at, cur.length - fill);
-      cur.set(chunk.subarray(at, at + n), fill);
+  try {
+    for (;;) {
+      // Up to `blockBytes`, then (a line longer than the rest of the block) to the buffer's end.
+      const end = fill < blockBytes ? blockBytes : cur.length;
+      const n = await reader.read(cur.subarray(fill, end));
+      if (n === 0) break;
       fill += n;
-      at += n;
       if (fill >= blockBytes) {
         for (const b of cut()) {
           yield b;
@@ -187,6 +226,8 @@ async function* blocks(
         }
       }
     }
+  } finally {
+    await reader.close();
   }
   for (const b of cut()) {
     yield b;
@@ -199,17 +240,23 @@ async function* blocks(
 /** Worker threads that run {@link checkBlock}. */
 class BlockPool {
   #workers: Worker[];
-  #next = 0;
+  /** Blocks handed to each worker and not yet answered. */
+  #busy: number[];
   #id = 0;
-  #pending = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
+  #pending = new Map<
+    number,
+    { worker: number; resolve: (r: BlockResult) => void; reject: (e: Error) => void }
+  >();
 
   private constructor(workers: Worker[], readonly buffers: BufferPool) {
     this.#workers = workers;
+    this.#busy = workers.map(() => 0);
     for (const w of workers) {
       w.onmessage = (e: MessageEvent<{ id: number; result: BlockResult; data: ArrayBuffer }>) => {
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
         this.buffers.put(e.data.data);
+        if (p) this.#busy[p.worker]--;
         p?.resolve(e.data.result);
       };
       w.onerror = (e) => {
@@ -235,11 +282,20 @@ class BlockPool {
     }
   }
 
-  run(data: Uint8Array, start: number, origin?: string): Promise<BlockResult> {
+  /** The least busy worker when it has fewer than `max` blocks in hand, else -1. */
+  free(max: number): number {
+    let best = -1;
+    for (let i = 0; i < this.#busy.length; i++) {
+      if (this.#busy[i] < max && (best < 0 || this.#busy[i] < this.#busy[best])) best = i;
+    }
+    return best;
+  }
+
+  run(worker: number, data: Uint8Array, start: number, origin?: string): Promise<BlockResult> {
     const id = this.#id++;
-    const worker = this.#workers[this.#next++ % this.#workers.length];
+    this.#busy[worker]++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { worker, resolve, reject });
       const msg: BlockRequest = {
         id,
         data: data.buffer as ArrayBuffer,
@@ -247,7 +303,7 @@ class BlockPool {
         start,
         origin,
       };
-      worker.postMessage(msg, [data.buffer as ArrayBuffer]);
+      this.#workers[worker].postMessage(msg, [data.buffer as ArrayBuffer]);
     });
   }
 
@@ -297,6 +353,9 @@ class CheckpointLookahead {
     }
   }
 }
+
+/** Blocks a worker holds at most (one being checked, the next waiting). */
+const PER_WORKER = 2;
 
 /** Checkpoint notes verified ahead of use. */
 const LOOKAHEAD = 16;
@@ -425,7 +484,7 @@ async function run(
   const queue: Promise<BlockResult>[] = [];
   const depth = pool ? 4 : 0;
   let dispatched = 0;
-  for await (const block of blocks(source.bytes, blockBytes, buffers)) {
+  for await (const block of blocks(source, blockBytes, buffers)) {
     if (block.kind === "too-long") {
       while (queue.length) await absorb(await queue.shift()!);
       throw new VerifyFailure(count, `line is longer than ${MAX_ENTRY_BYTES} bytes`);
@@ -437,11 +496,17 @@ async function run(
       );
       break;
     }
-    if (pool && origin !== undefined) {
+    const worker = pool && origin !== undefined ? pool.free(PER_WORKER) : -1;
+    if (worker >= 0) {
       const lines = countLines(block.data); // before the buffer is transferred
-      queue.push(pool.run(block.data, dispatched, origin));
+      queue.push(pool!.run(worker, block.data, dispatched, origin));
       dispatched += lines;
-      while (queue.length > depth) await absorb(await queue.shift()!);
+    } else if (pool && origin !== undefined) {
+      // Every worker has its hands full: this thread checks the block itself.
+      const result = checkBlock(block.data, dispatched, origin);
+      buffers.put(block.data.buffer as ArrayBuffer);
+      queue.push(Promise.resolve(result));
+      dispatched += result.count; // short only on an error, which ends verification
     } else {
       while (queue.length) await absorb(await queue.shift()!);
       const result = checkBlock(block.data, dispatched, origin);
@@ -449,6 +514,7 @@ async function run(
       await absorb(result); // throws unless every line of the block was checked
       dispatched += result.count;
     }
+    while (queue.length > depth) await absorb(await queue.shift()!);
   }
   while (queue.length) await absorb(await queue.shift()!);
   if (pending) {
