@@ -52,12 +52,12 @@ function literal(at: number, text: Uint8Array): number {
 function string(at: number, end: number, key: boolean): number {
   const d = buf;
   let p = at + 1;
-  while (p < end) {
+  for (;;) {
+    // Plain bytes never include an LF, so this stops at the end of a line; bytes past `end`
+    // are not taken (a string that runs past it is rejected below or by the caller).
+    while (PLAIN[d[p]] === 1) p++;
+    if (p >= end) return -1;
     const c = d[p];
-    if (PLAIN[c] === 1) {
-      p++;
-      continue;
-    }
     if (c === Q) return p + 1;
     if (c === BS) {
       if (key) return -1;
@@ -80,16 +80,10 @@ function string(at: number, end: number, key: boolean): number {
       p += 6;
       continue;
     }
-    if (c < 0x20) return -1;
-    if (c < 0x80) {
-      p++;
-      continue;
-    }
-    if (key) return -1;
+    if (c < 0x80 || key) return -1; // a control character, or non-ASCII in a key
     p = utf8(p, end);
     if (p < 0) return -1;
   }
-  return -1;
 }
 
 /** End of one strictly valid UTF-8 sequence (no surrogates, no overlongs) at `p`, or -1. */
