@@ -37,6 +37,8 @@ const keyEnd = new Int32Array(FAST_DEPTH + 2);
  * read per byte costs a context load and a hole check every time.
  */
 let buf: Uint8Array = new Uint8Array(0);
+/** The special-bytes bitmap of `buf` given to {@link fastCheckLine}, or null. */
+let spec: Int32Array | null = null;
 
 /** 1 for the bytes a string holds as they are: ASCII from 0x20 but the quote and the backslash. */
 const PLAIN = new Uint8Array(256);
@@ -51,11 +53,19 @@ function literal(at: number, text: Uint8Array): number {
 /** End of a canonical string starting at the quote at `at`, or -1. */
 function string(at: number, end: number, key: boolean): number {
   const d = buf;
+  const sp = spec;
   let p = at + 1;
   for (;;) {
     // Plain bytes never include an LF, so this stops at the end of a line; bytes past `end`
     // are not taken (a string that runs past it is rejected below or by the caller).
-    while (PLAIN[d[p]] === 1) p++;
+    if (sp === null) { while (PLAIN[d[p]] === 1) p++; }
+    else {
+      // The next set bit from p (every bit from the data's end on is set).
+      let w = p >>> 5;
+      let bits = sp[w] & (-1 << (p & 31));
+      while (bits === 0) bits = sp[++w];
+      p = (w << 5) + 31 - Math.clz32(bits & -bits);
+    }
     if (p >= end) return -1;
     const c = d[p];
     if (c === Q) return p + 1;
@@ -246,7 +256,10 @@ function time(at: number): boolean {
  * `index` of `origin` (printable ASCII, the encoded form given as `originBytes`). Returns the
  * line's end (the offset of its LF, or `end`) when the line is certainly valid and canonical, or
  * -1 when unsure (then call parseLine). Its `prev` digits are the {@link PREV_FROM_END} bytes
- * before the end. Scanning never passes an LF: no token may contain one.
+ * before the end. Scanning never passes an LF: no token may contain one. `specials`, when given,
+ * is the bitmap of `data`'s special bytes from sha256_wasm.ts's `wasmSpecials` (for the same,
+ * unchanged bytes): strings are then skipped to their next special byte at once. The verdict is
+ * the same with or without it.
  *
  * @example
  * ```ts
@@ -260,8 +273,10 @@ export function fastCheckLine(
   end: number,
   index: number,
   originBytes: Uint8Array,
+  specials?: Int32Array,
 ): number {
   buf = data;
+  spec = specials ?? null;
   const d = data;
   let p = literal(start, HEAD);
   if (p < 0 || d[p] !== 0x7b) return -1;

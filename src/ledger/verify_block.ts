@@ -8,7 +8,7 @@
 import { EntryError, parseLine } from "./entry.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
 import { fastCheckLine, fastOriginBytes, PREV_FROM_END } from "./fast_line.ts";
-import { wasmLeaves } from "./sha256_wasm.ts";
+import { wasmLeaves, wasmSpecials } from "./sha256_wasm.ts";
 
 /** Result of {@link checkBlock}. */
 export interface BlockResult {
@@ -38,6 +38,9 @@ function hexInto(hex: string, out: Uint8Array, at: number): void {
     out[at + i] = (HEX_VALUE[hex.charCodeAt(2 * i)] << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)];
   }
 }
+
+/** The special-bytes bitmap of the block being checked (reused). */
+let specials: Int32Array = new Int32Array(0);
 
 /** A copy of `a` with room for `n` elements. */
 function grow<T extends Uint8Array | Int32Array>(a: T, n: number): T {
@@ -74,6 +77,8 @@ export function checkBlock(data: Uint8Array, start: number, origin?: string): Bl
   let blockOrigin: string | null = origin ?? null;
   let originBytes = blockOrigin === null ? null : fastOriginBytes(blockOrigin);
   let error: BlockResult["error"] = null;
+  // Also puts the block where wasmLeaves, called last, finds it (parseLine may move it away).
+  specials = wasmSpecials(data, specials);
   // Most lines pass the byte-level canonical check of fast_line.ts, which also finds their end;
   // the rest (and all lines until the origin is known) go through parseLine, which decides and
   // words any error. Leaf hashes of all checked lines are computed in one WebAssembly call.
@@ -85,7 +90,7 @@ export function checkBlock(data: Uint8Array, start: number, origin?: string): Bl
       ends = grow(ends, cap);
     }
     const index = start + count;
-    let nl = originBytes ? fastCheckLine(data, pos, data.length, index, originBytes) : -1;
+    let nl = originBytes ? fastCheckLine(data, pos, data.length, index, originBytes, specials) : -1;
     const fast = nl >= 0;
     if (!fast) nl = data.indexOf(10, pos);
     if (nl < 0 || nl >= data.length) break; // no LF: not a complete line

@@ -1,5 +1,5 @@
 ;; SHA-256 (FIPS 180-4) for the ledger: RFC 6962 leaf hashes of many lines in one call, and
-;; interior node hashes. Assembled by scripts/build_sha256_wasm.ts (npm wabt) into
+;; interior node hashes; also the bitmap of a block's special bytes for fast_line.ts. Assembled by scripts/build_sha256_wasm.ts (npm wabt) into
 ;; src/ledger/sha256_wasm.ts; tests/ledger/sha256_wasm_test.ts checks that the committed bytes
 ;; match this source.
 ;;
@@ -358,6 +358,26 @@
         (local.set $tab (i32.add (local.get $tab) (i32.const 8)))
         (local.set $out (i32.add (local.get $out) (i32.const 32)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $each))))
+
+  ;; Bit i of the bitmap at $out (16 bits per 16 bytes, little-endian) is set when byte $src + i
+  ;; is one a canonical JSON string cannot hold as it is: below 0x20, from 0x80 (its top bit), the
+  ;; quote or the backslash. Covers ceil($len / 16) * 16 bytes; those past $len are whatever
+  ;; memory holds there.
+  (func (export "specials") (param $src i32) (param $len i32) (param $out i32)
+    (local $i i32) (local $v v128)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (local.set $v (v128.load (i32.add (local.get $src) (local.get $i))))
+        (i32.store16 (i32.add (local.get $out) (i32.shr_u (local.get $i) (i32.const 3)))
+          (i8x16.bitmask
+            (v128.or
+              (v128.or (local.get $v) (i8x16.lt_u (local.get $v) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+              (v128.or
+                (i8x16.eq (local.get $v) (v128.const i8x16 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34))
+                (i8x16.eq (local.get $v) (v128.const i8x16 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $each))))
 
   ;; RFC 6962 leaf hashes SHA-256(0x00 || line) of the $n lines in the table at $tab.
