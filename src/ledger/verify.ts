@@ -56,8 +56,11 @@ export interface VerifyOptions {
   /** A checkpoint note pinned earlier: the ledger must extend it. */
   trusted?: string;
   /**
-   * Worker threads that check blocks of lines in parallel (default 0). Each costs about 60 MB
-   * of memory; they pay off on idle multi-core machines for ledgers above a few MB.
+   * Worker threads that check blocks of lines in parallel (default 0). The calling thread checks
+   * a block itself whenever every worker has its hands full, so no more than one fewer than the
+   * machine's cores (`navigator.hardwareConcurrency`) are started, and at least one when asked:
+   * more threads than cores only add start-up and switching. Each costs about 50 MB of memory;
+   * they pay off on multi-core machines with idle cores for ledgers above a few MB.
    */
   workers?: number;
   /** Bytes per block of lines handed to a worker (default 1 MiB). */
@@ -108,7 +111,8 @@ export async function verifyLedger(
   opts: VerifyOptions,
 ): Promise<VerifyReport> {
   const warnings: string[] = [];
-  const workers = opts.workers ?? 0;
+  const cores = navigator.hardwareConcurrency || 2;
+  const workers = Math.min(opts.workers ?? 0, Math.max(1, cores - 1));
   const blockBytes = opts.blockBytes ?? BLOCK_BYTES;
   const buffers = new BufferPool(blockBytes + MAX_ENTRY_BYTES + 2);
   const pool = workers > 0 ? BlockPool.create(workers, buffers) : null;
@@ -356,6 +360,11 @@ class CheckpointLookahead {
 
 /** Blocks a worker holds at most (one being checked, the next waiting). */
 const PER_WORKER = 2;
+/**
+ * Results waiting to be folded in, at most (small: a block's buffer goes back to the pool once
+ * it is checked, and workers hold at most {@link PER_WORKER} each).
+ */
+const MAX_QUEUED = 16;
 
 /** Checkpoint notes verified ahead of use. */
 const LOOKAHEAD = 16;
@@ -481,16 +490,19 @@ async function run(
     if (r.error) throw new VerifyFailure(r.error.index, r.error.reason);
   };
   await atBoundary();
-  const queue: Promise<BlockResult>[] = [];
-  const depth = pool ? 4 : 0;
+  /** Results in block order, each with whether it has arrived. */
+  const queue: { result: Promise<BlockResult>; settled: boolean }[] = [];
+  const drain = async () => {
+    while (queue.length) await absorb(await queue.shift()!.result);
+  };
   let dispatched = 0;
   for await (const block of blocks(source, blockBytes, buffers)) {
     if (block.kind === "too-long") {
-      while (queue.length) await absorb(await queue.shift()!);
+      await drain();
       throw new VerifyFailure(count, `line is longer than ${MAX_ENTRY_BYTES} bytes`);
     }
     if (block.kind === "partial") {
-      while (queue.length) await absorb(await queue.shift()!);
+      await drain();
       warnings.push(
         `ignored a torn last line at entry ${count} (${block.length} bytes without a final LF): an interrupted append, moved aside on the next writer open`,
       );
@@ -499,24 +511,30 @@ async function run(
     const worker = pool && origin !== undefined ? pool.free(PER_WORKER) : -1;
     if (worker >= 0) {
       const lines = countLines(block.data); // before the buffer is transferred
-      queue.push(pool!.run(worker, block.data, dispatched, origin));
+      const slot = { result: pool!.run(worker, block.data, dispatched, origin), settled: false };
+      const settle = () => void (slot.settled = true);
+      slot.result.then(settle, settle);
+      queue.push(slot);
       dispatched += lines;
     } else if (pool && origin !== undefined) {
       // Every worker has its hands full: this thread checks the block itself.
       const result = checkBlock(block.data, dispatched, origin);
       buffers.put(block.data.buffer as ArrayBuffer);
-      queue.push(Promise.resolve(result));
+      queue.push({ result: Promise.resolve(result), settled: true });
       dispatched += result.count; // short only on an error, which ends verification
     } else {
-      while (queue.length) await absorb(await queue.shift()!);
+      await drain();
       const result = checkBlock(block.data, dispatched, origin);
       buffers.put(block.data.buffer as ArrayBuffer);
       await absorb(result); // throws unless every line of the block was checked
       dispatched += result.count;
     }
-    while (queue.length > depth) await absorb(await queue.shift()!);
+    // Fold in the results that have arrived; wait for one only when many are queued.
+    while (queue.length && (queue[0].settled || queue.length > MAX_QUEUED)) {
+      await absorb(await queue.shift()!.result);
+    }
   }
-  while (queue.length) await absorb(await queue.shift()!);
+  await drain();
   if (pending) {
     throw new VerifyFailure(
       count,
