@@ -198,42 +198,46 @@ async function* blocks(
   const reader = source.reader?.() ?? chunkReader(source.bytes);
   let cur = pool.get();
   let fill = 0;
-  /** Emit the complete lines in `cur` and carry the rest into a fresh buffer. */
-  function* cut(): Generator<Block> {
+  /** The complete lines in `cur` (the rest carried into a fresh buffer), too-long, or null. */
+  function cut(): Block | null {
     const last = cur.subarray(0, fill).lastIndexOf(10);
-    if (last < 0) {
-      if (fill > MAX_ENTRY_BYTES + 1) yield { kind: "too-long" };
-      return;
-    }
+    if (last < 0) return fill > MAX_ENTRY_BYTES + 1 ? { kind: "too-long" } : null;
     const next = pool.get();
     next.set(cur.subarray(last + 1, fill), 0);
     const data = cur.subarray(0, last + 1);
     fill -= last + 1;
     cur = next;
-    yield { kind: "lines", data };
+    return { kind: "lines", data };
   }
+  /** Read into `cur` up to `blockBytes`, then (a line longer than the rest) to its end. */
+  const readMore = () =>
+    reader.read(cur.subarray(fill, fill < blockBytes ? blockBytes : cur.length));
+  // The next read starts before a block is handed out, so that it overlaps checking the block.
+  let reading: Promise<number> | null = readMore();
   try {
     for (;;) {
-      // Up to `blockBytes`, then (a line longer than the rest of the block) to the buffer's end.
-      const end = fill < blockBytes ? blockBytes : cur.length;
-      const n = await reader.read(cur.subarray(fill, end));
+      const n = await reading;
+      reading = null;
       if (n === 0) break;
       fill += n;
-      if (fill >= blockBytes) {
-        for (const b of cut()) {
-          yield b;
-          if (b.kind === "too-long") return;
-        }
-        if (fill >= cur.length) {
-          yield { kind: "too-long" };
-          return;
-        }
+      if (fill < blockBytes) {
+        reading = readMore();
+        continue;
       }
+      const b = cut();
+      if (b?.kind === "too-long" || (b === null && fill >= cur.length)) {
+        yield { kind: "too-long" };
+        return;
+      }
+      reading = readMore(); // into the fresh buffer: the block's own is left alone
+      if (b) yield b;
     }
   } finally {
+    if (reading) await reading.catch(() => 0);
     await reader.close();
   }
-  for (const b of cut()) {
+  const b = cut();
+  if (b) {
     yield b;
     if (b.kind === "too-long") return;
   }
