@@ -57,12 +57,26 @@ function grow<T extends Uint8Array | Int32Array>(a: T, n: number): T {
   return out;
 }
 
+/** The byte that two lowercase hex digits `a`, `b` spell, at `a << 8 | b`. */
+const HEX_PAIR = new Uint8Array(65536);
+for (let a = 0; a < 16; a++) {
+  for (let b = 0; b < 16; b++) {
+    HEX_PAIR[("0123456789abcdef".charCodeAt(a) << 8) | "0123456789abcdef".charCodeAt(b)] = a * 16 +
+      b;
+  }
+}
+
 /** Decode 64 lowercase hex digits (already checked) at `data[from]` into `out[at]`. */
 function hexBytesInto(data: Uint8Array, from: number, out: Uint8Array, at: number): void {
   for (let i = 0; i < 32; i++) {
-    out[at + i] = (HEX_VALUE[data[from + 2 * i]] << 4) | HEX_VALUE[data[from + 2 * i + 1]];
+    out[at + i] = HEX_PAIR[(data[from + 2 * i] << 8) | data[from + 2 * i + 1]];
   }
 }
+
+/** Per-line scratch, reused from block to block (grown when a block has more lines). */
+let prevsBuf = new Uint8Array(0);
+let startsBuf = new Int32Array(0);
+let endsBuf = new Int32Array(0);
 
 /**
  * Check the LF-terminated lines in `data`, the first being entry `start`. `origin`, when known,
@@ -84,9 +98,15 @@ export function checkLines(
 ): BlockResult | null {
   // Room for lines of 512 bytes on average, grown when shorter lines need more.
   let cap = (data.length >> 9) + 16;
-  let prevs = new Uint8Array(cap * 32);
-  let starts = new Int32Array(cap);
-  let ends = new Int32Array(cap);
+  if (startsBuf.length < cap) {
+    prevsBuf = new Uint8Array(cap * 32);
+    startsBuf = new Int32Array(cap);
+    endsBuf = new Int32Array(cap);
+  }
+  cap = startsBuf.length;
+  let prevs = prevsBuf;
+  let starts = startsBuf;
+  let ends = endsBuf;
   let count = 0;
   let pos = 0;
   let blockOrigin: string | null = origin ?? null;
@@ -100,9 +120,9 @@ export function checkLines(
   while (pos < data.length) {
     if (count === cap) {
       cap *= 2;
-      prevs = grow(prevs, cap * 32);
-      starts = grow(starts, cap);
-      ends = grow(ends, cap);
+      prevsBuf = prevs = grow(prevs, cap * 32);
+      startsBuf = starts = grow(starts, cap);
+      endsBuf = ends = grow(ends, cap);
     }
     const index = start + count;
     let nl = originBytes ? fastCheckLine(data, pos, data.length, index, originBytes, specials) : -1;
@@ -157,7 +177,7 @@ export function checkLines(
   return {
     count,
     leaves: leaves.subarray(0, count * 32),
-    firstPrev: prevs.subarray(0, count > 0 ? 32 : 0),
+    firstPrev: prevs.slice(0, count > 0 ? 32 : 0),
     bytes: pos,
     origin: blockOrigin,
     error,
