@@ -9,7 +9,7 @@
  */
 import type { EntryError, parseLine } from "./entry.ts";
 import { MAX_ENTRY_BYTES } from "./limits.ts";
-import { fastCheckLine, fastOriginBytes, PREV_FROM_END } from "./fast_line.ts";
+import { fastCheckLine, fastOriginBytes, HEX_PAIR, PREV_FROM_END } from "./fast_line.ts";
 import { wasmLeaves, wasmSpecials } from "./sha256_wasm.ts";
 
 /** The full line parser: entry.ts, or what a dynamic import of it gives. */
@@ -55,15 +55,6 @@ function grow<T extends Uint8Array | Int32Array>(a: T, n: number): T {
   const out = new (a.constructor as new (n: number) => T)(n);
   out.set(a);
   return out;
-}
-
-/** The byte that two lowercase hex digits `a`, `b` spell, at `a << 8 | b`. */
-const HEX_PAIR = new Uint8Array(65536);
-for (let a = 0; a < 16; a++) {
-  for (let b = 0; b < 16; b++) {
-    HEX_PAIR[("0123456789abcdef".charCodeAt(a) << 8) | "0123456789abcdef".charCodeAt(b)] = a * 16 +
-      b;
-  }
 }
 
 /** Decode 64 lowercase hex digits (already checked) at `data[from]` into `out[at]`. */

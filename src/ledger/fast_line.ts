@@ -203,9 +203,17 @@ function object(at: number, end: number, depth: number): number {
   }
 }
 
-/** 1 for the lowercase hex digits. */
-const HEX_DIGIT = new Uint8Array(256);
-for (const c of "0123456789abcdef") HEX_DIGIT[c.charCodeAt(0)] = 1;
+/**
+ * The byte that two lowercase hex digits `a`, `b` spell, at `a << 8 | b`; -1 for any other pair
+ * of bytes. Exported for decoding digits this check accepted.
+ */
+export const HEX_PAIR = new Int16Array(65536).fill(-1);
+for (let a = 0; a < 16; a++) {
+  for (let b = 0; b < 16; b++) {
+    HEX_PAIR[("0123456789abcdef".charCodeAt(a) << 8) | "0123456789abcdef".charCodeAt(b)] = a * 16 +
+      b;
+  }
+}
 
 const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
@@ -300,7 +308,7 @@ export function fastCheckLine(
   p = literal(p + originBytes.length, PREV);
   if (p < 0) return -1;
   const prevAt = p;
-  for (let i = 0; i < 64; i++) if (HEX_DIGIT[d[p + i]] !== 1) return -1;
+  for (let i = 0; i < 64; i += 2) if (HEX_PAIR[(d[p + i] << 8) | d[p + i + 1]] < 0) return -1;
   p = literal(p + 64, TIME);
   if (p < 0 || p + 24 > end || !time(p)) return -1;
   p = literal(p + 24, TAIL);

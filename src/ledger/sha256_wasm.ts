@@ -118,8 +118,8 @@ export function wasmNode(left: Uint8Array, right: Uint8Array): Uint8Array {
 export function wasmSpecials(data: Uint8Array, out: Int32Array): Int32Array {
   const n = (data.length >> 5) + 2;
   if (out.length < n) out = new Int32Array(n + (n >> 2));
-  const at = BASE + ((data.length + 15) & ~15) + 16;
-  reserve(at + n * 4 + 16);
+  const at = BASE + ((data.length + 63) & ~63) + 64; // past every byte the scan reads
+  reserve(at + n * 4 + 64);
   mem.set(data, BASE);
   loaded = data;
   wasm.specials(BASE, data.length, at);

@@ -426,24 +426,36 @@
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $each))))
 
-  ;; Bit i of the bitmap at $out (16 bits per 16 bytes, little-endian) is set when byte $src + i
+  ;; Bit i of the bitmap at $out (64 bits per 64 bytes, little-endian) is set when byte $src + i
   ;; is one a canonical JSON string cannot hold as it is: below 0x20, from 0x80 (its top bit), the
-  ;; quote or the backslash. Covers ceil($len / 16) * 16 bytes; those past $len are whatever
+  ;; quote or the backslash. Covers ceil($len / 64) * 64 bytes; those past $len are whatever
   ;; memory holds there.
+  (func $special16 (param $p i32) (result i64)
+    (local $v v128)
+    (local.set $v (v128.load (local.get $p)))
+    (i64.extend_i32_u
+      (i8x16.bitmask
+        (v128.or
+          (v128.or (local.get $v) (i8x16.lt_u (local.get $v) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+          (v128.or
+            (i8x16.eq (local.get $v) (v128.const i8x16 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34))
+            (i8x16.eq (local.get $v) (v128.const i8x16 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92)))))))
+
   (func (export "specials") (param $src i32) (param $len i32) (param $out i32)
-    (local $i i32) (local $v v128)
+    (local $i i32) (local $p i32)
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
-        (local.set $v (v128.load (i32.add (local.get $src) (local.get $i))))
-        (i32.store16 (i32.add (local.get $out) (i32.shr_u (local.get $i) (i32.const 3)))
-          (i8x16.bitmask
-            (v128.or
-              (v128.or (local.get $v) (i8x16.lt_u (local.get $v) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
-              (v128.or
-                (i8x16.eq (local.get $v) (v128.const i8x16 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34))
-                (i8x16.eq (local.get $v) (v128.const i8x16 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92))))))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $p (i32.add (local.get $src) (local.get $i)))
+        (i64.store (i32.add (local.get $out) (i32.shr_u (local.get $i) (i32.const 3)))
+          (i64.or
+            (i64.or
+              (call $special16 (local.get $p))
+              (i64.shl (call $special16 (i32.add (local.get $p) (i32.const 16))) (i64.const 16)))
+            (i64.or
+              (i64.shl (call $special16 (i32.add (local.get $p) (i32.const 32))) (i64.const 32))
+              (i64.shl (call $special16 (i32.add (local.get $p) (i32.const 48))) (i64.const 48)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 64)))
         (br $each))))
 
   ;; RFC 6962 leaf hashes SHA-256(0x00 || line) of the $n lines in the table at $tab.
