@@ -362,13 +362,18 @@ class CheckpointLookahead {
   }
 }
 
-/** Blocks a worker holds at most (one being checked, the next waiting). */
-const PER_WORKER = 2;
+/**
+ * Blocks a worker holds at most (one being checked, the rest waiting). The calling thread checks
+ * a block itself only when every worker holds this many, so a deeper queue hands the workers a
+ * larger share, which they need: the calling thread also reads, folds in and checks signatures.
+ * About 1 MiB each.
+ */
+const PER_WORKER = 6;
 /**
  * Results waiting to be folded in, at most (small: a block's buffer goes back to the pool once
  * it is checked, and workers hold at most {@link PER_WORKER} each).
  */
-const MAX_QUEUED = 16;
+const MAX_QUEUED = 24;
 
 /** Checkpoint notes verified ahead of use. */
 const LOOKAHEAD = 16;
