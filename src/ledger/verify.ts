@@ -59,8 +59,9 @@ export interface VerifyOptions {
    * Worker threads that check blocks of lines in parallel (default 0). The calling thread checks
    * a block itself whenever every worker has its hands full, so no more than one fewer than the
    * machine's cores (`navigator.hardwareConcurrency`) are started, and at least one when asked:
-   * more threads than cores only add start-up and switching. Each costs about 50 MB of memory;
-   * they pay off on multi-core machines with idle cores for ledgers above a few MB.
+   * more threads than cores only add start-up and switching. Each costs about 25 MB of memory
+   * (its own heap and up to six blocks); they pay off on multi-core machines with idle cores for
+   * ledgers above a few MB.
    */
   workers?: number;
   /** Bytes per block of lines handed to a worker (default 1 MiB). */
