@@ -1,6 +1,7 @@
 /**
  * Ledger benchmark (plain script): durable append throughput and latency, verify throughput
- * (inline and with 2 workers) next to `openssl dgst -sha256` on the same file with the ratio
+ * (inline and with `workers: 2`, which verify caps at one fewer than the cores: one worker next to
+ * the calling thread on 2 cores) next to `openssl dgst -sha256` on the same file with the ratio
  * (goal: at least 0.2), verify peak RSS (child process VmHWM; budget 200 MiB), a `--since` seek
  * against a full scan, and proof generation time. Bounded: 200,000 entries by default.
  *

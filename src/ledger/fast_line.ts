@@ -32,17 +32,41 @@ function ascii(text: string): Uint8Array {
 const keyStart = new Int32Array(FAST_DEPTH + 2);
 const keyEnd = new Int32Array(FAST_DEPTH + 2);
 
-let d: Uint8Array = new Uint8Array(0);
+/**
+ * The line being checked. Each function reads it into a local `d` once: a module-level `let`
+ * read per byte costs a context load and a hole check every time.
+ */
+let buf: Uint8Array = new Uint8Array(0);
+/** The special-bytes bitmap of `buf` given to {@link fastCheckLine}, or null. */
+let spec: Int32Array | null = null;
+
+/** 1 for the bytes a string holds as they are: ASCII from 0x20 but the quote and the backslash. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c++) if (c !== Q && c !== BS) PLAIN[c] = 1;
 
 function literal(at: number, text: Uint8Array): number {
+  const d = buf;
   for (let i = 0; i < text.length; i++) if (d[at + i] !== text[i]) return -1;
   return at + text.length;
 }
 
 /** End of a canonical string starting at the quote at `at`, or -1. */
 function string(at: number, end: number, key: boolean): number {
+  const d = buf;
+  const sp = spec;
   let p = at + 1;
-  while (p < end) {
+  for (;;) {
+    // Plain bytes never include an LF, so this stops at the end of a line; bytes past `end`
+    // are not taken (a string that runs past it is rejected below or by the caller).
+    if (sp === null) { while (PLAIN[d[p]] === 1) p++; }
+    else {
+      // The next set bit from p (every bit from the data's end on is set).
+      let w = p >>> 5;
+      let bits = sp[w] & (-1 << (p & 31));
+      while (bits === 0) bits = sp[++w];
+      p = (w << 5) + 31 - Math.clz32(bits & -bits);
+    }
+    if (p >= end) return -1;
     const c = d[p];
     if (c === Q) return p + 1;
     if (c === BS) {
@@ -66,20 +90,15 @@ function string(at: number, end: number, key: boolean): number {
       p += 6;
       continue;
     }
-    if (c < 0x20) return -1;
-    if (c < 0x80) {
-      p++;
-      continue;
-    }
-    if (key) return -1;
+    if (c < 0x80 || key) return -1; // a control character, or non-ASCII in a key
     p = utf8(p, end);
     if (p < 0) return -1;
   }
-  return -1;
 }
 
 /** End of one strictly valid UTF-8 sequence (no surrogates, no overlongs) at `p`, or -1. */
 function utf8(p: number, end: number): number {
+  const d = buf;
   const c = d[p];
   const cont = (i: number) => i < end && (d[i] & 0xc0) === 0x80;
   if (c >= 0xc2 && c <= 0xdf) return cont(p + 1) ? p + 2 : -1;
@@ -100,6 +119,7 @@ function utf8(p: number, end: number): number {
 
 /** End of a canonical safe integer at `at` (no -0, no fraction or exponent), or -1. */
 function integer(at: number, end: number): number {
+  const d = buf;
   let p = at;
   if (d[p] === 0x2d) p++;
   const first = p;
@@ -119,6 +139,7 @@ function integer(at: number, end: number): number {
 
 /** Key bytes [a, aEnd) sort strictly after [b, bEnd) (ASCII: bytes order as UTF-16 does). */
 function after(a: number, aEnd: number, b: number, bEnd: number): boolean {
+  const d = buf;
   const n = Math.min(aEnd - a, bEnd - b);
   for (let i = 0; i < n; i++) {
     if (d[a + i] !== d[b + i]) return d[a + i] > d[b + i];
@@ -127,6 +148,7 @@ function after(a: number, aEnd: number, b: number, bEnd: number): boolean {
 }
 
 function value(at: number, end: number, depth: number): number {
+  const d = buf;
   const c = d[at];
   if (c === Q) return string(at, end, false);
   if (c === 0x7b) return object(at, end, depth);
@@ -158,6 +180,7 @@ function value(at: number, end: number, depth: number): number {
 }
 
 function object(at: number, end: number, depth: number): number {
+  const d = buf;
   if (depth >= FAST_DEPTH) return -1;
   let p = at + 1;
   if (d[p] === 0x7d) return p + 1;
@@ -180,11 +203,24 @@ function object(at: number, end: number, depth: number): number {
   }
 }
 
+/**
+ * The byte that two lowercase hex digits `a`, `b` spell, at `a << 8 | b`; -1 for any other pair
+ * of bytes. Exported for decoding digits this check accepted.
+ */
+export const HEX_PAIR = new Int16Array(65536).fill(-1);
+for (let a = 0; a < 16; a++) {
+  for (let b = 0; b < 16; b++) {
+    HEX_PAIR[("0123456789abcdef".charCodeAt(a) << 8) | "0123456789abcdef".charCodeAt(b)] = a * 16 +
+      b;
+  }
+}
+
 const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /** `[a-z]+(\.[a-z_]+)+` followed by a quote; returns the quote's offset or -1. */
 function kind(at: number, end: number): number {
+  const d = buf;
   let p = at;
   while (p < end && isLower(d[p])) p++;
   if (p === at) return -1;
@@ -198,23 +234,28 @@ function kind(at: number, end: number): number {
   return groups > 0 && d[p] === Q ? p : -1;
 }
 
-/** The last time (24 bytes) found valid, as text. */
-let lastTime = "";
+/** The last time (24 bytes) found valid; `lastTimeValid` once there is one. */
+const lastTime = new Uint8Array(24);
+let lastTimeValid = false;
 const TIME_SHAPE = "dddd-dd-ddTdd:dd:dd.dddZ";
 
 function time(at: number): boolean {
-  let same = lastTime.length === 24;
+  const d = buf;
+  if (lastTimeValid) {
+    let i = 0;
+    while (i < 24 && d[at + i] === lastTime[i]) i++;
+    if (i === 24) return true; // the same bytes as a time already found valid
+  }
   for (let i = 0; i < 24; i++) {
     const c = d[at + i];
     const shape = TIME_SHAPE.charCodeAt(i);
     if (shape === 0x64 ? !isDigit(c) : c !== shape) return false;
-    if (same && lastTime.charCodeAt(i) !== c) same = false;
   }
-  if (same) return true;
   const text = String.fromCharCode(...d.subarray(at, at + 24));
   const t = new Date(text);
   if (Number.isNaN(t.getTime()) || t.toISOString() !== text) return false;
-  lastTime = text;
+  lastTime.set(d.subarray(at, at + 24));
+  lastTimeValid = true;
   return true;
 }
 
@@ -223,7 +264,10 @@ function time(at: number): boolean {
  * `index` of `origin` (printable ASCII, the encoded form given as `originBytes`). Returns the
  * line's end (the offset of its LF, or `end`) when the line is certainly valid and canonical, or
  * -1 when unsure (then call parseLine). Its `prev` digits are the {@link PREV_FROM_END} bytes
- * before the end. Scanning never passes an LF: no token may contain one.
+ * before the end. Scanning never passes an LF: no token may contain one. `specials`, when given,
+ * is the bitmap of `data`'s special bytes from sha256_wasm.ts's `wasmSpecials` (for the same,
+ * unchanged bytes): strings are then skipped to their next special byte at once. The verdict is
+ * the same with or without it.
  *
  * @example
  * ```ts
@@ -237,8 +281,11 @@ export function fastCheckLine(
   end: number,
   index: number,
   originBytes: Uint8Array,
+  specials?: Int32Array,
 ): number {
-  d = data;
+  buf = data;
+  spec = specials ?? null;
+  const d = data;
   let p = literal(start, HEAD);
   if (p < 0 || d[p] !== 0x7b) return -1;
   p = object(p, end, 0);
@@ -261,10 +308,7 @@ export function fastCheckLine(
   p = literal(p + originBytes.length, PREV);
   if (p < 0) return -1;
   const prevAt = p;
-  for (let i = 0; i < 64; i++) {
-    const c = d[p + i];
-    if (!(isDigit(c) || (c >= 0x61 && c <= 0x66))) return -1;
-  }
+  for (let i = 0; i < 64; i += 2) if (HEX_PAIR[(d[p + i] << 8) | d[p + i + 1]] < 0) return -1;
   p = literal(p + 64, TIME);
   if (p < 0 || p + 24 > end || !time(p)) return -1;
   p = literal(p + 24, TAIL);

@@ -218,6 +218,24 @@ export async function signNote(text: string, signer: NoteSigner): Promise<string
 }
 
 /**
+ * Imported Web Crypto keys of the verifiers seen (verify opens hundreds of notes with one), with
+ * the public key they were imported from: a verifier whose key bytes changed is imported again.
+ */
+const importedKeys = new WeakMap<NoteVerifier, { raw: Uint8Array; key: Promise<CryptoKey> }>();
+
+function verifyKey(verifier: NoteVerifier): Promise<CryptoKey> {
+  const cached = importedKeys.get(verifier);
+  if (cached && bytesEqual(cached.raw, verifier.publicKey)) return cached.key;
+  const raw = verifier.publicKey.slice();
+  const key = crypto.subtle.importKey("raw", raw as BufferSource, { name: "Ed25519" }, false, [
+    "verify",
+  ]);
+  importedKeys.set(verifier, { raw, key });
+  key.catch(() => importedKeys.delete(verifier));
+  return key;
+}
+
+/**
  * Verify a signed note against a verifier: returns the note text when at least one signature
  * line by that key verifies; throws otherwise. Signatures by other keys are ignored.
  *
@@ -233,15 +251,7 @@ export async function openNote(note: string, verifier: NoteVerifier): Promise<st
   const text = note.slice(0, split + 1);
   checkText(text);
   const sigLines = note.slice(split + 2, -1).split("\n");
-  const key = await crypto.subtle.importKey(
-    "raw",
-    verifier.publicKey as BufferSource,
-    { name: "Ed25519" },
-    false,
-    [
-      "verify",
-    ],
-  );
+  const key = await verifyKey(verifier);
   let sawKey = false;
   for (const line of sigLines) {
     if (!line.startsWith(SIG_PREFIX)) throw new Error("malformed note signature line");

@@ -17,6 +17,7 @@ interface Exports {
   leaf(src: number, len: number, out: number): void;
   leaves(tab: number, n: number, out: number): void;
   nodes(src: number, n: number, tab: number, out: number): void;
+  specials(src: number, len: number, out: number): void;
 }
 
 function instantiate(): Exports {
@@ -35,6 +36,11 @@ const TABLE_LINES = 4096;
 
 let mem = new Uint8Array(wasm.memory.buffer);
 let words = new Int32Array(wasm.memory.buffer);
+/**
+ * The array whose bytes {@link wasmSpecials} left at BASE, which {@link wasmLeaves} then need not
+ * copy again; null once anything else wrote there.
+ */
+let loaded: Uint8Array | null = null;
 
 /** Make sure the memory reaches `end`; views are refreshed when it grows. */
 function reserve(end: number): void {
@@ -58,6 +64,7 @@ function reserve(end: number): void {
 export function wasmSha256(data: Uint8Array): Uint8Array {
   if (data.length > MAX_WASM_MESSAGE) throw new RangeError("message too long for wasmSha256");
   reserve(BASE + data.length + 32);
+  loaded = null;
   mem.set(data, BASE + 32);
   wasm.sha256(BASE + 32, data.length, BASE);
   return mem.slice(BASE, BASE + 32);
@@ -74,6 +81,7 @@ export function wasmSha256(data: Uint8Array): Uint8Array {
 export function wasmLeaf(data: Uint8Array): Uint8Array {
   if (data.length >= MAX_WASM_MESSAGE) throw new RangeError("line too long for wasmLeaf");
   reserve(BASE + data.length + 32);
+  loaded = null;
   mem.set(data, BASE + 32);
   wasm.leaf(BASE + 32, data.length, BASE);
   return mem.slice(BASE, BASE + 32);
@@ -88,10 +96,38 @@ export function wasmLeaf(data: Uint8Array): Uint8Array {
  * ```
  */
 export function wasmNode(left: Uint8Array, right: Uint8Array): Uint8Array {
+  loaded = null;
   mem.set(left, BASE + 32);
   mem.set(right, BASE + 64);
   wasm.node(BASE + 32, BASE);
   return mem.slice(BASE, BASE + 32);
+}
+
+/**
+ * The bitmap of the bytes of `data` that a canonical JSON string cannot hold as they are (below
+ * 0x20, from 0x80, the quote, the backslash), for fast_line.ts: bit `i & 31` of word `i >> 5` for
+ * `data[i]`, and every bit from `data.length` on set, through at least one more whole word. In
+ * `out` when it is large enough, else in a new array. Also leaves `data` in the module's memory,
+ * where a {@link wasmLeaves} call on the same unchanged array that comes next finds it.
+ *
+ * @example
+ * ```ts
+ * const bits = wasmSpecials(new TextEncoder().encode('"a"'), new Int32Array(2)); // bits 0, 2, 3.. set
+ * ```
+ */
+export function wasmSpecials(data: Uint8Array, out: Int32Array): Int32Array {
+  const n = (data.length >> 5) + 2;
+  if (out.length < n) out = new Int32Array(n + (n >> 2));
+  const at = BASE + ((data.length + 63) & ~63) + 64; // past every byte the scan reads
+  reserve(at + n * 4 + 64);
+  mem.set(data, BASE);
+  loaded = data;
+  wasm.specials(BASE, data.length, at);
+  out.set(words.subarray(at >> 2, (at >> 2) + n));
+  const last = data.length >> 5;
+  out[last] |= -1 << (data.length & 31);
+  for (let w = last + 1; w < n; w++) out[w] = -1;
+  return out;
 }
 
 /**
@@ -114,7 +150,8 @@ export function wasmLeaves(
   const tabAt = dataAt + ((data.length + 7) & ~7);
   const outAt = tabAt + TABLE_LINES * 8;
   reserve(outAt + TABLE_LINES * 32);
-  mem.set(data, dataAt);
+  if (loaded !== data) mem.set(data, dataAt);
+  loaded = null; // the table and the hashes go right after the data
   for (let first = 0; first < n; first += TABLE_LINES) {
     const count = Math.min(TABLE_LINES, n - first);
     let w = tabAt >> 2;
@@ -172,6 +209,7 @@ export class LeafRange {
     const areas = [BASE, BASE + area];
     const tab = BASE + 2 * area;
     reserve(tab + (n + 2) * 4);
+    loaded = null;
     let cur = areas[0] + 32;
     mem.set(leaves, cur);
     let len = n;

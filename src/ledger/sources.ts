@@ -8,7 +8,7 @@ import { FileLedgerReader, FILES } from "./file_store.ts";
 import { readChunks } from "./lines.ts";
 import { peekCheckpoint } from "./checkpoint.ts";
 import { MAX_ENTRY_BYTES } from "./types.ts";
-import type { VerifySource } from "./verify.ts";
+import type { ByteReader, VerifySource } from "./verify.ts";
 import { readCapped } from "../bytes.ts";
 
 /** Largest checkpoint response accepted over HTTP. */
@@ -43,6 +43,7 @@ export function folderSource(dir: string): VerifySource {
   const path = `${dir}/${FILES.entries}`;
   return {
     bytes: fileBytes(path),
+    reader: () => fileReader(path),
     checkpoints: checkpoints(),
     hasCheckpoints: true,
     checkpointName: (n) =>
@@ -64,6 +65,29 @@ async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
   yield* readChunks(path, 0, Infinity, 1 << 20, true);
 }
 
+/** The file at `path` read into the caller's buffers; a missing file is empty. */
+function fileReader(path: string): ByteReader {
+  let file: Deno.FsFile | null | undefined; // undefined until opened, null when missing or closed
+  return {
+    async read(into) {
+      if (file === undefined) {
+        try {
+          file = await Deno.open(path, { read: true });
+        } catch (e) {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+          file = null;
+        }
+      }
+      if (file === null) return 0;
+      return (await file.read(into)) ?? 0;
+    },
+    close() {
+      file?.close();
+      file = null;
+    },
+  };
+}
+
 /**
  * An exported `.jsonl` file: lines only (pin a checkpoint with `trusted` to authenticate them).
  *
@@ -75,6 +99,7 @@ async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
 export function jsonlSource(path: string): VerifySource {
   return {
     bytes: fileBytes(path),
+    reader: () => fileReader(path),
     checkpoints: empty(),
     hasCheckpoints: false,
   };

@@ -8,8 +8,7 @@ import { z } from "zod";
 
 /** Current entry format version. */
 export const LEDGER_FORMAT_VERSION = 1;
-/** Largest allowed entry line in bytes (without the final LF). */
-export const MAX_ENTRY_BYTES = 64 * 1024;
+export { MAX_ENTRY_BYTES } from "./limits.ts";
 
 /** What a caller hands to {@link LedgerStore.append}: the store fills in the rest. */
 export interface LedgerEventInput {

@@ -23,12 +23,25 @@ export interface VerifySource {
    * may be overwritten once the next is pulled.
    */
   bytes: AsyncIterable<Uint8Array>;
+  /**
+   * Optionally the same bytes read straight into verify's block buffers, which saves copying
+   * every chunk; used instead of `bytes` when present.
+   */
+  reader?: () => ByteReader;
   /** Signed checkpoint notes in the order they were signed (may be empty). */
   checkpoints: AsyncIterable<string>;
   /** Whether the source carries the log's own checkpoints (then every entry must be covered). */
   hasCheckpoints: boolean;
   /** Where the `n`-th checkpoint (from 1) came from, for errors, e.g. "ledger/checkpoints.log line 3". */
   checkpointName?: (n: number) => string;
+}
+
+/** Reads a byte stream into buffers the caller provides. */
+export interface ByteReader {
+  /** Read up to `into.length` (> 0) bytes into `into`: the number read, 0 at the end. */
+  read(into: Uint8Array): Promise<number>;
+  /** Release the stream (also when it was not read to the end). */
+  close(): Promise<void> | void;
 }
 
 /** Options of {@link verifyLedger}. */
@@ -43,8 +56,12 @@ export interface VerifyOptions {
   /** A checkpoint note pinned earlier: the ledger must extend it. */
   trusted?: string;
   /**
-   * Worker threads that check blocks of lines in parallel (default 0). Each costs about 60 MB
-   * of memory; they pay off on idle multi-core machines for ledgers above a few MB.
+   * Worker threads that check blocks of lines in parallel (default 0). The calling thread checks
+   * a block itself whenever every worker has its hands full, so no more than one fewer than the
+   * machine's cores (`navigator.hardwareConcurrency`) are started, and at least one when asked:
+   * more threads than cores only add start-up and switching. Each costs about 25 MB of memory
+   * (its own heap and up to six blocks); they pay off on multi-core machines with idle cores for
+   * ledgers above a few MB.
    */
   workers?: number;
   /** Bytes per block of lines handed to a worker (default 1 MiB). */
@@ -95,7 +112,8 @@ export async function verifyLedger(
   opts: VerifyOptions,
 ): Promise<VerifyReport> {
   const warnings: string[] = [];
-  const workers = opts.workers ?? 0;
+  const cores = navigator.hardwareConcurrency || 2;
+  const workers = Math.min(opts.workers ?? 0, Math.max(1, cores - 1));
   const blockBytes = opts.blockBytes ?? BLOCK_BYTES;
   const buffers = new BufferPool(blockBytes + MAX_ENTRY_BYTES + 2);
   const pool = workers > 0 ? BlockPool.create(workers, buffers) : null;
@@ -111,9 +129,9 @@ export async function verifyLedger(
   }
 }
 
-/** Whether the 32 bytes of `prevs` at `at` equal `leaf`. */
-function samePrev(prevs: Uint8Array, at: number, leaf: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (prevs[at + i] !== leaf[i]) return false;
+/** Whether the 32-byte `prev` equals `leaf`. */
+function samePrev(prev: Uint8Array, leaf: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (prev[i] !== leaf[i]) return false;
   return true;
 }
 
@@ -144,51 +162,83 @@ class BufferPool {
   }
 }
 
+/** A {@link ByteReader} over chunks, copying from each (a chunk may be reused once the next is pulled). */
+function chunkReader(chunks: AsyncIterable<Uint8Array>): ByteReader {
+  const it = chunks[Symbol.asyncIterator]();
+  let chunk: Uint8Array = new Uint8Array(0);
+  let at = 0;
+  return {
+    async read(into) {
+      while (at >= chunk.length) {
+        const next = await it.next();
+        if (next.done) return 0;
+        chunk = next.value;
+        at = 0;
+      }
+      const n = Math.min(into.length, chunk.length - at);
+      into.set(chunk.subarray(at, at + n), 0);
+      at += n;
+      return n;
+    },
+    async close() {
+      await it.return?.();
+    },
+  };
+}
+
 /**
  * Cut a byte stream into blocks of whole lines of about `blockBytes`, each starting at offset 0
- * of its own pooled buffer (return it with `pool.put(block.data.buffer)` once checked).
+ * of its own pooled buffer (return it with `pool.put(block.data.buffer)` once checked). The
+ * bytes are read into the block buffers directly.
  */
 async function* blocks(
-  chunks: AsyncIterable<Uint8Array>,
+  source: VerifySource,
   blockBytes: number,
   pool: BufferPool,
 ): AsyncGenerator<Block> {
+  const reader = source.reader?.() ?? chunkReader(source.bytes);
   let cur = pool.get();
   let fill = 0;
-  /** Emit the complete lines in `cur` and carry the rest into a fresh buffer. */
-  function* cut(): Generator<Block> {
+  /** The complete lines in `cur` (the rest carried into a fresh buffer), too-long, or null. */
+  function cut(): Block | null {
     const last = cur.subarray(0, fill).lastIndexOf(10);
-    if (last < 0) {
-      if (fill > MAX_ENTRY_BYTES + 1) yield { kind: "too-long" };
-      return;
-    }
+    if (last < 0) return fill > MAX_ENTRY_BYTES + 1 ? { kind: "too-long" } : null;
     const next = pool.get();
     next.set(cur.subarray(last + 1, fill), 0);
     const data = cur.subarray(0, last + 1);
     fill -= last + 1;
     cur = next;
-    yield { kind: "lines", data };
+    return { kind: "lines", data };
   }
-  for await (const chunk of chunks) {
-    let at = 0;
-    while (at < chunk.length) {
-      const n = Math.min(chunk.length - at, cur.length - fill);
-      cur.set(chunk.subarray(at, at + n), fill);
+  /** Read into `cur` up to `blockBytes`, then (a line longer than the rest) to its end. */
+  const readMore = () =>
+    reader.read(cur.subarray(fill, fill < blockBytes ? blockBytes : cur.length));
+  // The next read starts before a block is handed out, so that it overlaps checking the block.
+  let reading: Promise<number> | null = readMore();
+  try {
+    for (;;) {
+      const n = await reading;
+      reading = null;
+      if (n === 0) break;
       fill += n;
-      at += n;
-      if (fill >= blockBytes) {
-        for (const b of cut()) {
-          yield b;
-          if (b.kind === "too-long") return;
-        }
-        if (fill >= cur.length) {
-          yield { kind: "too-long" };
-          return;
-        }
+      if (fill < blockBytes) {
+        reading = readMore();
+        continue;
       }
+      const b = cut();
+      if (b?.kind === "too-long" || (b === null && fill >= cur.length)) {
+        yield { kind: "too-long" };
+        return;
+      }
+      reading = readMore(); // into the fresh buffer: the block's own is left alone
+      if (b) yield b;
     }
+  } finally {
+    if (reading) await reading.catch(() => 0);
+    await reader.close();
   }
-  for (const b of cut()) {
+  const b = cut();
+  if (b) {
     yield b;
     if (b.kind === "too-long") return;
   }
@@ -199,17 +249,23 @@ async function* blocks(
 /** Worker threads that run {@link checkBlock}. */
 class BlockPool {
   #workers: Worker[];
-  #next = 0;
+  /** Blocks handed to each worker and not yet answered. */
+  #busy: number[];
   #id = 0;
-  #pending = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
+  #pending = new Map<
+    number,
+    { worker: number; resolve: (r: BlockResult) => void; reject: (e: Error) => void }
+  >();
 
   private constructor(workers: Worker[], readonly buffers: BufferPool) {
     this.#workers = workers;
+    this.#busy = workers.map(() => 0);
     for (const w of workers) {
       w.onmessage = (e: MessageEvent<{ id: number; result: BlockResult; data: ArrayBuffer }>) => {
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
         this.buffers.put(e.data.data);
+        if (p) this.#busy[p.worker]--;
         p?.resolve(e.data.result);
       };
       w.onerror = (e) => {
@@ -235,11 +291,20 @@ class BlockPool {
     }
   }
 
-  run(data: Uint8Array, start: number, origin?: string): Promise<BlockResult> {
+  /** The least busy worker when it has fewer than `max` blocks in hand, else -1. */
+  free(max: number): number {
+    let best = -1;
+    for (let i = 0; i < this.#busy.length; i++) {
+      if (this.#busy[i] < max && (best < 0 || this.#busy[i] < this.#busy[best])) best = i;
+    }
+    return best;
+  }
+
+  run(worker: number, data: Uint8Array, start: number, origin?: string): Promise<BlockResult> {
     const id = this.#id++;
-    const worker = this.#workers[this.#next++ % this.#workers.length];
+    this.#busy[worker]++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { worker, resolve, reject });
       const msg: BlockRequest = {
         id,
         data: data.buffer as ArrayBuffer,
@@ -247,7 +312,7 @@ class BlockPool {
         start,
         origin,
       };
-      worker.postMessage(msg, [data.buffer as ArrayBuffer]);
+      this.#workers[worker].postMessage(msg, [data.buffer as ArrayBuffer]);
     });
   }
 
@@ -297,6 +362,19 @@ class CheckpointLookahead {
     }
   }
 }
+
+/**
+ * Blocks a worker holds at most (one being checked, the rest waiting). The calling thread checks
+ * a block itself only when every worker holds this many, so a deeper queue hands the workers a
+ * larger share, which they need: the calling thread also reads, folds in and checks signatures.
+ * About 1 MiB each.
+ */
+const PER_WORKER = 6;
+/**
+ * Results waiting to be folded in, at most (small: a block's buffer goes back to the pool once
+ * it is checked, and workers hold at most {@link PER_WORKER} each).
+ */
+const MAX_QUEUED = 24;
 
 /** Checkpoint notes verified ahead of use. */
 const LOOKAHEAD = 16;
@@ -397,7 +475,11 @@ async function run(
         );
       }
     }
-    // Runs of leaves up to the next checkpoint size: prevs compared, then appended at once.
+    // checkBlock compared every prev in the block but the first.
+    if (r.count > 0 && !samePrev(r.firstPrev, prevLeaf)) {
+      throw new VerifyFailure(count, "prev does not match the previous entry's leaf hash");
+    }
+    // Runs of leaves up to the next checkpoint size, appended at once.
     let k = 0;
     while (k < r.count) {
       let stop = r.count;
@@ -406,15 +488,6 @@ async function run(
         trusted && trusted.size > count ? trusted.size : Infinity,
       );
       if (next > count && next - count < stop - k) stop = k + (next - count);
-      for (let j = k; j < stop; j++) {
-        const prev = j === 0 ? prevLeaf : r.leaves.subarray(j * 32 - 32, j * 32);
-        if (!samePrev(r.prevs, j * 32, prev)) {
-          throw new VerifyFailure(
-            count + j - k,
-            "prev does not match the previous entry's leaf hash",
-          );
-        }
-      }
       range.append(r.leaves.subarray(k * 32, stop * 32), stop - k);
       count += stop - k;
       k = stop;
@@ -427,35 +500,51 @@ async function run(
     if (r.error) throw new VerifyFailure(r.error.index, r.error.reason);
   };
   await atBoundary();
-  const queue: Promise<BlockResult>[] = [];
-  const depth = pool ? 4 : 0;
+  /** Results in block order, each with whether it has arrived. */
+  const queue: { result: Promise<BlockResult>; settled: boolean }[] = [];
+  const drain = async () => {
+    while (queue.length) await absorb(await queue.shift()!.result);
+  };
   let dispatched = 0;
-  for await (const block of blocks(source.bytes, blockBytes, buffers)) {
+  for await (const block of blocks(source, blockBytes, buffers)) {
     if (block.kind === "too-long") {
-      while (queue.length) await absorb(await queue.shift()!);
+      await drain();
       throw new VerifyFailure(count, `line is longer than ${MAX_ENTRY_BYTES} bytes`);
     }
     if (block.kind === "partial") {
-      while (queue.length) await absorb(await queue.shift()!);
+      await drain();
       warnings.push(
         `ignored a torn last line at entry ${count} (${block.length} bytes without a final LF): an interrupted append, moved aside on the next writer open`,
       );
       break;
     }
-    if (pool && origin !== undefined) {
+    const worker = pool && origin !== undefined ? pool.free(PER_WORKER) : -1;
+    if (worker >= 0) {
       const lines = countLines(block.data); // before the buffer is transferred
-      queue.push(pool.run(block.data, dispatched, origin));
+      const slot = { result: pool!.run(worker, block.data, dispatched, origin), settled: false };
+      const settle = () => void (slot.settled = true);
+      slot.result.then(settle, settle);
+      queue.push(slot);
       dispatched += lines;
-      while (queue.length > depth) await absorb(await queue.shift()!);
+    } else if (pool && origin !== undefined) {
+      // Every worker has its hands full: this thread checks the block itself.
+      const result = checkBlock(block.data, dispatched, origin);
+      buffers.put(block.data.buffer as ArrayBuffer);
+      queue.push({ result: Promise.resolve(result), settled: true });
+      dispatched += result.count; // short only on an error, which ends verification
     } else {
-      while (queue.length) await absorb(await queue.shift()!);
+      await drain();
       const result = checkBlock(block.data, dispatched, origin);
       buffers.put(block.data.buffer as ArrayBuffer);
       await absorb(result); // throws unless every line of the block was checked
       dispatched += result.count;
     }
+    // Fold in the results that have arrived; wait for one only when many are queued.
+    while (queue.length && (queue[0].settled || queue.length > MAX_QUEUED)) {
+      await absorb(await queue.shift()!.result);
+    }
   }
-  while (queue.length) await absorb(await queue.shift()!);
+  await drain();
   if (pending) {
     throw new VerifyFailure(
       count,

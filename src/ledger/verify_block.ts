@@ -1,57 +1,17 @@
 /**
- * Checks one block of complete ledger lines (everything but the prev chain across lines, which
- * needs the previous leaf and is compared by the caller): the unit of work that verify spreads
- * over worker threads.
+ * {@link checkBlock}: check_lines.ts with the full line parser of entry.ts at hand.
  *
  * @module
  */
-import { EntryError, parseLine } from "./entry.ts";
-import { MAX_ENTRY_BYTES } from "./types.ts";
-import { fastCheckLine, fastOriginBytes, PREV_FROM_END } from "./fast_line.ts";
-import { wasmLeaves } from "./sha256_wasm.ts";
+import * as entry from "./entry.ts";
+import { type BlockResult, checkLines } from "./check_lines.ts";
 
-/** Result of {@link checkBlock}. */
-export interface BlockResult {
-  /** Lines checked successfully (before the first error). */
-  count: number;
-  /** 32-byte leaf hashes of the checked lines, concatenated. */
-  leaves: Uint8Array;
-  /** 32-byte prev fields of the checked lines, concatenated. */
-  prevs: Uint8Array;
-  /** Bytes of the checked lines, LFs included. */
-  bytes: number;
-  /** Origin of the block's first line (all checked lines share it). */
-  origin: string | null;
-  /** First failure in the block. */
-  error: { index: number; reason: string } | null;
-}
-
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
-
-function hexInto(hex: string, out: Uint8Array, at: number): void {
-  for (let i = 0; i < 32; i++) {
-    out[at + i] = (HEX_VALUE[hex.charCodeAt(2 * i)] << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)];
-  }
-}
-
-/** A copy of `a` with room for `n` elements. */
-function grow<T extends Uint8Array | Int32Array>(a: T, n: number): T {
-  const out = new (a.constructor as new (n: number) => T)(n);
-  out.set(a);
-  return out;
-}
-
-/** Decode 64 lowercase hex digits (already checked) at `data[from]` into `out[at]`. */
-function hexBytesInto(data: Uint8Array, from: number, out: Uint8Array, at: number): void {
-  for (let i = 0; i < 32; i++) {
-    out[at + i] = (HEX_VALUE[data[from + 2 * i]] << 4) | HEX_VALUE[data[from + 2 * i + 1]];
-  }
-}
+export type { BlockResult } from "./check_lines.ts";
 
 /**
- * Check the LF-terminated lines in `data`, the first being entry `start`. `origin`, when known,
- * must match; otherwise every line must share the first line's origin.
+ * Check the LF-terminated lines in `data`, the first being entry `start` (everything but the
+ * first line's prev). `origin`, when known, must match; otherwise every line must share the
+ * first line's origin.
  *
  * @example
  * ```ts
@@ -60,63 +20,5 @@ function hexBytesInto(data: Uint8Array, from: number, out: Uint8Array, at: numbe
  * ```
  */
 export function checkBlock(data: Uint8Array, start: number, origin?: string): BlockResult {
-  // Room for lines of 512 bytes on average, grown when shorter lines need more.
-  let cap = (data.length >> 9) + 16;
-  let prevs = new Uint8Array(cap * 32);
-  let starts = new Int32Array(cap);
-  let ends = new Int32Array(cap);
-  let count = 0;
-  let pos = 0;
-  let blockOrigin: string | null = origin ?? null;
-  let originBytes = blockOrigin === null ? null : fastOriginBytes(blockOrigin);
-  let error: BlockResult["error"] = null;
-  // Most lines pass the byte-level canonical check of fast_line.ts, which also finds their end;
-  // the rest (and all lines until the origin is known) go through parseLine, which decides and
-  // words any error. Leaf hashes of all checked lines are computed in one WebAssembly call.
-  while (pos < data.length) {
-    if (count === cap) {
-      cap *= 2;
-      prevs = grow(prevs, cap * 32);
-      starts = grow(starts, cap);
-      ends = grow(ends, cap);
-    }
-    const index = start + count;
-    let nl = originBytes ? fastCheckLine(data, pos, data.length, index, originBytes) : -1;
-    const fast = nl >= 0;
-    if (!fast) nl = data.indexOf(10, pos);
-    if (nl < 0 || nl >= data.length) break; // no LF: not a complete line
-    if (nl - pos > MAX_ENTRY_BYTES) {
-      error = { index, reason: `line is longer than ${MAX_ENTRY_BYTES} bytes` };
-      break;
-    }
-    if (fast) hexBytesInto(data, nl - PREV_FROM_END, prevs, count * 32);
-    else {
-      try {
-        const built = parseLine(data.subarray(pos, nl), {
-          index,
-          origin: blockOrigin ?? undefined,
-        });
-        if (blockOrigin === null) {
-          blockOrigin = built.entry.origin;
-          originBytes = fastOriginBytes(blockOrigin);
-        }
-        hexInto(built.entry.prev, prevs, count * 32);
-      } catch (e) {
-        error = { index, reason: e instanceof EntryError ? e.message : String(e) };
-        break;
-      }
-    }
-    starts[count] = pos;
-    ends[count] = nl;
-    count++;
-    pos = nl + 1;
-  }
-  return {
-    count,
-    leaves: wasmLeaves(data, starts, ends, count),
-    prevs: prevs.subarray(0, count * 32),
-    bytes: pos,
-    origin: blockOrigin,
-    error,
-  };
+  return checkLines(data, start, origin, entry)!;
 }

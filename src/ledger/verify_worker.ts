@@ -1,9 +1,11 @@
 /**
- * Worker thread for verify: checks blocks of lines with {@link checkBlock}.
+ * Worker thread for verify: checks blocks of lines with check_lines.ts. The full line parser
+ * (entry.ts, with zod and canonicalize) is loaded only when a line needs it, which spares most
+ * of a worker's start-up.
  *
  * @module
  */
-import { checkBlock } from "./verify_block.ts";
+import { checkLines, type LineParser } from "./check_lines.ts";
 
 /** A request to the worker. */
 export interface BlockRequest {
@@ -17,18 +19,25 @@ export interface BlockRequest {
 }
 
 const scope = self as unknown as {
-  onmessage: ((e: MessageEvent<BlockRequest>) => void) | null;
+  onmessage: ((e: MessageEvent<BlockRequest>) => void | Promise<void>) | null;
   postMessage(message: unknown, transfer: Transferable[]): void;
 };
 
-scope.onmessage = (e) => {
+let parser: LineParser | null = null;
+
+scope.onmessage = async (e) => {
   const { id, data, length, start, origin } = e.data;
-  const result = checkBlock(new Uint8Array(data, 0, length), start, origin);
+  const lines = new Uint8Array(data, 0, length);
+  let result = checkLines(lines, start, origin, parser);
+  if (result === null) {
+    parser ??= await import("./entry.ts");
+    result = checkLines(lines, start, origin, parser)!;
+  }
   const leaves = result.leaves.slice();
-  const prevs = result.prevs.slice();
-  scope.postMessage({ id, result: { ...result, leaves, prevs }, data }, [
+  const firstPrev = result.firstPrev.slice();
+  scope.postMessage({ id, result: { ...result, leaves, firstPrev }, data }, [
     leaves.buffer,
-    prevs.buffer,
+    firstPrev.buffer,
     data,
   ]);
 };

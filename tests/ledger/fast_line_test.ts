@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { buildEntry, parseLine, ZERO_HASH } from "../../src/ledger/entry.ts";
 import { fastCheckLine, fastOriginBytes, PREV_FROM_END } from "../../src/ledger/fast_line.ts";
+import { wasmSpecials } from "../../src/ledger/sha256_wasm.ts";
 
 const ORIGIN = "test.example/ledger";
 const ORIGIN_BYTES = fastOriginBytes(ORIGIN)!;
@@ -106,6 +107,15 @@ function slowPrev(bytes: Uint8Array, index: number): string | null {
 /** The fast check's verdict as the same: prev text, or null when unsure. */
 function fastPrev(bytes: Uint8Array, index: number): string | null {
   const end = fastCheckLine(bytes, 0, bytes.length, index, ORIGIN_BYTES);
+  const withBitmap = fastCheckLine(
+    bytes,
+    0,
+    bytes.length,
+    index,
+    ORIGIN_BYTES,
+    wasmSpecials(bytes, new Int32Array(0)),
+  );
+  assertEquals(withBitmap, end, "the same verdict with the special-bytes bitmap");
   if (end < 0) return null;
   assertEquals(end, bytes.length);
   return dec.decode(bytes.subarray(end - PREV_FROM_END, end - PREV_FROM_END + 64));
@@ -267,6 +277,11 @@ Deno.test("fastCheckLine: a line followed by more data is judged only up to its 
   assertEquals(fastCheckLine(withNext, 0, withNext.length, 3, ORIGIN_BYTES), n);
   assertEquals(fastCheckLine(withNext, n + 1, withNext.length, 3, ORIGIN_BYTES), 2 * n + 1);
   assertEquals(fastCheckLine(withNext, 0, n - 1, 3, ORIGIN_BYTES), -1);
+  const bits = wasmSpecials(withNext, new Int32Array(0));
+  assertEquals(fastCheckLine(withNext, 0, n, 3, ORIGIN_BYTES, bits), n);
+  assertEquals(fastCheckLine(withNext, n + 1, withNext.length, 3, ORIGIN_BYTES, bits), 2 * n + 1);
+  assertEquals(fastCheckLine(withNext, 0, n - 1, 3, ORIGIN_BYTES, bits), -1);
+  assertEquals(fastCheckLine(withNext, 0, n - 30, 3, ORIGIN_BYTES, bits), -1);
   // An LF inside the line ends it: the rest is not part of it.
   const split = e.bytes.slice();
   split[split.indexOf(0x78)] = 10; // the "x"

@@ -7,6 +7,7 @@ import {
   wasmLeaves,
   wasmNode,
   wasmSha256,
+  wasmSpecials,
 } from "../../src/ledger/sha256_wasm.ts";
 import { toHex } from "../../src/ledger/hash.ts";
 import { CompactRange } from "../../src/ledger/merkle.ts";
@@ -118,4 +119,23 @@ Deno.test("LeafRange gives CompactRange's root at every size, whatever the batch
   }
   range.append(leaves, 0);
   assertEquals(toHex(range.root()), toHex(reference.root()));
+});
+
+Deno.test("wasmSpecials marks control, non-ASCII, quote and backslash bytes, and all past the end", () => {
+  let out: Int32Array = new Int32Array(0);
+  for (let n = 0; n <= 300; n++) {
+    const data = crypto.getRandomValues(new Uint8Array(n));
+    // Mostly printable ASCII, so that plain bytes are common.
+    for (let i = 0; i < n; i++) if (data[i] & 1) data[i] = 0x20 + (data[i] % 0x60);
+    out = wasmSpecials(data, out);
+    const words = (n >> 5) + 2;
+    for (let i = 0; i < words * 32; i++) {
+      const c = data[i];
+      const want = i >= n || c < 0x20 || c >= 0x80 || c === 0x22 || c === 0x5c;
+      assertEquals(((out[i >> 5] >>> (i & 31)) & 1) === 1, want, `length ${n}, byte ${i}`);
+    }
+    // The bytes stay in place for wasmLeaves.
+    const leaves = wasmLeaves(data, Int32Array.of(0), Int32Array.of(n), 1);
+    assertEquals(toHex(leaves), nodeHex(LEAF, data));
+  }
 });

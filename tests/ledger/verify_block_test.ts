@@ -38,7 +38,21 @@ Deno.test("checkBlock: leaf hashes and prevs of every line; genuine U+FFFD is fi
   for (let i = 0; i < 3; i++) {
     assertEquals(toHex(r.leaves.subarray(32 * i, 32 * i + 32)), leaves[i]);
   }
-  assertEquals(toHex(r.prevs.subarray(32, 64)), leaves[0]);
+  assertEquals(toHex(r.firstPrev), "00".repeat(32));
+});
+
+Deno.test("checkBlock: a broken chain inside the block is reported at its line", () => {
+  const { data, leaves } = block([{ a: "x" }, { a: "y" }, { a: "z" }, { a: "w" }]);
+  const bad = data.slice();
+  // Change one digit of line 2's prev (still lowercase hex, so the line itself is canonical).
+  const third = bad.indexOf(10, bad.indexOf(10) + 1) + 1;
+  const prev = third + new TextDecoder().decode(bad.subarray(third)).indexOf('"prev":"') + 8;
+  bad[prev] = bad[prev] === 0x30 ? 0x31 : 0x30;
+  const r = checkBlock(bad, 0, ORIGIN);
+  assertEquals(r.error, { index: 2, reason: "prev does not match the previous entry's leaf hash" });
+  assertEquals(r.count, 2);
+  assertEquals(r.bytes, third);
+  assertEquals(toHex(r.leaves), leaves[0] + leaves[1]);
 });
 
 Deno.test("checkBlock: invalid UTF-8 is reported at its line, earlier lines are kept", () => {

@@ -1,5 +1,5 @@
 ;; SHA-256 (FIPS 180-4) for the ledger: RFC 6962 leaf hashes of many lines in one call, and
-;; interior node hashes. Assembled by scripts/build_sha256_wasm.ts (npm wabt) into
+;; interior node hashes; also the bitmap of a block's special bytes for fast_line.ts. Assembled by scripts/build_sha256_wasm.ts (npm wabt) into
 ;; src/ledger/sha256_wasm.ts; tests/ledger/sha256_wasm_test.ts checks that the committed bytes
 ;; match this source.
 ;;
@@ -173,7 +173,7 @@
     (local $off i32) (local $end i32) (local $i i32) (local $nb v128) (local $m v128)
     (local $A v128) (local $B v128) (local $C v128) (local $D v128)
     (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
-    (local $w15 v128) (local $w2 v128) (local $t1 v128) (local $t2 v128)
+    (local $w15 v128) (local $w2 v128) (local $t1 v128) (local $x v128) (local $bc v128)
     (local $a v128) (local $b v128) (local $c v128) (local $d v128)
     (local $e v128) (local $f v128) (local $g v128) (local $h v128)
     (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128) (local $h4 v128) (local $h5 v128) (local $h6 v128) (local $h7 v128)
@@ -274,20 +274,86 @@
       (local.set $f (local.get $h5))
       (local.set $g (local.get $h6))
       (local.set $h (local.get $h7))
+      ;; Eight rounds per iteration with the roles of $a..$h rotated instead of moved: in round
+      ;; 8j+r the variable in role k is S[(k - r) mod 8] of S = a..h. Maj(a,b,c) = b ^ ((a^b) & (b^c)),
+      ;; and this round's a^b is the next round's b^c ($bc). Each round, in its roles:
+      ;; t1 = h + S1(e) + Ch(e,f,g) + K[t] + W[t]; d += t1; h = t1 + S0(a) + Maj(a,b,c).
+      (local.set $bc (v128.xor (local.get $b) (local.get $c)))
       (local.set $i (i32.const 0))
       (loop $r
-        (local.set $t1
-          (i32x4.add (i32x4.add (i32x4.add (i32x4.add (local.get $h) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $e) (i32.const 6)) (i32x4.shl (local.get $e) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $e) (i32.const 11)) (i32x4.shl (local.get $e) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $e) (i32.const 25)) (i32x4.shl (local.get $e) (i32.const 7))))) (v128.xor (local.get $g) (v128.and (local.get $e) (v128.xor (local.get $f) (local.get $g))))) (v128.load32_splat (i32.shr_u (local.get $i) (i32.const 2)))) (v128.load offset=1024 (local.get $i))))
-        (local.set $t2 (i32x4.add (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $a) (i32.const 2)) (i32x4.shl (local.get $a) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $a) (i32.const 13)) (i32x4.shl (local.get $a) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $a) (i32.const 22)) (i32x4.shl (local.get $a) (i32.const 10)))) (v128.or (v128.and (local.get $a) (local.get $b)) (v128.and (local.get $c) (v128.or (local.get $a) (local.get $b))))))
-        (local.set $h (local.get $g))
-        (local.set $g (local.get $f))
-        (local.set $f (local.get $e))
-        (local.set $e (i32x4.add (local.get $d) (local.get $t1)))
-        (local.set $d (local.get $c))
-        (local.set $c (local.get $b))
-        (local.set $b (local.get $a))
-        (local.set $a (i32x4.add (local.get $t1) (local.get $t2)))
-        (br_if $r (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (i32.const 1024))))
+        ;; round 8j+0
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $h) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $e) (i32.const 6)) (i32x4.shl (local.get $e) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $e) (i32.const 11)) (i32x4.shl (local.get $e) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $e) (i32.const 25)) (i32x4.shl (local.get $e) (i32.const 7)))))
+          (v128.xor (local.get $g) (v128.and (local.get $e) (v128.xor (local.get $f) (local.get $g)))))
+          (i32x4.add (v128.load32_splat offset=0 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1024 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $a) (local.get $b)))
+        (local.set $d (i32x4.add (local.get $d) (local.get $t1)))
+        (local.set $h (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $a) (i32.const 2)) (i32x4.shl (local.get $a) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $a) (i32.const 13)) (i32x4.shl (local.get $a) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $a) (i32.const 22)) (i32x4.shl (local.get $a) (i32.const 10)))))
+          (v128.xor (local.get $b) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        ;; round 8j+1
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $g) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $d) (i32.const 6)) (i32x4.shl (local.get $d) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $d) (i32.const 11)) (i32x4.shl (local.get $d) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $d) (i32.const 25)) (i32x4.shl (local.get $d) (i32.const 7)))))
+          (v128.xor (local.get $f) (v128.and (local.get $d) (v128.xor (local.get $e) (local.get $f)))))
+          (i32x4.add (v128.load32_splat offset=4 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1040 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $h) (local.get $a)))
+        (local.set $c (i32x4.add (local.get $c) (local.get $t1)))
+        (local.set $g (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $h) (i32.const 2)) (i32x4.shl (local.get $h) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $h) (i32.const 13)) (i32x4.shl (local.get $h) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $h) (i32.const 22)) (i32x4.shl (local.get $h) (i32.const 10)))))
+          (v128.xor (local.get $a) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        ;; round 8j+2
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $f) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $c) (i32.const 6)) (i32x4.shl (local.get $c) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $c) (i32.const 11)) (i32x4.shl (local.get $c) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $c) (i32.const 25)) (i32x4.shl (local.get $c) (i32.const 7)))))
+          (v128.xor (local.get $e) (v128.and (local.get $c) (v128.xor (local.get $d) (local.get $e)))))
+          (i32x4.add (v128.load32_splat offset=8 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1056 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $g) (local.get $h)))
+        (local.set $b (i32x4.add (local.get $b) (local.get $t1)))
+        (local.set $f (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $g) (i32.const 2)) (i32x4.shl (local.get $g) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $g) (i32.const 13)) (i32x4.shl (local.get $g) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $g) (i32.const 22)) (i32x4.shl (local.get $g) (i32.const 10)))))
+          (v128.xor (local.get $h) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        ;; round 8j+3
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $e) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $b) (i32.const 6)) (i32x4.shl (local.get $b) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $b) (i32.const 11)) (i32x4.shl (local.get $b) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $b) (i32.const 25)) (i32x4.shl (local.get $b) (i32.const 7)))))
+          (v128.xor (local.get $d) (v128.and (local.get $b) (v128.xor (local.get $c) (local.get $d)))))
+          (i32x4.add (v128.load32_splat offset=12 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1072 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $f) (local.get $g)))
+        (local.set $a (i32x4.add (local.get $a) (local.get $t1)))
+        (local.set $e (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $f) (i32.const 2)) (i32x4.shl (local.get $f) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $f) (i32.const 13)) (i32x4.shl (local.get $f) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $f) (i32.const 22)) (i32x4.shl (local.get $f) (i32.const 10)))))
+          (v128.xor (local.get $g) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        ;; round 8j+4
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $d) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $a) (i32.const 6)) (i32x4.shl (local.get $a) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $a) (i32.const 11)) (i32x4.shl (local.get $a) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $a) (i32.const 25)) (i32x4.shl (local.get $a) (i32.const 7)))))
+          (v128.xor (local.get $c) (v128.and (local.get $a) (v128.xor (local.get $b) (local.get $c)))))
+          (i32x4.add (v128.load32_splat offset=16 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1088 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $e) (local.get $f)))
+        (local.set $h (i32x4.add (local.get $h) (local.get $t1)))
+        (local.set $d (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $e) (i32.const 2)) (i32x4.shl (local.get $e) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $e) (i32.const 13)) (i32x4.shl (local.get $e) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $e) (i32.const 22)) (i32x4.shl (local.get $e) (i32.const 10)))))
+          (v128.xor (local.get $f) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        ;; round 8j+5
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $c) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $h) (i32.const 6)) (i32x4.shl (local.get $h) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $h) (i32.const 11)) (i32x4.shl (local.get $h) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $h) (i32.const 25)) (i32x4.shl (local.get $h) (i32.const 7)))))
+          (v128.xor (local.get $b) (v128.and (local.get $h) (v128.xor (local.get $a) (local.get $b)))))
+          (i32x4.add (v128.load32_splat offset=20 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1104 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $d) (local.get $e)))
+        (local.set $g (i32x4.add (local.get $g) (local.get $t1)))
+        (local.set $c (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $d) (i32.const 2)) (i32x4.shl (local.get $d) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $d) (i32.const 13)) (i32x4.shl (local.get $d) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $d) (i32.const 22)) (i32x4.shl (local.get $d) (i32.const 10)))))
+          (v128.xor (local.get $e) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        ;; round 8j+6
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $b) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $g) (i32.const 6)) (i32x4.shl (local.get $g) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $g) (i32.const 11)) (i32x4.shl (local.get $g) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $g) (i32.const 25)) (i32x4.shl (local.get $g) (i32.const 7)))))
+          (v128.xor (local.get $a) (v128.and (local.get $g) (v128.xor (local.get $h) (local.get $a)))))
+          (i32x4.add (v128.load32_splat offset=24 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1120 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $c) (local.get $d)))
+        (local.set $f (i32x4.add (local.get $f) (local.get $t1)))
+        (local.set $b (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $c) (i32.const 2)) (i32x4.shl (local.get $c) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $c) (i32.const 13)) (i32x4.shl (local.get $c) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $c) (i32.const 22)) (i32x4.shl (local.get $c) (i32.const 10)))))
+          (v128.xor (local.get $d) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        ;; round 8j+7
+        (local.set $t1 (i32x4.add (i32x4.add (i32x4.add (local.get $a) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $f) (i32.const 6)) (i32x4.shl (local.get $f) (i32.const 26))) (v128.or (i32x4.shr_u (local.get $f) (i32.const 11)) (i32x4.shl (local.get $f) (i32.const 21)))) (v128.or (i32x4.shr_u (local.get $f) (i32.const 25)) (i32x4.shl (local.get $f) (i32.const 7)))))
+          (v128.xor (local.get $h) (v128.and (local.get $f) (v128.xor (local.get $g) (local.get $h)))))
+          (i32x4.add (v128.load32_splat offset=28 (i32.shr_u (local.get $i) (i32.const 2))) (v128.load offset=1136 (local.get $i)))))
+        (local.set $x (v128.xor (local.get $b) (local.get $c)))
+        (local.set $e (i32x4.add (local.get $e) (local.get $t1)))
+        (local.set $a (i32x4.add (i32x4.add (local.get $t1) (v128.xor (v128.xor (v128.or (i32x4.shr_u (local.get $b) (i32.const 2)) (i32x4.shl (local.get $b) (i32.const 30))) (v128.or (i32x4.shr_u (local.get $b) (i32.const 13)) (i32x4.shl (local.get $b) (i32.const 19)))) (v128.or (i32x4.shr_u (local.get $b) (i32.const 22)) (i32x4.shl (local.get $b) (i32.const 10)))))
+          (v128.xor (local.get $c) (v128.and (local.get $x) (local.get $bc)))))
+        (local.set $bc (local.get $x))
+        (br_if $r (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 128))) (i32.const 1024))))
       ;; lanes whose message has a block at $off take the new state
       (local.set $m (i32x4.gt_u (local.get $nb) (i32x4.splat (local.get $off))))
       (local.set $h0 (v128.bitselect (i32x4.add (local.get $h0) (local.get $a)) (local.get $h0) (local.get $m)))
@@ -358,6 +424,38 @@
         (local.set $tab (i32.add (local.get $tab) (i32.const 8)))
         (local.set $out (i32.add (local.get $out) (i32.const 32)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $each))))
+
+  ;; Bit i of the bitmap at $out (64 bits per 64 bytes, little-endian) is set when byte $src + i
+  ;; is one a canonical JSON string cannot hold as it is: below 0x20, from 0x80 (its top bit), the
+  ;; quote or the backslash. Covers ceil($len / 64) * 64 bytes; those past $len are whatever
+  ;; memory holds there.
+  (func $special16 (param $p i32) (result i64)
+    (local $v v128)
+    (local.set $v (v128.load (local.get $p)))
+    (i64.extend_i32_u
+      (i8x16.bitmask
+        (v128.or
+          (v128.or (local.get $v) (i8x16.lt_u (local.get $v) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+          (v128.or
+            (i8x16.eq (local.get $v) (v128.const i8x16 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34))
+            (i8x16.eq (local.get $v) (v128.const i8x16 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92 92)))))))
+
+  (func (export "specials") (param $src i32) (param $len i32) (param $out i32)
+    (local $i i32) (local $p i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (local.set $p (i32.add (local.get $src) (local.get $i)))
+        (i64.store (i32.add (local.get $out) (i32.shr_u (local.get $i) (i32.const 3)))
+          (i64.or
+            (i64.or
+              (call $special16 (local.get $p))
+              (i64.shl (call $special16 (i32.add (local.get $p) (i32.const 16))) (i64.const 16)))
+            (i64.or
+              (i64.shl (call $special16 (i32.add (local.get $p) (i32.const 32))) (i64.const 32))
+              (i64.shl (call $special16 (i32.add (local.get $p) (i32.const 48))) (i64.const 48)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 64)))
         (br $each))))
 
   ;; RFC 6962 leaf hashes SHA-256(0x00 || line) of the $n lines in the table at $tab.
