@@ -25,7 +25,7 @@ import {
   verifyTlogProof,
 } from "../ledger/mod.ts";
 import { openCheckpoint, peekCheckpoint } from "../ledger/checkpoint.ts";
-import { FileLedgerReader } from "../ledger/file_store.ts";
+import { FileLedgerReader, FILES } from "../ledger/file_store.ts";
 import { fromHex } from "../ledger/hash.ts";
 import { verifyConsistency } from "../ledger/merkle.ts";
 import { parseVerifierKey } from "../ledger/note.ts";
@@ -37,7 +37,8 @@ const USAGE = `usage: ledger <command> [flags]
 commands:
   verify [SOURCE] [--trusted FILE] [--vkey KEY] [--json] [--workers N]
                           verify a ledger folder (default ${DEFAULT_LEDGER_PATH}), an exported .jsonl
-                          file or a status page URL; exit 0 valid, 1 invalid, 2 usage
+                          file or a status page URL; exit 0 valid, 1 invalid, 2 usage;
+                          --workers default: 1 for a local ledger above 16 MiB on >= 2 cores
   verify --proof FILE [--vkey KEY]
                           verify one entry's c2sp.org/tlog-proof offline
   verify --consistency FILE [--vkey KEY]
@@ -153,6 +154,25 @@ function parseCount(text: string | undefined, flag: string, fallback?: number): 
   return Number(text);
 }
 
+/** A local ledger this large is verified with a worker beside the calling thread by default. */
+const WORKER_VERIFY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Workers for `verify` without `--workers`: one (the calling thread checks blocks too) for a
+ * local ledger above {@link WORKER_VERIFY_BYTES} when there is a second core, else none.
+ */
+function defaultVerifyWorkers(localBytes: number): number {
+  return localBytes > WORKER_VERIFY_BYTES && (navigator.hardwareConcurrency ?? 1) >= 2 ? 1 : 0;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 async function openFolder(path: string): Promise<LedgerReader> {
   try {
     const stat = await Deno.stat(path);
@@ -175,7 +195,7 @@ async function verifyCommand(args: string[]): Promise<number> {
     consistency: { type: "string" },
     workers: { type: "string" },
   }, 1);
-  const workers = parseCount(values.workers, "--workers", 0)!;
+  const workers = parseCount(values.workers, "--workers");
   let vkey = values.vkey ?? env("LEDGER_VERIFIER_KEY");
   if (values.proof !== undefined) {
     if (!vkey) throw new UsageError("verify --proof needs --vkey KEY or LEDGER_VERIFIER_KEY");
@@ -188,6 +208,7 @@ async function verifyCommand(args: string[]): Promise<number> {
   const target = positionals[0] ?? values.ledger ?? DEFAULT_LEDGER_PATH;
   const trusted = values.trusted !== undefined ? await readSmallFile(values.trusted) : undefined;
   let source: VerifySource;
+  let localBytes = 0;
   const warnings: string[] = [];
   if (/^https?:\/\//i.test(target)) {
     if (!vkey) throw new UsageError("verifying a URL needs --vkey KEY or LEDGER_VERIFIER_KEY");
@@ -213,7 +234,9 @@ async function verifyCommand(args: string[]): Promise<number> {
         );
       }
       source = folderSource(target);
+      localBytes = await fileSize(`${target}/${FILES.entries}`);
     } else {
+      localBytes = stat.size;
       if (!vkey && trusted !== undefined) {
         throw new UsageError("--trusted needs --vkey KEY or LEDGER_VERIFIER_KEY");
       }
@@ -224,7 +247,7 @@ async function verifyCommand(args: string[]): Promise<number> {
     verifierKey: vkey,
     origin: values.origin,
     trusted,
-    workers: Math.min(workers, 16),
+    workers: Math.min(workers ?? defaultVerifyWorkers(localBytes), 16),
   });
   report.warnings.unshift(...warnings);
   if (values.json) {
