@@ -23,8 +23,10 @@ import type { EntryInfo, EntryType, MemberRole } from "./types.ts";
 export class TarCorrupt extends Error {}
 
 const BLOCK = 512;
-/** Largest pax or GNU long-name record read (bigger ones are damage or an attack). */
-const MAX_LONG_HEADER = 4 * 1024 * 1024;
+/** Longest GNU long name or link read (no file system takes more; longer is an attack). */
+const MAX_LONG_NAME = 64 * 1024;
+/** Most pax bytes in force at once (global records plus those for the next member). */
+const MAX_PAX_BYTES = 1024 * 1024;
 
 const TYPES: Record<number, EntryType> = {
   0: "file",
@@ -219,6 +221,8 @@ export class TarReader {
   #long: { type: number; bytes: Uint8Array; fill: number } | undefined;
   #pending: Pending = { pax: undefined, longName: undefined, longLink: undefined };
   #globalPax: Record<string, string> = {};
+  #globalPaxBytes = 0;
+  #pendingPaxBytes = 0;
 
   constructor(
     readonly collector: Collector,
@@ -274,8 +278,16 @@ export class TarReader {
       type === PAX || type === PAX_GLOBAL || type === GNU_LONG_NAME || type === GNU_LONG_LINK ||
       type === GNU_OLD_LONG_NAME
     ) {
-      if (header.size > MAX_LONG_HEADER) {
-        throw new TarCorrupt(`extended header of ${header.size} bytes`);
+      const pax = type === PAX || type === PAX_GLOBAL;
+      const room = pax
+        ? MAX_PAX_BYTES - this.#globalPaxBytes - this.#pendingPaxBytes
+        : MAX_LONG_NAME;
+      if (header.size > room) {
+        throw new TarCorrupt(
+          pax
+            ? `pax headers of more than ${MAX_PAX_BYTES} bytes`
+            : `long name of ${header.size} bytes`,
+        );
       }
       this.#long = { type, bytes: new Uint8Array(header.size), fill: 0 };
       this.#expect(header.size);
@@ -297,6 +309,7 @@ export class TarReader {
     c.countEntry();
     const pending = this.#pending;
     this.#pending = { pax: undefined, longName: undefined, longLink: undefined };
+    this.#pendingPaxBytes = 0;
     const pax = pending.pax === undefined
       ? this.#globalPax
       : { ...this.#globalPax, ...pending.pax };
@@ -352,9 +365,13 @@ export class TarReader {
   }
 
   #record(type: number, bytes: Uint8Array): void {
-    if (type === PAX_GLOBAL) this.#globalPax = { ...this.#globalPax, ...parsePax(bytes) };
-    else if (type === PAX) this.#pending.pax = { ...this.#pending.pax, ...parsePax(bytes) };
-    else {
+    if (type === PAX_GLOBAL) {
+      this.#globalPax = { ...this.#globalPax, ...parsePax(bytes) };
+      this.#globalPaxBytes += bytes.length;
+    } else if (type === PAX) {
+      this.#pending.pax = { ...this.#pending.pax, ...parsePax(bytes) };
+      this.#pendingPaxBytes += bytes.length;
+    } else {
       const end = bytes.indexOf(0);
       const name = end < 0 ? bytes : bytes.subarray(0, end);
       if (type === GNU_LONG_LINK) this.#pending.longLink = name;

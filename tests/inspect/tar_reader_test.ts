@@ -260,6 +260,17 @@ Deno.test("TarReader: damage is TarCorrupt, a limit is a stop, never another err
   assert.ok((await readInPieces(badSize, [512])).error instanceof TarCorrupt);
   const hugeLong = concatBytes([header("././@LongLink", 64 * MB, "L"), END]);
   assert.ok((await readInPieces(hugeLong, [512])).error instanceof TarCorrupt);
+  // Pax records pile up (globals stay in force): past 1 MiB in force, the archive is damaged.
+  const record = paxRecord("comment", "c".repeat(300_000));
+  const piled = concatBytes([
+    ...Array.from({ length: 4 }, () => [header("g", record.length, "g"), body(record)]).flat(),
+    header("pkg-1.0/a.py", 1, "0"),
+    body(text("a")),
+    END,
+  ]);
+  const pile = await readInPieces(piled, [4096]);
+  assert.ok(pile.error instanceof TarCorrupt, String(pile.error));
+  assert.match((pile.error as Error).message, /pax headers of more than/);
   const capped = await readInPieces(good, [512], { ...LIMITS, maxUncompressedBytes: 100 });
   assert.ok(capped.error instanceof StopInspection);
   assert.ok(capped.collector.anomalies.some((a) => a.kind === "decompression-bomb"));
