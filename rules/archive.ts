@@ -129,9 +129,14 @@ const ANOMALY_RULES: Record<AnomalyKind, RuleMeta> = {
   "time-budget": INSPECTION_INCOMPLETE,
 };
 
-/** The rule an anomaly belongs to (a tar name that is not UTF-8 is a corrupt archive). */
+/**
+ * The rule an anomaly belongs to (in a tar, a name that is not UTF-8 or members after the
+ * end-of-archive marker make a corrupt archive: there is no ZIP to be ambiguous).
+ */
 function ruleOfAnomaly(kind: AnomalyKind, facts: FactsLike): RuleMeta {
-  if (kind === "name-encoding" && facts.kind === "sdist-tar") return CORRUPT_ARCHIVE;
+  if (facts.kind === "sdist-tar" && (kind === "name-encoding" || kind === "trailing-bytes")) {
+    return CORRUPT_ARCHIVE;
+  }
   return ANOMALY_RULES[kind];
 }
 

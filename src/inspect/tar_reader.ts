@@ -4,8 +4,8 @@
  * bytes pass, without copying them and without a stream or a promise per member. It reads the
  * POSIX ustar, GNU and v7 header formats, pax extended headers (per-file `x`, global `g`, as
  * Python's tarfile applies them: a global record holds for every later member) and GNU long
- * names (`L`, `K`, `N`). All-zero blocks are skipped (members after an end-of-archive marker are
- * still read: more is seen, not less). Damaged input throws {@link TarCorrupt}; a limit throws
+ * names (`L`, `K`, `N`). All-zero blocks are skipped: members after an end-of-archive marker are
+ * still read (more is seen, not less) and flagged, since Python's tarfile stops at the marker. Damaged input throws {@link TarCorrupt}; a limit throws
  * the collector's StopInspection.
  *
  * @example
@@ -222,6 +222,9 @@ export class TarReader {
   #pending: Pending = { pax: undefined, longName: undefined, longLink: undefined };
   #globalPax: Record<string, string> = {};
   #globalPaxBytes = 0;
+  /** A zero block was seen (where Python's tarfile stops reading), and whether that was said. */
+  #ended = false;
+  #flaggedAfterEnd = false;
   #pendingPaxBytes = 0;
 
   constructor(
@@ -271,8 +274,18 @@ export class TarReader {
 
   #header(): void {
     const block = this.#block;
-    if (isZeroBlock(block)) return;
+    if (isZeroBlock(block)) {
+      this.#ended = true;
+      return;
+    }
     const header = decodeHeader(block);
+    if (this.#ended && !this.#flaggedAfterEnd) {
+      this.#flaggedAfterEnd = true;
+      this.collector.anomaly(
+        "trailing-bytes",
+        "tar members after the end-of-archive marker: Python's tarfile (pip, build) stops at the first zero block, other tools read on",
+      );
+    }
     const type = header.type;
     if (
       type === PAX || type === PAX_GLOBAL || type === GNU_LONG_NAME || type === GNU_LONG_LINK ||

@@ -234,7 +234,7 @@ Deno.test("TarReader: a global pax path renames every later member, as Python's 
   assert.deepEqual(collector.entries.map((e) => e.path), ["pkg-1.0/hidden.py"]);
 });
 
-Deno.test("TarReader: members after an end-of-archive marker are still read", async () => {
+Deno.test("TarReader: members after an end-of-archive marker are read and flagged", async () => {
   const tarBytes = concatBytes([
     header("pkg-1.0/a.py", 1, "0"),
     body(text("a")),
@@ -245,6 +245,10 @@ Deno.test("TarReader: members after an end-of-archive marker are still read", as
   ]);
   const { collector } = await readInPieces(tarBytes, [1000]);
   assert.deepEqual(collector.entries.map((e) => e.path), ["pkg-1.0/a.py", "pkg-1.0/smuggled.pth"]);
+  assert.deepEqual(collector.anomalies.map((a) => a.kind), ["trailing-bytes"]);
+  // Zero padding after the marker (tar's 10 KiB records) is no anomaly.
+  const padded = concatBytes([header("pkg-1.0/a.py", 1, "0"), body(text("a")), END, END, END]);
+  assert.deepEqual((await readInPieces(padded, [700])).collector.anomalies, []);
 });
 
 Deno.test("TarReader: damage is TarCorrupt, a limit is a stop, never another error", async () => {

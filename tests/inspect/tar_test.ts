@@ -162,3 +162,16 @@ Deno.test("tar.gz: a member name that is not UTF-8 is flagged, not silently deco
   assert.deepEqual(good.anomalies, []);
   assert.equal(good.entries[0].path, "evil-1.0/café.py");
 });
+
+Deno.test("tar.gz: a member hidden after the end-of-archive marker is read and is an archive/corrupt finding", async () => {
+  const visible = await buildTarGz(base);
+  const hidden = await buildTarGz([{ name: "evil-1.0/evil.pth", data: text("import os\n") }]);
+  const { gunzipSync } = await import("node:zlib");
+  // Python's tarfile stops at the first archive's zero blocks; the second one follows them.
+  const joined = new Uint8Array([...gunzipSync(visible), ...gunzipSync(hidden)]);
+  const inspection = await inspectBytes(new Uint8Array(gzipSync(joined)), SDIST);
+  assert.ok(inspection.entries.some((e) => e.path === "evil-1.0/evil.pth"));
+  assert.ok(kinds(inspection).includes("trailing-bytes"), JSON.stringify(inspection.anomalies));
+  assert.ok(rulesOf(inspection).includes("archive/corrupt"));
+  assert.deepEqual(kinds(await inspectBytes(visible, SDIST)), []);
+});
