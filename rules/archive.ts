@@ -117,6 +117,7 @@ const ANOMALY_RULES: Record<AnomalyKind, RuleMeta> = {
   "zipjs-warning": ZIP_CONFUSION,
   "unicode-path": ZIP_CONFUSION,
   "name-encoding": ZIP_CONFUSION,
+  "tar-ambiguity": CORRUPT_ARCHIVE,
   "not-an-archive": CORRUPT_ARCHIVE,
   "corrupt": CORRUPT_ARCHIVE,
   "crc-mismatch": CORRUPT_ARCHIVE,

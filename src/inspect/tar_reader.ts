@@ -1,12 +1,18 @@
 /**
  * A push-based tar parser: uncompressed tar bytes go in chunk by chunk ({@link TarReader.push}),
  * synchronously, and each member is listed, hashed and sniffed into a {@link Collector} as its
- * bytes pass, without copying them and without a stream or a promise per member. It reads the
- * POSIX ustar, GNU and v7 header formats, pax extended headers (per-file `x`, global `g`, as
- * Python's tarfile applies them: a global record holds for every later member) and GNU long
- * names (`L`, `K`, `N`). All-zero blocks are skipped: members after an end-of-archive marker are
- * still read (more is seen, not less) and flagged, since Python's tarfile stops at the marker. Damaged input throws {@link TarCorrupt}; a limit throws
- * the collector's StopInspection.
+ * bytes pass, without copying them and without a stream or a promise per member.
+ *
+ * It reads an archive the way Python's tarfile does (what pip and build extract an sdist
+ * with), so that no member can hide between two readings: numeric fields as `nti` reads them,
+ * data skipped only for regular files and unknown types, pax records (`x`, `X`, `g`) and GNU
+ * long names (`L`, `K`) parsed from their whole padded blocks with the outermost record
+ * winning, the ustar prefix joined for every type but `L`, `K` and `S`, a trailing slash
+ * making a directory only of type `\0`. Where other readers would see something else (data
+ * after a directory header, a regular file named like a directory, members after the
+ * end-of-archive marker, which tarfile stops at and others read on), an anomaly says so.
+ * GNU sparse members, which no build backend writes, stop the reading as damage. Damage
+ * throws {@link TarCorrupt}; a limit throws the collector's StopInspection.
  *
  * @example
  * ```ts
@@ -27,11 +33,14 @@ const BLOCK = 512;
 const MAX_LONG_NAME = 64 * 1024;
 /** Most pax bytes in force at once (global records plus those for the next member). */
 const MAX_PAX_BYTES = 1024 * 1024;
+/** Longest member name kept (Linux's PATH_MAX): longer cannot be installed anywhere. */
+const MAX_NAME_BYTES = 4096;
 
+const REGULAR = new Set([0, 0x30, 0x37, 0x53]); // \0, 0, 7 (contiguous), S (sparse)
 const TYPES: Record<number, EntryType> = {
   0: "file",
   0x30: "file",
-  0x37: "file", // contiguous file
+  0x37: "file",
   0x31: "hardlink",
   0x32: "symlink",
   0x33: "device",
@@ -40,10 +49,11 @@ const TYPES: Record<number, EntryType> = {
   0x36: "fifo",
 };
 const PAX = 0x78; // x
+const PAX_SOLARIS = 0x58; // X, read as x by tarfile
 const PAX_GLOBAL = 0x67; // g
 const GNU_LONG_NAME = 0x4c; // L
 const GNU_LONG_LINK = 0x4b; // K
-const GNU_OLD_LONG_NAME = 0x4e; // N
+const GNU_SPARSE = 0x53; // S
 
 /** A header block, decoded. */
 interface Header {
@@ -54,12 +64,14 @@ interface Header {
   size: number;
 }
 
-/** What the previous pax and GNU records said about the next member. */
+/** What the records before a member said about it: the first (outermost) record wins. */
 interface Pending {
-  pax: Record<string, string> | undefined;
-  longName: Uint8Array | undefined;
-  longLink: Uint8Array | undefined;
+  name: string | Uint8Array | undefined;
+  link: string | Uint8Array | undefined;
+  size: number | undefined;
 }
+
+const none = (): Pending => ({ name: undefined, link: undefined, size: undefined });
 
 /** Bytes of `block` from `at` up to the first NUL within `length` (a view). */
 function field(block: Uint8Array, at: number, length: number): Uint8Array {
@@ -69,31 +81,60 @@ function field(block: Uint8Array, at: number, length: number): Uint8Array {
   return block.subarray(at, end);
 }
 
+/** Bytes Python's `str.strip()` removes (ASCII whitespace, including 0x1c-0x1f). */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+}
+
+/** What Python's `int(text, 8)` accepts: a sign, an optional 0o, digits with single underscores. */
+const PY_OCTAL = /^([+-]?)(?:0[oO]_?)?([0-7](?:_?[0-7])*)$/;
+/** What Python's `int(text)` accepts in ASCII (base 10). */
+const PY_DECIMAL = /^([+-]?)([0-9](?:_?[0-9])*)$/;
+
+/** A string as Python's `int()` reads it with `pattern`, or NaN (also for negative values). */
+function pythonInt(text: string, pattern: RegExp, radix: number): number {
+  let from = 0;
+  let to = text.length;
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  const m = pattern.exec(text.slice(from, to));
+  if (!m) return NaN;
+  const value = parseInt(m[2].replaceAll("_", ""), radix);
+  return m[1] === "-" && value !== 0 ? NaN : value;
+}
+
 /**
- * A numeric header field: octal digits (leading spaces or NULs skipped, ending at a space or
- * NUL), or GNU base-256 when the first byte has its high bit set. NaN when malformed.
+ * A numeric header field as tarfile's `nti` reads it: base-256 after a 0x80 byte (0xff:
+ * negative), otherwise the ASCII up to the first NUL, stripped, in octal (empty: 0). NaN when
+ * tarfile would call the header invalid, or the value is negative.
  */
 function numeric(block: Uint8Array, at: number, length: number): number {
-  if (block[at] & 0x80) {
-    if (block[at] === 0xff) return NaN; // negative
-    let value = block[at] & 0x7f;
+  const first = block[at];
+  if (first === 0x80) {
+    let value = 0;
     for (let i = 1; i < length; i++) value = value * 256 + block[at + i];
     return value;
   }
+  if (first === 0xff) return NaN;
+  // The common case first: octal digits, then NULs or spaces.
+  let value = 0;
   let i = at;
   const end = at + length;
-  while (i < end && (block[i] === 0x20 || block[i] === 0)) i++;
-  if (i === end) return 0;
-  let value = 0;
-  let digits = 0;
-  for (; i < end; i++) {
-    const c = block[i];
-    if (c === 0x20 || c === 0) break;
-    if (c < 0x30 || c > 0x37) return NaN;
-    value = value * 8 + (c - 0x30);
-    digits++;
+  while (i < end && block[i] >= 0x30 && block[i] <= 0x37) value = value * 8 + block[i++] - 0x30;
+  if (i > at && (i === end || block[i] === 0 || block[i] === 0x20)) {
+    let j = i;
+    while (j < end && block[j] === 0x20) j++;
+    if (j === end || block[j] === 0) return value;
   }
-  return digits === 0 ? NaN : value;
+  let text = "";
+  for (let k = at; k < end && block[k] !== 0; k++) {
+    if (block[k] >= 0x80) return NaN; // not ASCII: invalid
+    text += String.fromCharCode(block[k]);
+  }
+  let from = 0;
+  while (from < text.length && isSpace(text.charCodeAt(from))) from++;
+  if (from === text.length) return 0;
+  return pythonInt(text, PY_OCTAL, 8);
 }
 
 /** Whether the header's checksum is right (unsigned or, as old tars wrote it, signed). */
@@ -113,19 +154,32 @@ function isZeroBlock(block: Uint8Array): boolean {
   return true;
 }
 
-/** "ustar\0" at offset 257: the POSIX format. */
-function isUstar(b: Uint8Array): boolean {
-  return b[257] === 0x75 && b[258] === 0x73 && b[259] === 0x74 && b[260] === 0x61 &&
-    b[261] === 0x72 && b[262] === 0;
-}
+/** The numeric fields tarfile decodes (an invalid one makes it stop at this header). */
+const NUMERIC_FIELDS: Array<[number, number]> = [[108, 8], [116, 8], [136, 12], [329, 8], [
+  337,
+  8,
+]];
 
 function decodeHeader(block: Uint8Array): Header {
   if (!checksumOk(block)) {
     throw new TarCorrupt("invalid tar header (checksum mismatch)");
   }
+  const size = numeric(block, 124, 12);
+  const mode = numeric(block, 100, 8);
+  if (!(size >= 0) || !Number.isSafeInteger(size) || Number.isNaN(mode)) {
+    throw new TarCorrupt("invalid tar header (size or mode)");
+  }
+  for (const [at, length] of NUMERIC_FIELDS) {
+    if (Number.isNaN(numeric(block, at, length))) {
+      throw new TarCorrupt("invalid tar header (a numeric field tarfile cannot read)");
+    }
+  }
+  let type = block[156];
   let nameBytes = field(block, 0, 100);
-  // POSIX ustar keeps a prefix of long names; the GNU format uses those bytes otherwise.
-  if (isUstar(block) && block[345] !== 0) {
+  // A trailing slash makes a directory of an old-style (type \0) member only.
+  if (type === 0 && nameBytes.at(-1) === 0x2f) type = 0x35;
+  if (block[345] !== 0 && type !== GNU_LONG_NAME && type !== GNU_LONG_LINK && type !== GNU_SPARSE) {
+    // tarfile joins the ustar prefix whatever the magic says.
     const prefix = field(block, 345, 155);
     const joined = new Uint8Array(prefix.length + 1 + nameBytes.length);
     joined.set(prefix);
@@ -133,34 +187,34 @@ function decodeHeader(block: Uint8Array): Header {
     joined.set(nameBytes, prefix.length + 1);
     nameBytes = joined;
   }
-  const size = numeric(block, 124, 12);
-  if (!(size >= 0) || !Number.isSafeInteger(size)) {
-    throw new TarCorrupt("invalid tar header (size)");
-  }
-  let type = block[156];
-  // Old tars mark directories with a trailing slash only.
-  if ((type === 0 || type === 0x30) && nameBytes.at(-1) === 0x2f) type = 0x35;
-  return { type, nameBytes, linkBytes: field(block, 157, 100), mode: numeric(block, 100, 8), size };
+  return { type, nameBytes, linkBytes: field(block, 157, 100), mode, size };
 }
 
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
-
-/** Records of a pax extended header (`<length> <key>=<value>\n`); values are UTF-8. */
-function parsePax(bytes: Uint8Array): Record<string, string> {
-  const out: Record<string, string> = {};
+/**
+ * Records of a pax extended header block, as tarfile parses them: at each position
+ * `<digits> <key>=` (the key: any bytes but "="), the value up to the record's last byte,
+ * the next record `length` bytes on; it stops where no record starts. Keys and values are
+ * UTF-8 (U+FFFD for bad bytes). A zero length is damage.
+ */
+function parsePax(bytes: Uint8Array): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
   let at = 0;
   while (at < bytes.length) {
-    let space = at;
+    let p = at;
     let length = 0;
-    while (space < bytes.length && bytes[space] >= 0x30 && bytes[space] <= 0x39) {
-      length = length * 10 + bytes[space] - 0x30;
-      space++;
+    // A float past 2^53 is fine: such a length only ever runs past the end.
+    while (p < bytes.length && bytes[p] >= 0x30 && bytes[p] <= 0x39) {
+      length = length * 10 + bytes[p++] - 0x30;
     }
-    if (bytes[space] !== 0x20 || length <= space - at + 1 || at + length > bytes.length) break;
-    const record = bytes.subarray(space + 1, at + length - 1); // without the final LF
-    const eq = record.indexOf(0x3d);
+    if (p === at || bytes[p] !== 0x20 || p + 1 >= bytes.length || bytes[p + 1] === 0x3d) break;
+    const eq = bytes.indexOf(0x3d, p + 1);
     if (eq < 0) break;
-    out[utf8.decode(record.subarray(0, eq))] = utf8.decode(record.subarray(eq + 1));
+    if (length === 0) throw new TarCorrupt("pax record of length 0");
+    const key = utf8.decode(bytes.subarray(p + 1, eq));
+    const end = Math.min(bytes.length, Math.max(eq + 1, at + length - 1));
+    const value = utf8.decode(bytes.subarray(eq + 1, end));
+    out.push([key, value]);
     at += length;
   }
   return out;
@@ -173,16 +227,15 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * and the name with U+FFFD where they were not.
  */
 function headerName(bytes: Uint8Array, collector: Collector): string {
-  if (bytes.length <= 256) {
-    let ascii = true;
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i] >= 0x80) {
-        ascii = false;
-        break;
-      }
+  if (bytes.length > MAX_NAME_BYTES) throw new TarCorrupt(`member name of ${bytes.length} bytes`);
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
     }
-    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
+  if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -195,10 +248,15 @@ function headerName(bytes: Uint8Array, collector: Collector): string {
 
 /** A pax name (decoded already, U+FFFD where its bytes were not UTF-8). */
 function paxName(name: string, collector: Collector): string {
+  if (name.length > MAX_NAME_BYTES) throw new TarCorrupt(`member name of ${name.length} chars`);
   if (name.includes("\uFFFD")) {
     collector.anomaly("name-encoding", "pax name is not valid UTF-8", name);
   }
   return name;
+}
+
+function nameOf(value: string | Uint8Array, collector: Collector): string {
+  return typeof value === "string" ? paxName(value, collector) : headerName(value, collector);
 }
 
 /** The member being read. */
@@ -217,15 +275,15 @@ export class TarReader {
   #left = 0;
   #padding = 0;
   #member: Member | undefined;
-  /** A pax or GNU record being gathered, and its type. */
+  /** A pax or GNU record being gathered (with its padding, as tarfile reads it). */
   #long: { type: number; bytes: Uint8Array; fill: number } | undefined;
-  #pending: Pending = { pax: undefined, longName: undefined, longLink: undefined };
-  #globalPax: Record<string, string> = {};
-  #globalPaxBytes = 0;
+  #pending: Pending = none();
+  /** Global pax records in force (later ones replace earlier keys). */
+  #global = new Map<string, string>();
+  #paxBytes = 0;
   /** A zero block was seen (where Python's tarfile stops reading), and whether that was said. */
   #ended = false;
   #flaggedAfterEnd = false;
-  #pendingPaxBytes = 0;
 
   constructor(
     readonly collector: Collector,
@@ -270,6 +328,10 @@ export class TarReader {
     if (this.#left > 0 || this.#padding > 0 || this.#blockFill > 0 || this.#long) {
       throw new TarCorrupt("unexpected end of data");
     }
+    const p = this.#pending;
+    if (p.name !== undefined || p.link !== undefined || p.size !== undefined) {
+      throw new TarCorrupt("an extended header with no member after it");
+    }
   }
 
   #header(): void {
@@ -278,6 +340,7 @@ export class TarReader {
       this.#ended = true;
       return;
     }
+    this.collector.checkTime();
     const header = decodeHeader(block);
     if (this.#ended && !this.#flaggedAfterEnd) {
       this.#flaggedAfterEnd = true;
@@ -287,14 +350,10 @@ export class TarReader {
       );
     }
     const type = header.type;
-    if (
-      type === PAX || type === PAX_GLOBAL || type === GNU_LONG_NAME || type === GNU_LONG_LINK ||
-      type === GNU_OLD_LONG_NAME
-    ) {
-      const pax = type === PAX || type === PAX_GLOBAL;
-      const room = pax
-        ? MAX_PAX_BYTES - this.#globalPaxBytes - this.#pendingPaxBytes
-        : MAX_LONG_NAME;
+    if (type === GNU_SPARSE) throw new TarCorrupt("GNU sparse member (not inspected)");
+    const pax = type === PAX || type === PAX_SOLARIS || type === PAX_GLOBAL;
+    if (pax || type === GNU_LONG_NAME || type === GNU_LONG_LINK) {
+      const room = pax ? MAX_PAX_BYTES - this.#paxBytes : MAX_LONG_NAME;
       if (header.size > room) {
         throw new TarCorrupt(
           pax
@@ -302,53 +361,82 @@ export class TarReader {
             : `long name of ${header.size} bytes`,
         );
       }
-      this.#long = { type, bytes: new Uint8Array(header.size), fill: 0 };
-      this.#expect(header.size);
-      if (header.size === 0) this.#dataDone();
+      // tarfile reads the record's whole padded block.
+      const padded = Math.ceil(header.size / BLOCK) * BLOCK;
+      this.#long = { type, bytes: new Uint8Array(padded), fill: 0 };
+      this.#left = padded;
+      this.#padding = 0;
+      if (padded === 0) this.#dataDone();
       return;
     }
     this.#begin(header);
   }
 
-  #expect(size: number): void {
-    this.#left = size;
-    this.#padding = (BLOCK - (size % BLOCK)) % BLOCK;
-  }
-
-  /** A member header: count and list it, then stream its bytes into a sink. */
+  /** A member header: count and list it, then stream its bytes (if it has any) into a sink. */
   #begin(header: Header): void {
     const c = this.collector;
-    c.checkTime();
     c.countEntry();
     const pending = this.#pending;
-    this.#pending = { pax: undefined, longName: undefined, longLink: undefined };
-    this.#pendingPaxBytes = 0;
-    const pax = pending.pax === undefined
-      ? this.#globalPax
-      : { ...this.#globalPax, ...pending.pax };
-    const path = pax.path !== undefined
-      ? paxName(pax.path, c)
-      : headerName(pending.longName ?? header.nameBytes, c);
-    let size = header.size;
-    if (pax.size !== undefined && /^\d{1,15}$/.test(pax.size)) size = Number(pax.size);
-    const type = TYPES[header.type] ?? "other";
+    this.#pending = none();
+    this.#paxBytes = this.#globalBytes;
+    const global = this.#global;
+    // tarfile (and so pip) treats a member of an unknown type as a regular file.
+    const known = TYPES[header.type] !== undefined;
+    const type = TYPES[header.type] ?? "file";
+    let path = pending.name !== undefined
+      ? nameOf(pending.name, c)
+      : global.has("path")
+      ? paxName(global.get("path")!.replace(/\/+$/, ""), c)
+      : headerName(header.nameBytes, c);
+    if (type === "file" && path.endsWith("/")) {
+      // tarfile extracts a file (without the slash); readers of the old format make a folder.
+      c.anomaly(
+        "tar-ambiguity",
+        "a regular file named like a directory: tarfile writes a file, other readers a folder",
+        path,
+      );
+      path = path.replace(/\/+$/, "");
+    }
+    if (!known) {
+      c.anomaly(
+        "tar-ambiguity",
+        `member type ${
+          JSON.stringify(String.fromCharCode(header.type))
+        } is unknown: tarfile and pip write it as a regular file, other readers skip it`,
+        path,
+      );
+    }
+    // Data follows regular files and unknown types only (tarfile's rule for the next header).
+    const hasData = REGULAR.has(header.type) || !known;
+    const size = pending.size ?? header.size;
+    if (!hasData && size > 0) {
+      c.anomaly(
+        "tar-ambiguity",
+        `a ${type} member declares ${size} bytes of data: tarfile reads the next header right after it, other readers skip the bytes`,
+        path,
+      );
+    }
+    if (global.has("size") && pending.size === undefined) {
+      throw new TarCorrupt("a global pax size (readers disagree where members end)");
+    }
+    const link = pending.link ?? global.get("linkpath");
     const linkTarget = type === "symlink" || type === "hardlink"
-      ? pax.linkpath !== undefined
-        ? paxName(pax.linkpath, c)
-        : headerName(pending.longLink ?? header.linkBytes, c)
+      ? nameOf(link ?? header.linkBytes, c)
       : undefined;
     const role = type === "file" ? this.roleOf(path) : undefined;
+    const dataSize = hasData ? size : 0;
     const entry: EntryInfo = {
       path,
       type,
-      declaredSize: size,
+      declaredSize: dataSize,
       size: 0,
-      mode: Number.isNaN(header.mode) ? undefined : header.mode & 0o7777,
+      mode: header.mode & 0o7777,
       linkTarget,
     };
-    this.#member = { entry, sink: c.beginMember(size, role, undefined, false, path), role };
-    this.#expect(size);
-    if (size === 0) this.#dataDone();
+    this.#member = { entry, sink: c.beginMember(dataSize, role, undefined, false, path), role };
+    this.#left = dataSize;
+    this.#padding = (BLOCK - (dataSize % BLOCK)) % BLOCK;
+    if (dataSize === 0) this.#dataDone();
   }
 
   #data(bytes: Uint8Array): void {
@@ -377,18 +465,45 @@ export class TarReader {
     this.collector.addEntry(entry, sink.finish(true));
   }
 
+  /** Pax bytes of the global records (they stay in force). */
+  #globalBytes = 0;
+
   #record(type: number, bytes: Uint8Array): void {
-    if (type === PAX_GLOBAL) {
-      this.#globalPax = { ...this.#globalPax, ...parsePax(bytes) };
-      this.#globalPaxBytes += bytes.length;
-    } else if (type === PAX) {
-      this.#pending.pax = { ...this.#pending.pax, ...parsePax(bytes) };
-      this.#pendingPaxBytes += bytes.length;
-    } else {
+    const p = this.#pending;
+    if (type === GNU_LONG_NAME || type === GNU_LONG_LINK) {
       const end = bytes.indexOf(0);
       const name = end < 0 ? bytes : bytes.subarray(0, end);
-      if (type === GNU_LONG_LINK) this.#pending.longLink = name;
-      else this.#pending.longName = name;
+      if (type === GNU_LONG_NAME) p.name ??= name;
+      else p.link ??= name;
+      return;
+    }
+    this.#paxBytes += bytes.length;
+    if (type === PAX_GLOBAL) this.#globalBytes += bytes.length;
+    const records = parsePax(bytes);
+    if (records.some(([key]) => key.startsWith("GNU.sparse."))) {
+      throw new TarCorrupt("GNU sparse member (not inspected)");
+    }
+    if (type === PAX_GLOBAL) {
+      for (const [key, value] of records) this.#global.set(key, value);
+      return;
+    }
+    // Within one record the last key wins (a dict); across records the first record wins.
+    const own = new Map(records);
+    const path = own.get("path");
+    if (path !== undefined) p.name ??= path.replace(/\/+$/, "");
+    const linkpath = own.get("linkpath");
+    if (linkpath !== undefined) p.link ??= linkpath;
+    const size = own.get("size");
+    if (size !== undefined && p.size === undefined) {
+      // tarfile: int(value), 0 when it is not a number.
+      const value = pythonInt(size, PY_DECIMAL, 10);
+      if (!/^[0-9]{1,15}$/.test(size)) {
+        this.collector.anomaly(
+          "tar-ambiguity",
+          `pax size ${JSON.stringify(size.slice(0, 40))} is not plain digits`,
+        );
+      }
+      p.size = Number.isSafeInteger(value) ? value : 0;
     }
   }
 }

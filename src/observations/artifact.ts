@@ -55,6 +55,7 @@ export const ANOMALY_KINDS = [
   "member-too-large",
   "unicode-path",
   "name-encoding",
+  "tar-ambiguity",
 ] as const;
 /** One of {@link ANOMALY_KINDS}. */
 export type AnomalyKind = typeof ANOMALY_KINDS[number];
@@ -113,7 +114,7 @@ export type Totals = z.infer<typeof TotalsSchema>;
  * Version of the facts format. Bump it when collection observes something new or differently:
  * cached facts of another version are collected again (rule changes need no bump).
  */
-export const ARTIFACT_FACTS_VERSION = 2;
+export const ARTIFACT_FACTS_VERSION = 3;
 
 /** What a bounded look inside a compressed member (gzip, ZIP, tar) found. */
 export const INNER_HOLDS = ["distribution", "code", "native", "archive"] as const;

@@ -150,7 +150,13 @@ function header(
   name: string | Uint8Array,
   size: number,
   type: string,
-  opts: { ustar?: boolean; sizeField?: Uint8Array; linkname?: string; prefix?: string } = {},
+  opts: {
+    ustar?: boolean;
+    magic?: string;
+    sizeField?: Uint8Array;
+    linkname?: string;
+    prefix?: string;
+  } = {},
 ): Uint8Array {
   const h = new Uint8Array(512);
   h.set(typeof name === "string" ? encoder.encode(name) : name, 0);
@@ -158,7 +164,7 @@ function header(
   h.set(opts.sizeField ?? encoder.encode(size.toString(8).padStart(11, "0") + "\0"), 124);
   h[156] = type.charCodeAt(0);
   if (opts.linkname) h.set(encoder.encode(opts.linkname), 157);
-  if (opts.ustar !== false) h.set(encoder.encode("ustar\u000000"), 257);
+  if (opts.ustar !== false) h.set(encoder.encode(opts.magic ?? "ustar\u000000"), 257);
   if (opts.prefix) h.set(encoder.encode(opts.prefix), 345);
   h.set(encoder.encode("        "), 148);
   const sum = h.reduce((n, b) => n + b, 0);
@@ -204,7 +210,7 @@ Deno.test("TarReader: GNU long names, ustar prefix, pax and global pax, base-256
     body(global),
     header("pkg-1.0/after-global.py", 5, "0", { sizeField: base256 }),
     body(text("12345")),
-    header("pkg-1.0/olddir/", 0, "0", { ustar: false }),
+    header("pkg-1.0/olddir/", 0, "\0", { ustar: false }),
     END,
   ]);
   const { collector, error } = await readInPieces(tarBytes, [100]);
@@ -295,4 +301,170 @@ Deno.test("TarReader: a name that is not UTF-8 is flagged with its bytes; a BOM 
   assert.equal(collector.anomalies[0].kind, "name-encoding");
   assert.match(collector.anomalies[0].detail, /e9/);
   assert.equal(collector.entries[1].path, "pkg-1.0/\uFEFFx.py");
+});
+
+/** Paths, types and sizes read from `tarBytes`, with the anomaly kinds and the error. */
+async function readBack(tarBytes: Uint8Array, limits = LIMITS) {
+  const { collector, error } = await readInPieces(tarBytes, [512, 1000], limits);
+  return {
+    entries: collector.entries.map((e) => [e.path, e.type, e.size]),
+    anomalies: collector.anomalies.map((a) => a.kind),
+    error: error === undefined ? undefined : (error as Error).constructor.name,
+  };
+}
+
+const EVIL = [header("pkg-1.0/evil.py", 4, "0"), body(text("evil"))];
+
+// Each case below was checked with Python 3.11's tarfile (getmembers), which pip and build use:
+// the listing here holds the member tarfile extracts, and an anomaly says where readers differ.
+Deno.test("TarReader as tarfile: no data after a directory header, whatever its size says", async () => {
+  const got = await readBack(concatBytes([
+    header("pkg-1.0/d/", 1024, "5"),
+    ...EVIL,
+    END,
+  ]));
+  assert.deepEqual(got.entries, [["pkg-1.0/d/", "dir", 0], ["pkg-1.0/evil.py", "file", 4]]);
+  assert.deepEqual(got.anomalies, ["tar-ambiguity"]);
+  const link = await readBack(concatBytes([
+    header("pkg-1.0/l", 512, "2", { linkname: "PKG-INFO" }),
+    ...EVIL,
+    END,
+  ]));
+  assert.deepEqual(link.entries.map((e) => e[0]), ["pkg-1.0/l", "pkg-1.0/evil.py"]);
+});
+
+Deno.test("TarReader as tarfile: a type-0 name with a trailing slash is a file", async () => {
+  const got = await readBack(concatBytes([
+    header("pkg-1.0/setup.py", 6, "0"),
+    body(text("benign")),
+    header("pkg-1.0/setup.py/", 4, "0"),
+    body(text("evil")),
+    END,
+  ]));
+  assert.deepEqual(got.entries, [["pkg-1.0/setup.py", "file", 6], ["pkg-1.0/setup.py", "file", 4]]);
+  assert.deepEqual(got.anomalies, ["tar-ambiguity"]);
+});
+
+Deno.test("TarReader as tarfile: numeric fields as nti reads them", async () => {
+  // A leading NUL ends the field: size 0, so the next block is a header.
+  const nulFirst = new Uint8Array([0, ...text("0000002000"), 0]);
+  const got = await readBack(concatBytes([
+    header("pkg-1.0/a.py", 0, "0", { sizeField: nulFirst }),
+    ...EVIL,
+    END,
+  ]));
+  assert.deepEqual(got.entries, [["pkg-1.0/a.py", "file", 0], ["pkg-1.0/evil.py", "file", 4]]);
+  // Spaces, a sign and underscores are fine for int(); other bytes make tarfile stop.
+  const odd = await readBack(concatBytes([
+    header("pkg-1.0/b.py", 0, "0", { sizeField: text(" +0_4\0      ") }),
+    body(text("four")),
+    END,
+  ]));
+  assert.deepEqual(odd.entries, [["pkg-1.0/b.py", "file", 4]]);
+  const bad = await readBack(concatBytes([
+    header("pkg-1.0/c.py", 0, "0", { sizeField: text("12x4\0       ") }),
+    END,
+  ]));
+  assert.equal(bad.error, "TarCorrupt");
+});
+
+Deno.test("TarReader as tarfile: pax size as int() reads it, flagged when not plain digits", async () => {
+  const record = paxRecord("size", " 0");
+  const got = await readBack(concatBytes([
+    header("PaxHeaders/a", record.length, "x"),
+    body(record),
+    header("pkg-1.0/a.py", 1024, "0"),
+    ...EVIL,
+    END,
+  ]));
+  assert.deepEqual(got.entries, [["pkg-1.0/a.py", "file", 0], ["pkg-1.0/evil.py", "file", 4]]);
+  assert.deepEqual(got.anomalies, ["tar-ambiguity"]);
+  const global = paxRecord("size", "1024");
+  const withGlobal = await readBack(concatBytes([
+    header("g", global.length, "g"),
+    body(global),
+    header("pkg-1.0/empty", 0, "0"),
+    ...EVIL,
+    END,
+  ]));
+  assert.equal(withGlobal.error, "TarCorrupt");
+});
+
+Deno.test("TarReader as tarfile: the ustar prefix joins under any magic", async () => {
+  const got = await readBack(concatBytes([
+    header("setup.py", 1, "0", { prefix: "pkg-1.0", magic: "ustar  \0" }),
+    body(text("x")),
+    header("other.py", 1, "0", { prefix: "pkg-1.0", ustar: false }),
+    body(text("y")),
+    END,
+  ]));
+  assert.deepEqual(got.entries.map((e) => e[0]), ["pkg-1.0/setup.py", "pkg-1.0/other.py"]);
+});
+
+Deno.test("TarReader as tarfile: the outermost record names the member", async () => {
+  const a = paxRecord("path", "pkg-1.0/setup.py");
+  const b = paxRecord("path", "pkg-1.0/README");
+  const long = (name: string) => [
+    header("././@LongLink", name.length + 1, "L"),
+    body(encoder.encode(name + "\0")),
+  ];
+  const member = [header("pkg-1.0/x", 1, "0"), body(text("x"))];
+  const cases = [
+    [header("p", a.length, "x"), body(a), header("p", b.length, "x"), body(b), ...member],
+    [...long("pkg-1.0/setup.py"), header("p", b.length, "x"), body(b), ...member],
+    [header("p", a.length, "x"), body(a), ...long("pkg-1.0/README"), ...member],
+    [...long("pkg-1.0/setup.py"), ...long("pkg-1.0/README"), ...member],
+    [header("p", a.length, "X"), body(a), ...member], // Solaris pax reads as x
+  ];
+  for (const parts of cases) {
+    const got = await readBack(concatBytes([...parts, END]));
+    assert.deepEqual(got.entries.map((e) => e[0]), ["pkg-1.0/setup.py"]);
+  }
+});
+
+Deno.test("TarReader as tarfile: records are read from their whole padded block", async () => {
+  const a = paxRecord("path", "pkg-1.0/setup.py");
+  const name = encoder.encode("pkg-1.0/setup.py\0");
+  const member = [header("pkg-1.0/README", 1, "0"), body(text("x"))];
+  for (
+    const parts of [[header("p", 1, "x"), body(a)], [header("././@LongLink", 1, "L"), body(name)]]
+  ) {
+    const got = await readBack(concatBytes([...parts, ...member, END]));
+    assert.deepEqual(got.entries.map((e) => e[0]), ["pkg-1.0/setup.py"]);
+  }
+});
+
+Deno.test("TarReader: sparse members, N and extended headers with no member", async () => {
+  const sparse = paxRecord("GNU.sparse.name", "pkg-1.0/setup.py");
+  const cases: Array<[Uint8Array[], string | undefined]> = [
+    [[header("p", sparse.length, "x"), body(sparse), ...EVIL], "TarCorrupt"],
+    [[header("pkg-1.0/s", 4, "S"), body(text("evil"))], "TarCorrupt"],
+    [[header("pkg-1.0/n", 4, "N"), body(text("evil"))], undefined],
+    [[header("././@LongLink", 5, "L"), body(text("name\0"))], "TarCorrupt"],
+  ];
+  for (const [parts, error] of cases) {
+    assert.equal((await readBack(concatBytes([...parts, END]))).error, error);
+  }
+  const n = await readBack(concatBytes([header("pkg-1.0/n", 4, "N"), body(text("evil")), END]));
+  // An unknown type (N is no long name to tarfile) is written by pip as a regular file.
+  assert.deepEqual(n.entries, [["pkg-1.0/n", "file", 4]]);
+  assert.deepEqual(n.anomalies, ["tar-ambiguity"]);
+});
+
+Deno.test("TarReader: a flood of pax records meets the time budget; over-long names stop", async () => {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const r = paxRecord(`key${i}`, "v");
+    parts.push(header("g", r.length, "g"), body(r));
+  }
+  const flood = await readBack(concatBytes([...parts, ...EVIL, END]), {
+    ...LIMITS,
+    timeBudgetMs: -1,
+  });
+  assert.equal(flood.error, "StopInspection");
+  const path = paxRecord("path", "pkg-1.0/" + "a".repeat(5000));
+  const long = await readBack(
+    concatBytes([header("p", path.length, "x"), body(path), ...EVIL, END]),
+  );
+  assert.equal(long.error, "TarCorrupt");
 });
