@@ -139,7 +139,18 @@ export function gunzipChunks(
       }
     });
     gunzip.on("end", () => failed || resolve());
-    gunzip.on("error", fail);
+    // zlib drops the output of the write that failed (e.g. junk after the gzip stream, which
+    // tarfile never reads): say where, and that what followed was not inspected.
+    let written = 0;
+    let writing = 0;
+    gunzip.on("error", (e: Error) =>
+      fail(
+        new Error(
+          `gzip: ${e.message} in the compressed bytes ${
+            written - writing
+          }-${written}; the members they hold were not inspected`,
+        ),
+      ));
     const pump = () => {
       while (!failed) {
         let chunk: Uint8Array | null;
@@ -153,6 +164,8 @@ export function gunzipChunks(
           gunzip.end();
           return;
         }
+        written += chunk.length;
+        writing = chunk.length;
         if (!gunzip.write(chunk)) {
           gunzip.once("drain", pump);
           return;

@@ -175,3 +175,16 @@ Deno.test("tar.gz: a member hidden after the end-of-archive marker is read and i
   assert.ok(rulesOf(inspection).includes("archive/corrupt"));
   assert.deepEqual(kinds(await inspectBytes(visible, SDIST)), []);
 });
+
+Deno.test("tar.gz: junk after the gzip stream is a corrupt archive that says what was not read", async () => {
+  const whole = await buildTarGz(base);
+  const inspection = await inspectBytes(new Uint8Array([...whole, ...text("hello")]), SDIST);
+  const corrupt = inspection.anomalies.find((a) => a.kind === "corrupt");
+  assert.ok(corrupt, JSON.stringify(inspection.anomalies));
+  assert.match(
+    corrupt.detail,
+    /compressed bytes \d+-\d+; the members they hold were not inspected/,
+  );
+  assert.ok(inspection.totals.truncated);
+  assert.ok(rulesOf(inspection).includes("archive/corrupt"));
+});
