@@ -35,6 +35,8 @@ const MAX_LONG_NAME = 64 * 1024;
 const MAX_PAX_BYTES = 1024 * 1024;
 /** Longest member name kept (Linux's PATH_MAX): longer cannot be installed anywhere. */
 const MAX_NAME_BYTES = 4096;
+/** Most characters of names and link targets the listing holds (memory of the listing). */
+const MAX_LISTING_CHARS = 32 * 1024 * 1024;
 
 const REGULAR = new Set([0, 0x30, 0x37, 0x53]); // \0, 0, 7 (contiguous), S (sparse)
 const TYPES: Record<number, EntryType> = {
@@ -423,6 +425,10 @@ export class TarReader {
     const linkTarget = type === "symlink" || type === "hardlink"
       ? nameOf(link ?? header.linkBytes, c)
       : undefined;
+    this.#listingChars += path.length + (linkTarget?.length ?? 0);
+    if (this.#listingChars > MAX_LISTING_CHARS) {
+      c.stop("too-many-entries", `member names above ${MAX_LISTING_CHARS} characters in total`);
+    }
     const role = type === "file" ? this.roleOf(path) : undefined;
     const dataSize = hasData ? size : 0;
     const entry: EntryInfo = {
@@ -467,6 +473,8 @@ export class TarReader {
 
   /** Pax bytes of the global records (they stay in force). */
   #globalBytes = 0;
+  /** Characters of the names and link targets listed so far. */
+  #listingChars = 0;
 
   #record(type: number, bytes: Uint8Array): void {
     const p = this.#pending;

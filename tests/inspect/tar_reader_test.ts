@@ -467,4 +467,11 @@ Deno.test("TarReader: a flood of pax records meets the time budget; over-long na
     concatBytes([header("p", path.length, "x"), body(path), ...EVIL, END]),
   );
   assert.equal(long.error, "TarCorrupt");
+  // Long names add up: the listing's names are bounded too (32 Mi characters).
+  const name = paxRecord("path", "pkg-1.0/" + "n".repeat(4000));
+  const many: Uint8Array[] = [];
+  for (let i = 0; i < 8500; i++) many.push(header("p", name.length, "x"), body(name), ...EVIL);
+  const listing = await readBack(concatBytes([...many, END]));
+  assert.equal(listing.error, "StopInspection");
+  assert.ok(listing.anomalies.includes("too-many-entries"));
 });
