@@ -88,7 +88,23 @@ const wasmReady: Promise<void> = Promise.all([createSHA256(), createSHA1()])
     wasm = { sha256, sha1 };
   })
   .catch(() => undefined);
-let wasmBusy = false;
+/**
+ * The inspection whose member holds the shared WASM hashers (one member at a time). A member
+ * abandoned by a stop never finishes: its inspection's close() frees them.
+ */
+let wasmOwner: InlineHasher | undefined;
+
+/**
+ * Whether the shared WASM hashers are free (for tests: no inspection left them taken).
+ *
+ * @example
+ * ```ts
+ * console.assert(wasmHashersFree());
+ * ```
+ */
+export function wasmHashersFree(): boolean {
+  return wasmOwner === undefined;
+}
 
 /** Room for `blob <size>\0` with any safe integer size. */
 const blobHeaderBytes = new Uint8Array(32);
@@ -108,8 +124,8 @@ function blobHeader(size: number): Uint8Array {
 }
 
 /** A member hash on the shared WASM hashers (one member at a time). */
-function wasmMemberHash(declaredSize: number, needs: DigestNeeds): MemberHash {
-  wasmBusy = true;
+function wasmMemberHash(owner: InlineHasher, declaredSize: number, needs: DigestNeeds): MemberHash {
+  wasmOwner = owner;
   const sha256: IHasher | undefined = needs.sha256 ? wasm!.sha256.init() : undefined;
   const sha1: IHasher | undefined = needs.sha1
     ? wasm!.sha1.init().update(blobHeader(declaredSize))
@@ -121,7 +137,7 @@ function wasmMemberHash(declaredSize: number, needs: DigestNeeds): MemberHash {
     },
     finish: () => {
       const digest = { sha256: sha256?.digest("hex"), sha1: sha1?.digest("hex") };
-      wasmBusy = false;
+      if (wasmOwner === owner) wasmOwner = undefined;
       return digest;
     },
   };
@@ -135,8 +151,8 @@ export class InlineHasher implements Hasher {
   }
 
   begin(declaredSize: number, needs: DigestNeeds = ALL_DIGESTS): MemberHash {
-    if (wasm && declaredSize <= WASM_HASH_MAX && !wasmBusy) {
-      return wasmMemberHash(declaredSize, needs);
+    if (wasm && declaredSize <= WASM_HASH_MAX && wasmOwner === undefined) {
+      return wasmMemberHash(this, declaredSize, needs);
     }
     const sha256 = needs.sha256 ? createHash("sha256") : undefined;
     const sha1 = needs.sha1 ? createHash("sha1").update(`blob ${declaredSize}\0`) : undefined;
@@ -162,5 +178,8 @@ export class InlineHasher implements Hasher {
     return undefined;
   }
   flush(): void {}
-  close(): void {}
+  /** End of the inspection: frees the shared WASM hashers if a stopped member still held them. */
+  close(): void {
+    if (wasmOwner === this) wasmOwner = undefined;
+  }
 }

@@ -52,6 +52,7 @@ async function inspectZipFile(
   const parallel = limits.hashInWorker ?? defaultZipParallel(size);
   const deadline = Date.now() + limits.timeBudgetMs;
   let pool: MemberPool | undefined;
+  const hasher = new InlineHasher();
   let poolDigest: Promise<{ sha256: string; size: number } | undefined> | undefined;
   // Workers start once the central directory shows enough to share (always when forced).
   const startPool = (largeBytes: number) => {
@@ -66,12 +67,13 @@ async function inspectZipFile(
   };
   try {
     await InlineHasher.ready();
-    const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
+    const collector = new Collector(limits, hasher, digestNeeds(kind));
     await readZip(path, collector, (p) => memberRole(kind, filename, p), startPool);
     await collector.settle();
     const whole = (await poolDigest) ?? await hashFile(path);
     return resultOf(collector, filename, kind, whole.sha256, size);
   } finally {
+    hasher.close();
     pool?.close();
   }
 }
@@ -92,10 +94,15 @@ async function inspectTarFile(
   }
   await InlineHasher.ready();
   const streamHash = createHash("sha256");
-  const collector = new Collector(limits, new InlineHasher(), digestNeeds("sdist-tar"));
-  await readTarGz(path, collector, (p) => memberRole("sdist-tar", filename, p), streamHash);
-  await collector.settle();
-  return resultOf(collector, filename, "sdist-tar", streamHash.digest("hex"), size);
+  const hasher = new InlineHasher();
+  try {
+    const collector = new Collector(limits, hasher, digestNeeds("sdist-tar"));
+    await readTarGz(path, collector, (p) => memberRole("sdist-tar", filename, p), streamHash);
+    await collector.settle();
+    return resultOf(collector, filename, "sdist-tar", streamHash.digest("hex"), size);
+  } finally {
+    hasher.close();
+  }
 }
 
 /**
@@ -117,12 +124,17 @@ export async function inspectArtifactBytes(
   const kind = artifactKind(filename);
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   await InlineHasher.ready();
-  const collector = new Collector(limits, new InlineHasher(), digestNeeds(kind));
-  const roleOf = (p: string) => memberRole(kind, filename, p);
-  if (kind === "sdist-tar") await readTarGzBytes(bytes, collector, roleOf);
-  else await readZipBytes(bytes, collector, roleOf);
-  await collector.settle();
-  return resultOf(collector, filename, kind, sha256, bytes.length);
+  const hasher = new InlineHasher();
+  try {
+    const collector = new Collector(limits, hasher, digestNeeds(kind));
+    const roleOf = (p: string) => memberRole(kind, filename, p);
+    if (kind === "sdist-tar") await readTarGzBytes(bytes, collector, roleOf);
+    else await readZipBytes(bytes, collector, roleOf);
+    await collector.settle();
+    return resultOf(collector, filename, kind, sha256, bytes.length);
+  } finally {
+    hasher.close();
+  }
 }
 
 /** The kind of an artifact name; throws a one-line error for any other name. */

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { InlineHasher, type MemberDigest } from "../../src/inspect/hasher.ts";
+import { InlineHasher, type MemberDigest, wasmHashersFree } from "../../src/inspect/hasher.ts";
 import { inspectArtifact, limitsFromPolicy } from "../../src/inspect/mod.ts";
-import { buildZip } from "./_zip_writer.ts";
+import { buildZip, text } from "./_zip_writer.ts";
+import { buildTarGz, type TarMember } from "./_tar_writer.ts";
 import { inspectBytes, POLICY } from "./_helpers.ts";
 import { realdata } from "../_realdata.ts";
 
@@ -55,4 +56,19 @@ Deno.test("inspection: a large member through the worker path has the right dige
   assert.deepEqual(inspection.anomalies, []);
   const e = inspection.entries[0];
   assert.deepEqual({ sha256: e.sha256, sha1: e.gitSha1 }, expected(data));
+});
+
+Deno.test("hasher: a stop inside a small member leaves the shared WASM hashers free", async () => {
+  const members: TarMember[] = [];
+  for (let i = 0; i < 20; i++) {
+    members.push({ name: `p-1.0/m${i}.py`, data: text("x".repeat(1500)) });
+  }
+  const bytes = await buildTarGz(members);
+  // The byte cap falls inside the third member (1,500 bytes each): it is never finished.
+  const stopped = await inspectBytes(bytes, "p-1.0.tar.gz", {
+    maxUncompressedBytes: 3500,
+    hashInWorker: false,
+  });
+  assert.ok(stopped.anomalies.some((a) => a.kind === "decompression-bomb"));
+  assert.ok(wasmHashersFree(), "the stopped inspection gave the hashers back");
 });
