@@ -336,6 +336,18 @@ export class TarReader {
     }
   }
 
+  /**
+   * Whether an end-of-archive marker was read and nothing is open after it (a member, a
+   * record, a header begun with anything but zeros): the point where tarfile stops.
+   */
+  endedAtMarker(): boolean {
+    if (!this.#ended || this.#left > 0 || this.#padding > 0 || this.#long) return false;
+    const p = this.#pending;
+    if (p.name !== undefined || p.link !== undefined || p.size !== undefined) return false;
+    for (let i = 0; i < this.#blockFill; i++) if (this.#block[i] !== 0) return false;
+    return true;
+  }
+
   #header(): void {
     const block = this.#block;
     if (isZeroBlock(block)) {

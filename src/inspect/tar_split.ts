@@ -12,14 +12,15 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { gunzipChunks, TAR_CHUNK } from "./tar.ts";
+import { fileInput, gunzipChunks, TAR_CHUNK } from "./tar.ts";
 import type { ArchiveInspection, InspectLimits, Totals } from "./types.ts";
 
 /** Requests the tar worker understands. */
 export type TarRequest =
   | { t: "start"; limits: InspectLimits; filename: string }
   | { t: "data"; buf: ArrayBuffer; length: number; compressed: number }
-  | { t: "end" }
+  /** The stream ended; `failure`: where zlib stopped reading it (see gunzipChunks). */
+  | { t: "end"; failure: { at: number; message: string } | undefined }
   | { t: "fail"; error: string };
 
 /** The tar worker's replies. */
@@ -119,17 +120,11 @@ export async function inspectTarSplit(
     });
     worker.postMessage({ t: "start", limits, filename } satisfies TarRequest);
     let compressed = 0;
-    const next = () => {
-      if (finished) return null;
-      const buf = new Uint8Array(TAR_CHUNK);
-      const n = file!.readSync(buf);
-      if (n === null || n === 0) return null;
-      const chunk = buf.subarray(0, n);
+    const input = fileInput(file, (chunk) => {
       fileHash.update(chunk);
-      compressed += n;
-      return chunk;
-    };
-    const feeding = gunzipChunks(next, (raw) => {
+      compressed += chunk.length;
+    }, () => finished);
+    const feeding = gunzipChunks(input, (raw) => {
       if (finished) throw FINISHED;
       // A chunk that fills zlib's output buffer is the last use of that buffer: it moves to
       // the worker as is. A part of one (zlib goes on writing behind it) is copied.
@@ -148,7 +143,8 @@ export async function inspectTarSplit(
       );
       if (inFlight > HIGH_WATER) return new Promise<void>((r) => resume = r);
     }).then(
-      () => finished || worker.postMessage({ t: "end" } satisfies TarRequest),
+      (end) =>
+        finished || worker.postMessage({ t: "end", failure: end.failure } satisfies TarRequest),
       (e) => {
         if (e === FINISHED || finished) return;
         const error = e instanceof Error ? e.message : String(e);

@@ -11,7 +11,7 @@
 import { Collector } from "./collector.ts";
 import { InlineHasher } from "./hasher.ts";
 import { digestNeeds, memberRole } from "./roles.ts";
-import { recordTarError, TarGzSink } from "./tar.ts";
+import { endTar, recordTarError, TarGzSink } from "./tar.ts";
 import type { TarListing, TarReply, TarRequest } from "./tar_split.ts";
 
 let collector: Collector | undefined;
@@ -59,7 +59,7 @@ async function handle(msg: TarRequest): Promise<void> {
   }
   if (!done) {
     try {
-      if (msg.t === "end") sink!.end();
+      if (msg.t === "end") endTar(sink!, msg, collector!);
       else throw new Error(msg.error);
     } catch (e) {
       recordTarError(collector!, e);
