@@ -376,8 +376,15 @@ export function fileInput(
   };
 }
 
-/** Hash the bytes of the file after `offset` (when the reading stopped early). */
-function hashRest(path: string, offset: number, hash: Hash): void {
+/**
+ * Hash the bytes of the file after `offset` (when the reading stopped early).
+ *
+ * @example
+ * ```ts
+ * hashRest("dist/pkg-1.0.tar.gz", bytesReadSoFar, hash);
+ * ```
+ */
+export function hashRest(path: string, offset: number, hash: Hash): void {
   using file = Deno.openSync(path, { read: true });
   file.seekSync(offset, Deno.SeekMode.Start);
   const buf = new Uint8Array(1024 * 1024);

@@ -157,10 +157,13 @@ function isZeroBlock(block: Uint8Array): boolean {
 }
 
 /** The numeric fields tarfile decodes (an invalid one makes it stop at this header). */
-const NUMERIC_FIELDS: Array<[number, number]> = [[108, 8], [116, 8], [136, 12], [329, 8], [
-  337,
-  8,
-]];
+const NUMERIC_FIELDS: Array<[number, number]> = [
+  [108, 8], // uid
+  [116, 8], // gid
+  [136, 12], // mtime
+  [329, 8], // devmajor
+  [337, 8], // devminor
+];
 
 function decodeHeader(block: Uint8Array): Header {
   if (!checksumOk(block)) {

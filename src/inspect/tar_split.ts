@@ -12,7 +12,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { fileInput, gunzipChunks, TAR_CHUNK } from "./tar.ts";
+import { fileInput, gunzipChunks, hashRest, TAR_CHUNK } from "./tar.ts";
 import type { ArchiveInspection, InspectLimits, Totals } from "./types.ts";
 
 /** Requests the tar worker understands. */
@@ -155,11 +155,7 @@ export async function inspectTarSplit(
     await feeding;
     if (!done) return undefined;
     // The worker may have stopped early (a bound): the digest still covers the whole file.
-    for (const buf = new Uint8Array(1024 * 1024);;) {
-      const n = file.readSync(buf);
-      if (n === null || n === 0) break;
-      fileHash.update(buf.subarray(0, n));
-    }
+    hashRest(path, compressed, fileHash);
     return {
       filename,
       kind: "sdist-tar",
