@@ -407,7 +407,7 @@ print(f"{secs} {total} {rss}")
 
 async function pythonPeer(
   path: string,
-): Promise<{ seconds: number; bytes: number; rssMb: number }> {
+): Promise<Peer> {
   try {
     const out = await new Deno.Command("python3", {
       args: ["-c", PYTHON_PEER, path],
@@ -473,11 +473,18 @@ interface Peer {
   bytes: number;
   rssMb: number;
 }
+/** One round's three passes over the same file. */
+interface Round {
+  rawBytes: number;
+  base: number;
+  inspect: Inspected;
+  python: Peer;
+}
+/** A shape's medians over its rounds; `spread`: each pass's range in seconds. */
 interface Row {
   label: string;
   fileMb: number;
   rawMb: number;
-  /** Median seconds of each pass, and the range over the rounds. */
   base: number;
   inspect: Inspected;
   python: Peer;
@@ -498,7 +505,7 @@ function range(xs: number[]): [number, number] {
 function summarize(
   label: string,
   fileMb: number,
-  runs: Array<{ rawBytes: number; base: number; inspect: Inspected; python: Peer }>,
+  runs: Round[],
 ): Row {
   const bases = runs.map((r) => r.base);
   const inspects = runs.map((r) => r.inspect.seconds);
@@ -605,7 +612,7 @@ async function main(): Promise<void> {
       // One unmeasured inspection first: the first run in a fresh cache also transpiles the
       // worker modules, which a running auditor does once.
       await inChild(path, path.split("/").pop()!, threads);
-      const runs: Array<{ rawBytes: number; base: number; inspect: Inspected; python: Peer }> = [];
+      const runs: Round[] = [];
       // Rounds interleave the three passes, so a slow spell of the machine hits all of them.
       for (let round = 0; round < rounds; round++) {
         const [rawBytes, base] = await timed(() =>
