@@ -306,15 +306,17 @@ async function child(path: string, filename: string, threads: Threads): Promise<
   const inspection = await inspectArtifact(path, filename, { ...LIMITS, hashInWorker });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  console.log(JSON.stringify({
-    startRssMb: startRss / MB,
-    seconds,
-    entries: inspection.totals.entries,
-    uncompressed: inspection.totals.uncompressedBytes,
-    anomalies: inspection.anomalies.length,
-    vmHwmMb: vmHwmMb(),
-    sampledRssMb: peak / MB,
-  }));
+  console.log(JSON.stringify(
+    {
+      startRssMb: startRss / MB,
+      seconds,
+      entries: inspection.totals.entries,
+      uncompressed: inspection.totals.uncompressedBytes,
+      anomalies: inspection.anomalies.length,
+      vmHwmMb: vmHwmMb(),
+      sampledRssMb: peak / MB,
+    } satisfies Inspected,
+  ));
 }
 
 async function inChild(path: string, filename: string, threads: Threads): Promise<Inspected> {
@@ -462,11 +464,18 @@ function nativePlan(totalMb: number, pool: Uint8Array): Plan {
   return p;
 }
 
+/** What one measured inspection reports (the child prints it as JSON). */
 interface Inspected {
   seconds: number;
   entries: number;
+  uncompressed: number;
   anomalies: number;
+  /** The process's VmHWM (NaN where /proc is not readable). */
+  vmHwmMb: number;
+  /** The highest RSS sampled every 20 ms during the inspection. */
   sampledRssMb: number;
+  /** RSS before the inspection began (only from a child process). */
+  startRssMb?: number;
 }
 interface Peer {
   seconds: number;
@@ -611,14 +620,15 @@ async function main(): Promise<void> {
       );
       // One unmeasured inspection first: the first run in a fresh cache also transpiles the
       // worker modules, which a running auditor does once.
-      await inChild(path, path.split("/").pop()!, threads);
+      const filename = path.split("/").pop()!;
+      await inChild(path, filename, threads);
       const runs: Round[] = [];
       // Rounds interleave the three passes, so a slow spell of the machine hits all of them.
       for (let round = 0; round < rounds; round++) {
         const [rawBytes, base] = await timed(() =>
           isTar ? gunzipOnly(path) : inflateOnly(path, ranges)
         );
-        const inspect = await inChild(path, path.split("/").pop()!, threads);
+        const inspect = await inChild(path, filename, threads);
         const python = await pythonPeer(path);
         runs.push({ rawBytes, base, inspect, python });
       }
