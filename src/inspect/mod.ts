@@ -79,7 +79,7 @@ async function inspectZipFile(
 }
 
 /**
- * A `.tar.gz` on disk: gunzip on this thread and the tar on a worker when there is a second
+ * A `.tar.gz` on disk: gunzip on a worker and the tar on this thread when there is a second
  * core (./tar_split.ts), otherwise (or when the worker cannot run) one stream inline.
  */
 async function inspectTarFile(
@@ -88,7 +88,7 @@ async function inspectTarFile(
   limits: InspectLimits,
   size: number,
 ): Promise<ArchiveInspection> {
-  if ((limits.hashInWorker ?? defaultTarParallel(size)) && tarWorkerAllowed()) {
+  if ((limits.hashInWorker ?? defaultTarParallel(size)) && tarWorkerAllowed(path)) {
     const split = await inspectTarSplit(path, filename, limits, size);
     if (split) return split;
   }
@@ -185,7 +185,7 @@ function poolSize(): number {
 }
 
 /**
- * Read a tar on two threads (gunzip here, the tar on a worker) when there is a second core
+ * Read a tar on two threads (gunzip on a worker, the tar here) when there is a second core
  * and the archive is large enough to pay for starting the worker.
  */
 function defaultTarParallel(size: number): boolean {

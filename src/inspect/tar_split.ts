@@ -1,9 +1,9 @@
 /**
- * A `.tar.gz` inspected on two threads: the calling thread reads the file, takes its SHA-256
- * and gunzips it (a gzip stream cannot be split); a worker (./tar_worker.ts) parses the tar,
- * hashes and sniffs every member and returns the listing. At most {@link HIGH_WATER}
- * uncompressed bytes are in flight; the worker's acknowledgements resume the gunzip. The
- * listing is the one the inline reader makes (tests/inspect/tar_split_test.ts compares them).
+ * A `.tar.gz` inspected on two threads: a worker (./gunzip_worker.ts) reads the file, takes
+ * its SHA-256 and gunzips it (a gzip stream cannot be split); the calling thread parses the
+ * tar, hashes and sniffs every member as the chunks arrive. The listing is the one the inline
+ * reader makes (tests/inspect/tar_split_test.ts compares them): the chunks and the bounds
+ * are the same, only the gunzip runs elsewhere.
  *
  * @example
  * ```ts
@@ -11,62 +11,53 @@
  * ```
  * @module
  */
-import { createHash } from "node:crypto";
-import { fileInput, gunzipChunks, hashRest, TAR_CHUNK } from "./tar.ts";
-import type { ArchiveInspection, InspectLimits, Totals } from "./types.ts";
+import { Collector } from "./collector.ts";
+import { InlineHasher } from "./hasher.ts";
+import { digestNeeds, memberRole } from "./roles.ts";
+import { endTar, recordTarError, TarGzSink } from "./tar.ts";
+import type { ArchiveInspection, InspectLimits } from "./types.ts";
 
-/** Requests the tar worker understands. */
-export type TarRequest =
-  | { t: "start"; limits: InspectLimits; filename: string }
-  | { t: "data"; buf: ArrayBuffer; length: number; compressed: number }
-  /** The stream ended; `failure`: where zlib stopped reading it (see gunzipChunks). */
-  | { t: "end"; failure: { at: number; message: string } | undefined }
-  | { t: "fail"; error: string };
-
-/** The tar worker's replies. */
-export type TarReply =
-  /** A chunk was parsed; its buffer comes back for reuse. */
+/** Requests the gunzip worker understands. */
+export type GunzipRequest =
+  | { t: "start"; path: string }
+  /** A chunk was parsed; its buffer goes back for reuse. */
   | { t: "ack"; bytes: number; buf: ArrayBuffer }
-  /** The finished listing, as the JSON of a {@link TarListing}. */
-  | { t: "result"; listing: string }
+  /** The inspection stopped (a bound or damage): read no further. */
+  | { t: "stop" };
+
+/** The gunzip worker's replies. */
+export type GunzipReply =
+  /** `length` uncompressed bytes, produced by `compressed` compressed bytes so far. */
+  | { t: "data"; buf: ArrayBuffer; length: number; compressed: number }
+  /**
+   * The stream ended (or the worker stopped); `failure`: where zlib stopped reading it (see
+   * gunzipChunks); `sha256`: of the whole file.
+   */
+  | { t: "end"; failure: { at: number; message: string } | undefined; sha256: string }
   | { t: "failed"; error: string };
 
-/** What the worker found. */
-export interface TarListing {
-  entries: ArchiveInspection["entries"];
-  anomalies: ArchiveInspection["anomalies"];
-  members: ArchiveInspection["members"];
-  record: ArchiveInspection["record"];
-  totals: Totals;
-}
+type End = Extract<GunzipReply, { t: "end" }>;
 
-const WORKER_URL = new URL("./tar_worker.ts", import.meta.url);
-/** Uncompressed bytes in flight before the gunzip pauses, and where it resumes. */
-const HIGH_WATER = 8 * 1024 * 1024;
-const LOW_WATER = 4 * 1024 * 1024;
-/** Chunk buffers kept for reuse (4 MiB). */
-const MAX_SPARE = 4;
+const WORKER_URL = new URL("./gunzip_worker.ts", import.meta.url);
 
 /**
- * Whether the tar worker's module may be loaded (it needs read permission for it; it reads
- * no file itself).
+ * Whether the gunzip worker may run: it needs read permission for its module and for the
+ * artifact.
  *
  * @example
  * ```ts
- * const inspection = tarWorkerAllowed() ? await inspectTarSplit(path, name, limits, size) : undefined;
+ * const inspection = tarWorkerAllowed(path) ? await inspectTarSplit(path, name, limits, size) : undefined;
  * ```
  */
-export function tarWorkerAllowed(): boolean {
+export function tarWorkerAllowed(path: string): boolean {
   try {
-    return WORKER_URL.protocol === "file:" &&
-      Deno.permissions.querySync({ name: "read", path: WORKER_URL }).state === "granted";
+    const readable = (p: string | URL) =>
+      Deno.permissions.querySync({ name: "read", path: p }).state === "granted";
+    return WORKER_URL.protocol === "file:" && readable(WORKER_URL) && readable(path);
   } catch {
     return false;
   }
 }
-
-/** The worker's listing came back before the stream ended (it stopped at a bound). */
-const FINISHED = Symbol("finished");
 
 /**
  * Inspect the `.tar.gz` at `path` on two threads; undefined when the worker cannot be
@@ -84,90 +75,56 @@ export async function inspectTarSplit(
   } catch {
     return undefined;
   }
-  const started = Date.now();
-  const fileHash = createHash("sha256");
-  let file: Deno.FsFile | undefined;
-  let finished = false;
-  let inFlight = 0;
-  let resume: (() => void) | undefined;
-  // Chunk buffers travel to the worker and back: fresh ones for each chunk would cost page
-  // faults and a garbage heap of about the archive's uncompressed size.
-  const spare: ArrayBuffer[] = [];
+  const hasher = new InlineHasher();
   try {
-    file = Deno.openSync(path, { read: true });
-    const result = new Promise<TarListing | undefined>((resolve) => {
-      worker.onmessage = (event: MessageEvent<TarReply>) => {
+    // The worker loads and starts reading meanwhile.
+    worker.postMessage({ t: "start", path } satisfies GunzipRequest);
+    await InlineHasher.ready();
+    const collector = new Collector(limits, hasher, digestNeeds("sdist-tar"));
+    const sink = new TarGzSink(collector, (p) => memberRole("sdist-tar", filename, p));
+    let reading = true;
+    const end = await new Promise<End | undefined>((resolve) => {
+      worker.onmessage = (event: MessageEvent<GunzipReply>) => {
         const msg = event.data;
-        if (msg.t === "ack") {
-          inFlight -= msg.bytes;
-          if (msg.buf.byteLength === TAR_CHUNK && spare.length < MAX_SPARE) spare.push(msg.buf);
-          if (resume && inFlight <= LOW_WATER) {
-            resume();
-            resume = undefined;
+        if (msg.t !== "data") return resolve(msg.t === "end" ? msg : undefined);
+        if (reading) {
+          try {
+            sink.push(new Uint8Array(msg.buf, 0, msg.length), msg.compressed);
+          } catch (e) {
+            recordTarError(collector, e);
+            reading = false;
+            worker.postMessage({ t: "stop" } satisfies GunzipRequest);
           }
-          return;
         }
-        resolve(msg.t === "result" ? JSON.parse(msg.listing) as TarListing : undefined);
+        const ack: GunzipRequest = { t: "ack", bytes: msg.length, buf: msg.buf };
+        worker.postMessage(ack, [msg.buf]);
       };
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
         resolve(undefined);
       };
-    }).finally(() => {
-      // Whatever the stream is doing, it stops now (a paused gunzip is released to end).
-      finished = true;
-      resume?.();
     });
-    worker.postMessage({ t: "start", limits, filename } satisfies TarRequest);
-    let compressed = 0;
-    const input = fileInput(file, (chunk) => {
-      fileHash.update(chunk);
-      compressed += chunk.length;
-    }, () => finished);
-    const feeding = gunzipChunks(input, (raw) => {
-      if (finished) throw FINISHED;
-      // A chunk that fills zlib's output buffer is the last use of that buffer: it moves to
-      // the worker as is. A part of one (zlib goes on writing behind it) is copied.
-      let buf: ArrayBuffer;
-      if (raw.byteOffset === 0 && raw.length === raw.buffer.byteLength) {
-        buf = raw.buffer as ArrayBuffer;
-      } else {
-        if (raw.length > TAR_CHUNK) throw new Error("gunzip chunk larger than asked for");
-        buf = spare.pop() ?? new ArrayBuffer(TAR_CHUNK);
-        new Uint8Array(buf).set(raw);
+    if (!end) return undefined;
+    if (reading) {
+      try {
+        endTar(sink, end, collector);
+      } catch (e) {
+        recordTarError(collector, e);
       }
-      inFlight += raw.length;
-      worker.postMessage(
-        { t: "data", buf, length: raw.length, compressed } satisfies TarRequest,
-        [buf],
-      );
-      if (inFlight > HIGH_WATER) return new Promise<void>((r) => resume = r);
-    }).then(
-      (end) =>
-        finished || worker.postMessage({ t: "end", failure: end.failure } satisfies TarRequest),
-      (e) => {
-        if (e === FINISHED || finished) return;
-        const error = e instanceof Error ? e.message : String(e);
-        worker.postMessage({ t: "fail", error } satisfies TarRequest);
-      },
-    );
-    const done = await result;
-    await feeding;
-    if (!done) return undefined;
-    // The worker may have stopped early (a bound): the digest still covers the whole file.
-    hashRest(path, compressed, fileHash);
+    }
+    await collector.settle();
     return {
       filename,
       kind: "sdist-tar",
-      sha256: fileHash.digest("hex"),
-      entries: done.entries,
-      members: done.members,
-      record: done.record,
-      anomalies: done.anomalies,
-      totals: { ...done.totals, archiveBytes: size, elapsedMs: Date.now() - started },
+      sha256: end.sha256,
+      entries: collector.entries,
+      members: collector.members,
+      record: collector.record,
+      anomalies: collector.anomalies,
+      totals: collector.totals(size),
     };
   } finally {
-    file?.close();
+    hasher.close();
     worker.terminate();
   }
 }
