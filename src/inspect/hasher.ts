@@ -1,8 +1,8 @@
 /**
  * Content hashing for inspections: SHA-256 and git blob SHA-1 of each member (each only when
  * the member needs it), the SHA-256 of the whole artifact, and the zip.js second opinion, on
- * the calling thread. Parallel inspections run whole readers on workers instead (the ZIP
- * member pool, the tar worker), each with its own {@link InlineHasher}.
+ * the calling thread. The ZIP member pool's workers each have their own {@link InlineHasher};
+ * a two-thread `.tar.gz` reading hashes members here and the file on its gunzip worker.
  *
  * @example
  * ```ts
@@ -155,7 +155,8 @@ export class InlineHasher implements Hasher {
       return wasmMemberHash(this, declaredSize, needs);
     }
     const sha256 = needs.sha256 ? createHash("sha256") : undefined;
-    const sha1 = needs.sha1 ? createHash("sha1").update(`blob ${declaredSize}\0`) : undefined;
+    // The header as bytes: a string goes through a UTF-8 conversion per member.
+    const sha1 = needs.sha1 ? createHash("sha1").update(blobHeader(declaredSize)) : undefined;
     return {
       update(chunk) {
         sha256?.update(chunk);

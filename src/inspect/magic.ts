@@ -78,19 +78,15 @@ function peKind(head: Uint8Array): MagicKind | undefined {
  */
 export function isBinaryBytes(head: Uint8Array): boolean {
   if (head.includes(0)) return true;
-  let ascii = true;
-  for (let i = 0; i < head.length; i++) {
-    if (head[i] >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return false;
-  // The head may end inside a multi-byte character: allow up to 3 cut bytes at the end.
+  if (isAscii(head)) return false;
+  // The head may end inside a multi-byte character: allow up to 3 cut bytes at the end (a
+  // lead byte 0xc2-0xf4 and its continuations).
   for (let cut = 0; cut <= Math.min(3, head.length); cut++) {
     if (cut > 0) {
       const tail = head.subarray(head.length - cut);
-      if (tail[0] < 0xc0 || tail.subarray(1).some((b) => b < 0x80 || b > 0xbf)) continue;
+      if (tail[0] < 0xc2 || tail[0] > 0xf4 || tail.subarray(1).some((b) => b < 0x80 || b > 0xbf)) {
+        continue;
+      }
     }
     try {
       STRICT_UTF8.decode(head.subarray(0, head.length - cut));
@@ -103,3 +99,20 @@ export function isBinaryBytes(head: Uint8Array): boolean {
 }
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** No byte has its high bit set (four bytes at a time where the view is aligned). */
+function isAscii(bytes: Uint8Array): boolean {
+  let i = 0;
+  const lead = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
+  for (; i < lead; i++) if (bytes[i] & 0x80) return false;
+  const words = (bytes.length - i) >> 2;
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    let any = 0;
+    for (let w = 0; w < words; w++) any |= view[w];
+    if (any & 0x80808080) return false;
+    i += words * 4;
+  }
+  for (; i < bytes.length; i++) if (bytes[i] & 0x80) return false;
+  return true;
+}

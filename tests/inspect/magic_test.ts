@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { detectMagic } from "../../src/inspect/magic.ts";
+import { detectMagic, isBinaryBytes } from "../../src/inspect/magic.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
@@ -28,4 +28,23 @@ Deno.test("magic: archives and short input", () => {
   assert.equal(detectMagic(new TextEncoder().encode("PK\u0003\u0004rest")), "zip");
   assert.equal(detectMagic(bytes(0x1f, 0x8b, 8, 0)), "gzip");
   assert.equal(detectMagic(bytes(0x7f)), undefined);
+});
+
+Deno.test("isBinaryBytes: one high byte anywhere, at any alignment, is seen", () => {
+  const base = new TextEncoder().encode("import os\n".repeat(110)); // 1,100 ASCII bytes
+  for (const offset of [0, 1, 2, 3, 5]) {
+    for (const length of [0, 1, 3, 4, 7, 64, 1024]) {
+      const ascii = base.subarray(offset, offset + length);
+      assert.equal(isBinaryBytes(ascii), false, `ascii at ${offset}+${length}`);
+      for (let at = 0; at < length; at++) {
+        const copy = new Uint8Array(base);
+        copy[offset + at] = 0xff; // never valid UTF-8
+        const view = copy.subarray(offset, offset + length);
+        assert.equal(isBinaryBytes(view), true, `0xff at ${at} of ${offset}+${length}`);
+      }
+    }
+  }
+  // A valid multi-byte character is text wherever it sits.
+  const utf8 = new TextEncoder().encode("x = 'é'\n".repeat(50));
+  assert.equal(isBinaryBytes(utf8.subarray(1, 301)), false);
 });
