@@ -1,8 +1,9 @@
 /**
  * A gzip stream read in bounded chunks: a file (or bytes) goes through node:zlib's gunzip and
  * each uncompressed chunk is handed on as it comes, with the position of a zlib error found
- * to the byte. It imports only node:zlib, so the gunzip worker (./gunzip_worker.ts) that runs
- * it starts fast; the tar reading (./tar.ts) runs it inline.
+ * to the byte; with it the file input and {@link hashRest}, which finishes a file digest after
+ * an early stop. It imports only node:zlib (and a type of node:crypto), so the gunzip worker
+ * (./gunzip_worker.ts) that runs it starts fast; the tar reading (./tar.ts) runs it inline.
  *
  * @example
  * ```ts

@@ -113,3 +113,14 @@ Deno.test("tar split: the real sdists in testdata read the same both ways", asyn
   }
   assert.ok(seen >= 3);
 });
+
+Deno.test("tar split: a file the worker cannot open gives undefined (the caller reads inline)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tar-split-test-" });
+  try {
+    const missing = `${dir}/gone-1.0.tar.gz`;
+    const split = await inspectTarSplit(missing, "gone-1.0.tar.gz", limitsFromPolicy(POLICY), 0);
+    assert.equal(split, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
